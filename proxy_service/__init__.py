@@ -1,0 +1,91 @@
+"""proxy_service: the one-on-one proxy service (一对一精准代办) of development-zone service centers."""
+from pathlib import Path
+
+from flask import Flask, render_template, request
+from flask_babel import lazy_gettext as _l
+
+from config import config_from_env
+
+from .extensions import babel, csrf, db, login_manager, migrate
+
+
+def create_app(config_class=None):
+    config_class = config_class or config_from_env()
+    if hasattr(config_class, "check"):
+        config_class.check()
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder="../templates", static_folder="../static")
+    app.config.from_object(config_class)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errors(app)
+    register_template_helpers(app)
+    register_cli(app)
+    return app
+
+
+def register_extensions(app):
+    from . import models  # noqa: F401  (the mappers must exist before the first query)
+    from .database import configure_engine_events
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=lambda: "zh_CN")
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("请先登录。")
+    login_manager.login_message_category = "warning"
+    with app.app_context():
+        configure_engine_events(db.engine)
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        from .models import User
+        return db.session.get(User, int(user_id))
+
+
+def register_blueprints(app):
+    from .admin import bp as admin_bp
+    from .auth import bp as auth_bp
+    from .cases import bp as cases_bp
+    from .dashboard import bp as dashboard_bp
+    from .enterprises import bp as enterprises_bp
+
+    for bp in (auth_bp, enterprises_bp, cases_bp, dashboard_bp, admin_bp):
+        app.register_blueprint(bp)
+
+
+def register_errors(app):
+    def page(code, title, message):
+        def handler(error):
+            return render_template("errors/error.html", code=code, title=title,
+                                   message=message), code
+        return handler
+
+    app.register_error_handler(400, page(400, _l("请求有误"), _l("提交的内容无法处理，请返回重试。")))
+    app.register_error_handler(403, page(403, _l("无权访问"), _l("您没有执行此操作的权限。")))
+    app.register_error_handler(404, page(404, _l("页面不存在"), _l("您要找的页面不存在或您无权查看。")))
+    app.register_error_handler(413, page(413, _l("文件过大"), _l("上传的文件超过大小上限（%(mb)s MB）。",
+                                                              mb=app.config["MAX_UPLOAD_MB"])))
+    app.register_error_handler(500, page(500, _l("系统错误"), _l("服务器出现错误，请稍后再试。")))
+
+    @app.after_request
+    def no_store_for_users(response):
+        from flask_login import current_user
+        if current_user.is_authenticated and request.endpoint != "static":
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def register_template_helpers(app):
+    from . import permissions
+    from .templating import TEMPLATE_FILTERS
+
+    app.jinja_env.globals.update(permissions.PREDICATES)
+    app.jinja_env.filters.update(TEMPLATE_FILTERS)
+
+
+def register_cli(app):
+    from .cli import register
+    register(app)

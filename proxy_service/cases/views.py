@@ -1,0 +1,7 @@
+from . import bp
+
+
+@bp.get("/cases")
+def index():
+    return "TODO"
+

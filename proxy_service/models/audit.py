@@ -1,0 +1,51 @@
+"""The append-only audit log (操作日志)."""
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import UTCDateTime, utcnow
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    center_id: Mapped[int | None] = mapped_column(ForeignKey("centers.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"))
+    object_type: Mapped[str] = mapped_column(String(30))
+    object_id: Mapped[int] = mapped_column()
+    action: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[str] = mapped_column(String(20), default="")
+    to_status: Mapped[str] = mapped_column(String(20), default="")
+    comment: Mapped[str] = mapped_column(Text, default="")
+    # Internal events are shown to staff only (e.g. internal notes, re-assignment reasons).
+    internal: Mapped[bool] = mapped_column(default=False)
+
+    actor = relationship("User")
+    __table_args__ = (Index("ix_audit_events_case_at", "case_id", "at"),)
+
+    @classmethod
+    def record(cls, actor, obj, action, from_status="", to_status="", comment="", internal=False):
+        """An event about `obj` (a Case, Step, Enterprise, ...), placed on its case and center."""
+        case = obj if obj.__class__.__name__ == "Case" else getattr(obj, "case", None)
+        center_id = getattr(case, "center_id", None) or getattr(obj, "center_id", None) \
+            or getattr(obj, "home_center_id", None)
+        enterprise_id = getattr(case, "enterprise_id", None) or getattr(obj, "enterprise_id", None)
+        if obj.__class__.__name__ == "Enterprise":
+            enterprise_id = obj.id
+        return cls(actor_id=getattr(actor, "id", None), center_id=center_id,
+                   case_id=getattr(case, "id", None), enterprise_id=enterprise_id,
+                   object_type=obj.__class__.__name__.lower(), object_id=obj.id, action=action,
+                   from_status=_value(from_status), to_status=_value(to_status),
+                   comment=comment or "", internal=internal)
+
+    @property
+    def action_label(self):
+        from ..workflow import ACTION_LABELS
+        return ACTION_LABELS.get(self.action, self.action)
+
+
+def _value(status):
+    return getattr(status, "value", status) or ""

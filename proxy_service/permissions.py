@@ -1,0 +1,124 @@
+"""Who may see and change what: scoped queries, object predicates and role decorators.
+
+Views load objects only through the *_or_404 helpers here, so that another
+enterprise's or another center's record answers 404, never 403 with a hint.
+"""
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from .extensions import db
+from .models import Case, CaseStatus, Document, Enterprise, Project, Role, Step
+
+
+def role_required(*roles):
+    """View decorator: logged in and one of `roles`, else 403."""
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator
+
+
+staff_required = role_required(Role.AGENT, Role.MANAGER)
+manager_required = role_required(Role.MANAGER)
+enterprise_required = role_required(Role.ENTERPRISE)
+
+
+# --- scoped queries ----------------------------------------------------------
+
+def visible_cases(user):
+    """The cases `user` may see, as a query: callers never filter by hand."""
+    query = select(Case)
+    if user.role is Role.ENTERPRISE:
+        return query.where(Case.enterprise_id == (user.enterprise_id or -1))
+    query = query.where(Case.center_id == user.center_id)
+    if user.role is Role.AGENT:
+        return query.where(Case.agent_id == user.id)
+    return query
+
+
+def visible_projects(user):
+    query = select(Project)
+    if user.role is Role.ENTERPRISE:
+        return query.where(Project.enterprise_id == (user.enterprise_id or -1))
+    return query.where(Project.center_id == user.center_id)
+
+
+def visible_enterprises(user):
+    """Staff see the enterprises registered with their center or asking it for service."""
+    if user.role is Role.ENTERPRISE:
+        return select(Enterprise).where(Enterprise.id == (user.enterprise_id or -1))
+    asking = select(Case.enterprise_id).where(Case.center_id == user.center_id)
+    return select(Enterprise).where((Enterprise.home_center_id == user.center_id)
+                                    | Enterprise.id.in_(asking))
+
+
+def case_or_404(user, case_id):
+    return db.first_or_404(visible_cases(user).where(Case.id == case_id))
+
+
+def step_or_404(user, case_id, step_id):
+    case = case_or_404(user, case_id)
+    step = db.session.get(Step, step_id)
+    if step is None or step.case_id != case.id:
+        abort(404)
+    return step
+
+
+def project_or_404(user, project_id):
+    return db.first_or_404(visible_projects(user).where(Project.id == project_id))
+
+
+def enterprise_or_404(user, enterprise_id):
+    return db.first_or_404(visible_enterprises(user).where(Enterprise.id == enterprise_id))
+
+
+def document_or_404(user, document_id):
+    """A document on a visible case, or the user's own enterprise's (or a visible) licence."""
+    document = db.session.get(Document, document_id)
+    if document is None:
+        abort(404)
+    if document.case_id is not None:
+        case_or_404(user, document.case_id)
+    elif document.enterprise_id is not None:
+        enterprise_or_404(user, document.enterprise_id)
+    else:
+        abort(404)
+    return document
+
+
+# --- predicates (also used by templates to show a button only when allowed) ---
+
+def can_update_case(user, case):
+    """Managers of the center handle requests and the case's life cycle."""
+    return user.role is Role.MANAGER and case.center_id == user.center_id
+
+
+def can_update_step(user, step):
+    case = step.case
+    if case.center_id != user.center_id or case.status is not CaseStatus.IN_PROGRESS:
+        return False
+    return user.role is Role.MANAGER or (user.role is Role.AGENT and case.agent_id == user.id)
+
+
+def can_withdraw_case(user, case):
+    return user.role is Role.ENTERPRISE and case.enterprise_id == user.enterprise_id and case.is_open
+
+
+def can_edit_project(user, project):
+    return user.role is Role.ENTERPRISE and project.enterprise_id == user.enterprise_id
+
+
+def can_write_internal(user):
+    return user.is_staff
+
+
+PREDICATES = {f.__name__: f for f in (can_update_case, can_update_step, can_withdraw_case,
+                                       can_edit_project, can_write_internal)}

@@ -1,0 +1,284 @@
+"""THE state machines of cases and steps (DESIGN.md §3).
+
+Only this module assigns `.status`. Every verb takes the actor as an argument,
+writes an AuditEvent in the same transaction, and flushes; the view commits.
+"""
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from . import clock
+from .extensions import db
+from .models import (ApprovalItem, Assignment, AuditEvent, Case, CaseStatus, Role, Step,
+                     StepStatus, User)
+from .models.cases import FINAL_CASE_STATUSES
+
+
+class TransitionError(Exception):
+    """An action that the object's current status (or a business rule) does not allow."""
+
+
+class StaleEdit(Exception):
+    """The object changed after the form was loaded; nothing was saved."""
+
+    def __init__(self, obj):
+        super().__init__(str(_l("该记录在您编辑期间已被他人修改，未保存。")))
+        self.obj = obj
+
+
+CS, SS = CaseStatus, StepStatus
+CASE_MOVES = {
+    (CS.SUBMITTED, "accept"): CS.ACCEPTED,
+    (CS.SUBMITTED, "decline"): CS.DECLINED,
+    (CS.ACCEPTED, "assign"): CS.IN_PROGRESS,
+    (CS.IN_PROGRESS, "suspend"): CS.SUSPENDED,
+    (CS.SUSPENDED, "resume"): CS.IN_PROGRESS,
+    (CS.IN_PROGRESS, "complete"): CS.COMPLETED,
+    **{(status, "withdraw"): CS.TERMINATED for status in CS if status not in FINAL_CASE_STATUSES},
+    **{(status, "terminate"): CS.TERMINATED for status in CS if status not in FINAL_CASE_STATUSES},
+}
+STEP_MOVES = {
+    (SS.PENDING, "start"): SS.PREPARING,
+    (SS.PREPARING, "submit"): SS.SUBMITTED,
+    (SS.RETURNED, "submit"): SS.SUBMITTED,
+    (SS.SUBMITTED, "return"): SS.RETURNED,
+    (SS.SUBMITTED, "approve"): SS.APPROVED,
+    (SS.SUBMITTED, "refuse"): SS.REFUSED,
+    (SS.PENDING, "skip"): SS.NOT_REQUIRED,
+    (SS.PREPARING, "skip"): SS.NOT_REQUIRED,
+}
+ACTION_LABELS = {
+    "submit_case": _l("提交代办申请"), "accept": _l("受理"), "decline": _l("不予受理"),
+    "assign": _l("指派代办员"), "reassign": _l("改派代办员"), "suspend": _l("中止"),
+    "resume": _l("恢复办理"), "complete": _l("办结"), "withdraw": _l("企业撤回"),
+    "terminate": _l("终止"), "start": _l("开始准备材料"), "submit": _l("报送审批部门"),
+    "return": _l("退回补正"), "approve": _l("批准"), "refuse": _l("不予许可"),
+    "skip": _l("无需办理"), "edit": _l("更新办理信息"), "message": _l("留言"),
+    "note": _l("内部备注"), "upload": _l("上传材料"), "verify": _l("核验企业"),
+    "reject": _l("核验未通过"), "claim_approve": _l("认领通过"), "claim_reject": _l("认领驳回"),
+}
+
+
+def _move(obj, moves, action, actor, comment="", internal=False, audit_action=None):
+    target = moves.get((obj.status, action))
+    if target is None:
+        raise TransitionError(_l("当前状态“%(status)s”下不能执行“%(action)s”。",
+                                 status=obj.status.label, action=ACTION_LABELS[action]))
+    db.session.add(AuditEvent.record(actor, obj, audit_action or action, obj.status, target,
+                                     comment, internal))
+    obj.status = target
+    return target
+
+
+def _check_version(obj, seen_version):
+    if seen_version is not None and obj.version != int(seen_version):
+        raise StaleEdit(obj)
+
+
+def _require(text, message):
+    if not (text or "").strip():
+        raise TransitionError(message)
+    return text.strip()
+
+
+# --- cases -----------------------------------------------------------------
+
+def submit_case(project, actor, *, items, contact_name, contact_mobile, note="", template=None):
+    """An enterprise asks for the proxy service on `project` for `items`.
+
+    Raises TransitionError when the project already has an open case or an item
+    is not in the project's center's current catalogue.
+    """
+    if _open_case_exists(project):
+        raise TransitionError(_l("该项目已有进行中的代办案件，不能重复申请。"))
+    if not items:
+        raise TransitionError(_l("请至少选择一项委托代办的审批事项。"))
+    if any(item.center_id != project.center_id or item.retired for item in items):
+        raise TransitionError(_l("所选事项不在该园区当前的事项目录中。"))
+    case = Case(number=_next_case_number(project.center), center_id=project.center_id,
+                enterprise_id=project.enterprise_id, project=project, template=template,
+                status=CS.SUBMITTED, contact_name=contact_name, contact_mobile=contact_mobile,
+                note=note or "", requested_item_ids=",".join(str(i.id) for i in items),
+                submitted_at=clock.now())
+    db.session.add(case)
+    db.session.flush()
+    db.session.add(AuditEvent.record(actor, case, "submit_case", "", CS.SUBMITTED, note))
+    db.session.flush()
+    return case
+
+
+def accept_case(case, actor, *, seen_version=None, agent=None, comment=""):
+    """Accept a submitted request: one step per requested item; assign `agent` when given.
+
+    Raises TransitionError while the enterprise's licence is not verified.
+    """
+    _check_version(case, seen_version)
+    if not case.enterprise.is_verified:
+        raise TransitionError(_l("请先核验该企业的营业执照，再受理其代办申请。"))
+    _move(case, CASE_MOVES, "accept", actor, comment)
+    case.accepted_at = clock.now()
+    items = db.session.scalars(select(ApprovalItem).where(
+        ApprovalItem.id.in_(case.requested_items))).all()
+    for item in items:
+        db.session.add(Step(case=case, item=item, stage=item.stage, stage_order=item.stage.order,
+                            sort=item.sort, status=SS.PENDING))
+    db.session.flush()
+    if agent is not None:
+        assign_agent(case, actor, agent)
+    return case
+
+
+def assign_agent(case, actor, agent, reason=""):
+    """Name the case's responsible agent; later calls re-assign and need a reason.
+
+    From ACCEPTED the case moves on to IN_PROGRESS (the agreement's signing
+    state will sit between them).
+    """
+    if agent.role is not Role.AGENT or not agent.active or agent.center_id != case.center_id:
+        raise TransitionError(_l("只能指派本中心在岗的代办员。"))
+    if case.status is CS.ACCEPTED:
+        _move(case, CASE_MOVES, "assign", actor, agent.name)
+    elif case.status in (CS.IN_PROGRESS, CS.SUSPENDED):
+        if agent.id == case.agent_id:
+            raise TransitionError(_l("该案件已由此代办员负责。"))
+        reason = _require(reason, _l("改派须填写原因。"))
+        previous = case.agent.name if case.agent else ""
+        db.session.add(AuditEvent.record(actor, case, "reassign", case.status, case.status,
+                                         f"{previous} → {agent.name}：{reason}"))
+    else:
+        raise TransitionError(_l("当前状态“%(status)s”下不能指派代办员。", status=case.status.label))
+    case.agent = agent
+    db.session.add(Assignment(case=case, agent=agent, assigned_by_id=actor.id, reason=reason,
+                              assigned_at=clock.now()))
+    db.session.flush()
+    return case
+
+
+def decline_case(case, actor, reason, seen_version=None):
+    _check_version(case, seen_version)
+    reason = _require(reason, _l("不予受理须说明理由。"))
+    _move(case, CASE_MOVES, "decline", actor, reason)
+    _close(case, reason)
+
+
+def withdraw_case(case, actor, reason, seen_version=None):
+    """The enterprise withdraws its request or open case (a termination by the enterprise)."""
+    _check_version(case, seen_version)
+    reason = _require(reason, _l("撤回须说明理由。"))
+    _move(case, CASE_MOVES, "withdraw", actor, reason)
+    _close(case, reason)
+
+
+def terminate_case(case, actor, reason, seen_version=None):
+    """The center ends an open case (终止)."""
+    _check_version(case, seen_version)
+    reason = _require(reason, _l("终止须说明理由。"))
+    _move(case, CASE_MOVES, "terminate", actor, reason)
+    _close(case, reason)
+
+
+def suspend_case(case, actor, reason, seen_version=None):
+    _check_version(case, seen_version)
+    case.reason = _require(reason, _l("中止须说明理由。"))
+    _move(case, CASE_MOVES, "suspend", actor, reason)
+    db.session.flush()
+
+
+def resume_case(case, actor, comment="", seen_version=None):
+    _check_version(case, seen_version)
+    _move(case, CASE_MOVES, "resume", actor, comment)
+    db.session.flush()
+
+
+def _close(case, reason=""):
+    case.reason = reason
+    case.closed_at = clock.now()
+    db.session.flush()
+
+
+def _open_case_exists(project):
+    return db.session.scalar(select(func.count(Case.id)).where(
+        Case.project_id == project.id, Case.status.notin_(FINAL_CASE_STATUSES))) > 0
+
+
+def _next_case_number(center):
+    year = clock.today().year
+    prefix = f"{center.number_prefix}-{year}-"
+    count = db.session.scalar(select(func.count(Case.id)).where(
+        Case.center_id == center.id, Case.number.like(prefix + "%")))
+    return f"{prefix}{count + 1:05d}"
+
+
+# --- steps -----------------------------------------------------------------
+
+def step_actions(step):
+    """The actions legal for `step` now, in the order a form offers them."""
+    if step.case.status is not CS.IN_PROGRESS:
+        return []
+    return [action for (status, action) in STEP_MOVES if status is step.status]
+
+
+def update_step(step, actor, *, seen_version, action=None, **details):
+    """Apply one step form: an optional status action plus the fields it records.
+
+    `details` may hold acceptance_no, submitted_on, approved_on, permit_no,
+    by_commitment, correction_request, refusal_reason, refusal_decision_no,
+    not_required_reason and comment. Raises StaleEdit, TransitionError.
+    """
+    _check_version(step, seen_version)
+    if step.case.status is not CS.IN_PROGRESS:
+        raise TransitionError(_l("案件不在办理中，不能更新事项。"))
+    comment = details.pop("comment", "") or ""
+    if action:
+        ACTION_RULES[action](step, details)
+        _move(step, STEP_MOVES, action, actor, comment)
+    else:
+        db.session.add(AuditEvent.record(actor, step, "edit", step.status, step.status, comment))
+    for field, value in details.items():
+        if value is not None:
+            setattr(step, field, value)
+    db.session.flush()
+    if step.case.all_steps_done:
+        _move(step.case, CASE_MOVES, "complete", actor)
+        _close(step.case)
+    return step
+
+
+def _rule_submit(step, details):
+    missing = [s.item.name for s in _prerequisite_steps(step)
+               if s.status not in (SS.APPROVED, SS.NOT_REQUIRED)]
+    if missing:
+        raise TransitionError(_l("前置事项尚未批准：%(items)s", items="、".join(missing)))
+    details["submitted_on"] = details.get("submitted_on") or clock.today()
+
+
+def _rule_return(step, details):
+    _require(details.get("correction_request"), _l("退回补正须写明需补正的内容。"))
+
+
+def _rule_approve(step, details):
+    _require(details.get("permit_no"), _l("批准须填写批文或证照编号。"))
+    details["approved_on"] = details.get("approved_on") or clock.today()
+
+
+def _rule_refuse(step, details):
+    _require(details.get("refusal_reason"), _l("不予许可须填写理由。"))
+
+
+def _rule_skip(step, details):
+    _require(details.get("not_required_reason"), _l("无需办理须说明原因。"))
+
+
+ACTION_RULES = {"start": lambda step, details: None, "submit": _rule_submit,
+                "return": _rule_return, "approve": _rule_approve, "refuse": _rule_refuse,
+                "skip": _rule_skip}
+
+
+def _prerequisite_steps(step):
+    wanted = {item.id for item in step.item.prerequisites}
+    return [other for other in step.case.steps if other.item_id in wanted]
+
+
+def agents_of(center_id):
+    return db.session.scalars(select(User).where(
+        User.center_id == center_id, User.role == Role.AGENT, User.active.is_(True))
+        .order_by(User.name)).all()

@@ -1,0 +1,124 @@
+"""Test fixtures. The schema comes from the migrations, once per run; each test starts
+from empty tables. TEST_DATABASE_URL selects PostgreSQL; the default is SQLite."""
+import os
+from contextlib import contextmanager
+from datetime import datetime, timezone
+
+import pytest
+from flask import g
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import event, text
+
+from config import BASE_DIR, TestingConfig
+from proxy_service import clock, create_app
+from proxy_service.extensions import db
+
+from . import factories
+
+
+@pytest.fixture(scope="session")
+def app():
+    if not os.environ.get("TEST_DATABASE_URL"):
+        (BASE_DIR / "instance").mkdir(exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            (BASE_DIR / "instance" / f"test.db{suffix}").unlink(missing_ok=True)
+    app = create_app(TestingConfig)
+    with app.app_context():
+        _drop_everything()
+        upgrade()
+    yield app
+
+
+def _drop_everything():
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(app):
+    with app.app_context():
+        yield
+        db.session.rollback()
+        db.session.remove()
+        _empty_tables()
+    clock.freeze(None)
+
+
+def _empty_tables():
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            conn.execute(text("PRAGMA foreign_keys=OFF"))
+            for table in tables:
+                conn.execute(text(f"DELETE FROM {table}"))
+            conn.execute(text("PRAGMA foreign_keys=ON"))
+
+
+class FreshUserClient(FlaskClient):
+    """The suite keeps one app context open per test, so `g` outlives a request;
+    forget the user Flask-Login cached there, as a new request would."""
+
+    def open(self, *args, **kwargs):
+        g.pop("_login_user", None)
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = FreshUserClient
+    return app.test_client()
+
+
+@pytest.fixture
+def world(app):
+    """Two centers with staff and catalogue, three enterprises, a project of the first."""
+    return factories.make_world()
+
+
+@pytest.fixture
+def login_as(client):
+    def login(user, password=factories.PASSWORD):
+        client.post("/logout")
+        response = client.post("/login", data={"username": user.username, "password": password})
+        assert response.status_code == 302, f"login of {user.username} failed"
+        return client
+    return login
+
+
+@pytest.fixture
+def frozen_clock():
+    def freeze(year, month, day, hour=10):
+        clock.freeze(datetime(year, month, day, hour, tzinfo=clock.BEIJING).astimezone(timezone.utc))
+    yield freeze
+    clock.freeze(None)
+
+
+class QueryCounter:
+    def __init__(self):
+        self.statements = []
+
+    @property
+    def count(self):
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+
+        def before(conn, cursor, statement, *args):
+            if not statement.lstrip().upper().startswith(("PRAGMA", "SAVEPOINT", "RELEASE")):
+                counter.statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            yield counter
+        finally:
+            event.remove(db.engine, "before_cursor_execute", before)
+    return counting

@@ -1,0 +1,125 @@
+"""Plain make_* helpers that build a small, realistic world for tests."""
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from proxy_service import workflow
+from proxy_service.extensions import db
+from proxy_service.models import (ApprovalItem, Case, CaseTemplate, Center, Enterprise, Industry,
+                                  LimitUnit, Mode, Project, Role, Stage, User, Verification)
+
+PASSWORD = "secret-pass-1"
+VALID_USCC = ["914403001922038216", "91440300708461136T", "91140700MA0K1234X0"]
+
+
+def make_center(prefix="JZKFQ", name="山西转型综合改革示范区晋中开发区企业服务中心"):
+    center = Center(name=name, short_name=name[:6], zone=name[:10], number_prefix=prefix,
+                    address="山西省晋中市榆次区汇通路 1 号", person_in_charge="王主任", phone="0354-1234567")
+    db.session.add(center)
+    db.session.flush()
+    return center
+
+
+def make_user(username, role, center=None, enterprise=None, name=None):
+    user = User(username=username, role=role, name=name or username, center=center,
+                enterprise=enterprise, phone="13800000000")
+    user.set_password(PASSWORD)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def make_industry(name="节能与新能源汽车及其配套"):
+    industry = db.session.query(Industry).filter_by(name=name).one_or_none()
+    if industry is None:
+        industry = Industry(name=name)
+        db.session.add(industry)
+        db.session.flush()
+    return industry
+
+
+def make_enterprise(center, name="山西绿碳环保科技有限公司", uscc=VALID_USCC[0], verified=True):
+    enterprise = Enterprise(name=name, uscc=uscc, legal_representative="张三", address="晋中市榆次区",
+                            contact_person="李四", mobile="13912345678", home_center=center,
+                            verification=Verification.VERIFIED if verified else Verification.PENDING,
+                            privacy_consent_at=datetime.now(timezone.utc))
+    db.session.add(enterprise)
+    db.session.flush()
+    return enterprise
+
+
+def make_project(enterprise, center, name="尚风绿谷碳中和环保科技产业园项目"):
+    project = Project(enterprise=enterprise, center=center, name=name, industry=make_industry(),
+                      total_investment=Decimal("12000.5"), land_area=Decimal("150"),
+                      location="晋中开发区汇通产业园", content="建设碳中和环保科技产业园")
+    db.session.add(project)
+    db.session.flush()
+    return project
+
+
+def make_item(center, name, stage=Stage.LAND_PLANNING, prerequisites=(), sort=0, limit=5):
+    item = ApprovalItem(center=center, name=name, stage=stage, department="行政审批局",
+                        mode=Mode.APPROVAL, statutory_limit=limit * 2, promised_limit=limit,
+                        promised_unit=LimitUnit.WORKDAY, materials="申请表\n营业执照", sort=sort)
+    item.prerequisites = list(prerequisites)
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+def make_catalog(center):
+    """Three items where 施工许可证 needs 建设工程规划许可证 first."""
+    filing = make_item(center, "项目备案", Stage.LAND_PLANNING, sort=1, limit=1)
+    planning = make_item(center, "建设工程规划许可证", Stage.CONSTRUCTION_PERMIT, sort=2)
+    building = make_item(center, "施工许可证", Stage.BUILDING, prerequisites=[planning], sort=3, limit=7)
+    template = CaseTemplate(center=center, name="备案类工业项目", items=[filing, planning, building])
+    db.session.add(template)
+    db.session.flush()
+    return [filing, planning, building]
+
+
+def make_case(project, actor, items, *, accept_by=None, agent=None):
+    case = workflow.submit_case(project, actor, items=items, contact_name="李四",
+                                contact_mobile="13912345678", note="请尽快办理")
+    if accept_by is not None:
+        workflow.accept_case(case, accept_by, agent=agent)
+    db.session.flush()
+    return case
+
+
+@dataclass
+class World:
+    centers: list
+    items: list
+    other_items: list
+    users: dict = field(default_factory=dict)
+    enterprises: list = field(default_factory=list)
+    project: Project = None
+    other_project: Project = None
+
+    def case(self, *, accepted=True, agent="agent"):
+        """A case on the first enterprise's project, accepted and assigned by default."""
+        return make_case(self.project, self.users["owner"], self.items,
+                         accept_by=self.users["manager"] if accepted else None,
+                         agent=self.users[agent] if accepted and agent else None)
+
+
+def make_world():
+    first, second = make_center(), make_center("YCKFQ", "银川经济技术开发区企业服务中心")
+    world = World(centers=[first, second], items=make_catalog(first), other_items=make_catalog(second))
+    ent1 = make_enterprise(first)
+    ent2 = make_enterprise(first, "晋中华丰新能源有限公司", VALID_USCC[1])
+    world.enterprises = [ent1, ent2]
+    world.users = {
+        "owner": make_user("ent1", Role.ENTERPRISE, enterprise=ent1, name="李四"),
+        "other_enterprise": make_user("ent2", Role.ENTERPRISE, enterprise=ent2, name="赵六"),
+        "manager": make_user("manager", Role.MANAGER, center=first, name="王经理"),
+        "agent": make_user("agent1", Role.AGENT, center=first, name="刘代办"),
+        "other_agent": make_user("agent2", Role.AGENT, center=first, name="陈代办"),
+        "other_manager": make_user("manager2", Role.MANAGER, center=second, name="马经理"),
+        "other_center_agent": make_user("agent4", Role.AGENT, center=second, name="杨代办"),
+    }
+    world.project = make_project(ent1, first)
+    world.other_project = make_project(ent2, first, "华丰光伏电池组件项目")
+    db.session.commit()
+    return world
