@@ -1,6 +1,6 @@
 """Test fixtures. The schema comes from the migrations, once per run; each test starts
 from empty tables. TEST_DATABASE_URL selects PostgreSQL; the default is SQLite."""
-import os
+from pathlib import Path
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
@@ -19,11 +19,12 @@ from . import factories
 
 @pytest.fixture(scope="session")
 def app():
-    if not os.environ.get("TEST_DATABASE_URL"):
-        (BASE_DIR / "instance").mkdir(exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            (BASE_DIR / "instance" / f"test.db{suffix}").unlink(missing_ok=True)
+    (BASE_DIR / "instance").mkdir(exist_ok=True)
     app = create_app(TestingConfig)
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("sqlite:///"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
     with app.app_context():
         _drop_everything()
         upgrade()
