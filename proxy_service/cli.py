@@ -1,14 +1,18 @@
-"""Shell commands: flask --app wsgi seed-demo | create-user | seed-catalog."""
+"""Shell commands: flask --app wsgi seed-demo | create-center | create-user."""
+import re
+
 import click
 from flask import current_app
 from sqlalchemy import select
 
+from .catalog_seed import ensure_industries, seed_center_catalog
 from .extensions import db
 from .models import Center, Role, User
 
 
 def register(app):
     app.cli.add_command(seed_demo)
+    app.cli.add_command(create_center)
     app.cli.add_command(create_user)
 
 
@@ -20,6 +24,36 @@ def seed_demo():
     from .demo import load_demo
     created = load_demo()
     click.echo("demo data loaded" if created else "demo data already present")
+
+
+# Case and agreement numbers start with the prefix: keep it short, plain and uppercase.
+PREFIX_SHAPE = re.compile(r"^[A-Z][A-Z0-9]{1,11}$")
+
+
+@click.command("create-center")
+@click.option("--name", required=True, help="full name, e.g. 山西转型综合改革示范区晋中开发区企业服务中心")
+@click.option("--short-name", required=True, help="short name shown in lists")
+@click.option("--zone", required=True, help="the development zone it serves")
+@click.option("--prefix", required=True, help="case/agreement number prefix, e.g. JZKFQ")
+@click.option("--address", default="")
+@click.option("--person", default="", help="person in charge (负责人)")
+@click.option("--phone", default="")
+def create_center(name, short_name, zone, prefix, address, person, phone):
+    """Create a center and give it the default catalogue of approval items and templates."""
+    if not PREFIX_SHAPE.match(prefix):
+        raise click.ClickException("the prefix must be 2-12 uppercase letters or digits (JZKFQ)")
+    taken = db.session.scalar(select(Center).where(
+        (Center.number_prefix == prefix) | (Center.name == name)))
+    if taken is not None:
+        raise click.ClickException(f"a center with that name or prefix exists: {taken.name}")
+    center = Center(name=name, short_name=short_name, zone=zone, number_prefix=prefix,
+                    address=address, person_in_charge=person, phone=phone)
+    db.session.add(center)
+    db.session.flush()
+    ensure_industries()
+    seed_center_catalog(center)
+    db.session.commit()
+    click.echo(f"created center {name} ({prefix}) with the default catalogue")
 
 
 @click.command("create-user")

@@ -127,12 +127,13 @@ def accept_case(case, actor, *, seen_version=None, agent=None, comment=""):
     return case
 
 
-def assign_agent(case, actor, agent, reason=""):
+def assign_agent(case, actor, agent, reason="", seen_version=None):
     """Name the case's responsible agent; later calls re-assign and need a reason.
 
     From ACCEPTED the case moves on to IN_PROGRESS (the agreement's signing
     state will sit between them).
     """
+    _check_version(case, seen_version)
     if agent.role is not Role.AGENT or not agent.active or agent.center_id != case.center_id:
         raise TransitionError(_l("只能指派本中心在岗的代办员。"))
     if case.status is CS.ACCEPTED:
@@ -217,22 +218,29 @@ def step_actions(step):
     return [action for (status, action) in STEP_MOVES if status is step.status]
 
 
-def update_step(step, actor, *, seen_version, action=None, **details):
+def update_step(step, actor, *, seen_version, action=None, internal=False, **details):
     """Apply one step form: an optional status action plus the fields it records.
 
     `details` may hold acceptance_no, submitted_on, approved_on, permit_no,
     by_commitment, correction_request, refusal_reason, refusal_decision_no,
-    not_required_reason and comment. Raises StaleEdit, TransitionError.
+    not_required_reason and comment; an `internal` comment is shown to staff
+    only. Raises StaleEdit, TransitionError.
     """
     _check_version(step, seen_version)
     if step.case.status is not CS.IN_PROGRESS:
         raise TransitionError(_l("案件不在办理中，不能更新事项。"))
     comment = details.pop("comment", "") or ""
+    # An internal comment goes into an event of its own, so that the status
+    # change itself stays visible to the enterprise.
+    public_comment = "" if internal else comment
     if action:
         ACTION_RULES[action](step, details)
-        _move(step, STEP_MOVES, action, actor, comment)
+        _move(step, STEP_MOVES, action, actor, public_comment)
     else:
-        db.session.add(AuditEvent.record(actor, step, "edit", step.status, step.status, comment))
+        db.session.add(AuditEvent.record(actor, step, "edit", step.status, step.status,
+                                         public_comment))
+    if internal and comment:
+        db.session.add(AuditEvent.record(actor, step, "note", comment=comment, internal=True))
     for field, value in details.items():
         if value is not None:
             setattr(step, field, value)

@@ -193,3 +193,23 @@ def test_inactive_agent_cannot_be_assigned(world):
     case = world.case(agent=None)
     with pytest.raises(TransitionError):
         workflow.assign_agent(case, world.users["manager"], ghost)
+
+
+def test_an_internal_comment_does_not_hide_the_status_change(world):
+    case = world.case()
+    step = step_named(case, "项目备案")
+    workflow.update_step(step, world.users["agent"], seen_version=step.version, action="start",
+                         internal=True, comment="企业材料不全，电话催办")
+    events = db.session.query(AuditEvent).filter_by(object_type="step").order_by(AuditEvent.id).all()
+    assert [(e.action, e.internal, e.comment) for e in events] == [
+        ("start", False, ""), ("note", True, "企业材料不全，电话催办")]
+
+
+def test_reassign_with_a_stale_version_is_refused(world):
+    case = world.case()
+    seen = case.version
+    workflow.suspend_case(case, world.users["manager"], "企业暂缓")
+    db.session.commit()
+    with pytest.raises(StaleEdit):
+        workflow.assign_agent(case, world.users["manager"], world.users["other_agent"], "调整",
+                              seen_version=seen)

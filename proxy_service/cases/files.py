@@ -1,1 +1,83 @@
-from . import bp  # noqa: F401  (documents and messages: filled in next)
+"""Documents and messages on a case: upload, download, post."""
+import io
+
+from flask import abort, flash, redirect, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from .. import clock
+from ..extensions import db
+from ..models import AuditEvent, Message
+from ..permissions import can_write_internal, case_or_404, document_or_404
+from ..uploads import UploadError, store_document
+from . import bp
+from .forms import MessageForm
+from .views import render_detail, upload_form
+
+
+@bp.post("/cases/<int:case_id>/documents")
+@login_required
+def upload(case_id):
+    case = case_or_404(current_user, case_id)
+    if not case.is_open:
+        flash(_("案件已结束，不能再上传材料。"), "warning")
+        return _back(case, "documents")
+    form = upload_form(case)
+    if not form.validate_on_submit():
+        return render_detail(case, 422, upload_form=form)
+    step = _step_of(case, form.step_id.data)
+    try:
+        document = store_document(form.file.data, kind=form.kind.data, uploader=current_user,
+                                  case=case, step=step)
+        db.session.commit()
+    except UploadError as err:
+        db.session.rollback()
+        flash(str(err), "danger")
+    else:
+        flash(_("已上传“%(name)s”。", name=document.filename), "success")
+    return _back(case, "documents")
+
+
+def _step_of(case, step_id):
+    """None for the case itself; one of its steps; anything else is not found."""
+    if not step_id:
+        return None
+    step = next((s for s in case.steps if s.id == step_id), None)
+    if step is None:
+        abort(404)
+    return step
+
+
+@bp.get("/documents/<int:document_id>")
+@login_required
+def download(document_id):
+    document = document_or_404(current_user, document_id)
+    # Document.data is deferred everywhere else: this is the one place it is read.
+    response = send_file(io.BytesIO(document.data), mimetype=document.content_type,
+                         as_attachment=True, download_name=document.filename)
+    # werkzeug writes filename*=UTF-8''… (RFC 5987) for non-ASCII names.
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.post("/cases/<int:case_id>/messages")
+@login_required
+def post_message(case_id):
+    case = case_or_404(current_user, case_id)
+    form = MessageForm()
+    if not form.validate_on_submit():
+        return render_detail(case, 422, message_form=form)
+    # Only staff may keep a note from the enterprise; a forged tick from it is ignored.
+    internal = bool(form.internal.data) and can_write_internal(current_user)
+    body = form.body.data.strip()
+    db.session.add(Message(case_id=case.id, author_id=current_user.id, body=body,
+                           internal=internal, created_at=clock.now()))
+    db.session.add(AuditEvent.record(current_user, case, "note" if internal else "message",
+                                     comment=body, internal=internal))
+    db.session.commit()
+    flash(_("内部备注已保存。") if internal else _("留言已发送。"), "success")
+    return _back(case, "messages")
+
+
+def _back(case, anchor):
+    return redirect(url_for("cases.detail", case_id=case.id, _anchor=anchor))

@@ -1,7 +1,285 @@
-from . import bp
+"""Cases as enterprises and staff read them: the list, the request form, the case page, withdraw."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
+from .. import workflow
+from ..extensions import db
+from ..models import (ApprovalItem, AuditEvent, Case, CaseStatus, CaseTemplate, Document,
+                      Enterprise, FilingType, Industry, Message, OPEN_CASE_STATUSES, Project, Role,
+                      Stage, Step, StepStatus, User)
+from ..permissions import (can_withdraw_case, case_or_404, enterprise_required, project_or_404,
+                           visible_cases, visible_projects)
+from ..queries import paginate
+from . import bp
+from .forms import (ENTERPRISE_KINDS, STAFF_KINDS, CaseFilterForm, CaseRequestForm, MessageForm,
+                    TemplateChoiceForm, UploadForm, WithdrawForm, options)
+
+LIST_OPTIONS = (joinedload(Case.project), joinedload(Case.enterprise), joinedload(Case.agent),
+                selectinload(Case.steps))
+DETAIL_OPTIONS = (joinedload(Case.center), joinedload(Case.enterprise), joinedload(Case.project),
+                  joinedload(Case.agent), selectinload(Case.steps).joinedload(Step.item))
+
+
+# --- the list ------------------------------------------------------------------
 
 @bp.get("/cases")
+@login_required
 def index():
-    return "TODO"
+    query = visible_cases(current_user).options(*LIST_OPTIONS).order_by(
+        Case.submitted_at.desc(), Case.id.desc())
+    filters = None
+    if current_user.is_manager:
+        filters = _filter_form(current_user.center_id)
+        query = _apply_filters(query, filters)
+    return render_template("cases/index.html", page=paginate(query), filters=filters)
 
+
+def _filter_form(center_id):
+    form = CaseFilterForm(formdata=request.args)
+    agents = db.session.scalars(select(User).where(
+        User.center_id == center_id, User.role == Role.AGENT).order_by(User.name)).all()
+    form.agent.choices = options([("", _("全部代办员"))] + [(str(a.id), a.name) for a in agents])
+    industries = db.session.scalars(select(Industry).order_by(Industry.sort, Industry.name)).all()
+    form.industry.choices = options(
+        [("", _("全部行业"))] + [(str(i.id), i.name) for i in industries])
+    return form
+
+
+def _apply_filters(query, form):
+    """Narrow the managers' list by the GET filters; unknown values are ignored."""
+    if status := form.value("status"):
+        query = query.where(Case.status == CaseStatus(status))
+    if agent_id := form.value("agent"):
+        query = query.where(Case.agent_id == agent_id)
+    if stage := form.value("stage"):
+        query = query.where(Case.id.in_(select(Step.case_id).where(Step.stage == Stage(stage))))
+    if industry_id := form.value("industry"):
+        query = query.where(Case.project_id.in_(
+            select(Project.id).where(Project.industry_id == industry_id)))
+    if text := (form.q.data or "").strip():
+        # icontains: lower() LIKE on SQLite, ILIKE on PostgreSQL; Chinese has no case anyway.
+        query = query.where(
+            Case.enterprise_id.in_(select(Enterprise.id).where(
+                Enterprise.name.icontains(text, autoescape=True)))
+            | Case.project_id.in_(select(Project.id).where(
+                Project.name.icontains(text, autoescape=True))))
+    return query
+
+
+# --- the request form ----------------------------------------------------------
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@enterprise_required
+def new():
+    if current_user.enterprise_id is None:
+        flash(_("您的企业信息尚在认领审核中，审核通过后才能申请代办。"), "warning")
+        return redirect(url_for("enterprises.profile"))
+    project_id = request.args.get("project_id", type=int)
+    if project_id is None:
+        return _choose_project()
+    project = project_or_404(current_user, project_id)
+    catalogue, templates = _catalogue(project.center_id), _templates(project.center_id)
+    template = _chosen_template(project, templates)
+    form = _request_form(project, catalogue, template)
+    if form.validate_on_submit():
+        try:
+            case = workflow.submit_case(project, current_user, **_request_data(form, catalogue),
+                                        template=template)
+            db.session.commit()
+        except (workflow.TransitionError, IntegrityError) as err:
+            db.session.rollback()
+            flash(_open_case_message(err), "warning")
+        else:
+            flash(_("代办申请已提交，请等待服务中心受理。"), "success")
+            return redirect(url_for("cases.detail", case_id=case.id))
+    chooser = _template_chooser(project, templates, template)
+    return render_template("cases/new.html", project=project, form=form, chooser=chooser,
+                           stages=_group_by_stage(catalogue)), 422 if form.is_submitted() else 200
+
+
+def _choose_project():
+    projects = db.session.scalars(visible_projects(current_user).order_by(Project.id)).all()
+    busy = set(db.session.scalars(visible_cases(current_user).with_only_columns(Case.project_id)
+                                  .where(Case.status.in_(OPEN_CASE_STATUSES))))
+    return render_template("cases/new.html", projects=projects, busy=busy, form=None)
+
+
+def _catalogue(center_id):
+    return db.session.scalars(select(ApprovalItem).where(
+        ApprovalItem.center_id == center_id, ApprovalItem.retired.is_(False))
+        .order_by(ApprovalItem.sort, ApprovalItem.id)).all()
+
+
+def _templates(center_id):
+    return db.session.scalars(select(CaseTemplate).where(
+        CaseTemplate.center_id == center_id, CaseTemplate.retired.is_(False))
+        .options(selectinload(CaseTemplate.items)).order_by(CaseTemplate.name)).all()
+
+
+def _chosen_template(project, templates):
+    """?template_id= (or the posted one) when it is the center's; 0 means none; else by kind."""
+    wanted = request.values.get("template_id", type=int)
+    if wanted is not None:
+        return next((t for t in templates if t.id == wanted), None)
+    if project.filing_type is FilingType.APPROVAL:
+        word = "核准"
+    elif project.standard_land:
+        word = "标准地"
+    else:
+        word = "备案"
+    return next((t for t in templates if word in t.name), None)
+
+
+def _request_form(project, catalogue, template):
+    offered = {item.id for item in catalogue}
+    enterprise = project.enterprise
+    form = CaseRequestForm(
+        items=[i.id for i in template.items if i.id in offered] if template else [],
+        template_id=template.id if template else 0,
+        contact_name=enterprise.contact_person, contact_mobile=enterprise.mobile)
+    form.items.choices = options((item.id, item.name) for item in catalogue)
+    return form
+
+
+def _request_data(form, catalogue):
+    chosen = set(form.items.data)
+    return dict(items=[item for item in catalogue if item.id in chosen],
+                contact_name=form.contact_name.data.strip(),
+                contact_mobile=form.contact_mobile.data.strip(), note=form.note.data or "")
+
+
+def _open_case_message(err):
+    # The partial unique index answers a race between two submissions of the same project.
+    if isinstance(err, IntegrityError):
+        return _("该项目已有进行中的代办案件，不能重复申请。")
+    return str(err)
+
+
+def _template_chooser(project, templates, template):
+    form = TemplateChoiceForm(formdata=None, project_id=project.id,
+                              template_id=template.id if template else 0)
+    form.template_id.choices = options([(0, _("不使用模板"))] + [(t.id, t.name) for t in templates])
+    return form
+
+
+def _group_by_stage(items):
+    groups = {}
+    for item in items:
+        groups.setdefault(item.stage, []).append(item)
+    return sorted(groups.items(), key=lambda pair: pair[0].order)
+
+
+# --- the case page ---------------------------------------------------------------
+
+@bp.get("/cases/<int:case_id>")
+@login_required
+def detail(case_id):
+    # Same scope as permissions.case_or_404, with everything the page shows loaded up front.
+    case = db.first_or_404(visible_cases(current_user).where(Case.id == case_id)
+                           .options(*DETAIL_OPTIONS))
+    return render_detail(case)
+
+
+def render_detail(case, status=200, **forms):
+    """The case page; `forms` replaces a blank form by one that failed validation."""
+    documents = _documents(case)
+    forms.setdefault("message_form", MessageForm(formdata=None))
+    forms.setdefault("upload_form", upload_form(case, formdata=None))
+    forms.setdefault("withdraw_form", WithdrawForm(formdata=None, version=case.version))
+    return render_template(
+        "cases/detail.html", case=case, stages=_stages(case), documents=documents,
+        step_documents=_by_step(documents), step_names={s.id: s.item.name for s in case.steps},
+        messages=_messages(case), events=_events(case),
+        requested=_requested_items(case), status_label=status_label, **forms), status
+
+
+def upload_form(case, **kwargs):
+    """The upload form with the kinds this user may upload and the case's steps."""
+    # "上传补正材料" on a returned step links here with ?upload_step=<step id>.
+    preselect = request.args.get("upload_step", type=int)
+    if preselect is not None and kwargs.get("formdata", True) is None:
+        kwargs.update(step_id=preselect, kind="correction" if current_user.is_enterprise else None)
+    form = UploadForm(**kwargs)
+    kinds = ENTERPRISE_KINDS if current_user.is_enterprise else STAFF_KINDS
+    form.kind.choices = options((kind, Document.KIND_LABELS[kind]) for kind in kinds)
+    form.step_id.choices = options([(0, _("整个案件"))] + [(s.id, s.item.name) for s in case.steps])
+    return form
+
+
+def _documents(case):
+    return db.session.scalars(select(Document).where(Document.case_id == case.id)
+                              .options(joinedload(Document.uploaded_by))
+                              .order_by(Document.created_at, Document.id)).all()
+
+
+def _by_step(documents):
+    grouped = {}
+    for document in documents:
+        if document.step_id is not None:
+            grouped.setdefault(document.step_id, []).append(document)
+    return grouped
+
+
+def _messages(case):
+    query = select(Message).where(Message.case_id == case.id).options(joinedload(Message.author))
+    if current_user.is_enterprise:
+        query = query.where(Message.internal.is_(False))
+    return db.session.scalars(query.order_by(Message.created_at, Message.id)).all()
+
+
+def _events(case):
+    query = select(AuditEvent).where(AuditEvent.case_id == case.id).options(
+        joinedload(AuditEvent.actor))
+    if current_user.is_enterprise:
+        query = query.where(AuditEvent.internal.is_(False))
+    return db.session.scalars(query.order_by(AuditEvent.at, AuditEvent.id)).all()
+
+
+def _requested_items(case):
+    """Before acceptance the case has no steps, only the ids of the items asked for."""
+    if case.steps or not case.requested_items:
+        return []
+    return db.session.scalars(select(ApprovalItem).where(
+        ApprovalItem.id.in_(case.requested_items)).order_by(ApprovalItem.sort)).all()
+
+
+def _stages(case):
+    """(stage, steps, css class) for the stepper: done, the first unfinished one active."""
+    groups = case.steps_by_stage()
+    unfinished = [stage for stage, steps in groups if not all(s.status.is_done for s in steps)]
+    return [(stage, steps, "done" if stage not in unfinished else
+             "active" if stage == unfinished[0] else "") for stage, steps in groups]
+
+
+def status_label(event, value):
+    """The label of a status string stored on an audit event of a case or a step."""
+    enum_cls = {"case": CaseStatus, "step": StepStatus}.get(event.object_type)
+    try:
+        return enum_cls(value).label if enum_cls and value else value
+    except ValueError:
+        return value
+
+
+@bp.post("/cases/<int:case_id>/withdraw")
+@enterprise_required
+def withdraw(case_id):
+    case = case_or_404(current_user, case_id)
+    if not can_withdraw_case(current_user, case):
+        abort(403)
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        return render_detail(case, 422, withdraw_form=form)
+    try:
+        workflow.withdraw_case(case, current_user, form.reason.data,
+                               seen_version=form.version.data or None)
+        db.session.commit()
+        flash(_("代办申请已撤回。"), "success")
+    except (workflow.TransitionError, workflow.StaleEdit, StaleDataError) as err:
+        db.session.rollback()
+        flash(str(err), "warning")
+    return redirect(url_for("cases.detail", case_id=case.id))

@@ -230,4 +230,5 @@ class Message(db.Model):
     created_at = mapped_column(UTCDateTime, default=utcnow)
 
     author = relationship("User")
+    case = relationship("Case")
     step = relationship("Step")

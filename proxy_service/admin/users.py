@@ -1,0 +1,77 @@
+"""Staff accounts of the manager's own center: list, create, activate and deactivate."""
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from .. import permissions, queries
+from ..extensions import db
+from ..models import AuditEvent, Case, OPEN_CASE_STATUSES, Role, User
+from . import bp
+from .forms import UserForm
+
+STAFF_ROLES = (Role.AGENT, Role.MANAGER)
+
+
+def staff_or_404(user_id):
+    """A staff member of the manager's center; anyone else answers 404."""
+    return db.first_or_404(select(User).where(User.id == user_id, User.role.in_(STAFF_ROLES),
+                                              User.center_id == current_user.center_id))
+
+
+@bp.get("/admin/users")
+@permissions.manager_required
+def users():
+    page = queries.paginate(select(User).where(User.center_id == current_user.center_id,
+                                               User.role.in_(STAFF_ROLES))
+                            .order_by(User.active.desc(), User.role, User.name, User.id))
+    return render_template("admin/users.html", page=page)
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@permissions.manager_required
+def new_user():
+    form = UserForm()
+    if not form.validate_on_submit():
+        return render_template("admin/user_form.html", form=form), 422 if form.is_submitted() else 200
+    user = form.build(current_user.center_id)
+    db.session.add(user)
+    db.session.flush()
+    db.session.add(AuditEvent.record(current_user, user, "user_create",
+                                     comment=f"{user.username}（{user.role.label}）"))
+    db.session.commit()
+    flash(_("已创建账号“%(username)s”。", username=user.username), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/admin/users/<int:user_id>/activate")
+@permissions.manager_required
+def activate_user(user_id):
+    user = staff_or_404(user_id)
+    _set_active(user, True)
+    flash(_("已启用账号“%(username)s”。", username=user.username), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/admin/users/<int:user_id>/deactivate")
+@permissions.manager_required
+def deactivate_user(user_id):
+    user = staff_or_404(user_id)
+    if user.id == current_user.id:
+        flash(_("不能停用自己的账号。"), "warning")
+        return redirect(url_for("admin.users"))
+    _set_active(user, False)
+    flash(_("已停用账号“%(username)s”，该用户将无法登录。", username=user.username), "success")
+    open_cases = db.session.scalar(select(func.count(Case.id)).where(
+        Case.agent_id == user.id, Case.status.in_(OPEN_CASE_STATUSES)))
+    if open_cases:
+        flash(_("该代办员仍负责 %(count)s 个未办结的案件，请尽快改派。", count=open_cases), "warning")
+    return redirect(url_for("admin.users"))
+
+
+def _set_active(user, active):
+    user.active = active
+    db.session.add(AuditEvent.record(current_user, user,
+                                     "user_activate" if active else "user_deactivate",
+                                     comment=user.username))
+    db.session.commit()

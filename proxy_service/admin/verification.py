@@ -1,0 +1,126 @@
+"""Managers verify enterprises against their licences and decide claims on a taken USCC."""
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from .. import permissions, queries, registration
+from ..extensions import db
+from ..models import ClaimStatus, Document, Enterprise, EnterpriseClaim, Verification
+from . import bp
+from .common import attempt
+from .forms import ClaimForm, VerifyForm
+
+TABS = ("pending", "all")
+
+
+def licences_of(enterprise_ids):
+    """{enterprise id: [licence documents]} in one query."""
+    found = {}
+    if enterprise_ids:
+        for doc in db.session.scalars(select(Document).where(
+                Document.enterprise_id.in_(enterprise_ids), Document.kind == "licence")
+                .order_by(Document.id)):
+            found.setdefault(doc.enterprise_id, []).append(doc)
+    return found
+
+
+def pending_claims(user):
+    """Undecided claims on enterprises `user` may see, oldest first."""
+    visible = permissions.visible_enterprises(user).with_only_columns(Enterprise.id)
+    return select(EnterpriseClaim).where(EnterpriseClaim.outcome == ClaimStatus.PENDING,
+                                         EnterpriseClaim.enterprise_id.in_(visible))
+
+
+def claim_or_404(user, claim_id):
+    visible = permissions.visible_enterprises(user).with_only_columns(Enterprise.id)
+    return db.first_or_404(select(EnterpriseClaim).where(
+        EnterpriseClaim.id == claim_id, EnterpriseClaim.enterprise_id.in_(visible)))
+
+
+def _claim_count():
+    return db.session.scalar(pending_claims(current_user).with_only_columns(
+        func.count(EnterpriseClaim.id)))
+
+
+@bp.get("/admin/enterprises")
+@permissions.manager_required
+def enterprises():
+    """Enterprises waiting for verification (or all of them), searchable by name or USCC."""
+    tab = request.args.get("tab") if request.args.get("tab") in TABS else "pending"
+    term = request.args.get("q", "").strip()
+    query = permissions.visible_enterprises(current_user)
+    if tab == "pending":
+        query = query.where(Enterprise.verification == Verification.PENDING)
+    if term:
+        query = query.where(Enterprise.name.contains(term, autoescape=True)
+                            | Enterprise.uscc.contains(term.upper(), autoescape=True))
+    page = queries.paginate(query.order_by(Enterprise.created_at, Enterprise.id))
+    return render_template("admin/enterprises.html", tab=tab, term=term, page=page,
+                           licences=licences_of([e.id for e in page.items]),
+                           claim_count=_claim_count())
+
+
+@bp.route("/admin/enterprises/<int:enterprise_id>", methods=["GET", "POST"])
+@permissions.manager_required
+def enterprise(enterprise_id):
+    enterprise = permissions.enterprise_or_404(current_user, enterprise_id)
+    form = VerifyForm(version=enterprise.version)
+    if not form.validate_on_submit():
+        return _enterprise_page(enterprise, form, 422 if form.is_submitted() else 200)
+    err = attempt(registration.verify_enterprise, enterprise, current_user, approve=form.approve,
+                  note=form.reason, seen_version=form.version.data or None)
+    if err is None:
+        flash(_("已核验通过：%(name)s", name=enterprise.name) if form.approve
+              else _("已标记核验未通过：%(name)s", name=enterprise.name), "success")
+        return redirect(url_for("admin.enterprises"))
+    # Someone else decided meanwhile: show what is on record now, overwrite nothing.
+    return _enterprise_page(enterprise, VerifyForm(formdata=None, version=enterprise.version), 409)
+
+
+def _enterprise_page(enterprise, form, status=200):
+    claims = db.session.scalars(pending_claims(current_user).where(
+        EnterpriseClaim.enterprise_id == enterprise.id)).all()
+    return render_template("admin/enterprise.html", enterprise=enterprise, form=form,
+                           licences=licences_of([enterprise.id]).get(enterprise.id, []),
+                           claims=claims), status
+
+
+@bp.get("/admin/claims")
+@permissions.manager_required
+def claims():
+    page = queries.paginate(pending_claims(current_user)
+                            .options(joinedload(EnterpriseClaim.enterprise),
+                                     joinedload(EnterpriseClaim.claimant))
+                            .order_by(EnterpriseClaim.created_at, EnterpriseClaim.id))
+    return render_template("admin/claims.html", page=page, claim_count=page.total,
+                           documents=_documents([c.licence_document_id for c in page.items]))
+
+
+@bp.route("/admin/claims/<int:claim_id>", methods=["GET", "POST"])
+@permissions.manager_required
+def claim(claim_id):
+    claim = claim_or_404(current_user, claim_id)
+    form = ClaimForm()
+    if not form.validate_on_submit():
+        return _claim_page(claim, form, 422 if form.is_submitted() else 200)
+    if attempt(registration.resolve_claim, claim, current_user, approve=form.approve,
+               note=form.reason) is None:
+        flash(_("认领申请已通过，申请人已加入该企业。") if form.approve
+              else _("认领申请已驳回。"), "success")
+    return redirect(url_for("admin.claims"))
+
+
+def _claim_page(claim, form, status=200):
+    document = _documents([claim.licence_document_id]).get(claim.licence_document_id)
+    return render_template("admin/claim.html", claim=claim, form=form, document=document,
+                           licences=licences_of([claim.enterprise_id]).get(claim.enterprise_id, [])
+                           ), status
+
+
+def _documents(ids):
+    ids = [i for i in ids if i]
+    if not ids:
+        return {}
+    return {doc.id: doc for doc in db.session.scalars(select(Document).where(Document.id.in_(ids)))}

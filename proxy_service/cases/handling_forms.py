@@ -1,0 +1,121 @@
+"""Forms of the staff handling side: the step update form and the case action forms."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (BooleanField, DateField, HiddenField, RadioField, SelectField, StringField,
+                     TextAreaField)
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from .. import workflow
+from ..uploads import ACCEPT
+
+NO_ACTION = ""
+VERSION_ERROR = _l("表单已失效，请刷新页面后重试。")
+AGENT_ERROR = _l("只能指派本中心在岗的代办员。")
+
+
+def version_field():
+    """The version the form showed: the workflow refuses a save over a newer one."""
+    return HiddenField(validators=[DataRequired(VERSION_ERROR),
+                                   Regexp(r"^\d{1,9}$", message=VERSION_ERROR)])
+
+
+def text_area(label, *validators, rows=2, **kwargs):
+    return TextAreaField(label, validators=[*validators, Length(max=2000)],
+                         render_kw={"rows": rows}, **kwargs)
+
+
+class StepForm(FlaskForm):
+    action = RadioField(_l("办理操作"), default=NO_ACTION,
+                        invalid_choice_message=_l("当前状态下不能执行所选操作。"))
+    acceptance_no = StringField(_l("受理号"), validators=[Length(max=60)])
+    submitted_on = DateField(_l("报送日期"), validators=[Optional()])
+    approved_on = DateField(_l("批准日期"), validators=[Optional()])
+    permit_no = StringField(_l("批文/证照编号"), validators=[Length(max=80)])
+    by_commitment = BooleanField(_l("以承诺制方式办结"))
+    correction_request = text_area(_l("需补正内容"))
+    refusal_reason = text_area(_l("不予许可理由"))
+    refusal_decision_no = StringField(_l("不予许可决定书文号"), validators=[Length(max=80)])
+    not_required_reason = text_area(_l("无需办理原因"))
+    note = text_area(_l("办理说明"), rows=3)
+    note_visibility = RadioField(_l("说明可见范围"), default="visible", choices=[
+        ("visible", _l("企业可见")), ("internal", _l("仅内部"))])
+    document = FileField(_l("上传批文或回执（可选）"), render_kw={"accept": ACCEPT})
+    document_kind = SelectField(_l("文件类型"), default="permit", choices=[
+        ("permit", _l("批文证照")), ("receipt", _l("受理回执")), ("other", _l("其他"))])
+    version = version_field()
+
+    DETAIL_FIELDS = ("acceptance_no", "submitted_on", "approved_on", "permit_no", "by_commitment",
+                     "correction_request", "refusal_reason", "refusal_decision_no",
+                     "not_required_reason")
+
+    def offer_actions(self, step):
+        """Only the moves legal for the step now, after "information only"."""
+        self.action.choices = [(NO_ACTION, _l("只更新信息，不变更状态"))] + [
+            (action, workflow.ACTION_LABELS[action]) for action in workflow.step_actions(step)]
+
+    @property
+    def details(self):
+        """The filled-in fields; empty ones are None, which the workflow leaves alone."""
+        values = {}
+        for name in self.DETAIL_FIELDS:
+            value = self[name].data
+            if isinstance(value, str):
+                value = value.strip()
+            values[name] = value or None
+        return values
+
+    @property
+    def note_text(self):
+        return (self.note.data or "").strip()
+
+    @property
+    def note_is_internal(self):
+        return self.note_visibility.data == "internal"
+
+
+class AgentChoiceMixin:
+    """An agent select limited to the active agents of the case's center."""
+
+    def offer_agents(self, agents, blank=None, labels=None):
+        choices = [("", blank)] if blank is not None else []
+        choices += [(str(a.id), (labels or {}).get(a.id, a.name)) for a in agents]
+        self.agent_id.choices = choices
+        self._agents = {str(a.id): a for a in agents}
+
+    @property
+    def agent(self):
+        return self._agents.get(self.agent_id.data or "")
+
+
+class AcceptForm(AgentChoiceMixin, FlaskForm):
+    agent_id = SelectField(_l("指派代办员"), default="", invalid_choice_message=AGENT_ERROR)
+    comment = text_area(_l("受理意见（一次性告知材料与时限）"))
+    version = version_field()
+
+
+class AssignForm(AgentChoiceMixin, FlaskForm):
+    agent_id = SelectField(_l("代办员"), default="", validators=[DataRequired(_l("请选择代办员。"))],
+                           invalid_choice_message=AGENT_ERROR)
+    reason = text_area(_l("改派原因"), description=_l("改派时必填。"))
+    version = version_field()
+
+
+class DeclineForm(FlaskForm):
+    reason = text_area(_l("不予受理理由"), DataRequired(_l("不予受理须说明理由。")))
+    version = version_field()
+
+
+class SuspendForm(FlaskForm):
+    reason = text_area(_l("中止原因"), DataRequired(_l("中止须说明理由。")))
+    version = version_field()
+
+
+class ResumeForm(FlaskForm):
+    comment = text_area(_l("恢复说明"))
+    version = version_field()
+
+
+class TerminateForm(FlaskForm):
+    reason = text_area(_l("终止原因"), DataRequired(_l("终止须说明理由。")))
+    version = version_field()

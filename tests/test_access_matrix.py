@@ -1,0 +1,83 @@
+"""Every object-addressed route, requested by someone who must not reach the object:
+another enterprise, another center's staff, an agent not assigned to the case.
+The answer is 404 (the object is invisible) or 403 (the role may not do this at all),
+for GET and POST alike, and nothing changes."""
+import io
+
+import pytest
+
+from config import TestingConfig
+from proxy_service import create_app
+from proxy_service.extensions import db
+from proxy_service.models import AuditEvent, EnterpriseClaim
+from proxy_service.uploads import store_document
+
+OUTSIDERS = ["other_enterprise", "other_manager", "other_center_agent", "other_agent"]
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _object_routes():
+    app = create_app(TestingConfig)
+    routes = []
+    for rule in app.url_map.iter_rules():
+        if rule.arguments and rule.endpoint != "static":
+            for method in sorted(rule.methods & {"GET", "POST"}):
+                routes.append((rule.endpoint, rule.rule, method))
+    return sorted(routes)
+
+
+
+# A same-center agent is an outsider only to cases not assigned to it.
+CASES = [(outsider, *route) for route in _object_routes() for outsider in OUTSIDERS
+         if outsider != "other_agent" or _is_case_route(route[1])]
+
+
+@pytest.fixture
+def targets(world):
+    """Objects of the first enterprise and the first center, keyed by URL argument."""
+    case = world.case()
+    step = case.steps[0]
+    document = store_document(_upload(), kind="material", uploader=world.users["owner"], case=case)
+    licence = store_document(_upload(), kind="licence", uploader=world.users["owner"],
+                             enterprise=world.enterprises[0])
+    claim = EnterpriseClaim(enterprise=world.enterprises[0], claimant=world.users["other_enterprise"],
+                            claimed_name="x", legal_representative="x", contact_person="x",
+                            mobile="13900000000")
+    db.session.add(claim)
+    db.session.commit()
+    return {"case_id": case.id, "step_id": step.id, "document_id": document.id,
+            "project_id": world.project.id, "enterprise_id": world.enterprises[0].id,
+            "item_id": world.items[0].id, "template_id": world.items[0].id and _template_id(world),
+            "user_id": world.users["agent"].id, "claim_id": claim.id, "licence": licence.id}
+
+
+def _template_id(world):
+    from proxy_service.models import CaseTemplate
+    return db.session.query(CaseTemplate).filter_by(center_id=world.centers[0].id).first().id
+
+
+def _upload():
+    from werkzeug.datastructures import FileStorage
+    return FileStorage(io.BytesIO(PDF), filename="a.pdf")
+
+
+@pytest.mark.parametrize("outsider, endpoint, rule, method", CASES)
+def test_outsiders_cannot_reach_objects(client, world, login_as, targets, outsider, endpoint, rule,
+                                        method):
+    from flask import url_for
+
+    with client.application.test_request_context():
+        url = url_for(endpoint, **{arg: targets[arg] for arg in _arguments(rule)})
+    login_as(world.users[outsider])
+    before = db.session.query(AuditEvent).count()
+    response = client.open(url, method=method, data={"reason": "x", "body": "x", "action": "start"})
+    assert response.status_code in (403, 404), f"{outsider} {method} {url} → {response.status_code}"
+    if method == "GET" and _is_case_route(rule):
+        assert response.status_code == 404
+    assert db.session.query(AuditEvent).count() == before
+
+
+def _arguments(rule):
+    import re
+    return re.findall(r"<(?:\w+:)?(\w+)>", rule)
+
