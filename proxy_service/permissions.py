@@ -60,8 +60,9 @@ def visible_enterprises(user):
                                     | Enterprise.id.in_(asking))
 
 
-def case_or_404(user, case_id):
-    return db.first_or_404(visible_cases(user).where(Case.id == case_id))
+def case_or_404(user, case_id, *options):
+    """The case if `user` may see it (404 otherwise), loaded with the given loader options."""
+    return db.first_or_404(visible_cases(user).where(Case.id == case_id).options(*options))
 
 
 def step_or_404(user, case_id, step_id):
@@ -89,9 +90,16 @@ def document_or_404(user, document_id):
         case_or_404(user, document.case_id)
     elif document.enterprise_id is not None:
         enterprise_or_404(user, document.enterprise_id)
+        if user.role is Role.ENTERPRISE and not _uploaded_within(document, user):
+            abort(404)   # a claimant's licence filed under this enterprise is not its members' to see
     else:
         abort(404)
     return document
+
+
+def _uploaded_within(document, user):
+    uploader = document.uploaded_by
+    return uploader is None or uploader.enterprise_id == user.enterprise_id
 
 
 # --- predicates (also used by templates to show a button only when allowed) ---

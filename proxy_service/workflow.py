@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from . import clock
 from .extensions import db
-from .models import (ApprovalItem, Assignment, AuditEvent, Case, CaseStatus, Role, Step,
+from .models import (ApprovalItem, Assignment, AuditEvent, Case, CaseStatus, Message, Role, Step,
                      StepStatus, User)
 from .models.cases import FINAL_CASE_STATUSES
 
@@ -55,6 +55,9 @@ ACTION_LABELS = {
     "skip": _l("无需办理"), "edit": _l("更新办理信息"), "message": _l("留言"),
     "note": _l("内部备注"), "upload": _l("上传材料"), "verify": _l("核验企业"),
     "reject": _l("核验未通过"), "claim_approve": _l("认领通过"), "claim_reject": _l("认领驳回"),
+    "register": _l("企业注册"), "claim": _l("提交企业认领"), "project_create": _l("新建项目"),
+    "project_edit": _l("修改项目"), "enterprise_edit": _l("修改企业联系信息"),
+    "add_user": _l("添加企业用户"),
 }
 
 
@@ -207,6 +210,17 @@ def _next_case_number(center):
     count = db.session.scalar(select(func.count(Case.id)).where(
         Case.center_id == center.id, Case.number.like(prefix + "%")))
     return f"{prefix}{count + 1:05d}"
+
+
+def post_message(case, actor, body, *, internal=False, step=None):
+    """A message on the case (an internal note when `internal`: staff only)."""
+    message = Message(case=case, step=step, author=actor, body=body, internal=internal,
+                      created_at=clock.now())
+    db.session.add(message)
+    db.session.add(AuditEvent.record(actor, case, "note" if internal else "message",
+                                     comment=body, internal=internal))
+    db.session.flush()
+    return message
 
 
 # --- steps -----------------------------------------------------------------

@@ -42,7 +42,8 @@ def case(world):
 def test_enterprise_uploads_a_pdf_with_size_and_checksum(client, world, login_as, case):
     login_as(world.users["owner"])
     response = upload(client, case, PDF)
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"/cases/{case.id}#documents")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/cases/{case.id}#documents")
     document = db.session.query(Document).one()
     assert (document.case_id, document.step_id, document.kind) == (case.id, None, "material")
     assert document.content_type == "application/pdf" and document.size == len(PDF)

@@ -181,8 +181,14 @@ def test_project_pages_list_its_cases(owner, world):
 @pytest.mark.parametrize("url", ["/projects/{id}", "/projects/{id}/edit"])
 def test_other_enterprises_project_is_not_found(owner, world, url):
     assert owner.get(url.format(id=world.other_project.id)).status_code == 404
-    assert owner.post(url.format(id=world.other_project.id),
-                      data=edit_form(world, world.other_project)).status_code in (404, 405)
+
+
+def test_other_enterprises_project_cannot_be_edited(owner, world):
+    project = world.other_project
+    response = owner.post(f"/projects/{project.id}/edit", data=edit_form(world, project, name="抢占"))
+    assert response.status_code == 404
+    db.session.expire_all()
+    assert project.name == "华丰光伏电池组件项目" and actions(project) == []
 
 
 @pytest.mark.parametrize("who", ["manager", "agent", "other_manager"])

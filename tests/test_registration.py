@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from proxy_service.extensions import db
 from proxy_service.models import (AuditEvent, ClaimStatus, Document, Enterprise, EnterpriseClaim,
-                                  Role, User, Verification)
+                                  Project, Role, User, Verification)
 
 from .factories import VALID_USCC, make_center, make_enterprise, make_user
 
@@ -149,6 +149,7 @@ def test_claimed_licence_is_not_shown_to_the_registered_enterprise(client, cente
     db.session.commit()
     page = text(login_as(owner).get("/enterprise"))
     assert f"/documents/{document.id}" not in page
+    assert client.get(f"/documents/{document.id}").status_code == 404
 
 
 def test_pending_claimant_sees_resolution_and_cannot_create_projects(client, center):
@@ -163,6 +164,9 @@ def test_pending_claimant_sees_resolution_and_cannot_create_projects(client, cen
     for url in ("/projects/new", "/enterprise/edit", "/enterprise/users/new"):
         response = client.get(url)
         assert response.status_code == 302 and response.headers["Location"].endswith("/enterprise")
+        assert "处理通过后才能使用此功能" in text(client.get("/enterprise"))
+    assert client.post("/projects/new", data={"name": "x"}).status_code == 302
+    assert count(Project) == 0
 
 
 def test_privacy_notice_says_what_why_how_long_and_who(client, app):

@@ -207,7 +207,7 @@ def test_rejecting_a_claim_needs_a_reason_and_leaves_the_claimant_out(client, wo
 def test_claim_list_query_count_does_not_grow(client, world, login_as, count_queries):
     def add(start, stop):
         for n in range(start, stop):
-            make_claim(world, world.enterprises[n % 2], f"claimer{n:02d}")
+            make_claim(world, pending_enterprise(world, f"被认领企业{n:02d}"), f"claimer{n:02d}")
     add(0, 5)
     login_as(world.users["manager"])
     db.session.expire_all()

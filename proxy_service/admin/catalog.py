@@ -36,7 +36,7 @@ def _record(obj, comment):
 def items():
     page = queries.paginate(select(ApprovalItem)
                             .where(ApprovalItem.center_id == current_user.center_id)
-
+                            .options(selectinload(ApprovalItem.prerequisites))
                             .order_by(STAGE_ORDER, ApprovalItem.sort, ApprovalItem.id))
     groups = [(stage, list(rows)) for stage, rows in groupby(page.items, key=lambda i: i.stage)]
     return render_template("admin/items.html", page=page, groups=groups)

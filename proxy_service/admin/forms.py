@@ -70,7 +70,8 @@ class ItemForm(FlaskForm):
                                  invalid_choice_message=INVALID_CHOICE)
     materials = TextAreaField(_l("申报材料"), description=_l("每行一项。"))
     prerequisites = SelectMultipleField(_l("前置事项"), coerce=int, invalid_choice_message=INVALID_CHOICE,
-                                        description=_l("这些事项批准后，本事项才能报送审批。"))
+                                        description=_l("这些事项批准后，本事项才能报送审批。"),
+                                        render_kw={"size": 8})
     sort = IntegerField(_l("排序"), default=0, validators=[Optional()])
 
     def __init__(self, center_id, item=None, **kwargs):
@@ -141,7 +142,8 @@ class TemplateForm(FlaskForm):
     overall_limit = IntegerField(_l("整体承诺时限（工作日）"), validators=[
         Optional(), NumberRange(min=1, message=_l("整体时限至少为 1 个工作日。"))])
     items = SelectMultipleField(_l("包含的审批事项"), coerce=int, invalid_choice_message=INVALID_CHOICE,
-                                validators=[DataRequired(_l("请至少选择一项审批事项。"))])
+                                validators=[DataRequired(_l("请至少选择一项审批事项。"))],
+                                render_kw={"size": 10})
 
     def __init__(self, center_id, template=None, **kwargs):
         super().__init__(obj=template, **kwargs)

@@ -5,9 +5,8 @@ from flask import abort, flash, redirect, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import clock
+from .. import workflow
 from ..extensions import db
-from ..models import AuditEvent, Message
 from ..permissions import can_write_internal, case_or_404, document_or_404
 from ..uploads import UploadError, store_document
 from . import bp
@@ -69,11 +68,7 @@ def post_message(case_id):
         return render_detail(case, 422, message_form=form)
     # Only staff may keep a note from the enterprise; a forged tick from it is ignored.
     internal = bool(form.internal.data) and can_write_internal(current_user)
-    body = form.body.data.strip()
-    db.session.add(Message(case_id=case.id, author_id=current_user.id, body=body,
-                           internal=internal, created_at=clock.now()))
-    db.session.add(AuditEvent.record(current_user, case, "note" if internal else "message",
-                                     comment=body, internal=internal))
+    workflow.post_message(case, current_user, form.body.data.strip(), internal=internal)
     db.session.commit()
     flash(_("内部备注已保存。") if internal else _("留言已发送。"), "success")
     return _back(case, "messages")

@@ -179,9 +179,8 @@ def _group_by_stage(items):
 @bp.get("/cases/<int:case_id>")
 @login_required
 def detail(case_id):
-    # Same scope as permissions.case_or_404, with everything the page shows loaded up front.
-    case = db.first_or_404(visible_cases(current_user).where(Case.id == case_id)
-                           .options(*DETAIL_OPTIONS))
+    # Everything the page shows is loaded up front: a fixed number of queries.
+    case = case_or_404(current_user, case_id, *DETAIL_OPTIONS)
     return render_detail(case)
 
 

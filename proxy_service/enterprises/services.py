@@ -9,6 +9,7 @@ from .. import clock
 from ..extensions import db
 from ..models import (AuditEvent, Case, Enterprise, EnterpriseClaim, OPEN_CASE_STATUSES,
                       Project, Role, User)
+from ..registration import uscc_check_ok
 from ..uploads import store_document
 from ..workflow import StaleEdit
 
@@ -34,7 +35,7 @@ def register(data, licence):
     if existing is not None:
         return user, _claim(existing, user, data, licence)
     enterprise = Enterprise(
-        name=data["name"], uscc=data["uscc"], uscc_check_failed=bool(data["uscc_confirmed"]),
+        name=data["name"], uscc=data["uscc"], uscc_check_failed=not uscc_check_ok(data["uscc"]),
         legal_representative=data["legal_representative"], address=data["address"],
         contact_person=data["contact_person"], mobile=data["mobile"], email=data["email"] or "",
         home_center_id=data["home_center_id"], privacy_consent_at=clock.now())
