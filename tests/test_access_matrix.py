@@ -27,6 +27,10 @@ def _object_routes():
 
 
 
+def _is_case_route(rule):
+    return "case_id" in rule or "document_id" in rule
+
+
 # A same-center agent is an outsider only to cases not assigned to it.
 CASES = [(outsider, *route) for route in _object_routes() for outsider in OUTSIDERS
          if outsider != "other_agent" or _is_case_route(route[1])]
@@ -81,3 +85,26 @@ def _arguments(rule):
     import re
     return re.findall(r"<(?:\w+:)?(\w+)>", rule)
 
+
+
+# auth.home only redirects (to the login page when anonymous); logging out needs no session.
+PUBLIC = {"auth.login", "auth.logout", "auth.home", "auth.healthz", "enterprises.register",
+          "enterprises.privacy", "static"}
+
+
+def _all_routes():
+    app = create_app(TestingConfig)
+    return sorted((rule.endpoint, rule.rule, method) for rule in app.url_map.iter_rules()
+                  for method in sorted(rule.methods & {"GET", "POST"})
+                  if rule.endpoint not in PUBLIC)
+
+
+@pytest.mark.parametrize("endpoint, rule, method", _all_routes())
+def test_every_other_route_asks_anonymous_users_to_log_in(client, world, targets, endpoint, rule,
+                                                          method):
+    from flask import url_for
+
+    with client.application.test_request_context():
+        url = url_for(endpoint, **{arg: targets[arg] for arg in _arguments(rule)})
+    response = client.open(url, method=method)
+    assert response.status_code == 302 and "/login" in response.headers["Location"], url
