@@ -57,7 +57,8 @@ ACTION_LABELS = {
     "reject": _l("核验未通过"), "claim_approve": _l("认领通过"), "claim_reject": _l("认领驳回"),
     "register": _l("企业注册"), "claim": _l("提交企业认领"), "project_create": _l("新建项目"),
     "project_edit": _l("修改项目"), "enterprise_edit": _l("修改企业联系信息"),
-    "add_user": _l("添加企业用户"),
+    "add_user": _l("添加企业用户"), "catalog_edit": _l("修改事项目录"), "user_create": _l("创建账号"),
+    "user_activate": _l("启用账号"), "user_deactivate": _l("停用账号"),
 }
 
 

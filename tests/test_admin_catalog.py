@@ -248,3 +248,18 @@ def test_template_list_query_count_does_not_grow(client, world, login_as, count_
     with count_queries() as many:
         assert "共 50 条" in client.get("/admin/templates").text
     assert many.count == few.count
+
+
+@pytest.mark.parametrize("url", ["/admin/items/new", "/admin/templates/new"])
+def test_an_empty_form_is_answered_with_field_errors(client, world, login_as, url):
+    login_as(world.users["manager"])
+    response = client.post(url, data={})
+    assert response.status_code == 422 and "invalid-feedback" in response.text
+
+
+def test_fields_left_out_of_the_post_take_their_defaults(client, world, login_as):
+    login_as(world.users["manager"])
+    data = {k: v for k, v in item_data().items() if k not in ("materials", "sort", "statutory_limit")}
+    assert client.post("/admin/items/new", data=data).status_code == 302
+    item = db.session.scalar(select(ApprovalItem).where(ApprovalItem.name == "排水许可"))
+    assert (item.materials, item.sort, item.statutory_limit) == ("", 0, None)

@@ -45,7 +45,8 @@ def test_creating_an_agent_in_the_own_center(client, world, login_as):
     user = db.session.scalar(select(User).where(User.username == "agent9"))
     assert (user.role, user.center_id, user.active) == (Role.AGENT, world.centers[0].id, True)
     assert user.check_password("initial-pass") and user.email == "zhou@example.cn"
-    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user_create")).object_id == user.id
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user_create"))
+    assert (event.object_type, event.object_id) == ("user", user.id)
     client.post("/logout")
     assert client.post("/login", data={"username": "agent9", "password": "initial-pass"}).status_code == 302
 
@@ -73,6 +74,12 @@ def test_invalid_accounts_show_field_errors(client, world, login_as, changes, me
     assert db.session.scalar(select(db.func.count(User.id))) == before
 
 
+def test_an_empty_form_is_answered_with_field_errors(client, world, login_as):
+    login_as(world.users["manager"])
+    response = client.post("/admin/users/new", data={})
+    assert response.status_code == 422 and "请填写用户名" in response.text and "请设置初始密码" in response.text
+
+
 def test_deactivating_and_activating_a_colleague(client, world, login_as):
     agent = world.users["agent"]
     world.case()                                  # the agent still has an open case
@@ -82,7 +89,8 @@ def test_deactivating_and_activating_a_colleague(client, world, login_as):
     db.session.refresh(agent)
     assert not agent.active
     client.post("/logout")
-    assert client.post("/login", data={"username": "agent1", "password": factories.PASSWORD}).status_code == 401
+    login = client.post("/login", data={"username": "agent1", "password": factories.PASSWORD})
+    assert login.status_code == 401
     login_as(world.users["manager"])
     client.post(f"/admin/users/{agent.id}/activate")
     db.session.refresh(agent)

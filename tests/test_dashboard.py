@@ -195,3 +195,22 @@ def test_workload_counts_match_a_hand_built_data_set(client, world, login_as, fr
     assert workload_rows(html) == {"刘代办": [2, 4, 1], "陈代办": [0, 0, 1]}
     assert f"/cases?agent={agent.id}&amp;status=in_progress" in html
     assert "杨代办" not in html and "退休代办" not in html
+
+
+def test_workload_query_count_does_not_grow(client, world, login_as, count_queries):
+    def add(start, stop):
+        for n in range(start, stop):
+            agent = factories.make_user(f"extra{n:02d}", Role.AGENT, center=world.centers[0])
+            world.users[f"extra{n:02d}"] = agent
+            new_case(world, n, agent=f"extra{n:02d}", distinct=True)
+        db.session.commit()
+    add(0, 3)                                  # with agent1 and agent2: 5 agents
+    login_as(world.users["manager"])
+    db.session.expire_all()
+    with count_queries() as few:
+        assert client.get("/manage/workload").status_code == 200
+    add(3, 48)                                 # 50 agents
+    db.session.expire_all()
+    with count_queries() as many:
+        assert len(workload_rows(client.get("/manage/workload").text)) == 50
+    assert many.count == few.count

@@ -4,7 +4,6 @@ import hashlib
 import pytest
 from sqlalchemy import select
 
-from proxy_service import workflow
 from proxy_service.extensions import db
 from proxy_service.models import (AuditEvent, ClaimStatus, Document, EnterpriseClaim, Role,
                                   Verification)
@@ -171,13 +170,27 @@ def test_approving_twice_is_refused_with_a_message(client, world, login_as):
 # --- claims ----------------------------------------------------------------------
 
 def test_claim_list_shows_existing_and_claimed_data(client, world, login_as):
-    claim = make_claim(world, world.enterprises[0])
+    enterprise = world.enterprises[0]
+    own = licence(enterprise)
+    claim = make_claim(world, enterprise)
     login_as(world.users["manager"])
     html = client.get("/admin/claims").text
-    assert "绿碳环保（认领）" in html and "claimer" in html and world.enterprises[0].name in html
+    assert "绿碳环保（认领）" in html and "claimer" in html and enterprise.name in html
     assert f'href="/documents/{claim.licence_document_id}"' in html
     detail = client.get(f"/admin/claims/{claim.id}").text
     assert "13700000000" in detail and "13912345678" in detail
+    assert detail.count(f'href="/documents/{claim.licence_document_id}"') == 1
+    assert f'href="/documents/{own.id}"' in detail
+
+
+def test_a_claimants_licence_is_not_shown_as_the_enterprises_own(client, world, login_as):
+    enterprise = pending_enterprise(world)
+    claim = make_claim(world, enterprise)
+    login_as(world.users["manager"])
+    for url in ("/admin/enterprises", f"/admin/enterprises/{enterprise.id}"):
+        html = client.get(url).text
+        assert enterprise.name in html and f'href="/documents/{claim.licence_document_id}"' not in html
+    assert "有其他用户申请认领该企业" in client.get(f"/admin/enterprises/{enterprise.id}").text
 
 
 def test_approving_a_claim_moves_the_claimant_into_the_enterprise(client, world, login_as):
@@ -218,3 +231,13 @@ def test_claim_list_query_count_does_not_grow(client, world, login_as, count_que
     with count_queries() as many:
         assert "共 50 条" in client.get("/admin/claims").text
     assert many.count == few.count
+
+
+def test_a_decision_must_be_chosen(client, world, login_as):
+    enterprise = pending_enterprise(world)
+    db.session.commit()
+    login_as(world.users["manager"])
+    for data in ({}, {"decision": "maybe", "note": "?"}):
+        response = client.post(f"/admin/enterprises/{enterprise.id}", data=data)
+        assert response.status_code == 422 and "请选择处理结果" in response.text
+    assert enterprise.verification is Verification.PENDING

@@ -100,9 +100,10 @@ class ItemForm(FlaskForm):
 
     def apply(self, item):
         """Copy the form onto `item` (new or existing)."""
-        for name in ("name", "department", "statutory_limit", "promised_limit", "materials"):
-            setattr(item, name, getattr(self, name).data)
-        item.name, item.department = item.name.strip(), item.department.strip()
+        item.name, item.department = self.name.data.strip(), self.department.data.strip()
+        item.statutory_limit, item.promised_limit = self.statutory_limit.data, self.promised_limit.data
+        lines = (line.strip() for line in (self.materials.data or "").splitlines())
+        item.materials = "\n".join(line for line in lines if line)
         item.stage, item.mode = Stage(self.stage.data), Mode(self.mode.data)
         item.statutory_unit = LimitUnit(self.statutory_unit.data)
         item.promised_unit = LimitUnit(self.promised_unit.data)

@@ -16,12 +16,18 @@ TABS = ("pending", "all")
 
 
 def licences_of(enterprise_ids):
-    """{enterprise id: [licence documents]} in one query."""
+    """{enterprise id: [its own licence documents]} in one query.
+
+    A claimant's licence is filed under the enterprise it claims; it is the
+    claimant's evidence, shown with the claim, not the enterprise's licence.
+    """
     found = {}
+    claimed = select(EnterpriseClaim.licence_document_id).where(
+        EnterpriseClaim.licence_document_id.is_not(None))
     if enterprise_ids:
         for doc in db.session.scalars(select(Document).where(
-                Document.enterprise_id.in_(enterprise_ids), Document.kind == "licence")
-                .order_by(Document.id)):
+                Document.enterprise_id.in_(enterprise_ids), Document.kind == "licence",
+                Document.id.not_in(claimed)).order_by(Document.id)):
             found.setdefault(doc.enterprise_id, []).append(doc)
     return found
 
