@@ -1,5 +1,8 @@
 """All models, importable from one place."""
+from .agreements import Agreement, AgreementKind, AgreementState, AgreementTemplate, Signature
 from .audit import AuditEvent
+from .calendar import CalendarYear, DayKind, DeadlineAlert, Holiday
+from .notifications import Notification, OutboxMessage
 from .cases import (Assignment, Case, CaseStatus, Document, Message, Step, StepStatus,
                     OPEN_CASE_STATUSES, OPEN_STEP_STATUSES)
 from .catalog import ApprovalItem, CaseTemplate, LimitUnit, Mode, Stage
@@ -8,6 +11,8 @@ from .enterprises import (ClaimStatus, Enterprise, EnterpriseClaim, FilingType, 
 from .users import Center, Role, User
 
 __all__ = [
+    "Agreement", "AgreementKind", "AgreementState", "AgreementTemplate", "CalendarYear", "DayKind",
+    "DeadlineAlert", "Holiday", "Notification", "OutboxMessage", "Signature",
     "ApprovalItem", "Assignment", "AuditEvent", "Case", "CaseStatus", "CaseTemplate", "Center",
     "ClaimStatus", "Document", "Enterprise", "EnterpriseClaim", "FilingType", "Industry",
     "LimitUnit", "Message", "Mode", "OPEN_CASE_STATUSES", "OPEN_STEP_STATUSES", "Project", "Role",

@@ -14,6 +14,7 @@ from .types import UTCDateTime, utcnow
 class CaseStatus(str, enum.Enum):
     SUBMITTED = "submitted"
     ACCEPTED = "accepted"
+    SIGNING = "signing"
     IN_PROGRESS = "in_progress"
     SUSPENDED = "suspended"
     COMPLETED = "completed"
@@ -32,6 +33,7 @@ class CaseStatus(str, enum.Enum):
 CASE_LABELS = {
     CaseStatus.SUBMITTED: _l("待受理"),
     CaseStatus.ACCEPTED: _l("已受理待指派"),
+    CaseStatus.SIGNING: _l("待签订协议"),
     CaseStatus.IN_PROGRESS: _l("办理中"),
     CaseStatus.SUSPENDED: _l("已中止"),
     CaseStatus.COMPLETED: _l("已办结"),
@@ -91,6 +93,8 @@ class Case(db.Model):
     submitted_at = mapped_column(UTCDateTime, default=utcnow)
     accepted_at = mapped_column(UTCDateTime, nullable=True)
     closed_at = mapped_column(UTCDateTime, nullable=True)
+    promised_on = mapped_column(Date, nullable=True)       # 承诺办结日, set when work starts
+    suspended_on = mapped_column(Date, nullable=True)      # while suspended: clocks stopped since
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 
@@ -101,6 +105,7 @@ class Case(db.Model):
     agent = relationship("User", foreign_keys=[agent_id])
     steps = relationship("Step", back_populates="case", order_by="(Step.stage_order, Step.sort, Step.id)")
     assignments = relationship("Assignment", back_populates="case", order_by="Assignment.id")
+    agreements = relationship("Agreement", back_populates="case", order_by="Agreement.id")
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         # At most one open case per project, enforced by the database too.
@@ -155,6 +160,11 @@ class Step(db.Model):
     refusal_reason: Mapped[str] = mapped_column(Text, default="")
     refusal_decision_no: Mapped[str] = mapped_column(String(80), default="")
     not_required_reason: Mapped[str] = mapped_column(Text, default="")
+    due_on = mapped_column(Date, nullable=True)          # set on submission, moved by pauses
+    # Working days left on the department's clock while it is paused (补正).
+    remaining_workdays: Mapped[int | None] = mapped_column()
+    # The agreement (or supplementary delegation) that covers this step; it may start once sealed.
+    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"))
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 

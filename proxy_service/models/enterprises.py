@@ -3,8 +3,8 @@ import enum
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Date, ForeignKey, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..extensions import db
 from .types import ExactDecimal, UTCDateTime, utcnow
@@ -45,6 +45,7 @@ class Enterprise(db.Model):
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", use_alter=True))
     verified_at = mapped_column(UTCDateTime, nullable=True)
     privacy_consent_at = mapped_column(UTCDateTime, nullable=False)
+    seal_image: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, nullable=True))  # 电子公章
     created_at = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 

@@ -38,6 +38,14 @@ class Center(db.Model):
     phone: Mapped[str] = mapped_column(String(30), default="")
     # Prefix of the center's own case and agreement numbers, e.g. JZKFQ.
     number_prefix: Mapped[str] = mapped_column(String(12), unique=True)
+    # Traffic lights turn yellow this many working days before a due date.
+    yellow_days: Mapped[int] = mapped_column(default=2)
+    # Who counter-signs agreements for the center: "agent" (the assigned one) or "manager".
+    countersign_role: Mapped[str] = mapped_column(String(10), default="manager")
+    # The center's digital seal: certificate and key files (PEM), and an optional RFC 3161 TSA.
+    seal_cert_path: Mapped[str] = mapped_column(String(300), default="")
+    seal_key_path: Mapped[str] = mapped_column(String(300), default="")
+    tsa_url: Mapped[str] = mapped_column(String(300), default="")
 
     def __str__(self):
         return self.name
@@ -56,6 +64,8 @@ class User(UserMixin, db.Model):
     center_id: Mapped[int | None] = mapped_column(ForeignKey("centers.id"), index=True)
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    notify_email: Mapped[bool] = mapped_column(default=True)
+    notify_sms: Mapped[bool] = mapped_column(default=False)
     created_at = mapped_column(UTCDateTime, default=utcnow)
 
     center = relationship("Center")

@@ -1,0 +1,87 @@
+"""Delegation agreements (代办委托协议), their clause templates and signatures."""
+import enum
+
+from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from ..extensions import db
+from .enterprises import _str_enum
+from .types import UTCDateTime, utcnow
+
+
+class AgreementTemplate(db.Model):
+    """A center's clause text, versioned: a case keeps the version it was generated under."""
+
+    __tablename__ = "agreement_templates"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    center_id: Mapped[int] = mapped_column(ForeignKey("centers.id"))
+    version: Mapped[int] = mapped_column()
+    clauses: Mapped[str] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at = mapped_column(UTCDateTime, default=utcnow)
+    __table_args__ = (UniqueConstraint("center_id", "version"),)
+
+
+class AgreementKind(str, enum.Enum):
+    AGREEMENT = "agreement"      # 代办委托协议
+    SUPPLEMENT = "supplement"    # 续办委托书
+
+
+class AgreementState(str, enum.Enum):
+    AWAITING_ENTERPRISE = "awaiting_enterprise"
+    AWAITING_PAPER_CHECK = "awaiting_paper_check"
+    AWAITING_CENTER = "awaiting_center"
+    SEALED = "sealed"
+    VOID = "void"
+
+
+class Agreement(db.Model):
+    __tablename__ = "agreements"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[AgreementKind] = mapped_column(_str_enum(AgreementKind))
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    verification_code: Mapped[str] = mapped_column(String(12))
+    template_id: Mapped[int] = mapped_column(ForeignKey("agreement_templates.id"))
+    state: Mapped[AgreementState] = mapped_column(_str_enum(AgreementState),
+                                                  default=AgreementState.AWAITING_ENTERPRISE)
+    item_ids: Mapped[str] = mapped_column(Text, default="")      # items this document delegates
+    revision: Mapped[int] = mapped_column(default=1)             # regenerations before sealing
+    unsigned_pdf: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    unsigned_sha256: Mapped[str] = mapped_column(String(64))
+    final_pdf: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, nullable=True))
+    final_sha256: Mapped[str] = mapped_column(String(64), default="")
+    signed_on_paper: Mapped[bool] = mapped_column(default=False)
+    paper_scan_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    created_at = mapped_column(UTCDateTime, default=utcnow)
+    sealed_at = mapped_column(UTCDateTime, nullable=True)
+    void_reason: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(default=1)
+
+    case = relationship("Case", back_populates="agreements")
+    template = relationship("AgreementTemplate")
+    signatures = relationship("Signature", back_populates="agreement", order_by="Signature.id")
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Signature(db.Model):
+    """One party's signature on one revision of an agreement (online or confirmed on paper)."""
+
+    __tablename__ = "signatures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"), index=True)
+    party: Mapped[str] = mapped_column(String(12))        # "enterprise" | "center"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    signer_name: Mapped[str] = mapped_column(String(60))
+    signer_title: Mapped[str] = mapped_column(String(60), default="")
+    method: Mapped[str] = mapped_column(String(10))       # "drawn" | "typed" | "paper"
+    image: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, nullable=True))
+    seal_image: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, nullable=True))
+    signed_at = mapped_column(UTCDateTime, default=utcnow)
+    ip_address: Mapped[str] = mapped_column(String(45), default="")
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+    document_sha256: Mapped[str] = mapped_column(String(64))
+    voided: Mapped[bool] = mapped_column(default=False)
+
+    agreement = relationship("Agreement", back_populates="signatures")
+    user = relationship("User")

@@ -1,0 +1,48 @@
+"""The working-day calendar (节假日/调休) and deadline alerts."""
+import enum
+
+from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .enterprises import _str_enum
+from .types import UTCDateTime, utcnow
+
+
+class DayKind(str, enum.Enum):
+    REST = "rest"          # a weekday made a rest day (法定节假日)
+    WORKDAY = "workday"    # a weekend day made a working day (调休上班)
+
+
+class Holiday(db.Model):
+    """An exception to Monday–Friday: a rest day on a weekday or a make-up working day."""
+
+    __tablename__ = "holidays"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day = mapped_column(Date, unique=True, nullable=False)
+    kind: Mapped[DayKind] = mapped_column(_str_enum(DayKind))
+    name: Mapped[str] = mapped_column(String(40), default="")
+
+
+class CalendarYear(db.Model):
+    """A year whose schedule the Holiday table holds (from the package or entered by a manager).
+
+    Years without a row fall back to Monday–Friday, and managers are warned.
+    """
+
+    __tablename__ = "calendar_years"
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    source: Mapped[str] = mapped_column(String(20))   # "chinesecalendar" or "manual"
+    updated_at = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DeadlineAlert(db.Model):
+    """One yellow or red alert raised for a step: the unique key keeps it to once per level."""
+
+    __tablename__ = "deadline_alerts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    step_id: Mapped[int] = mapped_column(ForeignKey("steps.id"))
+    level: Mapped[str] = mapped_column(String(10))
+    due_on = mapped_column(Date, nullable=False)
+    created_at = mapped_column(UTCDateTime, default=utcnow)
+    __table_args__ = (UniqueConstraint("step_id", "level", "due_on"),)
