@@ -1,0 +1,1 @@
+"""PDF builders: pure functions from domain objects to bytes (always in Chinese)."""
