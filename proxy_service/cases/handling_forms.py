@@ -2,8 +2,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, DateField, HiddenField, RadioField, SelectField, StringField,
-                     TextAreaField)
+from wtforms import (BooleanField, DateField, HiddenField, RadioField, SelectChoice, SelectField,
+                     StringField, TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from .. import workflow
@@ -39,10 +39,11 @@ class StepForm(FlaskForm):
     not_required_reason = text_area(_l("无需办理原因"))
     note = text_area(_l("办理说明"), rows=3)
     note_visibility = RadioField(_l("说明可见范围"), default="visible", choices=[
-        ("visible", _l("企业可见")), ("internal", _l("仅内部"))])
+        SelectChoice("visible", _l("企业可见")), SelectChoice("internal", _l("仅内部"))])
     document = FileField(_l("上传批文或回执（可选）"), render_kw={"accept": ACCEPT})
     document_kind = SelectField(_l("文件类型"), default="permit", choices=[
-        ("permit", _l("批文证照")), ("receipt", _l("受理回执")), ("other", _l("其他"))])
+        SelectChoice("permit", _l("批文证照")), SelectChoice("receipt", _l("受理回执")),
+        SelectChoice("other", _l("其他"))])
     version = version_field()
 
     DETAIL_FIELDS = ("acceptance_no", "submitted_on", "approved_on", "permit_no", "by_commitment",
@@ -51,8 +52,9 @@ class StepForm(FlaskForm):
 
     def offer_actions(self, step):
         """Only the moves legal for the step now, after "information only"."""
-        self.action.choices = [(NO_ACTION, _l("只更新信息，不变更状态"))] + [
-            (action, workflow.ACTION_LABELS[action]) for action in workflow.step_actions(step)]
+        self.action.choices = [SelectChoice(NO_ACTION, _l("只更新信息，不变更状态"))] + [
+            SelectChoice(action, workflow.ACTION_LABELS[action])
+            for action in workflow.step_actions(step)]
 
     @property
     def details(self):
@@ -78,8 +80,8 @@ class AgentChoiceMixin:
     """An agent select limited to the active agents of the case's center."""
 
     def offer_agents(self, agents, blank=None, labels=None):
-        choices = [("", blank)] if blank is not None else []
-        choices += [(str(a.id), (labels or {}).get(a.id, a.name)) for a in agents]
+        choices = [SelectChoice("", blank)] if blank is not None else []
+        choices += [SelectChoice(str(a.id), (labels or {}).get(a.id, a.name)) for a in agents]
         self.agent_id.choices = choices
         self._agents = {str(a.id): a for a in agents}
 

@@ -52,7 +52,8 @@ class Agreement(db.Model):
     final_pdf: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, nullable=True))
     final_sha256: Mapped[str] = mapped_column(String(64), default="")
     signed_on_paper: Mapped[bool] = mapped_column(default=False)
-    paper_scan_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    # use_alter: documents → steps → agreements → documents would be a cycle for table sorting.
+    paper_scan_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", use_alter=True))
     created_at = mapped_column(UTCDateTime, default=utcnow)
     sealed_at = mapped_column(UTCDateTime, nullable=True)
     void_reason: Mapped[str] = mapped_column(Text, default="")
