@@ -21,3 +21,18 @@ def test_migrations_are_at_head(app):
     with db.engine.connect() as conn:
         assert MigrationContext.configure(conn).get_current_revision() == head
     assert Migrate  # the extension providing the config is the one the app uses
+
+
+def test_migrations_downgrade_to_nothing_and_back(app):
+    from flask_migrate import downgrade, upgrade
+
+    from .conftest import _empty_tables
+
+    _empty_tables()
+    downgrade(revision="base")
+    with db.engine.connect() as conn:
+        assert MigrationContext.configure(conn).get_current_revision() is None
+    upgrade()
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, db.metadata) == []
