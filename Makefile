@@ -25,6 +25,7 @@ demo: db
 run: demo
 	@echo "Serving on http://127.0.0.1:$(PORT)  —  demo logins (password demo1234):"
 	@echo "  managers: manager, manager2   agents: agent1 agent2 agent3 agent4   enterprises: ent1 ent2 ent3"
+	@echo "  staff also give a one-time code: TOTP secret PROXYSERVICEDEMOPROXYSERVICEDEMO (README, Security)"
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: install

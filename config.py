@@ -1,5 +1,6 @@
 """Configuration classes, read from the environment (and a .env file when present)."""
 import os
+import tempfile
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -8,6 +9,14 @@ BASE_DIR = Path(__file__).resolve().parent
 load_dotenv(BASE_DIR / ".env")
 
 DEFAULT_SECRET = "dev-only-secret-change-me"
+
+
+def _env_int(name, default):
+    return int(os.environ.get(name, str(default)))
+
+
+def _env_flag(name, default=False):
+    return os.environ.get(name, "1" if default else "0").lower() in ("1", "true", "yes", "on")
 
 
 def _sqlite_default(name):
@@ -29,6 +38,67 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
     SEED_DEMO_ALLOWED = True
+    # Centers' seal certificates and keys: <SEAL_DIR>/<prefix>/cert.pem + key.pem unless the
+    # Center row names its own paths (default: instance/seals). SEAL_TRUST_ROOTS: extra CA
+    # root certificates (PEM paths, ":"-separated) trusted when checking seals.
+    SEAL_DIR = os.environ.get("SEAL_DIR", "")
+    SEAL_TRUST_ROOTS = tuple(filter(None, os.environ.get("SEAL_TRUST_ROOTS", "").split(":")))
+    # Absolute address of the site, printed in QR codes and links that leave the browser.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # Sessions (auth/sessions.py): idle limits per audience and an absolute limit.
+    STAFF_IDLE_MINUTES = _env_int("STAFF_IDLE_MINUTES", 30)
+    ENTERPRISE_IDLE_MINUTES = _env_int("ENTERPRISE_IDLE_MINUTES", 120)
+    SESSION_ABSOLUTE_HOURS = _env_int("SESSION_ABSOLUTE_HOURS", 12)
+    # Per-account lockout, stored in the database so that it holds across workers and hosts.
+    LOGIN_MAX_FAILURES = _env_int("LOGIN_MAX_FAILURES", 5)
+    LOGIN_LOCK_MINUTES = _env_int("LOGIN_LOCK_MINUTES", 15)
+    # Per-IP rate limits (Flask-Limiter). Several hosts share them only through Redis:
+    # RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "proxy_service")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "10 per hour")
+    VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute")
+    # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted.
+    TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
+    # Two-factor login: staff always; enterprises when this is on or their center requires it.
+    REQUIRE_ENTERPRISE_2FA = _env_flag("REQUIRE_ENTERPRISE_2FA")
+    TOTP_ISSUER = os.environ.get("TOTP_ISSUER", "ProxyService")
+    HSTS_SECONDS = 0
+    # Notifications (proxy_service/notifications/). E-mail goes over SMTP when MAIL_SERVER is
+    # set (MAIL_USE_TLS: STARTTLS on MAIL_PORT; MAIL_USE_SSL: implicit TLS, usually 465),
+    # else to the log. SMS_BACKEND "log" writes SMS to the log, "http" sends them through
+    # an Alibaba Cloud SMS style API (SendSms, HMAC-SHA1 signed) at SMS_API_URL.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = _env_int("MAIL_PORT", 25)
+    MAIL_USE_TLS = _env_flag("MAIL_USE_TLS")
+    MAIL_USE_SSL = _env_flag("MAIL_USE_SSL")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "一对一精准代办 <noreply@localhost>")
+    MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 30)
+    SMS_BACKEND = os.environ.get("SMS_BACKEND", "log")
+    SMS_API_URL = os.environ.get("SMS_API_URL", "https://dysmsapi.aliyuncs.com/")
+    SMS_ACCESS_KEY_ID = os.environ.get("SMS_ACCESS_KEY_ID", "")
+    SMS_ACCESS_KEY_SECRET = os.environ.get("SMS_ACCESS_KEY_SECRET", "")
+    SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME", "")
+    SMS_REGION_ID = os.environ.get("SMS_REGION_ID", "cn-hangzhou")
+    SMS_TIMEOUT = _env_int("SMS_TIMEOUT", 10)
+    # The provider's approved template ids (texts to register: outbox.SMS_TEMPLATES).
+    SMS_TEMPLATE_CASE_UPDATE = os.environ.get("SMS_TEMPLATE_CASE_UPDATE", "")
+    SMS_TEMPLATE_CORRECTION = os.environ.get("SMS_TEMPLATE_CORRECTION", "")
+    SMS_TEMPLATE_STAFF_TODO = os.environ.get("SMS_TEMPLATE_STAFF_TODO", "")
+    SMS_TEMPLATE_DEADLINE = os.environ.get("SMS_TEMPLATE_DEADLINE", "")
+    SMS_TEMPLATE_NOTICE = os.environ.get("SMS_TEMPLATE_NOTICE", "")
+    # Outbox: rows leased per round, lease length, tries before "failed", and the back-off
+    # (OUTBOX_RETRY_SECONDS × 2^(tries-1), at most OUTBOX_RETRY_MAX_SECONDS).
+    OUTBOX_BATCH = _env_int("OUTBOX_BATCH", 50)
+    OUTBOX_LEASE_SECONDS = _env_int("OUTBOX_LEASE_SECONDS", 300)
+    OUTBOX_MAX_ATTEMPTS = _env_int("OUTBOX_MAX_ATTEMPTS", 8)
+    OUTBOX_RETRY_SECONDS = _env_int("OUTBOX_RETRY_SECONDS", 60)
+    OUTBOX_RETRY_MAX_SECONDS = _env_int("OUTBOX_RETRY_MAX_SECONDS", 6 * 3600)
 
 
 class DevelopmentConfig(Config):
@@ -42,10 +112,16 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     # Cheap hashing keeps the suite fast; never used outside tests.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    # Development seals made by the suite (and its demo data) stay out of instance/seals.
+    SEAL_DIR = (os.environ.get("TEST_SEAL_DIR")
+                or str(Path(tempfile.gettempdir()) / "proxy_service_test_seals"))
+    # The tests that check rate limits turn them on in their own app.
+    RATELIMIT_ENABLED = False
 
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
+    HSTS_SECONDS = _env_int("HSTS_SECONDS", 31536000)
     SEED_DEMO_ALLOWED = False
 
     @classmethod

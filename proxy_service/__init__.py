@@ -18,6 +18,7 @@ def create_app(config_class=None):
     app.config.from_object(config_class)
     register_extensions(app)
     register_blueprints(app)
+    register_security(app)
     register_errors(app)
     register_template_helpers(app)
     register_cli(app)
@@ -38,22 +39,29 @@ def register_extensions(app):
     login_manager.login_message_category = "warning"
     with app.app_context():
         configure_engine_events(db.engine)
-
-    @login_manager.user_loader
-    def load_user(user_id):
-        from .models import User
-        return db.session.get(User, int(user_id))
+    from .auth import sessions
+    sessions.init_app(app)   # user loader (checks the session token) and idle timeouts
 
 
 def register_blueprints(app):
     from .admin import bp as admin_bp
+    from .agreements import bp as agreements_bp
     from .auth import bp as auth_bp
     from .cases import bp as cases_bp
     from .dashboard import bp as dashboard_bp
     from .enterprises import bp as enterprises_bp
+    from .notifications import bp as notifications_bp
+    from .service_quality import bp as service_quality_bp
+    from .verify import bp as verify_bp
 
-    for bp in (auth_bp, enterprises_bp, cases_bp, dashboard_bp, admin_bp):
+    for bp in (auth_bp, enterprises_bp, cases_bp, dashboard_bp, admin_bp, verify_bp,
+               notifications_bp, service_quality_bp, agreements_bp):
         app.register_blueprint(bp)
+
+
+def register_security(app):
+    from . import security
+    security.init_app(app)   # after the blueprints: rate limits wrap their views
 
 
 def register_errors(app):
@@ -79,10 +87,11 @@ def register_errors(app):
 
 
 def register_template_helpers(app):
-    from . import permissions
+    from . import deadlines, permissions
     from .templating import TEMPLATE_FILTERS
 
     app.jinja_env.globals.update(permissions.PREDICATES)
+    app.jinja_env.globals.update(deadlines.TEMPLATE_GLOBALS)
     app.jinja_env.filters.update(TEMPLATE_FILTERS)
 
 

@@ -14,6 +14,11 @@ def register(app):
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_center)
     app.cli.add_command(create_user)
+    from .documents.seal import init_seal_command
+    app.cli.add_command(init_seal_command)
+    from .notifications.jobs import check_deadlines_command, send_notifications_command
+    app.cli.add_command(send_notifications_command)
+    app.cli.add_command(check_deadlines_command)
 
 
 @click.command("seed-demo")
@@ -21,9 +26,11 @@ def seed_demo():
     """Load the demo centers, users, enterprises and cases (idempotent; never in production)."""
     if not current_app.config.get("SEED_DEMO_ALLOWED"):
         raise click.ClickException("seed-demo refuses to run under the production configuration")
-    from .demo import load_demo
+    from .demo import DEMO_TOTP_SECRET, load_demo
     created = load_demo()
     click.echo("demo data loaded" if created else "demo data already present")
+    click.echo(f"demo staff log in with a one-time code: add the TOTP secret {DEMO_TOTP_SECRET} "
+               "to an authenticator app (password demo1234)")
 
 
 # Case and agreement numbers start with the prefix: keep it short, plain and uppercase.

@@ -6,7 +6,6 @@ import io
 from datetime import datetime, time, timedelta, timezone
 from decimal import Decimal
 
-import chinese_calendar
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
@@ -14,14 +13,20 @@ from reportlab.pdfgen import canvas
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from . import clock, registration, workflow
+from . import clock, registration, workdays, workflow
+from .auth import twofactor
 from .catalog_seed import ensure_industries, seed_center_catalog
+from .demo_quality import quality_story, quick_case, quick_projects
+from .demo_agreements import showcase_supplement, sign_on_paper, sign_online, signing_cases
+from .documents.seal import init_center_seal
 from .extensions import db
 from .models import (ApprovalItem, AuditEvent, CaseTemplate, Center, Enterprise, EnterpriseClaim,
                      FilingType, Industry, Message, Project, Role, User)
 from .uploads import store_document
 
 PASSWORD = "demo1234"
+# The authenticator secret of every demo staff login (base32; printed by seed-demo).
+DEMO_TOTP_SECRET = "PROXYSERVICEDEMOPROXYSERVICEDEMO"
 
 CENTERS = (
     dict(name="山西转型综合改革示范区晋中开发区企业服务中心", short_name="晋中开发区企业服务中心",
@@ -97,10 +102,8 @@ def load_demo():
 
 
 def is_workday(day):
-    try:
-        return chinese_calendar.is_workday(day)
-    except NotImplementedError:   # a year the package has no schedule for
-        return day.weekday() < 5
+    """The application's own calendar, so that story days and due dates count alike."""
+    return workdays.is_workday(day)
 
 
 def pdf(title, lines):
@@ -154,8 +157,13 @@ class Builder:
         ensure_industries()
         for center in centers:
             seed_center_catalog(center)
+            init_center_seal(center)   # a development seal, so that agreements can be sealed
         for username, role, index, name, mobile in STAFF:
-            self.user(username, role, name, mobile, center=centers[index])
+            staff = self.user(username, role, name, mobile, center=centers[index])
+            db.session.flush()
+            # One shared, published secret so that a person trying the demo can add the staff
+            # logins to an authenticator app (README); never do this with real accounts.
+            twofactor.enrol_with_secret(staff, DEMO_TOTP_SECRET)
         self.centers = centers
         for days_ago, username in ((75, "ent1"), (73, "ent2"), (3, "ent3")):
             self.enterprise(days_ago, username)
@@ -281,8 +289,10 @@ class Builder:
 
     def cases(self):
         # In order of submission, so that case numbers follow the dates.
-        for script in (completed_case, withdrawn_case, showcase_case, suspended_case,
-                       declined_case, second_center_case, waiting_cases):
+        for script in (completed_case, quick_projects, quick_case("refit"), quick_case("lab"),
+                       withdrawn_case, quick_case("dorm"), showcase_case, suspended_case,
+                       declined_case, second_center_case, quick_case("hazardous"),
+                       signing_cases, waiting_cases, quality_story):
             script(self)
 
 
@@ -295,6 +305,7 @@ def completed_case(b):
                                       "消防设计审查", "人防工程设计审查", "施工许可证"],
                     "一期厂房计划两个月内开工，委托全程代办。", template="备案类工业项目")
     b.accept(case, 61, "manager", "agent3", "已一次性告知各事项所需材料及承诺时限。")
+    sign_online(b, case, 61)
     b.run(case, "agent3", [
         (60, "项目备案", "start"), (60, "项目备案", "submit", {"acceptance_no": "JZKFQ-BA-{y}-0158"}),
         (59, "项目备案", "approve", {"permit_no": "晋开审备〔{y}〕58号"}),
@@ -315,6 +326,7 @@ def completed_case(b):
                ["建设单位：山西绿碳环保科技有限公司", "建设规模：厂房2栋、办公楼1栋"], "agent3")
     b.message(case, 36, "agent3", "全部事项已办结，证照原件已交企业，请对本次代办服务进行评价。", hour=17)
     b.message(case, 35, "ent1", "施工许可证已收到，感谢代办团队的高效服务！")
+    b.completed = case   # rated in demo_quality.quality_story
 
 
 def withdrawn_case(b):
@@ -322,6 +334,7 @@ def withdrawn_case(b):
     case = b.submit("glass", 45, ["项目备案", "建设用地规划许可证", "环境影响评价（报告表）"],
                     "请协助办理前期手续。")
     b.accept(case, 44, "manager", "agent3")
+    sign_online(b, case, 44, drawn=False)
     b.run(case, "agent3", [
         (43, "项目备案", "start"), (43, "项目备案", "submit", {"acceptance_no": "JZKFQ-BA-{y}-0247"}),
         (42, "项目备案", "approve", {"permit_no": "晋开审备〔{y}〕97号"}),
@@ -339,6 +352,7 @@ def showcase_case(b):
                     template="标准地项目")
     b.message(case, 40, "ent1", "我是项目联系人李明，手机13935412266，材料可随时到中心对接。")
     b.accept(case, 39, "manager", "agent2", "已一次性告知：标准地项目按承诺制办理节能审查、水土保持方案。")
+    sign_online(b, case, 39, seal=True)
     b.message(case, 39, "manager", "企业已签订出让合同，节能、水保走承诺制。先由陈静对接。", internal=True)
     b.run(case, "agent2", [
         (38, "项目备案", "start"), (38, "项目备案", "submit", {"acceptance_no": "JZKFQ-BA-{y}-0311"}),
@@ -351,11 +365,15 @@ def showcase_case(b):
                           reason="陈静抽调新能源汽车专班，工作量饱和，改由刘晓东负责。")
     b.message(case, 33, "agent1", "李经理您好，我是代办员刘晓东，即日起由我负责本项目后续事项。")
     showcase_after_reassignment(b, case)
+    showcase_supplement(b, case, 5)
 
 
 def showcase_after_reassignment(b, case):
-    """Leaves steps approved (two by commitment), not required, submitted, returned,
-    preparing and pending, with messages both ways and internal notes."""
+    """Leaves steps approved (two by commitment), not required, returned, preparing and
+    pending, and three submitted ones whose lights are red, yellow and green whatever day
+    the demo is loaded: due dates count from today (供电接入 3 working days overdue,
+    不动产权证 due on the next working day, 建设工程规划许可证 3 working days left).
+    Messages go both ways, with internal notes."""
     b.run(case, "agent1", [
         (32, "建设用地规划许可证", "submit", {"acceptance_no": "规划受〔{y}〕0418号"}),
         (28, "建设用地规划许可证", "approve", {"permit_no": "地字第140700{y}00089号"}),
@@ -366,14 +384,17 @@ def showcase_after_reassignment(b, case):
         (28, "水土保持方案审批", "approve", {"permit_no": "晋开水保承〔{y}〕9号", "by_commitment": True}),
         (27, "防雷装置设计审核", "skip",
          {"not_required_reason": "园区已完成雷电灾害风险区域评估，本项目适用评估结论，免于单独审核。"}),
-        (26, "不动产权证", "start"), (22, "不动产权证", "submit", {"acceptance_no": "不动产受〔{y}〕第0718号"}),
+        (26, "不动产权证", "start"), (4, "不动产权证", "submit", {"acceptance_no": "不动产受〔{y}〕第0718号"}),
         (25, "环境影响评价（报告表）", "start"),
         (20, "环境影响评价（报告表）", "submit", {"acceptance_no": "晋开环审受〔{y}〕0097号"}),
         (14, "环境影响评价（报告表）", "return", {"correction_request": (
             "1. 补充VOCs收集处理工艺说明及去除效率依据；\n2. 补充厂区雨污分流及初期雨水收集池平面图；\n"
             "3. 第四章污染物排放量核算表加盖编制单位公章。")}),
-        (10, "建设工程规划许可证", "start"), (6, "供电接入", "start"),
-        (4, "供电接入", "submit", {"acceptance_no": "供电申请编号1407{y}0603118"})])
+        (10, "建设工程规划许可证", "start"),
+        (2, "建设工程规划许可证", "submit", {"acceptance_no": "规划受〔{y}〕0502号"}),
+        (1, "消防设计审查", "start"),
+        (16, "供电接入", "start"),
+        (13, "供电接入", "submit", {"acceptance_no": "供电申请编号1407{y}0603118"})])
     b.step_pdf(case, 28, "建设用地规划许可证", "permit", "建设用地规划许可证（演示）",
                ["用地面积：320亩", "用地性质：工业用地"], "agent1")
     b.message(case, 28, "agent1", "建设用地规划许可证已核发，原件下周一送到公司。", step="建设用地规划许可证")
@@ -393,6 +414,7 @@ def suspended_case(b):
                                   "建设工程规划许可证", "消防设计审查", "施工许可证"],
                     "电池项目，请协助办理环评等前期手续。")
     b.accept(case, 34, "manager", "agent2")
+    sign_on_paper(b, case, 34)
     b.run(case, "agent2", [
         (33, "项目备案", "start"), (33, "项目备案", "submit", {"acceptance_no": "JZKFQ-BA-{y}-0288"}),
         (32, "项目备案", "approve", {"permit_no": "晋开审备〔{y}〕119号"}),
@@ -425,6 +447,7 @@ def second_center_case(b):
     case = b.submit("warehouse", 20, ["项目备案", "建设用地规划许可证", "建设工程规划许可证",
                                       "消防设计审查", "施工许可证", "供电接入"], "仓储物流中心，请全程代办。")
     b.accept(case, 19, "manager2", "agent4")
+    sign_online(b, case, 19, drawn=False)
     b.run(case, "agent4", [
         (18, "项目备案", "start"), (18, "项目备案", "submit", {"acceptance_no": "YQCYY-BA-{y}-0036"}),
         (17, "项目备案", "approve", {"permit_no": "阳审备〔{y}〕21号"}),

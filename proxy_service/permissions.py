@@ -9,6 +9,7 @@ from flask import abort
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from .assignment import acts_for, agents_covered_by
 from .extensions import db
 from .models import Case, CaseStatus, Document, Enterprise, Project, Role, Step
 
@@ -39,8 +40,8 @@ def visible_cases(user):
     if user.role is Role.ENTERPRISE:
         return query.where(Case.enterprise_id == (user.enterprise_id or -1))
     query = query.where(Case.center_id == user.center_id)
-    if user.role is Role.AGENT:
-        return query.where(Case.agent_id == user.id)
+    if user.role is Role.AGENT:   # own cases and those of absent colleagues they substitute for
+        return query.where(Case.agent_id.in_(agents_covered_by(user)))
     return query
 
 
@@ -113,7 +114,7 @@ def can_update_step(user, step):
     case = step.case
     if case.center_id != user.center_id or case.status is not CaseStatus.IN_PROGRESS:
         return False
-    return user.role is Role.MANAGER or (user.role is Role.AGENT and case.agent_id == user.id)
+    return user.role is Role.MANAGER or (user.role is Role.AGENT and acts_for(user, case.agent_id))
 
 
 def can_withdraw_case(user, case):
@@ -128,5 +129,12 @@ def can_write_internal(user):
     return user.is_staff
 
 
+def can_export_dossier(user, case):
+    """The case's dossier (案卷, internal notes included): its center's managers, its agent."""
+    if not user.is_staff or case.center_id != user.center_id:
+        return False
+    return user.role is Role.MANAGER or case.agent_id == user.id
+
+
 PREDICATES = {f.__name__: f for f in (can_update_case, can_update_step, can_withdraw_case,
-                                       can_edit_project, can_write_internal)}
+                                       can_edit_project, can_write_internal, can_export_dossier)}

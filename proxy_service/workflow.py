@@ -6,7 +6,7 @@ writes an AuditEvent in the same transaction, and flushes; the view commits.
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from . import clock
+from . import clock, deadlines
 from .extensions import db
 from .models import (ApprovalItem, Assignment, AuditEvent, Case, CaseStatus, Message, Role, Step,
                      StepStatus, User)
@@ -29,7 +29,8 @@ CS, SS = CaseStatus, StepStatus
 CASE_MOVES = {
     (CS.SUBMITTED, "accept"): CS.ACCEPTED,
     (CS.SUBMITTED, "decline"): CS.DECLINED,
-    (CS.ACCEPTED, "assign"): CS.IN_PROGRESS,
+    (CS.ACCEPTED, "assign"): CS.SIGNING,
+    (CS.SIGNING, "seal"): CS.IN_PROGRESS,
     (CS.IN_PROGRESS, "suspend"): CS.SUSPENDED,
     (CS.SUSPENDED, "resume"): CS.IN_PROGRESS,
     (CS.IN_PROGRESS, "complete"): CS.COMPLETED,
@@ -59,6 +60,20 @@ ACTION_LABELS = {
     "project_edit": _l("修改项目"), "enterprise_edit": _l("修改企业联系信息"),
     "add_user": _l("添加企业用户"), "catalog_edit": _l("修改事项目录"), "user_create": _l("创建账号"),
     "user_activate": _l("启用账号"), "user_deactivate": _l("停用账号"),
+    "calendar_add": _l("设置节假日/调休"), "calendar_remove": _l("删除节假日/调休"),
+    "calendar_import": _l("导入年度节假日安排"),
+    "seal": _l("协议签订生效"), "agreement_generate": _l("生成代办委托协议"),
+    "agreement_regenerate": _l("重新生成协议（原签署作废）"), "agreement_sign": _l("签署协议"),
+    "agreement_seal": _l("加盖电子签章"), "agreement_void": _l("协议作废"),
+    "agreement_paper_upload": _l("上传纸质签署件"), "agreement_paper_confirm": _l("确认纸质签署件"),
+    "agreement_paper_reject": _l("退回纸质签署件"), "add_items": _l("追加代办事项"),
+    "template_edit": _l("修改协议条款"), "enterprise_seal": _l("上传电子公章"),
+    "evaluate": _l("服务评价"), "evaluation_edit": _l("修改服务评价"),
+    "rectification_open": _l("差评整改立项"), "rectification_respond": _l("整改答复"),
+    "rectification_appeal": _l("申请复核"), "rectification_review": _l("复核答复"),
+    "absence_create": _l("登记请假"), "absence_cancel": _l("撤销请假"),
+    "substitute_set": _l("设置代岗人员"),
+    "notify_settings": _l("修改通知设置"),
 }
 
 
@@ -134,15 +149,17 @@ def accept_case(case, actor, *, seen_version=None, agent=None, comment=""):
 def assign_agent(case, actor, agent, reason="", seen_version=None):
     """Name the case's responsible agent; later calls re-assign and need a reason.
 
-    From ACCEPTED the case moves on to IN_PROGRESS (the agreement's signing
-    state will sit between them).
+    From ACCEPTED the case moves on to SIGNING and its agreement is generated. A
+    re-assignment regenerates the agreements not sealed yet (the agent is printed on them);
+    a sealed one stays as it is.
     """
+    from . import signing   # signing builds on this module
     _check_version(case, seen_version)
     if agent.role is not Role.AGENT or not agent.active or agent.center_id != case.center_id:
         raise TransitionError(_l("只能指派本中心在岗的代办员。"))
     if case.status is CS.ACCEPTED:
         _move(case, CASE_MOVES, "assign", actor, agent.name)
-    elif case.status in (CS.IN_PROGRESS, CS.SUSPENDED):
+    elif case.status in (CS.SIGNING, CS.IN_PROGRESS, CS.SUSPENDED):
         if agent.id == case.agent_id:
             raise TransitionError(_l("该案件已由此代办员负责。"))
         reason = _require(reason, _l("改派须填写原因。"))
@@ -155,7 +172,18 @@ def assign_agent(case, actor, agent, reason="", seen_version=None):
     db.session.add(Assignment(case=case, agent=agent, assigned_by_id=actor.id, reason=reason,
                               assigned_at=clock.now()))
     db.session.flush()
+    if signing.main_agreement(case) is None:
+        signing.generate(case, actor)
+    else:
+        signing.refresh(case, actor, _l("改派代办员"))
     return case
+
+
+def start_work(case, actor):
+    """The agreement is sealed: SIGNING → IN_PROGRESS, the promised completion date is set."""
+    _move(case, CASE_MOVES, "seal", actor)
+    deadlines.start_case(case)
+    db.session.flush()
 
 
 def decline_case(case, actor, reason, seen_version=None):
@@ -170,6 +198,7 @@ def withdraw_case(case, actor, reason, seen_version=None):
     _check_version(case, seen_version)
     reason = _require(reason, _l("撤回须说明理由。"))
     _move(case, CASE_MOVES, "withdraw", actor, reason)
+    _void_agreements(case, actor, reason)
     _close(case, reason)
 
 
@@ -178,6 +207,7 @@ def terminate_case(case, actor, reason, seen_version=None):
     _check_version(case, seen_version)
     reason = _require(reason, _l("终止须说明理由。"))
     _move(case, CASE_MOVES, "terminate", actor, reason)
+    _void_agreements(case, actor, reason)
     _close(case, reason)
 
 
@@ -185,13 +215,21 @@ def suspend_case(case, actor, reason, seen_version=None):
     _check_version(case, seen_version)
     case.reason = _require(reason, _l("中止须说明理由。"))
     _move(case, CASE_MOVES, "suspend", actor, reason)
+    deadlines.suspend(case, clock.today())
     db.session.flush()
 
 
 def resume_case(case, actor, comment="", seen_version=None):
     _check_version(case, seen_version)
     _move(case, CASE_MOVES, "resume", actor, comment)
+    deadlines.resume(case, clock.today())
     db.session.flush()
+
+
+def _void_agreements(case, actor, reason):
+    # An agreement left unsigned when the case ends must not be signable afterwards.
+    from . import signing
+    signing.void_open(case, actor, reason)
 
 
 def _close(case, reason=""):
@@ -228,9 +266,15 @@ def post_message(case, actor, body, *, internal=False, step=None):
 
 def step_actions(step):
     """The actions legal for `step` now, in the order a form offers them."""
-    if step.case.status is not CS.IN_PROGRESS:
+    if step.case.status is not CS.IN_PROGRESS or not step_covered(step):
         return []
     return [action for (status, action) in STEP_MOVES if status is step.status]
+
+
+def step_covered(step):
+    """Whether the agreement (or supplement) delegating `step` is sealed, so work may start."""
+    from .models import AgreementState
+    return step.agreement is None or step.agreement.state is AgreementState.SEALED
 
 
 def update_step(step, actor, *, seen_version, action=None, internal=False, **details):
@@ -247,7 +291,9 @@ def update_step(step, actor, *, seen_version, action=None, internal=False, **det
     comment = details.pop("comment", "") or ""
     # An internal comment goes into an event of its own, so that the status
     # change itself stays visible to the enterprise.
-    public_comment = "" if internal else comment
+    public_comment = _on_behalf(actor, step.case) + ("" if internal else comment)
+    if action and not step_covered(step):
+        raise TransitionError(_l("该事项的续办委托书尚未签署生效，暂不能办理。"))
     if action:
         ACTION_RULES[action](step, details)
         _move(step, STEP_MOVES, action, actor, public_comment)
@@ -259,6 +305,10 @@ def update_step(step, actor, *, seen_version, action=None, internal=False, **det
     for field, value in details.items():
         if value is not None:
             setattr(step, field, value)
+    if action == "submit":
+        deadlines.on_submit(step, step.submitted_on)
+    elif action == "return":
+        deadlines.on_return(step, clock.today())
     db.session.flush()
     if step.case.all_steps_done:
         _move(step.case, CASE_MOVES, "complete", actor)
@@ -266,12 +316,23 @@ def update_step(step, actor, *, seen_version, action=None, internal=False, **det
     return step
 
 
+def _on_behalf(actor, case):
+    """"（代X办理）" when an agent acts on a colleague's case, as their substitute during an
+    absence (permissions decide whether they may): the audit records for whom."""
+    if actor.role is Role.AGENT and case.agent is not None and case.agent_id != actor.id:
+        return str(_l("（代%(name)s办理）", name=case.agent.name))
+    return ""
+
+
 def _rule_submit(step, details):
     missing = [s.item.name for s in _prerequisite_steps(step)
                if s.status not in (SS.APPROVED, SS.NOT_REQUIRED)]
     if missing:
         raise TransitionError(_l("前置事项尚未批准：%(items)s", items="、".join(missing)))
-    details["submitted_on"] = details.get("submitted_on") or clock.today()
+    day = details.get("submitted_on")
+    if step.status is SS.RETURNED and day == step.submitted_on:
+        day = None   # the form posted back the first filing's date: resubmitted today
+    details["submitted_on"] = day or clock.today()
 
 
 def _rule_return(step, details):

@@ -12,6 +12,7 @@ from sqlalchemy import event, text
 
 from config import BASE_DIR, TestingConfig
 from proxy_service import clock, create_app
+from proxy_service.auth import twofactor
 from proxy_service.extensions import db
 
 from . import factories
@@ -28,6 +29,9 @@ def app():
     with app.app_context():
         _drop_everything()
         upgrade()
+        with db.engine.connect() as conn:
+            _seeded_calendar.clear()
+            _seeded_calendar.update(_calendar_rows(conn))
     yield app
 
 
@@ -47,9 +51,37 @@ def _clean_tables(app):
     clock.freeze(None)
 
 
+# The working-day calendar is seeded by a data migration: it stays between tests, and a
+# test that changed it (the admin page) gets the seeded schedule put back afterwards.
+CALENDAR_TABLES = {"holidays": "day, kind, name", "calendar_years": "year, source"}
+_seeded_calendar = {}
+
+
+def _calendar_rows(conn):
+    return {table: conn.execute(text(f"SELECT {columns} FROM {table} ORDER BY 1")).all()
+            for table, columns in CALENDAR_TABLES.items()}
+
+
+def _restore_calendar(conn):
+    current = _calendar_rows(conn)
+    if not _seeded_calendar:
+        _seeded_calendar.update(current)
+        return
+    for table, columns in CALENDAR_TABLES.items():
+        if current[table] != _seeded_calendar[table]:
+            conn.execute(text(f"DELETE FROM {table}"))
+            names = [c.strip() for c in columns.split(",")]
+            rows = [dict(zip(names, row)) for row in _seeded_calendar[table]]
+            if rows:
+                conn.execute(text(f"INSERT INTO {table} ({columns}) VALUES "
+                                  f"({', '.join(':' + n for n in names)})"), rows)
+
+
 def _empty_tables():
-    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)
+              if t.name not in CALENDAR_TABLES]
     with db.engine.begin() as conn:
+        _restore_calendar(conn)
         if conn.dialect.name == "postgresql":
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
@@ -83,9 +115,17 @@ def world(app):
 @pytest.fixture
 def login_as(client):
     def login(user, password=factories.PASSWORD):
+        """Log in through the pages, with the one-time code step for staff (enrolled with
+        factories.TOTP_SECRET on first use)."""
         client.post("/logout")
+        if twofactor.needs_code(user) and not twofactor.enrolled(user):
+            twofactor.enrol_with_secret(user, factories.TOTP_SECRET)
+            db.session.commit()
         response = client.post("/login", data={"username": user.username, "password": password})
         assert response.status_code == 302, f"login of {user.username} failed"
+        if response.headers["Location"].endswith("/login/code"):
+            response = client.post("/login/code", data={"code": factories.one_time_code(user)})
+            assert response.status_code == 302, f"one-time code of {user.username} refused"
         return client
     return login
 

@@ -9,6 +9,8 @@ from proxy_service.models import (ApprovalItem, Case, CaseTemplate, Center, Ente
                                   LimitUnit, Mode, Project, Role, Stage, User, Verification)
 
 PASSWORD = "secret-pass-1"
+# The authenticator secret login_as enrols staff with (tests/conftest.py).
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 VALID_USCC = ["914403001922038216", "91440300708461136T", "91140700MA0K1234X0"]
 
 
@@ -78,13 +80,41 @@ def make_catalog(center):
     return [filing, planning, building]
 
 
-def make_case(project, actor, items, *, accept_by=None, agent=None):
+def make_case(project, actor, items, *, accept_by=None, agent=None, sign=True):
+    """A submitted case; accepted by `accept_by`; with an `agent` it goes to SIGNING and, unless
+    `sign` is false, both parties sign its agreement so that it is IN_PROGRESS."""
     case = workflow.submit_case(project, actor, items=items, contact_name="李四",
                                 contact_mobile="13912345678", note="请尽快办理")
     if accept_by is not None:
         workflow.accept_case(case, accept_by, agent=agent)
+        if agent is not None and sign:
+            sign_and_seal(case, actor, accept_by)
     db.session.flush()
     return case
+
+
+def ensure_seal(center):
+    """A development seal certificate for `center` under the test SEAL_DIR (made once)."""
+    from proxy_service.documents.seal import create_dev_seal, seal_dir
+    create_dev_seal(center, seal_dir() / center.number_prefix)
+
+
+def sign_and_seal(case, enterprise_user, center_user, agreement=None):
+    """Both parties sign the case's open agreement (typed names) through the signing service;
+    the center's signature seals it."""
+    from proxy_service import signing
+    agreement = agreement or signing.open_agreements(case)[0]
+    ensure_seal(case.center)
+    if enterprise_user.enterprise_id != case.enterprise_id:
+        # Some tests file cases on another enterprise's project: one of its own people signs.
+        enterprise_user = next((u for u in case.enterprise.users if u.is_enterprise), None) \
+            or make_user(f"signer{case.enterprise_id}", Role.ENTERPRISE, enterprise=case.enterprise)
+    signing.sign(agreement, enterprise_user, signer_name="张三", signer_title="法定代表人",
+                 method="typed", ip_address="127.0.0.1", user_agent="pytest")
+    signer = center_user if signing.may_countersign(center_user, case) else case.agent
+    signing.sign(agreement, signer, signer_name=signer.name, signer_title="负责人",
+                 method="typed", ip_address="127.0.0.1", user_agent="pytest")
+    return agreement
 
 
 @dataclass
@@ -97,11 +127,12 @@ class World:
     project: Project = None
     other_project: Project = None
 
-    def case(self, *, accepted=True, agent="agent"):
-        """A case on the first enterprise's project, accepted and assigned by default."""
+    def case(self, *, accepted=True, agent="agent", signed=True):
+        """A case on the first enterprise's project: accepted, assigned and its agreement
+        signed and sealed (IN_PROGRESS) by default; `signed=False` leaves it in SIGNING."""
         return make_case(self.project, self.users["owner"], self.items,
                          accept_by=self.users["manager"] if accepted else None,
-                         agent=self.users[agent] if accepted and agent else None)
+                         agent=self.users[agent] if accepted and agent else None, sign=signed)
 
 
 def make_world():
@@ -123,3 +154,29 @@ def make_world():
     world.other_project = make_project(ent2, first, "华丰光伏电池组件项目")
     db.session.commit()
     return world
+
+
+def one_time_code(user, secret=TOTP_SECRET):
+    """The user's current TOTP code. Forgets the last step used, so that a test may log the
+    same user in twice within one 30-second step (a real code is good only once)."""
+    import pyotp
+
+    from proxy_service import clock
+
+    user.totp_last_step = None
+    db.session.commit()
+    return pyotp.TOTP(secret).at(clock.now())
+
+
+def staff_code(secret=TOTP_SECRET):
+    """A code that every staff account enrolled by login_as accepts now (they share
+    TOTP_SECRET), even right after the code of its login: the last used steps are forgotten.
+    For forms that re-authenticate (signing); enterprise users' forms ignore it."""
+    import pyotp
+    from sqlalchemy import update
+
+    from proxy_service import clock
+
+    db.session.execute(update(User).values(totp_last_step=None))
+    db.session.commit()
+    return pyotp.TOTP(secret).at(clock.now())

@@ -20,7 +20,8 @@ def _object_routes():
     app = create_app(TestingConfig)
     routes = []
     for rule in app.url_map.iter_rules():
-        if rule.arguments and rule.endpoint != "static":
+        # verify.by_link is the public QR target: it has an argument but no object to guard.
+        if rule.arguments and rule.endpoint not in ("static", "verify.by_link"):
             for method in sorted(rule.methods & {"GET", "POST"}):
                 routes.append((rule.endpoint, rule.rule, method))
     return sorted(routes)
@@ -48,11 +49,39 @@ def targets(world):
                             claimed_name="x", legal_representative="x", contact_person="x",
                             mobile="13900000000")
     db.session.add(claim)
+    absence, rectification = _quality_targets(world, case)
     db.session.commit()
-    return {"case_id": case.id, "step_id": step.id, "document_id": document.id,
+    return {"absence_id": absence.id, "rectification_id": rectification.id, "case_id": case.id, "step_id": step.id, "document_id": document.id,
             "project_id": world.project.id, "enterprise_id": world.enterprises[0].id,
             "item_id": world.items[0].id, "template_id": world.items[0].id and _template_id(world),
-            "user_id": world.users["agent"].id, "claim_id": claim.id, "licence": licence.id}
+            "user_id": world.users["agent"].id, "claim_id": claim.id, "licence": licence.id,
+            "key": "materials", "notification_id": _notification_id(world),
+            "agreement_id": case.agreements[0].id}
+
+
+def _notification_id(world):
+    """A notification of the first enterprise's user (the case's events made some)."""
+    from proxy_service.models import Notification
+    return db.session.query(Notification.id).filter_by(user_id=world.users["owner"].id).first()[0]
+
+
+def _quality_targets(world, case):
+    """An absence of the first center's agent and a rectification on the case (rows made
+    directly: the rules that create them are tested in test_absences / test_rectifications)."""
+    from datetime import date
+
+    from proxy_service.models import Absence, Evaluation, Grade, Rectification
+
+    absence = Absence(center_id=case.center_id, agent=world.users["agent"],
+                      start_on=date(2020, 1, 1), end_on=date(2099, 12, 31))
+    evaluation = Evaluation(case=case, center_id=case.center_id, enterprise_id=case.enterprise_id,
+                            author_id=world.users["owner"].id, grade=Grade.DISSATISFIED,
+                            efficiency=2, attitude=2, expertise=2)
+    rectification = Rectification(evaluation=evaluation, case=case, center_id=case.center_id,
+                                  due_on=date(2099, 12, 31))
+    db.session.add_all([absence, evaluation, rectification])
+    db.session.flush()
+    return absence, rectification
 
 
 def _template_id(world):
@@ -89,7 +118,7 @@ def _arguments(rule):
 
 # auth.home only redirects (to the login page when anonymous); logging out needs no session.
 PUBLIC = {"auth.login", "auth.logout", "auth.home", "auth.healthz", "enterprises.register",
-          "enterprises.privacy", "static"}
+          "enterprises.privacy", "static", "verify.index", "verify.by_link"}
 
 
 def _all_routes():

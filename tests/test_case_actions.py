@@ -53,7 +53,7 @@ def manager(world, login_as):
 def test_accept_with_an_agent_starts_the_work(request_, manager, world):
     assert act(manager, request_, "accept", agent_id=world.users["agent"].id,
                comment="材料齐全，承诺 20 个工作日").status_code == 302
-    assert request_.status is CaseStatus.IN_PROGRESS
+    assert request_.status is CaseStatus.SIGNING    # work starts once the agreement is sealed
     assert request_.agent == world.users["agent"]
     assert len(request_.steps) == 3
     assert case_actions(request_) == ["submit_case", "accept", "assign"]
@@ -64,7 +64,7 @@ def test_accept_without_an_agent_waits_for_one(request_, manager, world):
     act(manager, request_, "accept", agent_id="")
     assert request_.status is CaseStatus.ACCEPTED and request_.agent is None
     act(manager, request_, "assign", agent_id=world.users["other_agent"].id)
-    assert request_.status is CaseStatus.IN_PROGRESS
+    assert request_.status is CaseStatus.SIGNING
     assert request_.agent == world.users["other_agent"]
     assert [a.assigned_by_id for a in request_.assignments] == [world.users["manager"].id]
 

@@ -68,7 +68,8 @@ def test_inbox_orders_steps_by_urgency(client, world, login_as, frozen_clock):
     db.session.commit()
     login_as(agent)
     html = client.get("/inbox").text
-    assert step_links(html) == [planning.id, filing.id, planning2.id, building.id, building2.id,
+    # Both filed steps are overdue (red); the one due first (项目备案, 1 working day) leads.
+    assert step_links(html) == [filing.id, planning.id, planning2.id, building.id, building2.id,
                                 filing2.id]
     assert f'href="/cases/{first.id}"' in html and first.number in html
     assert "退回补正" in html and "2025-06-05" in html and first.project.name in html

@@ -6,6 +6,8 @@ from sqlalchemy import select
 from proxy_service.extensions import db
 from proxy_service.models import AuditEvent, Case, CaseStatus, StepStatus
 
+from .factories import PASSWORD, ensure_seal, staff_code
+
 
 def version_on(page, action):
     """The hidden version of the form posting to `action` on a rendered page."""
@@ -47,7 +49,18 @@ def test_request_accept_assign_handle_complete(client, world, login_as):
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     client.post(f"/cases/{case.id}/assign", data={
         "agent_id": agent.id, "version": version_on(page, f"/cases/{case.id}/assign")})
-    assert (case.status, case.agent) == (CaseStatus.IN_PROGRESS, agent)
+    assert (case.status, case.agent) == (CaseStatus.SIGNING, agent)
+
+    # Both sign the generated agreement; the manager's counter-signature seals it.
+    ensure_seal(case.center)
+    agreement = case.agreements[0]
+    for signer, title in ((owner, "法定代表人"), (manager, "主任")):
+        login_as(signer)
+        response = client.post(f"/agreements/{agreement.id}/sign", data={
+            "signer_name": signer.name, "signer_title": title, "method": "typed",
+            "confirm_read": "y", "password": PASSWORD, "code": staff_code()})
+        assert response.status_code == 302, response.get_data(as_text=True)
+    assert case.status is CaseStatus.IN_PROGRESS
 
     login_as(agent)
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
@@ -83,8 +96,11 @@ def test_request_accept_assign_handle_complete(client, world, login_as):
                                 .order_by(AuditEvent.id)).all()
     assert [(e.object_type, e.action) for e in events] == [
         ("case", "submit_case"), ("case", "accept"), ("case", "assign"),
+        ("agreement", "agreement_generate"), ("agreement", "agreement_sign"),
+        ("agreement", "agreement_sign"), ("agreement", "agreement_seal"), ("case", "seal"),
         ("step", "start"), ("step", "submit"), ("step", "approve"),
         ("step", "start"), ("step", "submit"), ("step", "return"), ("step", "submit"),
         ("step", "start"), ("step", "approve"), ("step", "submit"), ("step", "refuse"),
         ("case", "complete")]
-    assert [e.actor_id for e in events] == [owner.id] + [manager.id] * 2 + [agent.id] * 12
+    assert [e.actor_id for e in events] == [owner.id] + [manager.id] * 3 + [owner.id] \
+        + [manager.id] * 3 + [agent.id] * 12

@@ -47,7 +47,7 @@ def test_accept_without_agent_waits_in_accepted(world):
     case = world.case(agent=None)
     assert case.status is CaseStatus.ACCEPTED
     workflow.assign_agent(case, world.users["manager"], world.users["agent"])
-    assert case.status is CaseStatus.IN_PROGRESS
+    assert case.status is CaseStatus.SIGNING     # the agreement is signed before work starts
 
 
 def test_unverified_enterprise_cannot_be_accepted(world):
@@ -184,7 +184,8 @@ def test_every_verb_writes_an_audit_event(world):
     workflow.update_step(step, world.users["agent"], seen_version=step.version, action="start")
     actions = [e.action for e in db.session.query(AuditEvent).filter_by(case_id=case.id)
                .order_by(AuditEvent.id)]
-    assert actions == ["submit_case", "accept", "assign", "start"]
+    assert actions == ["submit_case", "accept", "assign", "agreement_generate", "agreement_sign",
+                       "agreement_sign", "agreement_seal", "seal", "start"]
 
 
 def test_inactive_agent_cannot_be_assigned(world):

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import BooleanField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 
 class LoginForm(FlaskForm):
@@ -9,9 +9,36 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("密码"), validators=[DataRequired(_l("请输入密码。")), Length(max=200)])
 
 
+class CodeForm(FlaskForm):
+    """The one-time code from the authenticator app, or a recovery code."""
+    code = StringField(_l("动态验证码"), validators=[
+        DataRequired(_l("请输入验证码。")), Length(max=40, message=_l("验证码格式不正确。"))],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True})
+
+
+class EnrolForm(FlaskForm):
+    code = StringField(_l("验证码"), validators=[
+        DataRequired(_l("请输入验证器显示的 6 位验证码。")), Length(max=12, message=_l("验证码格式不正确。"))],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+
+
+class ReauthForm(FlaskForm):
+    """Password again (and the code, for users with two-factor login) before a sensitive action."""
+    password = PasswordField(_l("登录密码"), validators=[DataRequired(_l("请输入登录密码。")),
+                                                      Length(max=200)])
+    code = StringField(_l("动态验证码"), validators=[Optional(), Length(max=40)],
+                       render_kw={"autocomplete": "one-time-code"})
+
+
 class ChangePasswordForm(FlaskForm):
     current = PasswordField(_l("当前密码"), validators=[DataRequired(_l("请输入当前密码。"))])
+    code = StringField(_l("动态验证码"), validators=[Optional(), Length(max=40)],
+                       render_kw={"autocomplete": "one-time-code"})
     new = PasswordField(_l("新密码"), validators=[
         DataRequired(_l("请输入新密码。")), Length(min=8, max=200, message=_l("新密码至少 8 位。"))])
     confirm = PasswordField(_l("确认新密码"), validators=[
         DataRequired(_l("请再次输入新密码。")), EqualTo("new", message=_l("两次输入的新密码不一致。"))])
+
+
+class CenterSecurityForm(FlaskForm):
+    require_enterprise_2fa = BooleanField(_l("要求本中心企业用户登录时也输入动态验证码"))

@@ -1,12 +1,17 @@
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Role, User
-from . import bp
+from ..models import Role
+from . import bp, lockout, sessions, twofactor
 from .forms import ChangePasswordForm, LoginForm
+from .reauth import needs_code, verify_reauth
+
+# One message for an unknown user, a wrong password and a locked account: no hint which it was.
+LOGIN_FAILED = _l("用户名或密码错误。如连续多次失败，请稍后再试。")
 
 
 @bp.get("/")
@@ -22,29 +27,38 @@ def home():
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()
-    if form.validate_on_submit():
-        user = db.session.scalar(select(User).where(User.username == form.username.data.strip()))
-        # One message for an unknown user and a wrong password: no hint which it was.
-        if user is None or not user.active or not user.check_password(form.password.data):
-            flash(_("用户名或密码错误。"), "danger")
-            return render_template("auth/login.html", form=form), 401
-        session.clear()
-        login_user(user)
-        return redirect(_safe_next(request.args.get("next")) or url_for("auth.home"))
-    return render_template("auth/login.html", form=form)
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form)
+    user = lockout.authenticate(form.username.data.strip(), form.password.data)
+    db.session.commit()   # keep the failure count whatever happens next
+    if user is None:
+        flash(LOGIN_FAILED, "danger")
+        return render_template("auth/login.html", form=form), 401
+    return redirect(after_password(user, _safe_next(request.args.get("next"))))
+
+
+def after_password(user, next_url=None):
+    """Where a user whose password was just proven goes: the one-time-code step (or the
+    enrolment) when they need one, else straight in with a new session. Commits."""
+    if twofactor.needs_code(user):
+        sessions.begin_pending(user, next_url)
+        return url_for("auth.login_code" if twofactor.enrolled(user) else "auth.enrol")
+    lockout.record_success(user)
+    sessions.start(user)
+    db.session.commit()
+    return next_url or url_for("auth.home")
 
 
 def _safe_next(target):
     # Only same-site paths: an open redirect would help phishing.
-    if target and target.startswith("/") and not target.startswith("//"):
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return None
 
 
 @bp.post("/logout")
 def logout():
-    logout_user()
-    session.clear()
+    sessions.end()
     flash(_("您已退出登录。"), "info")
     return redirect(url_for("auth.login"))
 
@@ -53,15 +67,19 @@ def logout():
 @login_required
 def change_password():
     form = ChangePasswordForm()
+    code_needed = needs_code(current_user)
     if form.validate_on_submit():
-        if not current_user.check_password(form.current.data):
-            form.current.errors.append(_("当前密码不正确。"))
-        else:
+        if verify_reauth(current_user, form.current.data, form.code.data):
             current_user.set_password(form.new.data)
+            sessions.keep_after_password_change(current_user)
             db.session.commit()
-            flash(_("密码已修改。"), "success")
+            lockout.security_event("password_changed", user_id=current_user.id)
+            flash(_("密码已修改，其他设备上的登录已失效。"), "success")
             return redirect(url_for("auth.home"))
-    return render_template("auth/password.html", form=form)
+        db.session.commit()
+        form.current.errors.append(_("当前密码或动态验证码不正确。") if code_needed
+                                   else _("当前密码不正确。"))
+    return render_template("auth/password.html", form=form, code_needed=code_needed)
 
 
 @bp.get("/healthz")

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import permissions, queries, uploads, workflow
+from .. import assignment, permissions, queries, uploads, workflow
 from ..extensions import db
 from ..models import Assignment, CaseStatus, Message
 from . import bp
@@ -89,6 +89,7 @@ AGENT_BLANKS = {"accept": _l("暂不指派"), "assign": _l("请选择代办员")
 ACTIONS_BY_STATUS = {
     CaseStatus.SUBMITTED: ("accept", "decline"),
     CaseStatus.ACCEPTED: ("assign", "terminate"),
+    CaseStatus.SIGNING: ("assign", "terminate"),
     CaseStatus.IN_PROGRESS: ("assign", "suspend", "terminate"),
     CaseStatus.SUSPENDED: ("assign", "resume", "terminate"),
 }
@@ -176,21 +177,38 @@ def _flash_errors(form):
             flash(f"{label}{message}", "warning")
 
 
-def action_form(name, case, workloads=None, **kwargs):
-    """The `name` action form for `case`, its agent choices limited to the center's agents."""
+def action_form(name, case, workloads=None, suggestion=None, **kwargs):
+    """The `name` action form for `case`, its agent choices limited to the center's agents;
+    with a `suggestion` (assignment.suggest) its agent is preselected, the manager may
+    pick another."""
     form = ACTION_FORMS[name](**kwargs)
     if isinstance(form, AgentChoiceMixin):
         if workloads is None:
             form.offer_agents(workflow.agents_of(case.center_id), blank=AGENT_BLANKS[name])
         else:
             form.offer_agents([w.agent for w in workloads], blank=AGENT_BLANKS[name],
-                              labels={w.agent.id: _workload_label(w) for w in workloads})
+                              labels={w.agent.id: _workload_label(w, suggestion)
+                                      for w in workloads})
+        if suggestion is not None and suggestion.agent is not None:
+            form.agent_id.data = str(suggestion.agent.id)
+            form.agent_id.description = _(
+                "已预选推荐的代办员 %(name)s：在岗代办员中优先办过同行业项目者，其次在办事项最少；"
+                "可改选。", name=suggestion.agent.name)
     return form
 
 
-def _workload_label(workload):
-    return _("%(name)s（在办案件 %(cases)s，在办事项 %(steps)s）", name=workload.agent.name,
-             cases=workload.open_cases, steps=workload.open_steps)
+def _workload_label(workload, suggestion=None):
+    label = _("%(name)s（在办案件 %(cases)s，在办事项 %(steps)s）", name=workload.agent.name,
+              cases=workload.open_cases, steps=workload.open_steps)
+    if suggestion is not None:
+        agent_id = workload.agent.id
+        if agent_id in suggestion.absent:
+            label += " · " + _("休假中")
+        elif suggestion.agent is not None and agent_id == suggestion.agent.id:
+            label += " · " + _("推荐")
+        if agent_id in suggestion.experienced:
+            label += " · " + _("办过同行业项目")
+    return label
 
 
 @bp.app_context_processor
@@ -209,9 +227,11 @@ def staff_action_forms(case):
     names = ACTIONS_BY_STATUS.get(case.status, ())
     picks_agent = {"accept", "assign"} & set(names)
     workloads = queries.agent_workloads(case.center_id) if picks_agent else None
+    suggestion = assignment.suggest(case, workloads) if picks_agent else None
     forms = {}
     for name in names:
-        form = action_form(name, case, workloads, formdata=None, version=str(case.version))
+        form = action_form(name, case, workloads, suggestion, formdata=None,
+                           version=str(case.version))
         for f in form:   # several forms on one page: keep HTML ids distinct
             f.id = f.label.field_id = f"{name}-{f.name}"
         forms[name] = form

@@ -7,11 +7,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import workflow
+from .. import deadlines, workflow
 from ..extensions import db
 from ..models import (ApprovalItem, AuditEvent, Case, CaseStatus, CaseTemplate, Document,
-                      Enterprise, FilingType, Industry, Message, OPEN_CASE_STATUSES, Project, Role,
-                      Stage, Step, StepStatus, User)
+                      Enterprise, FilingType, Grade, Industry, Message, OPEN_CASE_STATUSES,
+                      Project, RectificationStatus, Role, Stage, Step, StepStatus, User)
 from ..permissions import (can_withdraw_case, case_or_404, enterprise_required, project_or_404,
                            visible_cases, visible_projects)
 from ..queries import paginate
@@ -30,8 +30,13 @@ DETAIL_OPTIONS = (joinedload(Case.center), joinedload(Case.enterprise), joinedlo
 @bp.get("/cases")
 @login_required
 def index():
-    query = visible_cases(current_user).options(*LIST_OPTIONS).order_by(
-        Case.submitted_at.desc(), Case.id.desc())
+    # ?light= narrows to one traffic light; ?sort=light puts the most urgent first.
+    rank = deadlines.case_rank()
+    query = deadlines.with_light(visible_cases(current_user).options(*LIST_OPTIONS), rank,
+                                 deadlines.parse_light(request.args.get("light")))
+    newest = (Case.submitted_at.desc(), Case.id.desc())
+    query = query.order_by(rank, *newest) if request.args.get("sort") == "light" \
+        else query.order_by(*newest)
     filters = None
     if current_user.is_manager:
         filters = _filter_form(current_user.center_id)
@@ -257,7 +262,8 @@ def _stages(case):
 
 def status_label(event, value):
     """The label of a status string stored on an audit event of a case or a step."""
-    enum_cls = {"case": CaseStatus, "step": StepStatus}.get(event.object_type)
+    enum_cls = {"case": CaseStatus, "step": StepStatus, "evaluation": Grade,
+                "rectification": RectificationStatus}.get(event.object_type)
     try:
         return enum_cls(value).label if enum_cls and value else value
     except ValueError:

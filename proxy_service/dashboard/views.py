@@ -2,9 +2,9 @@
 from flask import render_template, request
 from flask_login import current_user
 from sqlalchemy import case as when, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
-from .. import permissions, queries
+from .. import deadlines, permissions, queries
 from ..extensions import db
 from ..models import Case, CaseStatus, OPEN_CASE_STATUSES, OPEN_STEP_STATUSES, Role, Step, StepStatus
 from . import bp
@@ -23,17 +23,23 @@ def inbox():
 
     Steps of a suspended case are left out: nothing can be done on them until it resumes.
     """
+    light = deadlines.parse_light(request.args.get("light"))
     open_cases = permissions.visible_cases(current_user).where(Case.status.in_(OPEN_CASE_STATUSES))
-    cases = db.session.scalars(open_cases.options(joinedload(Case.enterprise), joinedload(Case.project))
-                               .order_by(Case.submitted_at, Case.id)).all()
+    case_rank = deadlines.case_rank()
+    cases = db.session.scalars(
+        deadlines.with_light(open_cases, case_rank, light)
+        .options(joinedload(Case.enterprise), joinedload(Case.project), selectinload(Case.steps))
+        .order_by(case_rank, Case.submitted_at, Case.id)).all()
     in_progress = open_cases.where(Case.status == CaseStatus.IN_PROGRESS).with_only_columns(Case.id)
-    steps = queries.paginate(
+    step_rank = deadlines.step_rank()
+    steps = queries.paginate(deadlines.with_light(
         select(Step).join(Step.case)
-        .where(Step.case_id.in_(in_progress), Step.status.in_(OPEN_STEP_STATUSES))
+        .where(Step.case_id.in_(in_progress), Step.status.in_(OPEN_STEP_STATUSES)), step_rank, light)
         .options(joinedload(Step.item),
                  joinedload(Step.case).joinedload(Case.enterprise),
                  joinedload(Step.case).joinedload(Case.project))
-        .order_by(STEP_URGENCY, Step.submitted_on.asc().nulls_last(), Case.submitted_at,
+        .order_by(step_rank, STEP_URGENCY, Step.due_on.asc().nulls_last(),
+                  Step.submitted_on.asc().nulls_last(), Case.submitted_at,
                   Case.id, Step.stage_order, Step.sort, Step.id))
     return render_template("dashboard/inbox.html", cases=cases, steps=steps)
 

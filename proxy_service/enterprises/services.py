@@ -89,6 +89,8 @@ def update_contact(enterprise, actor, data, seen_version):
         db.session.add(AuditEvent.record(actor, enterprise, "enterprise_edit",
                                          comment="、".join(changed)))
     db.session.flush()
+    if changed:
+        _refresh_agreements(actor, Case.enterprise_id == enterprise.id)
 
 
 def has_open_case(project):
@@ -114,7 +116,18 @@ def update_project(project, actor, values, seen_version):
     if changed:
         db.session.add(AuditEvent.record(actor, project, "project_edit", comment="、".join(changed)))
     db.session.flush()
+    if changed:
+        _refresh_agreements(actor, Case.project_id == project.id)
     return changed
+
+
+def _refresh_agreements(actor, condition):
+    """Unsealed agreements print the project and the enterprise: regenerate them (voiding
+    signatures) when what they print changed. Sealed ones are never touched."""
+    from .. import signing
+    for case in db.session.scalars(select(Case).where(
+            condition, Case.status.in_(OPEN_CASE_STATUSES))):
+        signing.refresh(case, actor, "项目或企业信息变更")
 
 
 def _check_version(obj, seen_version):

@@ -1,12 +1,13 @@
 """Registration, the privacy notice, the enterprise profile and colleagues' logins."""
-from flask import flash, redirect, render_template, session, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..auth.views import after_password
 from ..extensions import db
 from ..models import ClaimStatus, Document, Enterprise, EnterpriseClaim
 from ..permissions import enterprise_or_404, enterprise_required
@@ -36,11 +37,11 @@ def register():
     except IntegrityError:   # the same username taken a moment ago by another request
         db.session.rollback()
         return _register_page(form, username=_("该用户名已被使用，请换一个。"))
-    session.clear()
-    login_user(user)
+    # A new session (or the one-time-code step where the center requires it).
+    target = after_password(user, url_for("enterprises.profile"))
     flash(_("注册成功。您的注册已作为企业认领申请提交，服务中心管理员处理后即可使用。") if claim
           else _("注册成功。服务中心管理员核验营业执照后，即可受理您的代办申请。"), "success")
-    return redirect(url_for("enterprises.profile"))
+    return redirect(target)
 
 
 def _register_page(form, **errors):

@@ -1,4 +1,5 @@
 """All models, importable from one place."""
+from .absences import Absence
 from .agreements import Agreement, AgreementKind, AgreementState, AgreementTemplate, Signature
 from .audit import AuditEvent
 from .calendar import CalendarYear, DayKind, DeadlineAlert, Holiday
@@ -6,15 +7,18 @@ from .notifications import Notification, OutboxMessage
 from .cases import (Assignment, Case, CaseStatus, Document, Message, Step, StepStatus,
                     OPEN_CASE_STATUSES, OPEN_STEP_STATUSES)
 from .catalog import ApprovalItem, CaseTemplate, LimitUnit, Mode, Stage
+from .evaluations import (Evaluation, Grade, Outcome, Rectification,
+                          RectificationStatus)
 from .enterprises import (ClaimStatus, Enterprise, EnterpriseClaim, FilingType, Industry, Project,
                           Verification)
-from .users import Center, Role, User
+from .users import Center, RecoveryCode, Role, User
 
 __all__ = [
+    "Absence", "Evaluation", "Grade", "Outcome", "Rectification", "RectificationStatus",
     "Agreement", "AgreementKind", "AgreementState", "AgreementTemplate", "CalendarYear", "DayKind",
     "DeadlineAlert", "Holiday", "Notification", "OutboxMessage", "Signature",
     "ApprovalItem", "Assignment", "AuditEvent", "Case", "CaseStatus", "CaseTemplate", "Center",
     "ClaimStatus", "Document", "Enterprise", "EnterpriseClaim", "FilingType", "Industry",
-    "LimitUnit", "Message", "Mode", "OPEN_CASE_STATUSES", "OPEN_STEP_STATUSES", "Project", "Role",
-    "Stage", "Step", "StepStatus", "User", "Verification",
+    "LimitUnit", "Message", "Mode", "OPEN_CASE_STATUSES", "OPEN_STEP_STATUSES", "Project",
+    "RecoveryCode", "Role", "Stage", "Step", "StepStatus", "User", "Verification",
 ]

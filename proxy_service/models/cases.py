@@ -163,6 +163,11 @@ class Step(db.Model):
     due_on = mapped_column(Date, nullable=True)          # set on submission, moved by pauses
     # Working days left on the department's clock while it is paused (补正).
     remaining_workdays: Mapped[int | None] = mapped_column()
+    # Working days the department was given on first submission (a calendar-day limit
+    # converted): elapsed = allotted - remaining, and the 80 % rule, survive pauses.
+    allotted_workdays: Mapped[int | None] = mapped_column()
+    # The first day the traffic light turns yellow, stored so that lists filter and sort in SQL.
+    yellow_on = mapped_column(Date, nullable=True)
     # The agreement (or supplementary delegation) that covers this step; it may start once sealed.
     agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"))
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -170,6 +175,7 @@ class Step(db.Model):
 
     case = relationship("Case", back_populates="steps")
     item = relationship("ApprovalItem")
+    agreement = relationship("Agreement")
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (Index("ix_steps_status", "status"),)
 
@@ -220,7 +226,8 @@ class Document(db.Model):
     step = relationship("Step")
 
     KIND_LABELS = {"licence": _l("营业执照"), "material": _l("申报材料"), "correction": _l("补正材料"),
-                   "permit": _l("批文证照"), "receipt": _l("受理回执"), "other": _l("其他")}
+                   "permit": _l("批文证照"), "receipt": _l("受理回执"), "other": _l("其他"),
+                   "agreement_scan": _l("协议纸质签署件")}
 
     @property
     def kind_label(self):

@@ -1,10 +1,11 @@
 """Users and roles; centers (the tenant boundary)."""
 import enum
+import secrets
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -46,9 +47,17 @@ class Center(db.Model):
     seal_cert_path: Mapped[str] = mapped_column(String(300), default="")
     seal_key_path: Mapped[str] = mapped_column(String(300), default="")
     tsa_url: Mapped[str] = mapped_column(String(300), default="")
+    # Set by the center's managers: the enterprises of this center must log in with a one-time
+    # code too (staff always must). REQUIRE_ENTERPRISE_2FA in the config forces it everywhere.
+    require_enterprise_2fa: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     def __str__(self):
         return self.name
+
+
+def _is_enterprise(context):
+    role = context.get_current_parameters().get("role")
+    return getattr(role, "value", role) == Role.ENTERPRISE.value
 
 
 class User(UserMixin, db.Model):
@@ -65,8 +74,18 @@ class User(UserMixin, db.Model):
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     notify_email: Mapped[bool] = mapped_column(default=True)
-    notify_sms: Mapped[bool] = mapped_column(default=False)
+    # Enterprises register a mobile number and get SMS by default; staff opt in.
+    notify_sms: Mapped[bool] = mapped_column(default=_is_enterprise)
     created_at = mapped_column(UTCDateTime, default=utcnow)
+    # Security state (auth/): the token every session cookie must carry (a new one kills every
+    # copy of the old cookies), the lockout counter and the TOTP authenticator (secret encrypted).
+    session_token: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until = mapped_column(UTCDateTime, nullable=True)
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_enrolled_at = mapped_column(UTCDateTime, nullable=True)
+    # The last accepted 30-second time step: a code is good once (replay protection).
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     center = relationship("Center")
     enterprise = relationship("Enterprise", back_populates="users", foreign_keys=[enterprise_id])
@@ -74,6 +93,11 @@ class User(UserMixin, db.Model):
     def set_password(self, password):
         method = current_app.config["PASSWORD_HASH_METHOD"]
         self.password_hash = generate_password_hash(password, method=method)
+        # A new password ends every session opened with the old one.
+        self.rotate_session_token()
+
+    def rotate_session_token(self):
+        self.session_token = secrets.token_urlsafe(32)
 
     def check_password(self, password):
         return check_password_hash(self.password_hash, password)
@@ -100,3 +124,14 @@ class User(UserMixin, db.Model):
 
     def __str__(self):
         return self.name
+
+
+class RecoveryCode(db.Model):
+    """One of a user's ten single-use recovery codes for the one-time-code step (hashed)."""
+
+    __tablename__ = "recovery_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(256))
+    used_at = mapped_column(UTCDateTime, nullable=True)
+    created_at = mapped_column(UTCDateTime, default=utcnow)

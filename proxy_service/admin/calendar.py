@@ -1,0 +1,96 @@
+"""The working-day calendar (节假日/调休) as managers keep it: years, days, a year's import.
+
+The calendar is national, so every center's managers see and edit the same one; the year
+(and day) travel in the query string: they name no object of a center.
+"""
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import extract, func, select
+
+from .. import permissions, workdays
+from ..extensions import db
+from ..models import CalendarYear, DayKind, Holiday
+from . import bp
+from .calendar_forms import FIRST_YEAR, KIND_LABELS, LAST_YEAR, DayForm, ImportForm, YearForm
+
+
+@bp.get("/admin/calendar")
+@permissions.manager_required
+def calendar():
+    form = YearForm(formdata=request.args if "year" in request.args else None)
+    if "year" in request.args and form.validate():
+        return redirect(url_for("admin.calendar_year", year=form.year.data))
+    year_of = extract("year", Holiday.day)
+    counts = {(int(year), kind): count for year, kind, count in db.session.execute(
+        select(year_of, Holiday.kind, func.count(Holiday.id)).group_by(year_of, Holiday.kind))}
+    return render_template("admin/calendar.html", years=workdays.years(), counts=counts,
+                           missing=workdays.missing_years(), form=form)
+
+
+def _year_or_404():
+    year = request.args.get("year", type=int)
+    if year is None or not FIRST_YEAR <= year <= LAST_YEAR:
+        abort(404)
+    return year
+
+
+def _render_year(year, status=200, day_form=None, import_form=None):
+    row = db.session.get(CalendarYear, year)
+    return render_template(
+        "admin/calendar_year.html", year=year, row=row, days=workdays.days_of(year),
+        kind_labels=KIND_LABELS, day_form=day_form or DayForm(year, formdata=None),
+        import_form=import_form or ImportForm(year, formdata=None)), status
+
+
+@bp.get("/admin/calendar/year")
+@permissions.manager_required
+def calendar_year():
+    return _render_year(_year_or_404())
+
+
+@bp.post("/admin/calendar/days")
+@permissions.manager_required
+def calendar_add_day():
+    year = _year_or_404()
+    form = DayForm(year)
+    if not form.validate_on_submit():
+        return _render_year(year, 422, day_form=form)
+    day, kind, name = form.entry
+    workdays.set_day(current_user, day, kind, name)
+    db.session.commit()
+    flash(_("已将 %(day)s 设为%(kind)s。", day=day.isoformat(), kind=KIND_LABELS[kind]), "success")
+    return redirect(url_for("admin.calendar_year", year=year))
+
+
+@bp.post("/admin/calendar/days/delete")
+@permissions.manager_required
+def calendar_remove_day():
+    year = _year_or_404()
+    try:
+        day = date.fromisoformat(request.args.get("day", ""))
+    except ValueError:
+        abort(404)
+    if day.year != year:
+        abort(404)
+    workdays.remove_day(current_user, day)
+    db.session.commit()
+    flash(_("已删除 %(day)s 的安排，该日按周一至周五规则计算。", day=day.isoformat()), "success")
+    return redirect(url_for("admin.calendar_year", year=year))
+
+
+@bp.post("/admin/calendar/import")
+@permissions.manager_required
+def calendar_import():
+    year = _year_or_404()
+    form = ImportForm(year)
+    if not form.validate_on_submit():
+        return _render_year(year, 422, import_form=form)
+    workdays.replace_year(current_user, year, form.entries)
+    db.session.commit()
+    rest = sum(kind is DayKind.REST for _day, kind, _name in form.entries)
+    flash(_("已导入 %(year)s 年安排：放假 %(rest)s 天，调休上班 %(work)s 天。", year=year, rest=rest,
+            work=len(form.entries) - rest), "success")
+    return redirect(url_for("admin.calendar_year", year=year))

@@ -1,0 +1,182 @@
+"""The agreement page, its PDF (inline or download) and signing online."""
+import io
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import paper_signing, signing, workflow
+from ..extensions import db
+from ..models import Agreement, AgreementState, Document
+from ..permissions import case_or_404
+from . import bp
+from .forms import PaperConfirmForm, PaperRejectForm, PaperUploadForm, SignForm
+
+CONFLICTS = (workflow.TransitionError, workflow.StaleEdit, StaleDataError)
+
+
+def agreement_or_404(user, agreement_id):
+    """The agreement when `user` may see its case (another enterprise's answers 404)."""
+    agreement = db.session.get(Agreement, agreement_id)
+    if agreement is None:
+        abort(404)
+    case_or_404(user, agreement.case_id)
+    return agreement
+
+
+@bp.app_context_processor
+def _agreement_helpers():
+    return {"signing_party": signing.signing_party,
+            "may_upload_scan": paper_signing.may_upload_scan,
+            "may_check_scan": paper_signing.may_check_scan}
+
+
+@bp.get("/agreements/<int:agreement_id>")
+@login_required
+def detail(agreement_id):
+    agreement = agreement_or_404(current_user, agreement_id)
+    return render_detail(agreement)
+
+
+def render_detail(agreement, status=200, **forms):
+    forms.setdefault("upload_form", PaperUploadForm(formdata=None))
+    forms.setdefault("confirm_form", PaperConfirmForm(
+        formdata=None, signer_name=agreement.case.enterprise.legal_representative,
+        signer_title=_("法定代表人")))
+    forms.setdefault("reject_form", PaperRejectForm(formdata=None))
+    scan = db.session.get(Document, agreement.paper_scan_id) if agreement.paper_scan_id else None
+    return render_template("agreements/detail.html", agreement=agreement, case=agreement.case,
+                           scan=scan, **forms), status
+
+
+@bp.get("/agreements/<int:agreement_id>/pdf")
+@login_required
+def pdf(agreement_id):
+    """The final (sealed) PDF when there is one, else the current unsigned revision;
+    ?original=1 gives the unsigned one anyway, ?download=1 as an attachment."""
+    agreement = agreement_or_404(current_user, agreement_id)
+    final = agreement.state is AgreementState.SEALED and not request.args.get("original")
+    data = agreement.final_pdf if final else agreement.unsigned_pdf
+    suffix = "" if final else _("（待签署）") if agreement.state is not AgreementState.SEALED \
+        else _("（未签署原件）")
+    name = f"{agreement.number}{suffix}.pdf"
+    response = send_file(io.BytesIO(data), mimetype="application/pdf",
+                         as_attachment=bool(request.args.get("download")), download_name=name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.route("/agreements/<int:agreement_id>/sign", methods=["GET", "POST"])
+@login_required
+def sign(agreement_id):
+    agreement = agreement_or_404(current_user, agreement_id)
+    party = signing.signing_party(current_user, agreement)
+    if party is None:
+        flash(_("该协议现在不需要您签署。"), "warning")
+        return redirect(url_for(".detail", agreement_id=agreement.id))
+    enterprise = agreement.case.enterprise
+    has_seal = party == signing.ENTERPRISE and enterprise.seal_image is not None
+    # The position is the signer's to state: the login's user is often not the legal representative.
+    form = SignForm(signer_name=current_user.name, use_seal=has_seal)
+    if form.validate_on_submit():
+        if not signing.reauth_ok(current_user, form.password.data, form.code.data):
+            form.password.errors.append(_("密码不正确（或动态验证码无效），未签署。"))
+        elif _changed_meanwhile(agreement):
+            return redirect(url_for(".detail", agreement_id=agreement.id))
+        else:
+            return _sign(agreement, form, has_seal and form.use_seal.data, enterprise)
+    status = 422 if form.is_submitted() else 200
+    return render_template("agreements/sign.html", agreement=agreement, case=agreement.case,
+                           form=form, party=party, has_seal=has_seal), status
+
+
+def _changed_meanwhile(agreement):
+    """Re-render before signing: when the printed text changed (say the enterprise's address),
+    the new revision is stored and the signer must review it first."""
+    if not signing.refresh(agreement.case, current_user, _("签署前核对发现协议内容已变化")):
+        return False
+    db.session.commit()
+    flash(_("协议内容已更新（原有签署已作废），请重新审阅后再签署。"), "warning")
+    return True
+
+
+def _sign(agreement, form, use_seal, enterprise):
+    try:
+        signing.sign(agreement, current_user, signer_name=form.signer_name.data.strip(),
+                     signer_title=form.signer_title.data.strip(), method=form.method.data,
+                     image=form.signature_png, seal_image=enterprise.seal_image if use_seal else None,
+                     ip_address=request.remote_addr or "",
+                     user_agent=request.user_agent.string or "")
+        db.session.commit()
+    except CONFLICTS as err:
+        db.session.rollback()
+        flash(str(err), "warning")
+        return redirect(url_for(".detail", agreement_id=agreement.id))
+    if agreement.state is AgreementState.SEALED:
+        flash(_("协议已签署完成并加盖电子签章，正式生效。"), "success")
+    else:
+        flash(_("已签署，等待服务中心会签。"), "success")
+    return redirect(url_for(".detail", agreement_id=agreement.id))
+
+
+# --- on paper ---------------------------------------------------------------------
+
+@bp.post("/agreements/<int:agreement_id>/paper")
+@login_required
+def paper_upload(agreement_id):
+    from ..uploads import UploadError
+    agreement = agreement_or_404(current_user, agreement_id)
+    form = PaperUploadForm()
+    if not form.validate_on_submit():
+        return render_detail(agreement, 422, upload_form=form)
+    try:
+        paper_signing.upload_scan(agreement, current_user, form.scan.data)
+        db.session.commit()
+        flash(_("扫描件已上传，等待服务中心核对。"), "success")
+    except UploadError as err:
+        db.session.rollback()
+        form.scan.errors.append(str(err))
+        return render_detail(agreement, 422, upload_form=form)
+    except CONFLICTS as err:
+        db.session.rollback()
+        flash(str(err), "warning")
+    return redirect(url_for(".detail", agreement_id=agreement.id))
+
+
+@bp.post("/agreements/<int:agreement_id>/paper/confirm")
+@login_required
+def paper_confirm(agreement_id):
+    agreement = agreement_or_404(current_user, agreement_id)
+    form = PaperConfirmForm()
+    if not form.validate_on_submit():
+        return render_detail(agreement, 422, confirm_form=form)
+    if not signing.reauth_ok(current_user, form.password.data, form.code.data):
+        form.password.errors.append(_("密码不正确（或动态验证码无效），未确认。"))
+        return render_detail(agreement, 422, confirm_form=form)
+    return _paper_decision(agreement, lambda: paper_signing.confirm_scan(
+        agreement, current_user, signer_name=form.signer_name.data.strip(),
+        signer_title=form.signer_title.data.strip(), ip_address=request.remote_addr or "",
+        user_agent=request.user_agent.string or ""), _("已确认纸质签署，等待服务中心会签。"))
+
+
+@bp.post("/agreements/<int:agreement_id>/paper/reject")
+@login_required
+def paper_reject(agreement_id):
+    agreement = agreement_or_404(current_user, agreement_id)
+    form = PaperRejectForm()
+    if not form.validate_on_submit():
+        return render_detail(agreement, 422, reject_form=form)
+    return _paper_decision(agreement, lambda: paper_signing.reject_scan(
+        agreement, current_user, form.reason.data), _("已退回扫描件。"))
+
+
+def _paper_decision(agreement, perform, done):
+    try:
+        perform()
+        db.session.commit()
+        flash(done, "success")
+    except CONFLICTS as err:
+        db.session.rollback()
+        flash(str(err), "warning")
+    return redirect(url_for(".detail", agreement_id=agreement.id))

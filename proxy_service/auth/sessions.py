@@ -1,0 +1,124 @@
+"""Login sessions (ASVS V3).
+
+The session cookie is Flask's signed cookie, so the server cannot delete a copy someone kept.
+Instead each user has a `session_token` that every session carries and the user loader
+compares: logging in, logging out and changing the password replace the token, and every
+older cookie — in this browser or any other — stops being a login at once. One account has
+one live session at a time.
+
+Besides, a session ends after STAFF_IDLE_MINUTES / ENTERPRISE_IDLE_MINUTES without a request
+and SESSION_ABSOLUTE_HOURS after the login, reckoned on the app clock.
+
+Between the password and the one-time code the session holds only a short-lived "pending"
+marker; nothing else is reachable until the code is given.
+"""
+import hmac
+
+from flask import current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from .. import clock
+from ..extensions import db, login_manager
+from ..models import Role, User
+
+PENDING_KEY = "_2fa_pending"
+PENDING_SECONDS = 300
+
+
+def _now():
+    return clock.now().timestamp()
+
+
+def start(user):
+    """A fresh session for a fully authenticated user: nothing from before survives."""
+    session.clear()
+    user.rotate_session_token()
+    login_user(user)
+    session["_sid"] = user.session_token
+    session["_login_at"] = session["_seen"] = _now()
+
+
+def keep_after_password_change(user):
+    """set_password() replaced the token: this session continues, all others are over."""
+    session["_sid"] = user.session_token
+
+
+def end():
+    """Log out here and everywhere: the old token is replaced before the cookie is cleared."""
+    if current_user.is_authenticated:
+        current_user.rotate_session_token()
+        db.session.commit()
+    logout_user()
+    session.clear()
+
+
+def begin_pending(user, next_url):
+    """The password was right; the code is still to come."""
+    session.clear()
+    session[PENDING_KEY] = {"uid": user.id, "sid": user.session_token, "at": _now(),
+                            "next": next_url}
+
+
+def pending_user():
+    """The user between password and code, or None when there is none or it went stale."""
+    pending = session.get(PENDING_KEY)
+    if not isinstance(pending, dict) or _now() - pending.get("at", 0) > PENDING_SECONDS:
+        return None
+    user = db.session.get(User, pending.get("uid"))
+    if user is None or not user.active or user.session_token != pending.get("sid"):
+        return None
+    return user
+
+
+def pending_next():
+    pending = session.get(PENDING_KEY)
+    return pending.get("next") if isinstance(pending, dict) else None
+
+
+def clear_pending():
+    session.pop(PENDING_KEY, None)
+
+
+def load_user(user_id):
+    try:
+        user = db.session.get(User, int(user_id))
+    except (TypeError, ValueError):
+        return None
+    if user is None or not user.active or not user.session_token:
+        return None
+    if not hmac.compare_digest(str(session.get("_sid", "")), user.session_token):
+        return None
+    return user
+
+
+def idle_limit_seconds(user):
+    key = "ENTERPRISE_IDLE_MINUTES" if user.role is Role.ENTERPRISE else "STAFF_IDLE_MINUTES"
+    return current_app.config[key] * 60
+
+
+def enforce_timeouts():
+    """before_request: end idle or too old sessions, else note this request as activity."""
+    if request.endpoint == "static" or not current_user.is_authenticated:
+        return None
+    now = _now()
+    idle = now - session.get("_seen", 0)
+    age = now - session.get("_login_at", 0)
+    too_old = age > current_app.config["SESSION_ABSOLUTE_HOURS"] * 3600
+    if idle > idle_limit_seconds(current_user) or too_old:
+        logout_user()
+        session.clear()
+        flash(_("由于长时间未操作，您已退出登录，请重新登录。"), "warning")
+        target = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("auth.login", next=target))
+    session["_seen"] = now
+    return None
+
+
+def init_app(app):
+    from . import twofactor
+
+    login_manager.user_loader(load_user)
+    app.before_request(enforce_timeouts)
+    # Forms that re-authenticate show a code field only to users who log in with one.
+    app.jinja_env.globals["needs_one_time_code"] = twofactor.needs_code

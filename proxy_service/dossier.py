@@ -1,0 +1,103 @@
+"""The case's dossier (案卷) for archiving: one ZIP with every uploaded document, the agreements
+(sealed finals, unsigned originals, paper scans), the generated notices, the audit trail as a
+PDF and a manifest with each file's SHA-256.
+
+Memory: the ZIP is written to a spooled temporary file (in memory up to SPOOL_BYTES, then on
+disk) and file contents are read from the database one at a time, so a dossier of many
+uploads (each at most MAX_UPLOAD_MB, 20 MB by default) never sits in memory whole.
+"""
+import hashlib
+import tempfile
+import zipfile
+
+from sqlalchemy import select
+
+from .clock import BEIJING
+from .documents import generated
+from .documents.audit_trail import audit_trail_pdf, case_events
+from .extensions import db
+from .models import Agreement, Document
+
+SPOOL_BYTES = 32 * 1024 * 1024
+EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png",
+              "application/ofd": "ofd"}
+
+
+class _Writer:
+    """A ZipFile that stamps every entry with the export time and notes it in the manifest."""
+
+    def __init__(self, target, generated_at):
+        self.zip = zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED)
+        self.stamp = generated_at.astimezone(BEIJING).timetuple()[:6]
+        self.manifest, self.names = [], set()
+
+    def add(self, name, data):
+        name = self._unique(name)
+        info = zipfile.ZipInfo(name, date_time=self.stamp)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        self.zip.writestr(info, data)
+        self.manifest.append(f"{hashlib.sha256(data).hexdigest()}  {len(data):>10}  {name}")
+
+    def _unique(self, name):
+        stem, dot, ext = name.rpartition(".")
+        candidate, n = name, 1
+        while candidate in self.names:
+            n += 1
+            candidate = f"{stem}-{n}.{ext}" if dot else f"{name}-{n}"
+        self.names.add(candidate)
+        return candidate
+
+    def close(self, header):
+        body = "\n".join([header, "", "SHA-256  字节数  文件", *self.manifest, ""])
+        self.add("清单.txt", body.encode("utf-8"))
+        self.zip.close()
+
+
+def dossier_name(case):
+    return f"{case.number}-案卷.zip"
+
+
+def build_dossier(case, generated_at):
+    """The dossier as a file object positioned at its start (the caller closes it)."""
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+    writer = _Writer(spool, generated_at)
+    _documents(case, writer)
+    _agreements(case, writer)
+    for notice in generated.available(case):
+        writer.add(f"通知书/{notice.filename}", notice.build())
+    writer.add("操作日志.pdf", audit_trail_pdf(case, case_events(case), generated_at))
+    writer.close(f"案卷 {case.number}　{case.enterprise.name}　{case.project.name}\n"
+                 f"导出时间（北京时间）：{generated_at.astimezone(BEIJING):%Y-%m-%d %H:%M}")
+    spool.seek(0)
+    return spool
+
+
+def _documents(case, writer):
+    rows = db.session.execute(select(Document.id, Document.kind, Document.filename)
+                              .where(Document.case_id == case.id).order_by(Document.id)).all()
+    for document_id, kind, filename in rows:
+        label = Document.KIND_LABELS.get(kind, kind)
+        writer.add(f"材料/{label}/{document_id}-{filename}", _column(Document.data, document_id))
+
+
+def _agreements(case, writer):
+    agreements = db.session.scalars(select(Agreement).where(Agreement.case_id == case.id)
+                                    .order_by(Agreement.id)).all()
+    for agreement in agreements:
+        folder = f"协议/{agreement.number}"
+        original = _column(Agreement.unsigned_pdf, agreement.id, Agreement)
+        if original:
+            writer.add(f"{folder}/{agreement.number}-原件-第{agreement.revision}版.pdf", original)
+        if agreement.final_sha256:
+            writer.add(f"{folder}/{agreement.number}-签署盖章版.pdf",
+                       _column(Agreement.final_pdf, agreement.id, Agreement))
+        if agreement.paper_scan_id:
+            scan = db.session.get(Document, agreement.paper_scan_id)
+            ext = EXTENSIONS.get(scan.content_type, "bin")
+            writer.add(f"{folder}/{agreement.number}-纸质签署扫描件.{ext}",
+                       _column(Document.data, scan.id))
+
+
+def _column(column, row_id, model=Document):
+    """One large column of one row, read without keeping it in the session."""
+    return db.session.scalar(select(column).where(model.id == row_id)) or b""

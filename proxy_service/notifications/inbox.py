@@ -1,0 +1,53 @@
+"""A user's own notifications: count, list, mark read; and their delivery preferences."""
+from flask import has_request_context, request
+from sqlalchemy import func, select, update
+
+from .. import clock
+from ..extensions import db
+from ..models import AuditEvent, Notification
+
+_COUNT_KEY = "proxy_service.unread_notifications"
+
+
+def own(user):
+    """The notifications `user` may see: their own, newest first."""
+    return (select(Notification).where(Notification.user_id == user.id)
+            .order_by(Notification.created_at.desc(), Notification.id.desc()))
+
+
+def unread_count(user):
+    """Unread notifications of `user`: one query, once per request (the navbar bell)."""
+    cache = request.environ if has_request_context() else {}
+    if _COUNT_KEY not in cache:
+        cache[_COUNT_KEY] = db.session.scalar(select(func.count(Notification.id)).where(
+            Notification.user_id == user.id, Notification.read_at.is_(None)))
+    return cache[_COUNT_KEY]
+
+
+def mark_read(notification):
+    if notification.read_at is None:
+        notification.read_at = clock.now()
+    db.session.flush()
+
+
+def mark_all_read(user):
+    result = db.session.execute(
+        update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=clock.now()).execution_options(synchronize_session=False))
+    db.session.flush()
+    return result.rowcount
+
+
+def sms_number(user):
+    """Where a user's SMS go: their own mobile, else their enterprise's registered one."""
+    return user.phone or (user.enterprise.mobile if user.enterprise is not None else "")
+
+
+def set_preferences(user, *, email, sms):
+    """Which channels besides the bell `user` wants; audited as an account change."""
+    changes = [f"{name}: {'开' if new else '关'}" for name, old, new in
+               (("邮件", user.notify_email, email), ("短信", user.notify_sms, sms)) if old != new]
+    user.notify_email, user.notify_sms = email, sms
+    if changes:
+        db.session.add(AuditEvent.record(user, user, "notify_settings", comment="，".join(changes)))
+    db.session.flush()

@@ -1,0 +1,71 @@
+"""The bell's pages: my notifications, mark read, and my delivery preferences."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from .. import queries
+from ..extensions import db
+from ..models import Notification
+from . import bp, inbox
+from .forms import PreferencesForm
+from .rules import KIND_TITLES
+
+
+@bp.app_context_processor
+def bell():
+    # A function, not a number: the count query runs only when base.html shows the bell.
+    return {"unread_notifications": lambda: inbox.unread_count(current_user)}
+
+
+@bp.get("/notifications")
+@login_required
+def index():
+    query = inbox.own(current_user)
+    unread_only = request.args.get("unread") == "1"
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    return render_template("notifications/index.html", page=queries.paginate(query),
+                           unread_only=unread_only, titles=KIND_TITLES)
+
+
+def _own_or_404(notification_id):
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.user_id != current_user.id:
+        abort(404)
+    return notification
+
+
+@bp.post("/notifications/<int:notification_id>/read")
+@login_required
+def read(notification_id):
+    """Mark one read; with open=1 go on to what it is about."""
+    notification = _own_or_404(notification_id)
+    inbox.mark_read(notification)
+    db.session.commit()
+    if request.form.get("open") == "1" and notification.url.startswith("/") \
+            and not notification.url.startswith("//"):
+        return redirect(notification.url)
+    return redirect(url_for("notifications.index", page=request.form.get("page", type=int)))
+
+
+@bp.post("/notifications/read-all")
+@login_required
+def read_all():
+    count = inbox.mark_all_read(current_user)
+    db.session.commit()
+    flash(_("已将 %(count)s 条通知标为已读。", count=count), "success")
+    return redirect(url_for("notifications.index"))
+
+
+@bp.route("/notifications/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    form = PreferencesForm(obj=current_user)
+    phone = inbox.sms_number(current_user)
+    if form.validate_for(current_user, phone):
+        inbox.set_preferences(current_user, email=form.notify_email.data, sms=form.notify_sms.data)
+        db.session.commit()
+        flash(_("通知设置已保存。"), "success")
+        return redirect(url_for("notifications.settings"))
+    status = 422 if form.errors else 200
+    return render_template("notifications/settings.html", form=form, phone=phone), status

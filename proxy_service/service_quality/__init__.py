@@ -1,0 +1,7 @@
+"""Service quality: evaluations (好差评), rectifications (整改), absences, substitutes and
+bulk re-assignment."""
+from flask import Blueprint
+
+bp = Blueprint("service_quality", __name__)
+
+from . import absences, evaluations, rectifications  # noqa: E402,F401

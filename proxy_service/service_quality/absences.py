@@ -1,0 +1,174 @@
+"""Absences (请假) and substitutes (代岗): agents' self-service, managers' overview;
+and the managers' bulk re-assignment of an agent's open cases."""
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from .. import assignment, clock, workflow
+from ..extensions import db
+from ..models import Absence, Case, OPEN_CASE_STATUSES, Role, User
+from ..permissions import manager_required, role_required
+from ..queries import paginate
+from . import bp
+from .forms import AbsenceForm, BulkReassignForm, CancelForm, SubstituteForm
+
+ABSENCE_OPTIONS = (joinedload(Absence.agent), joinedload(Absence.substitute))
+
+
+def _agents(active_only=True):
+    query = select(User).where(User.center_id == current_user.center_id, User.role == Role.AGENT)
+    if active_only:
+        query = query.where(User.active.is_(True))
+    return db.session.scalars(query.order_by(User.name, User.id)).all()
+
+
+def _flash_errors(form):
+    for name, messages in form.errors.items():
+        for message in messages:
+            flash(f"{form[name].label.text}：{message}", "warning")
+
+
+def _commit(perform, done):
+    """Run one service call, commit, flash; a rule violation rolls back with its message."""
+    try:
+        perform()
+        db.session.commit()
+    except workflow.TransitionError as err:
+        db.session.rollback()
+        flash(str(err), "warning")
+        return False
+    flash(done, "success")
+    return True
+
+
+# --- agents: their own absences ----------------------------------------------------
+
+@bp.route("/quality/my-absences", methods=["GET", "POST"])
+@role_required(Role.AGENT)
+def my_absences():
+    form = AbsenceForm()
+    if form.validate_on_submit():
+        if _commit(lambda: assignment.record_absence(
+                current_user, current_user, start_on=form.start_on.data, end_on=form.end_on.data,
+                reason=form.reason.data), _("请假已登记，请联系管理员安排代岗人员。")):
+            return redirect(url_for("service_quality.my_absences"))
+    absences = db.session.scalars(select(Absence).where(Absence.agent_id == current_user.id)
+                                  .options(*ABSENCE_OPTIONS)
+                                  .order_by(Absence.start_on.desc()).limit(20)).all()
+    covering = db.session.scalars(
+        select(Absence).where(Absence.substitute_id == current_user.id,
+                              Absence.end_on >= clock.today())
+        .options(*ABSENCE_OPTIONS).order_by(Absence.start_on)).all()
+    return render_template("service_quality/my_absences.html", form=form, absences=absences,
+                           covering=covering, today=clock.today(), cancel_form=CancelForm()), \
+        422 if form.is_submitted() else 200
+
+
+def absence_or_404(absence_id):
+    """An agent's own absence, or any absence of a manager's center."""
+    query = select(Absence).where(Absence.id == absence_id).options(*ABSENCE_OPTIONS)
+    if current_user.is_manager:
+        query = query.where(Absence.center_id == current_user.center_id)
+    else:
+        query = query.where(Absence.agent_id == current_user.id)
+    return db.first_or_404(query)
+
+
+@bp.post("/quality/absences/<int:absence_id>/cancel")
+@role_required(Role.AGENT, Role.MANAGER)
+def cancel_absence(absence_id):
+    absence = absence_or_404(absence_id)
+    if CancelForm().validate_on_submit():
+        _commit(lambda: assignment.cancel_absence(absence, current_user), _("请假已撤销。"))
+    return redirect(url_for("service_quality.absences" if current_user.is_manager
+                            else "service_quality.my_absences"))
+
+
+# --- managers: the center's absences and substitutes ----------------------------------
+
+@bp.route("/quality/absences", methods=["GET", "POST"])
+@manager_required
+def absences():
+    """Current and upcoming absences with a substitute form each; a manager may also
+    record an absence for an agent (e.g. sudden illness)."""
+    agents = _agents()
+    form = AbsenceForm()
+    form.offer("agent_id", agents, _("请选择代办员"))
+    form.offer("substitute_id", agents, _("暂不指定"))
+    if form.validate_on_submit() and _record_for_agent(form):
+        return redirect(url_for("service_quality.absences"))
+    page = paginate(select(Absence).where(Absence.center_id == current_user.center_id,
+                                          Absence.end_on >= clock.today())
+                    .options(*ABSENCE_OPTIONS).order_by(Absence.start_on, Absence.id))
+    return render_template("service_quality/absences.html", page=page, form=form,
+                           substitute_forms={a.id: _substitute_form(a, agents) for a in page.items},
+                           today=clock.today(), cancel_form=CancelForm()), \
+        422 if form.is_submitted() else 200
+
+
+def _record_for_agent(form):
+    agent = form.agent("agent_id")
+    if agent is None:
+        form.agent_id.errors = [_("请选择代办员。")]
+        return False
+    substitute = form.agent("substitute_id")
+
+    def perform():
+        absence = assignment.record_absence(agent, current_user, start_on=form.start_on.data,
+                                            end_on=form.end_on.data, reason=form.reason.data)
+        if substitute is not None:
+            assignment.set_substitute(absence, current_user, substitute)
+    return _commit(perform, _("已为 %(name)s 登记请假。", name=agent.name))
+
+
+def _substitute_form(absence, agents):
+    form = SubstituteForm(formdata=None, substitute_id=str(absence.substitute_id or ""))
+    form.offer("substitute_id", [a for a in agents if a.id != absence.agent_id], _("暂不指定"))
+    form.substitute_id.id = f"substitute-{absence.id}"
+    return form
+
+
+@bp.post("/quality/absences/<int:absence_id>/substitute")
+@manager_required
+def set_substitute(absence_id):
+    absence = absence_or_404(absence_id)
+    form = SubstituteForm()
+    form.offer("substitute_id", _agents(), "")
+    if not form.validate_on_submit():
+        _flash_errors(form)
+    else:
+        substitute = form.agent("substitute_id")
+        _commit(lambda: assignment.set_substitute(absence, current_user, substitute),
+                _("已设置代岗人员。") if substitute else _("已取消代岗安排。"))
+    return redirect(url_for("service_quality.absences"))
+
+
+# --- managers: bulk re-assignment -----------------------------------------------------
+
+@bp.route("/quality/reassign", methods=["GET", "POST"])
+@manager_required
+def reassign():
+    """Move every open case of one agent (e.g. leaving the center) to another, one reason."""
+    everyone = _agents(active_only=False)
+    counts = dict(db.session.execute(
+        select(Case.agent_id, func.count(Case.id))
+        .where(Case.center_id == current_user.center_id, Case.status.in_(OPEN_CASE_STATUSES))
+        .group_by(Case.agent_id)).all())
+    form = BulkReassignForm(formdata=request.form if request.method == "POST" else request.args)
+    form.offer("from_agent_id", [a for a in everyone if counts.get(a.id)], _("请选择"))
+    form.offer("to_agent_id", [a for a in everyone if a.active], _("请选择"))
+    if request.method == "POST" and form.validate_on_submit():
+        source, target = form.agent("from_agent_id"), form.agent("to_agent_id")
+        cases = []
+        if _commit(lambda: cases.extend(assignment.bulk_reassign(
+                source, target, current_user, form.reason.data)), _("批量改派已完成。")):
+            flash(_("已将 %(name)s 的 %(count)s 个在办案件改派给 %(target)s。", name=source.name,
+                    count=len(cases), target=target.name), "info")
+            return redirect(url_for("service_quality.reassign"))
+    source = form.agent("from_agent_id")
+    preview = assignment.open_cases_of(source) if source else []
+    return render_template("service_quality/reassign.html", form=form, agents=everyone,
+                           counts=counts, preview=preview), \
+        422 if request.method == "POST" else 200

@@ -1,0 +1,6 @@
+"""Public verification of sealed agreements (/verify): no login."""
+from flask import Blueprint
+
+bp = Blueprint("verify", __name__)
+
+from . import views  # noqa: E402,F401

@@ -1,0 +1,28 @@
+"""The public verification form: agreement number + verification code, and/or the PDF itself."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import StringField
+from wtforms.validators import Length, Optional
+
+
+class VerifyForm(FlaskForm):
+    number = StringField(_l("协议编号"), validators=[Optional(), Length(max=40)],
+                         description=_l("如 JZKFQ-DB-2026-000123，见协议首页"))
+    code = StringField(_l("验证码"), validators=[Optional(), Length(max=12)],
+                       description=_l("印在协议编号旁的验证码"))
+    file = FileField(_l("协议 PDF 文件（可选）"),
+                     description=_l("上传您持有的协议文件，核对其是否与登记的终稿完全一致"))
+
+    def validate(self, extra_validators=None):
+        # Checked here: Optional() on the fields would stop their own validators early.
+        if not super().validate(extra_validators):
+            return False
+        number, code = (self.number.data or "").strip(), (self.code.data or "").strip()
+        if number and not code:
+            self.code.errors.append(_l("请填写协议上印制的验证码。"))
+            return False
+        if not number and not self.file.data:
+            self.number.errors.append(_l("请填写协议编号和验证码，或上传协议文件。"))
+            return False
+        return True

@@ -1,0 +1,114 @@
+"""What /verify may say about an agreement, and the check of an uploaded file.
+
+Nothing is revealed about a number without its verification code: an unknown number and a
+wrong code give the same answer (None). The summary holds only what the issue allows:
+number, center, enterprise name, signing dates and the way it was signed.
+"""
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..documents.seal import SealCheck, center_certificate, check_seal, trust_roots
+from ..extensions import db
+from ..models import Agreement, Case, Center
+from ..models.agreements import AgreementKind, AgreementState
+from ..uploads import sniff_type
+
+STATE_LABELS = {AgreementState.SEALED: _l("已签署生效，并已加盖服务中心电子印章"),
+                AgreementState.VOID: _l("已作废")}
+KIND_LABELS = {AgreementKind.AGREEMENT: _l("代办委托协议"), AgreementKind.SUPPLEMENT: _l("续办委托书")}
+
+
+class FileRefused(Exception):
+    """The upload is empty, too large or not a PDF."""
+
+
+@dataclass(frozen=True)
+class Summary:
+    number: str
+    kind: str
+    state: str
+    sealed: bool
+    center: str
+    enterprise: str
+    on_paper: bool
+    enterprise_signed_at: object
+    center_signed_at: object
+    sealed_at: object
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    sha256: str
+    matches: bool                 # byte-for-byte the final agreement on record
+    summary: Summary | None       # the agreement it matches (or was checked against)
+    seal: SealCheck
+    by_center: bool               # sealed with that agreement's center's certificate
+
+
+def _query():
+    return select(Agreement).options(
+        joinedload(Agreement.case).joinedload(Case.center),
+        joinedload(Agreement.case).joinedload(Case.enterprise), selectinload(Agreement.signatures))
+
+
+def lookup(number, code):
+    """The agreement with `number` if `code` is its verification code, else None."""
+    number, code = (number or "").strip().upper(), (code or "").strip().upper()
+    agreement = db.session.scalar(_query().where(Agreement.number == number))
+    expected = agreement.verification_code.upper() if agreement else "-" * 8
+    # compare_digest either way, so that a wrong code and an unknown number take as long.
+    if not hmac.compare_digest(expected.encode(), code.encode()) or agreement is None:
+        return None
+    return agreement
+
+
+def summarize(agreement):
+    def signed(party):
+        times = [s.signed_at for s in agreement.signatures if s.party == party and not s.voided]
+        return max(times) if times else None
+
+    case = agreement.case
+    return Summary(
+        number=agreement.number, kind=KIND_LABELS[agreement.kind],
+        state=STATE_LABELS.get(agreement.state, _l("签署中，尚未生效")),
+        sealed=agreement.state is AgreementState.SEALED, center=case.center.name,
+        enterprise=case.enterprise.name, on_paper=agreement.signed_on_paper,
+        enterprise_signed_at=signed("enterprise"), center_signed_at=signed("center"),
+        sealed_at=agreement.sealed_at)
+
+
+def read_pdf(upload):
+    """The bytes of an uploaded PDF (FileStorage). Raises FileRefused."""
+    limit = current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
+    data = upload.read(limit + 1)
+    if not data:
+        raise FileRefused(_l("文件为空。"))
+    if len(data) > limit:
+        raise FileRefused(_l("文件超过 %(mb)s MB 上限。", mb=current_app.config["MAX_UPLOAD_MB"]))
+    if sniff_type(data) != "application/pdf":
+        raise FileRefused(_l("只能核验 PDF 文件（按文件内容判断）。"))
+    return data
+
+
+def check_file(data, agreement=None):
+    """Compare `data` with `agreement`'s final PDF (or, without one, with every sealed
+    agreement's) and validate its seal against the centers' certificates."""
+    digest = hashlib.sha256(data).hexdigest()
+    if agreement is None:
+        agreement = db.session.scalar(_query().where(
+            Agreement.final_sha256 == digest, Agreement.state == AgreementState.SEALED))
+    matches = agreement is not None and bool(agreement.final_sha256) \
+        and hmac.compare_digest(agreement.final_sha256, digest)
+    centers = db.session.scalars(select(Center).order_by(Center.id)).all()
+    seal = check_seal(data, trust_roots(centers))
+    by_center = False
+    if agreement is not None and seal.intact:
+        certificate = center_certificate(agreement.case.center)
+        by_center = certificate is not None and certificate.sha256.hex() == seal.signer_fingerprint
+    return FileCheck(digest, matches, summarize(agreement) if agreement else None, seal, by_center)

@@ -1,0 +1,136 @@
+"""Working-day arithmetic over the Holiday table (DESIGN.md §4).
+
+A day is a working day when it is Monday–Friday and not a rest day (法定节假日), or when it
+is a make-up working day (调休上班). The table holds only those exceptions; a year with no
+CalendarYear row has none, so it falls back to Monday–Friday (and managers are warned).
+
+Each year's exceptions are read once per request (or per app context outside a request),
+with one query, so that a date loop costs no further SQL.
+"""
+from datetime import date, timedelta
+
+from flask import g, has_request_context, request
+from sqlalchemy import delete, select
+
+from . import clock
+from .extensions import db
+from .models import AuditEvent, CalendarYear, DayKind, Holiday
+
+_CACHE_KEY = "proxy_service.workdays"
+ONE_DAY = timedelta(days=1)
+
+
+def _cache():
+    """{year: (rest days, make-up days)}, fresh for each request.
+
+    Kept in the WSGI environ inside a request (tests share one app context across
+    requests, and a query count must not depend on an earlier request), else on `g`.
+    """
+    if has_request_context():
+        return request.environ.setdefault(_CACHE_KEY, {})
+    if not hasattr(g, "workdays_cache"):
+        g.workdays_cache = {}
+    return g.workdays_cache
+
+
+def forget():
+    """Drop the cached exceptions, after the calendar changed (the request's and the app
+    context's: a command or a test may hold one across requests)."""
+    _cache().clear()
+    g.pop("workdays_cache", None)
+
+
+def _exceptions(year):
+    cache = _cache()
+    if year not in cache:
+        rows = db.session.execute(select(Holiday.day, Holiday.kind).where(
+            Holiday.day.between(date(year, 1, 1), date(year, 12, 31)))).all()
+        cache[year] = ({day for day, kind in rows if kind is DayKind.REST},
+                       {day for day, kind in rows if kind is DayKind.WORKDAY})
+    return cache[year]
+
+
+def is_workday(day):
+    rest, makeup = _exceptions(day.year)
+    if day in makeup:
+        return True
+    return day.weekday() < 5 and day not in rest
+
+
+def add_workdays(day, n):
+    """The n-th working day after `day` (n < 0: before it; n == 0: `day` itself)."""
+    step = ONE_DAY if n >= 0 else -ONE_DAY
+    for _ in range(abs(n)):
+        day += step
+        while not is_workday(day):
+            day += step
+    return day
+
+
+def next_workday(day):
+    """`day` when it is a working day, else the first working day after it."""
+    while not is_workday(day):
+        day += ONE_DAY
+    return day
+
+
+def workdays_between(start, end):
+    """Working days after `start` up to and including `end`; 0 when end <= start."""
+    count, day = 0, start
+    while day < end:
+        day += ONE_DAY
+        count += is_workday(day)
+    return count
+
+
+# --- the schedule as managers see and edit it ---------------------------------------
+
+def years():
+    """Every year the table has a schedule for, with its source, newest first."""
+    return db.session.scalars(select(CalendarYear).order_by(CalendarYear.year.desc())).all()
+
+
+def missing_years():
+    """This year and next, when the table has no schedule for them (one query)."""
+    wanted = (clock.today().year, clock.today().year + 1)
+    present = set(db.session.scalars(select(CalendarYear.year).where(CalendarYear.year.in_(wanted))))
+    return [year for year in wanted if year not in present]
+
+
+def days_of(year):
+    return db.session.scalars(select(Holiday).where(
+        Holiday.day.between(date(year, 1, 1), date(year, 12, 31))).order_by(Holiday.day)).all()
+
+
+def set_day(actor, day, kind, name):
+    """Make `day` a rest day or a make-up working day (replacing what it was)."""
+    holiday = db.session.scalar(select(Holiday).where(Holiday.day == day)) or Holiday(day=day)
+    holiday.kind, holiday.name = kind, name or ""
+    db.session.add(holiday)
+    _entered(actor, day.year, "calendar_add", f"{day:%Y-%m-%d} {kind.value} {name or ''}".strip())
+
+
+def remove_day(actor, day):
+    """Let `day` follow the Monday–Friday rule again."""
+    db.session.execute(delete(Holiday).where(Holiday.day == day))
+    _entered(actor, day.year, "calendar_remove", f"{day:%Y-%m-%d}")
+
+
+def replace_year(actor, year, entries):
+    """Replace a year's schedule by `entries` [(day, DayKind, name)], all inside `year`."""
+    db.session.execute(delete(Holiday).where(
+        Holiday.day.between(date(year, 1, 1), date(year, 12, 31))))
+    db.session.add_all(Holiday(day=day, kind=kind, name=name or "") for day, kind, name in entries)
+    _entered(actor, year, "calendar_import", f"{len(entries)}")
+
+
+def _entered(actor, year, action, comment):
+    """The year now has a manager's schedule: mark it manual and record who changed what."""
+    row = db.session.get(CalendarYear, year) or CalendarYear(year=year)
+    row.source, row.updated_at = "manual", clock.now()
+    db.session.add(row)
+    db.session.add(AuditEvent(actor_id=actor.id, center_id=actor.center_id,
+                              object_type="calendar_year", object_id=year, action=action,
+                              comment=comment, at=clock.now()))
+    db.session.flush()
+    forget()

@@ -1,0 +1,195 @@
+"""Brute force: a per-account lockout kept in the database (several app instances share it) and
+per-IP rate limits (Flask-Limiter, shared through Redis when configured)."""
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+import redis
+
+from config import TestingConfig
+from proxy_service import clock, create_app
+from proxy_service.auth import twofactor
+from proxy_service.extensions import db
+
+from .factories import PASSWORD, TOTP_SECRET, one_time_code
+
+REDIS_URL = "redis://127.0.0.1:6379"
+
+
+@pytest.fixture
+def make_app(app):
+    """Another instance of the application on the same database: a second worker or host."""
+    made = []
+
+    def make(**settings):
+        config = type("Instance", (TestingConfig,), {
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], **settings})
+        instance = create_app(config)
+        made.append(instance)
+        return instance
+    yield make
+    for instance in made:
+        with instance.app_context():
+            db.engine.dispose()
+
+
+def attempt(client, username, password):
+    return client.post("/login", data={"username": username, "password": password})
+
+
+def message(response):
+    return re.search(r'<div class="alert alert-danger[^"]*"[^>]*>(.*?)</div>', response.text, re.S).group(1)
+
+
+# --- lockout -----------------------------------------------------------------------------------
+
+def test_five_failures_lock_the_account_even_for_the_right_password(client, world):
+    for _ in range(5):
+        assert attempt(client, "ent1", "wrong").status_code == 401
+    locked = attempt(client, "ent1", PASSWORD)
+    assert locked.status_code == 401
+    assert "/login" in client.get("/cases").headers["Location"]
+    db.session.refresh(world.users["owner"])
+    assert world.users["owner"].locked_until > clock.now()
+
+
+def test_unknown_user_wrong_password_and_locked_account_get_the_same_answer(client, world):
+    unknown = attempt(client, "nobody", "wrong")
+    wrong = attempt(client, "ent1", "wrong")
+    for _ in range(4):
+        attempt(client, "ent1", "wrong")
+    locked = attempt(client, "ent1", PASSWORD)
+    assert unknown.status_code == wrong.status_code == locked.status_code == 401
+    assert message(unknown) == message(wrong) == message(locked)
+    assert "用户名或密码错误" in message(locked) and "锁定" not in locked.text
+
+
+def test_the_lock_ends_after_fifteen_minutes(client, world, frozen_clock):
+    frozen_clock(2025, 6, 2, 9)
+    for _ in range(5):
+        attempt(client, "ent1", "wrong")
+    clock.freeze(clock.now() + timedelta(minutes=14))
+    assert attempt(client, "ent1", PASSWORD).status_code == 401
+    clock.freeze(clock.now() + timedelta(minutes=2))
+    assert attempt(client, "ent1", PASSWORD).status_code == 302
+    db.session.refresh(world.users["owner"])
+    assert (world.users["owner"].failed_logins, world.users["owner"].locked_until) == (0, None)
+
+
+def test_a_successful_login_resets_the_count(client, world):
+    for _ in range(4):
+        attempt(client, "ent1", "wrong")
+    assert attempt(client, "ent1", PASSWORD).status_code == 302
+    client.post("/logout")
+    for _ in range(4):
+        attempt(client, "ent1", "wrong")
+    assert attempt(client, "ent1", PASSWORD).status_code == 302
+
+
+def test_lock_settings_are_configurable(app, client, world, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_MAX_FAILURES", 2)
+    attempt(client, "ent1", "wrong")
+    attempt(client, "ent1", "wrong")
+    assert attempt(client, "ent1", PASSWORD).status_code == 401
+
+
+def test_wrong_one_time_codes_count_too(client, world):
+    agent = world.users["agent"]
+    twofactor.enrol_with_secret(agent, TOTP_SECRET)
+    db.session.commit()
+    attempt(client, "agent1", PASSWORD)
+    for _ in range(4):
+        assert client.post("/login/code", data={"code": "000000"}).status_code == 401
+    last = client.post("/login/code", data={"code": "000000"})
+    assert last.status_code == 302 and last.headers["Location"].endswith("/login")
+    assert attempt(client, "agent1", PASSWORD).status_code == 401   # locked: no code page either
+
+
+def test_two_app_instances_on_one_database_share_the_lockout(client, world, make_app):
+    other = make_app().test_client()
+    for _ in range(3):
+        assert attempt(client, "ent1", "wrong").status_code == 401
+    for _ in range(2):
+        assert attempt(other, "ent1", "wrong").status_code == 401
+    assert attempt(other, "ent1", PASSWORD).status_code == 401
+    assert attempt(client, "ent1", PASSWORD).status_code == 401
+
+
+def test_two_instances_share_the_count_below_the_limit_too(client, world, make_app):
+    other = make_app().test_client()
+    for _ in range(2):
+        attempt(client, "ent1", "wrong")
+    for _ in range(2):
+        attempt(other, "ent1", "wrong")
+    assert attempt(other, "ent1", PASSWORD).status_code == 302   # 4 < 5: still open ...
+    db.session.refresh(world.users["owner"])
+    assert world.users["owner"].failed_logins == 0                   # ... and the count reset
+
+
+# --- rate limits -------------------------------------------------------------------------------
+
+def test_login_posts_are_rate_limited_per_ip_with_a_friendly_page(world, make_app):
+    client = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute").test_client()
+    for _ in range(3):
+        assert attempt(client, "nobody", "x").status_code == 401
+    refused = attempt(client, "ent1", PASSWORD)
+    assert refused.status_code == 429 and "请求过于频繁" in refused.text
+    assert "Retry-After" in refused.headers
+    assert client.get("/login").status_code == 200          # only the POST is limited
+
+
+def test_the_code_step_is_rate_limited_too(world, make_app):
+    client = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="2 per minute").test_client()
+    for _ in range(2):
+        client.post("/login/code", data={"code": "000000"})
+    assert client.post("/login/code", data={"code": "000000"}).status_code == 429
+
+
+def test_registration_is_rate_limited(world, make_app):
+    client = make_app(RATELIMIT_ENABLED=True, REGISTER_RATE_LIMIT="2 per hour").test_client()
+    for _ in range(2):
+        assert client.post("/register", data={}).status_code != 429
+    assert client.post("/register", data={}).status_code == 429
+    assert client.get("/register").status_code == 200
+
+
+def test_verify_pages_are_rate_limited(world, make_app):
+    instance = make_app(RATELIMIT_ENABLED=True, VERIFY_RATE_LIMIT="2 per minute")
+    verify_rules = [r for r in instance.url_map.iter_rules() if r.rule == "/verify"]
+    assert verify_rules, "the public /verify page exists"
+    client = instance.test_client()
+    for _ in range(2):
+        assert client.get("/verify").status_code != 429
+    assert client.get("/verify").status_code == 429
+
+
+def test_limits_are_off_in_the_test_configuration(client, world):
+    for _ in range(30):
+        assert attempt(client, "nobody", "x").status_code == 401
+
+
+def test_each_memory_store_counts_only_its_own_instance(world, make_app):
+    first = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute").test_client()
+    second = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute").test_client()
+    for _ in range(3):
+        attempt(first, "nobody", "x")
+    assert attempt(second, "nobody", "x").status_code == 401   # why hosts need Redis
+
+
+def test_two_instances_sharing_redis_share_the_limit(world, make_app):
+    prefix = f"proxy-service-test-{uuid.uuid4().hex}"
+    settings = dict(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute",
+                    RATELIMIT_STORAGE_URI=REDIS_URL, RATELIMIT_KEY_PREFIX=prefix)
+    first, second = make_app(**settings).test_client(), make_app(**settings).test_client()
+    server = redis.Redis.from_url(REDIS_URL)
+    try:
+        assert attempt(first, "nobody", "x").status_code == 401
+        assert attempt(first, "nobody", "x").status_code == 401
+        assert attempt(second, "nobody", "x").status_code == 401
+        assert attempt(second, "nobody", "x").status_code == 429
+        assert attempt(first, "nobody", "x").status_code == 429
+        assert list(server.scan_iter(f"*{prefix}*")), "the counters are in Redis"
+    finally:
+        for key in server.scan_iter(f"*{prefix}*"):
+            server.delete(key)

@@ -1,0 +1,109 @@
+"""The public verification page: by number + code, by uploaded file, and the QR link."""
+import io
+
+import pytest
+
+from proxy_service.extensions import db
+from proxy_service.models.agreements import AgreementState
+
+from .seal_helpers import make_sealed_agreement, seal_folder, simple_pdf  # noqa: F401 (fixture)
+
+
+@pytest.fixture
+def sealed(world):
+    """A case whose agreement both parties signed online and the center sealed."""
+    case = world.case()
+    agreement = next(a for a in case.agreements if a.state is AgreementState.SEALED)
+    return agreement
+
+
+def _upload(client, data, **fields):
+    return client.post("/verify", data={**fields, "file": (io.BytesIO(data), "协议.pdf")},
+                       content_type="multipart/form-data")
+
+
+def test_the_page_is_public(client):
+    response = client.get("/verify")
+    assert response.status_code == 200 and "协议核验" in response.text
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_number_and_code_show_the_summary_and_nothing_else(client, sealed):
+    response = client.post("/verify", data={"number": sealed.number, "code": sealed.verification_code})
+    page = response.text
+    assert response.status_code == 200
+    case = sealed.case
+    for shown in (sealed.number, case.center.name, case.enterprise.name, "线上电子签署",
+                  "已签署生效", sealed.sealed_at.astimezone().strftime("%Y")):
+        assert shown in page
+    for hidden in (case.project.name, case.enterprise.uscc, case.number, case.contact_mobile,
+                   case.agent.name):
+        assert hidden not in page
+
+
+def test_wrong_code_reveals_nothing_same_as_unknown_number(client, sealed):
+    wrong = client.post("/verify", data={"number": sealed.number, "code": "WRONG123"})
+    unknown = client.post("/verify", data={"number": "JZKFQ-DB-2026-999999", "code": "WRONG123"})
+    assert wrong.status_code == unknown.status_code == 200
+    assert "未找到" in wrong.text and sealed.case.enterprise.name not in wrong.text
+    assert wrong.text.replace(sealed.number, "N") == unknown.text.replace("JZKFQ-DB-2026-999999", "N")
+
+
+def test_qr_link_shows_the_summary(client, sealed):
+    response = client.get(f"/verify/{sealed.number}?code={sealed.verification_code}")
+    assert response.status_code == 200 and sealed.case.enterprise.name in response.text
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    wrong = client.get(f"/verify/{sealed.number}?code=AAAAAAAA")
+    unknown = client.get("/verify/JZKFQ-DB-2026-999999?code=AAAAAAAA")
+    assert "未找到" in wrong.text and sealed.case.enterprise.name not in wrong.text
+    assert wrong.text.replace(sealed.number, "N") == unknown.text.replace("JZKFQ-DB-2026-999999", "N")
+
+
+def test_the_genuine_file_matches_and_its_seal_is_valid(client, sealed):
+    page = _upload(client, sealed.final_pdf).text
+    assert "逐字节一致" in page and "电子印章有效：由该协议的服务中心证书签署" in page
+    assert sealed.number in page and sealed.case.enterprise.name in page
+    assert sealed.final_sha256 in page
+
+
+def test_a_tampered_file_does_not_match_and_its_seal_is_broken(client, sealed):
+    damaged = bytearray(sealed.final_pdf)
+    damaged[len(sealed.unsigned_pdf) // 2] ^= 0x01
+    page = _upload(client, bytes(damaged)).text
+    assert "不一致" in page and "电子印章无效或已被破坏" in page
+    assert "逐字节一致" not in page and sealed.case.enterprise.name not in page
+
+
+def test_a_file_checked_against_number_and_code(client, sealed):
+    page = _upload(client, sealed.unsigned_pdf, number=sealed.number,
+                   code=sealed.verification_code).text
+    # The unsigned original is not the final: it does not match and carries no seal.
+    assert sealed.case.enterprise.name in page and "不一致" in page and "电子印章无效" in page
+
+
+def test_paper_signing_is_shown(client, world, seal_folder):
+    case = world.case(signed=False)
+    agreement = make_sealed_agreement(case, seal_folder, on_paper=True)
+    page = client.get(f"/verify/{agreement.number}?code={agreement.verification_code}").text
+    assert "纸质签署" in page and "2026-03-05" in page and "2026-03-06" in page
+
+
+def test_an_unsealed_agreement_is_not_in_force(client, world):
+    case = world.case(signed=False)
+    agreement = case.agreements[0]
+    page = client.get(f"/verify/{agreement.number}?code={agreement.verification_code}").text
+    assert "尚未生效" in page and "已签署生效" not in page
+
+
+def test_refused_uploads_and_empty_form(client, sealed):
+    assert "只能核验 PDF" in _upload(client, b"\x89PNG\r\n\x1a\n....").text
+    empty = client.post("/verify", data={})
+    assert empty.status_code == 422 and "请填写协议编号和验证码，或上传协议文件" in empty.text
+    no_code = client.post("/verify", data={"number": sealed.number})
+    assert no_code.status_code == 422 and "请填写协议上印制的验证码" in no_code.text
+
+
+def test_an_unknown_pdf_is_reported_without_a_record(client, sealed):
+    page = _upload(client, simple_pdf("something else")).text
+    assert "不一致" in page and sealed.case.enterprise.name not in page
+    db.session.rollback()
