@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 
-.PHONY: run test install db demo clean
+.PHONY: run test install fonts db demo clean
 
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +13,18 @@ $(BIN)/activate: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(BIN)/activate
 
-install: $(BIN)/activate
+install: $(BIN)/activate fonts
+
+# The CJK font embedded in generated PDFs: installed where we can (Debian, as root), else a hint.
+WQY := /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
+fonts:
+	@if [ ! -e $(WQY) ] && [ -z "$$CJK_FONT_PATH" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-zenhei; \
+	  else \
+	    echo "note: install fonts-wqy-zenhei (or set CJK_FONT_PATH) so PDFs embed their Chinese font"; \
+	  fi; \
+	fi
 
 db: install
 	mkdir -p instance

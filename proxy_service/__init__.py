@@ -27,6 +27,7 @@ def create_app(config_class=None):
 
 def register_extensions(app):
     from . import models  # noqa: F401  (the mappers must exist before the first query)
+    from . import audit_chain  # noqa: F401  (hash-chains audit events on flush)
     from .database import configure_engine_events
 
     db.init_app(app)

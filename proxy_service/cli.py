@@ -19,6 +19,10 @@ def register(app):
     from .notifications.jobs import check_deadlines_command, send_notifications_command
     app.cli.add_command(send_notifications_command)
     app.cli.add_command(check_deadlines_command)
+    from .audit_checkpoints import audit_cli
+    app.cli.add_command(audit_cli)
+    from .backup import backup_cli
+    app.cli.add_command(backup_cli)
 
 
 @click.command("seed-demo")

@@ -45,7 +45,7 @@ def test_staff_land_on_their_pages(client, world, login_as):
     login_as(world.users["agent"])
     assert client.get("/").headers["Location"].endswith("/inbox")
     login_as(world.users["manager"])
-    assert client.get("/").headers["Location"].endswith("/manage/requests")
+    assert client.get("/").headers["Location"].endswith("/manage/dashboard")
 
 
 def test_logout_ends_the_session(client, world, login_as):

@@ -20,7 +20,7 @@ def home():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
     landing = {Role.ENTERPRISE: "cases.index", Role.AGENT: "dashboard.inbox",
-               Role.MANAGER: "dashboard.requests"}
+               Role.MANAGER: "dashboard.overview"}
     return redirect(url_for(landing[current_user.role]))
 
 

@@ -1,7 +1,7 @@
 """All models, importable from one place."""
 from .absences import Absence
 from .agreements import Agreement, AgreementKind, AgreementState, AgreementTemplate, Signature
-from .audit import AuditEvent
+from .audit import AuditCheckpoint, AuditEvent
 from .calendar import CalendarYear, DayKind, DeadlineAlert, Holiday
 from .notifications import Notification, OutboxMessage
 from .cases import (Assignment, Case, CaseStatus, Document, Message, Step, StepStatus,
@@ -17,7 +17,7 @@ __all__ = [
     "Absence", "Evaluation", "Grade", "Outcome", "Rectification", "RectificationStatus",
     "Agreement", "AgreementKind", "AgreementState", "AgreementTemplate", "CalendarYear", "DayKind",
     "DeadlineAlert", "Holiday", "Notification", "OutboxMessage", "Signature",
-    "ApprovalItem", "Assignment", "AuditEvent", "Case", "CaseStatus", "CaseTemplate", "Center",
+    "ApprovalItem", "Assignment", "AuditCheckpoint", "AuditEvent", "Case", "CaseStatus", "CaseTemplate", "Center",
     "ClaimStatus", "Document", "Enterprise", "EnterpriseClaim", "FilingType", "Industry",
     "LimitUnit", "Message", "Mode", "OPEN_CASE_STATUSES", "OPEN_STEP_STATUSES", "Project",
     "RecoveryCode", "Role", "Stage", "Step", "StepStatus", "User", "Verification",

@@ -2,6 +2,7 @@
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..audit_labels import ACTION_LABELS
 from ..extensions import db
 from .types import UTCDateTime, utcnow
 
@@ -22,6 +23,9 @@ class AuditEvent(db.Model):
     comment: Mapped[str] = mapped_column(Text, default="")
     # Internal events are shown to staff only (e.g. internal notes, re-assignment reasons).
     internal: Mapped[bool] = mapped_column(default=False)
+    # The hash chain (proxy_service/audit_chain.py): set on flush, never changed.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
     actor = relationship("User")
     __table_args__ = (Index("ix_audit_events_case_at", "case_id", "at"),)
@@ -43,9 +47,21 @@ class AuditEvent(db.Model):
 
     @property
     def action_label(self):
-        from ..workflow import ACTION_LABELS
         return ACTION_LABELS.get(self.action, self.action)
 
 
 def _value(status):
     return getattr(status, "value", status) or ""
+
+
+class AuditCheckpoint(db.Model):
+    """The chain heads of one center at a moment, signed with the center's seal key, so a
+    rewritten chain (even with recomputed hashes) no longer contains a signed head."""
+
+    __tablename__ = "audit_checkpoints"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    center_id: Mapped[int] = mapped_column(ForeignKey("centers.id"), index=True)
+    at = mapped_column(UTCDateTime, default=utcnow)
+    heads: Mapped[str] = mapped_column(Text)  # JSON {chain key: head hash}
+    heads_digest: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(Text)  # base64, RSA PKCS#1 v1.5 / SHA-256

@@ -1,0 +1,31 @@
+"""How each audit action reads in the timeline and the audit trail (操作日志)."""
+from flask_babel import lazy_gettext as _l
+
+ACTION_LABELS = {
+    "submit_case": _l("提交代办申请"), "accept": _l("受理"), "decline": _l("不予受理"),
+    "assign": _l("指派代办员"), "reassign": _l("改派代办员"), "suspend": _l("中止"),
+    "resume": _l("恢复办理"), "complete": _l("办结"), "withdraw": _l("企业撤回"),
+    "terminate": _l("终止"), "start": _l("开始准备材料"), "submit": _l("报送审批部门"),
+    "return": _l("退回补正"), "approve": _l("批准"), "refuse": _l("不予许可"),
+    "skip": _l("无需办理"), "edit": _l("更新办理信息"), "message": _l("留言"),
+    "note": _l("内部备注"), "upload": _l("上传材料"), "verify": _l("核验企业"),
+    "reject": _l("核验未通过"), "claim_approve": _l("认领通过"), "claim_reject": _l("认领驳回"),
+    "register": _l("企业注册"), "claim": _l("提交企业认领"), "project_create": _l("新建项目"),
+    "project_edit": _l("修改项目"), "enterprise_edit": _l("修改企业联系信息"),
+    "add_user": _l("添加企业用户"), "catalog_edit": _l("修改事项目录"), "user_create": _l("创建账号"),
+    "user_activate": _l("启用账号"), "user_deactivate": _l("停用账号"),
+    "calendar_add": _l("设置节假日/调休"), "calendar_remove": _l("删除节假日/调休"),
+    "calendar_import": _l("导入年度节假日安排"),
+    "seal": _l("协议签订生效"), "agreement_generate": _l("生成代办委托协议"),
+    "agreement_regenerate": _l("重新生成协议（原签署作废）"), "agreement_sign": _l("签署协议"),
+    "agreement_seal": _l("加盖电子签章"), "agreement_void": _l("协议作废"),
+    "agreement_paper_upload": _l("上传纸质签署件"), "agreement_paper_confirm": _l("确认纸质签署件"),
+    "agreement_paper_reject": _l("退回纸质签署件"), "add_items": _l("追加代办事项"),
+    "template_edit": _l("修改协议条款"), "enterprise_seal": _l("上传电子公章"),
+    "evaluate": _l("服务评价"), "evaluation_edit": _l("修改服务评价"),
+    "rectification_open": _l("差评整改立项"), "rectification_respond": _l("整改答复"),
+    "rectification_appeal": _l("申请复核"), "rectification_review": _l("复核答复"),
+    "absence_create": _l("登记请假"), "absence_cancel": _l("撤销请假"),
+    "substitute_set": _l("设置代岗人员"),
+    "notify_settings": _l("修改通知设置"),
+}

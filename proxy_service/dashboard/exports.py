@@ -1,0 +1,140 @@
+"""CSV (UTF-8 with BOM, streamed) and XLSX exports of the managers' lists: the filtered case
+list, the open-step list and the per-agent workload, with the columns shown on screen."""
+import csv
+import io
+
+from flask import Response, abort, request, stream_with_context
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from .. import clock, deadlines, permissions
+from ..extensions import db
+from ..models import Case, CaseStatus, OPEN_CASE_STATUSES, OPEN_STEP_STATUSES, Step
+from . import bp, figures
+
+# A spreadsheet runs a cell starting with these as a formula (CSV/formula injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+BATCH = 500
+
+
+def neutralise(value):
+    """The cell value as text, with a leading apostrophe if a spreadsheet would run it."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _percent(rate):
+    return "" if rate is None else f"{rate * 100:.1f}%"
+
+
+CASE_HEADER = ["案件编号", "企业", "项目", "代办员", "状态", "申请日期", "承诺办结日"]
+STEP_HEADER = ["案件编号", "企业", "审批事项", "阶段", "代办员", "状态", "报送日期", "到期日", "信号灯"]
+WORKLOAD_HEADER = ["代办员", "进行中案件", "未办结审批环节", "临近到期", "超期", "期间批准",
+                   "按时办结率", "平均评分", "休假状态"]
+
+
+def _date(value):
+    return value.isoformat() if value else ""
+
+
+def case_rows(filters, status=None, light=None):
+    rank = deadlines.case_rank()
+    query = deadlines.with_light(select(Case).where(
+        *filters.case_conditions(current_user.center_id)), rank, light)
+    if filters.stage:
+        query = query.where(Case.id.in_(select(Step.case_id).where(Step.stage == filters.stage)))
+    if status:
+        query = query.where(Case.status == status)
+    query = query.options(joinedload(Case.enterprise), joinedload(Case.project),
+                          joinedload(Case.agent)).order_by(Case.submitted_at.desc(), Case.id.desc())
+    for case in db.session.scalars(query.execution_options(yield_per=BATCH)):
+        yield [case.number, case.enterprise.name, case.project.name,
+               case.agent.name if case.agent else "", str(case.status.label),
+               figures._local(case.submitted_at).isoformat(), _date(case.promised_on)]
+
+
+def step_rows(filters, light=None):
+    rank = deadlines.step_rank()
+    query = deadlines.with_light(select(Step, rank).join(Step.case).where(
+        *filters.step_conditions(current_user.center_id), Case.status.in_(OPEN_CASE_STATUSES),
+        Step.status.in_(OPEN_STEP_STATUSES)), rank, light)
+    query = query.options(joinedload(Step.item), joinedload(Step.case).joinedload(Case.enterprise),
+                          joinedload(Step.case).joinedload(Case.agent)).order_by(
+        rank, Step.due_on, Step.id)
+    lights = list(deadlines.Light)
+    for step, step_rank in db.session.execute(query.execution_options(yield_per=BATCH)):
+        case = step.case
+        yield [case.number, case.enterprise.name, step.item.name, str(step.stage.label),
+               case.agent.name if case.agent else "", str(step.status.label),
+               _date(step.submitted_on), _date(step.due_on), str(lights[step_rank].label)]
+
+
+def workload_rows(filters, sort="name"):
+    today = clock.today()
+    for load in figures.workload(current_user.center_id, filters, sort=sort):
+        yield [load.agent.name, load.open_cases, load.open_steps, load.yellow, load.red,
+               load.completed, _percent(load.on_time_rate),
+               "" if load.rating is None else f"{load.rating:.2f}",
+               str(load.absence.state_label(today)) if load.absence else "在岗"]
+
+
+def _table(kind):
+    filters = figures.parse_filters(request.args)
+    light = deadlines.parse_light(request.args.get("light"))
+    if kind == "cases":
+        status = next((s for s in CaseStatus if s.value == request.args.get("status")), None)
+        return CASE_HEADER, case_rows(filters, status, light)
+    if kind == "steps":
+        return STEP_HEADER, step_rows(filters, light)
+    if kind == "workload":
+        return WORKLOAD_HEADER, workload_rows(filters, request.args.get("sort", "name"))
+    abort(404)
+
+
+def csv_stream(header, rows):
+    """The CSV text in chunks: a BOM so that Excel reads UTF-8, then one line per row."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    yield "\ufeff"
+    for row in _chain(header, rows):
+        writer.writerow([neutralise(cell) for cell in row])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def _chain(header, rows):
+    yield header
+    yield from rows
+
+
+def xlsx_bytes(header, rows):
+    from openpyxl import Workbook
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    for row in _chain(header, rows):
+        # Numbers stay numbers; text is neutralised and written as a string cell.
+        sheet.append([cell if isinstance(cell, (int, float)) else neutralise(cell) for cell in row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+@bp.get("/manage/export")
+@permissions.manager_required
+def export():
+    """?list=cases|steps|workload&format=csv|xlsx, with the dashboard's filters."""
+    kind, fmt = request.args.get("list"), request.args.get("format")
+    header, rows = _table(kind)
+    name = f"{kind}-{clock.today():%Y%m%d}.{fmt}"
+    disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if fmt == "csv":
+        return Response(stream_with_context(csv_stream(header, rows)),
+                        mimetype="text/csv; charset=utf-8", headers=disposition)
+    if fmt == "xlsx":
+        return Response(xlsx_bytes(header, rows), headers=disposition, mimetype=(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+    abort(404)

@@ -1,0 +1,58 @@
+"""CSV and XLSX exports of the managers' lists."""
+import csv
+import io
+
+import openpyxl
+
+from proxy_service.dashboard.exports import neutralise
+from proxy_service.extensions import db
+
+
+def test_neutralise():
+    assert [neutralise(v) for v in ("=1+1", "+86", "-3", "@SUM(A1)", "\tx", "李四", 5, None)] == \
+        ["'=1+1", "'+86", "'-3", "'@SUM(A1)", "'\tx", "李四", "5", ""]
+
+
+def test_case_csv_has_bom_chinese_headers_and_neutralised_cells(client, world, login_as):
+    case = world.case()
+    case.enterprise.name = "=HYPERLINK(\"http://x\")"
+    db.session.commit()
+    login_as(world.users["manager"])
+    response = client.get("/manage/export?list=cases&format=csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.is_streamed
+    body = response.get_data()
+    assert body.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert rows[0][:4] == ["案件编号", "企业", "项目", "代办员"]
+    assert rows[1][0] == case.number and rows[1][1] == "'=HYPERLINK(\"http://x\")"
+    assert rows[1][3] == "刘代办"
+
+
+def test_workload_xlsx(client, world, login_as):
+    world.case()
+    login_as(world.users["manager"])
+    response = client.get("/manage/export?list=workload&format=xlsx")
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("代办员", "进行中案件", "未办结审批环节")
+    by_name = {row[0]: row for row in rows[1:]}
+    assert set(by_name) == {"刘代办", "陈代办"}
+    assert by_name["刘代办"][1:3] == (1, 3) and by_name["陈代办"][1] == 0
+
+
+def test_step_export_is_scoped_to_the_center(client, world, login_as):
+    case = world.case()
+    login_as(world.users["other_manager"])
+    body = client.get("/manage/export?list=steps&format=csv").get_data().decode("utf-8-sig")
+    assert case.number not in body and body.startswith("案件编号")
+    login_as(world.users["manager"])
+    body = client.get("/manage/export?list=steps&format=csv").get_data().decode("utf-8-sig")
+    assert body.count(case.number) == 3
+
+
+def test_unknown_export_is_404(client, world, login_as):
+    login_as(world.users["manager"])
+    assert client.get("/manage/export?list=users&format=csv").status_code == 404
+    assert client.get("/manage/export?list=cases&format=pdf").status_code == 404
