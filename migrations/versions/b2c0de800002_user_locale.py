@@ -1,0 +1,24 @@
+"""user interface language
+
+Revision ID: b2c0de800002
+Revises: a1c0de600001
+Create Date: 2026-11-27 10:15:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = 'b2c0de800002'
+down_revision = 'a1c0de600001'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
