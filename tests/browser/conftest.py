@@ -1,0 +1,160 @@
+"""Browser tests: the app served on 127.0.0.1 from a fresh database with the demo data,
+driven by pytest-playwright in Debian's Chromium (/usr/bin/chromium), never a downloaded one.
+
+Without Chromium these tests are skipped with a hint — except under CI, where that fails."""
+import os
+import re
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pyotp
+import pytest
+from flask_migrate import upgrade
+from werkzeug.serving import make_server
+
+from config import BASE_DIR, TestingConfig
+from proxy_service import create_app
+from proxy_service.demo import DEMO_TOTP_SECRET, PASSWORD, load_demo
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ARTIFACTS = BASE_DIR / "artifacts" / "screens"
+WIDTHS = (1280, 375)
+
+
+def pytest_collection_modifyitems(config, items):
+    if Path(CHROMIUM).exists():
+        return
+    hint = (f"Chromium not found at {CHROMIUM}: install Debian's package "
+            "(apt-get install chromium) to run the browser tests")
+    # CI must run them: there a missing browser is a failure, not a skip.
+    marker = (pytest.mark.usefixtures("_chromium_required") if os.environ.get("CI")
+              else pytest.mark.skip(reason=hint))
+    for item in items:
+        if "tests/browser/" in str(item.path).replace(os.sep, "/"):
+            item.add_marker(marker)
+
+
+@pytest.fixture
+def _chromium_required():
+    pytest.fail(f"CI is set but {CHROMIUM} is missing: apt-get install chromium")
+
+
+class BrowserConfig(TestingConfig):
+    # A database of its own, so the live server never sees the rows other tests empty.
+    _dir = Path(tempfile.mkdtemp(prefix="proxy_service_browser_"))
+    SQLALCHEMY_DATABASE_URI = f"sqlite:///{_dir / 'browser.db'}"
+    SEAL_DIR = str(_dir / "seals")
+    # A real browser posts real forms: CSRF stays on, as in production.
+    WTF_CSRF_ENABLED = True
+    # Session cookies over plain http on 127.0.0.1.
+    SESSION_COOKIE_SECURE = False
+
+
+def in_thread(work):
+    """Run `work` in a thread of its own and wait. Playwright's sync API keeps an asyncio loop
+    running in the test's thread, and pyHanko's sealing (asyncio.run) cannot run inside it:
+    anything that seals (the demo data, sign_and_seal) must run through here."""
+    failure = []
+
+    def run():
+        try:
+            work()
+        except BaseException as error:  # re-raised in the test's thread
+            failure.append(error)
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+
+
+@pytest.fixture(scope="session")
+def live_app():
+    app = create_app(BrowserConfig)
+
+    def prepare():
+        with app.app_context():
+            upgrade()
+            load_demo()
+    in_thread(prepare)
+    yield app
+    shutil.rmtree(BrowserConfig._dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    """The app on 127.0.0.1 in a thread; yields its base URL."""
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM,
+            "args": ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update",
+                     "--disable-sync"]}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args, live_server):
+    return {**browser_context_args, "base_url": live_server, "locale": "zh-CN",
+            "viewport": {"width": WIDTHS[0], "height": 900}}
+
+
+@pytest.fixture
+def shoot(request):
+    """shoot(page, name): full-page screenshots of what the user sees at 1280 and 375 px,
+    kept in artifacts/screens/<test>/ (ignored by git) for people to look at."""
+    folder = ARTIFACTS / re.sub(r"[^\w.-]+", "_", request.node.name)
+    shutil.rmtree(folder, ignore_errors=True)
+    counter = iter(range(1, 1000))
+
+    def take(page, name):
+        folder.mkdir(parents=True, exist_ok=True)
+        size = page.viewport_size
+        number = next(counter)
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": size["height"]})
+            page.screenshot(path=folder / f"{number:02d}-{name}-{width}.png", full_page=True)
+        page.set_viewport_size(size)
+    return take
+
+
+_code_windows = {}
+
+
+def one_time_code(username):
+    """A TOTP code for the demo staff secret. A code is single use per user, so logging the
+    same user in twice within one 30 s window waits for the next window."""
+    totp = pyotp.TOTP(DEMO_TOTP_SECRET)
+    window = int(time.time()) // totp.interval
+    if _code_windows.get(username) == window:
+        time.sleep(totp.interval - time.time() % totp.interval + 0.5)
+        window = int(time.time()) // totp.interval
+    _code_windows[username] = window
+    return totp.now()
+
+
+@pytest.fixture
+def log_in(live_server):
+    """log_in(page, username): through the login page, with the code page for staff."""
+    def log_in(page, username, password=PASSWORD):
+        page.goto("/login")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", password)
+        page.click("form button[type=submit]")
+        page.wait_for_load_state()
+        if page.url.rstrip("/").endswith("/login/code"):
+            page.fill("input[name=code]", one_time_code(username))
+            page.click("form button[type=submit]")
+            page.wait_for_load_state()
+        assert "/login" not in page.url, f"login of {username} failed: {page.url}"
+    return log_in
