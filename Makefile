@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 
-.PHONY: run test install fonts db demo clean
+.PHONY: run test install fonts db demo clean bench translations translations-update load load-pg
 
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +13,42 @@ $(BIN)/activate: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(BIN)/activate
 
-install: $(BIN)/activate fonts
+install: $(BIN)/activate fonts node_modules translations
+
+# Message catalogues (Chinese source strings, English translation): the .po files are the source
+# and are committed; the .mo files are built from them here (git ignores them), again whenever a
+# .po is newer, so `make test` and `make run` always serve the current translations.
+# zh_Hans_CN is a symlink to zh_CN: Babel spells zh_CN that way and Flask-Babel looks the catalogue
+# up under that name.
+TRANSLATIONS := proxy_service/translations
+LOCALES := zh_CN en
+CATALOGS := $(foreach l,$(LOCALES),$(TRANSLATIONS)/$(l)/LC_MESSAGES/messages.mo)
+BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k _lp:1c,2 -k lazy_pgettext:1c,2
+
+translations: $(CATALOGS)
+
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po | $(BIN)/activate
+	$(BIN)/pybabel compile --statistics -l $* -i $< -o $@
+
+# After changing messages: extract them, merge them into both catalogues (zh_CN translates each
+# to itself), build. Then translate what is new or fuzzy in en; tests/test_i18n.py fails until then.
+translations-update: $(BIN)/activate
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --add-comments=TRANSLATORS: \
+	  --sort-by-file --no-wrap --project=proxy_service -o $(TRANSLATIONS)/messages.pot .
+	for l in $(LOCALES); do \
+	  $(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $$l --no-wrap --ignore-obsolete; \
+	done
+	$(BIN)/python -m proxy_service.catalogs fill-zh
+	$(MAKE) translations
+
+# axe-core for the accessibility checks of the browser tests (package.json, pinned by its lock file).
+# Without npm the tests say how to get it (and fail under CI) instead of the build stopping here.
+node_modules: package.json package-lock.json
+	@if command -v npm >/dev/null; then \
+	  npm ci --no-audit --no-fund && touch node_modules; \
+	else \
+	  echo "note: install npm (apt-get install npm) so the browser tests can run axe-core"; \
+	fi
 
 # The CJK font embedded in generated PDFs: installed where we can (Debian, as root), else a hint.
 WQY := /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
@@ -42,5 +77,30 @@ run: demo
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Page speed at N = 1,000 and 100,000 cases (BENCH_SIZES=1000,5000 for a quick run); the seeded
+# databases are kept in instance/bench/ and reused until the migrations change (benchmarks/).
+bench: install
+	$(BIN)/python benchmarks/pages_bench.py
+
+# Load under gunicorn with the production settings (benchmarks/load/, README "Load test"): a fresh
+# seeded database, locust headless, 64 users × 60 s, then the pass criteria. load-pg: two
+# instances on one PostgreSQL (LOAD_PG_URL) with the cron jobs on both. LOAD_USERS, LOAD_DURATION,
+# LOAD_CASES, LOAD_WAIT, LOAD_PORT, LOAD_DIR override the defaults.
+LOAD_STAMP := $(VENV)/.load-installed
+
+$(LOAD_STAMP): pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet -e ".[dev,load]"
+	touch $@
+
+load: install $(LOAD_STAMP)
+	$(BIN)/python benchmarks/load/run.py
+
+load-pg: install $(LOAD_STAMP)
+	@if ! pg_isready -h 127.0.0.1 -p 5432 -q && command -v pg_ctlcluster >/dev/null; then \
+	  pg_ctlcluster --skip-systemctl-redirect "$$(ls /etc/postgresql)" main start; \
+	  for _ in $$(seq 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done; \
+	fi
+	$(BIN)/python benchmarks/load/run.py --pg
+
 clean:
-	rm -rf $(VENV) instance/*.db
+	rm -rf $(VENV) instance/*.db $(CATALOGS)

@@ -38,6 +38,8 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
     SEED_DEMO_ALLOWED = True
+    # Create forms' one-time submit tokens are kept this long (submit_once.py).
+    SUBMIT_TOKEN_DAYS = _env_int("SUBMIT_TOKEN_DAYS", 7)
     # Centers' seal certificates and keys: <SEAL_DIR>/<prefix>/cert.pem + key.pem unless the
     # Center row names its own paths (default: instance/seals). SEAL_TRUST_ROOTS: extra CA
     # root certificates (PEM paths, ":"-separated) trusted when checking seals.

@@ -33,7 +33,8 @@ def register_extensions(app):
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=lambda: "zh_CN")
+    from .i18n import select_locale
+    babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("请先登录。")
@@ -45,18 +46,21 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
+    from .security import bound_url_ids
+    bound_url_ids(app)   # before any rule is added: ids beyond the database's range are 404
     from .admin import bp as admin_bp
     from .agreements import bp as agreements_bp
     from .auth import bp as auth_bp
     from .cases import bp as cases_bp
     from .dashboard import bp as dashboard_bp
     from .enterprises import bp as enterprises_bp
+    from .i18n import bp as i18n_bp
     from .notifications import bp as notifications_bp
     from .service_quality import bp as service_quality_bp
     from .verify import bp as verify_bp
 
     for bp in (auth_bp, enterprises_bp, cases_bp, dashboard_bp, admin_bp, verify_bp,
-               notifications_bp, service_quality_bp, agreements_bp):
+               notifications_bp, service_quality_bp, agreements_bp, i18n_bp):
         app.register_blueprint(bp)
 
 
@@ -77,7 +81,15 @@ def register_errors(app):
     app.register_error_handler(404, page(404, _l("页面不存在"), _l("您要找的页面不存在或您无权查看。")))
     app.register_error_handler(413, page(413, _l("文件过大"), _l("上传的文件超过大小上限（%(mb)s MB）。",
                                                               mb=app.config["MAX_UPLOAD_MB"])))
-    app.register_error_handler(500, page(500, _l("系统错误"), _l("服务器出现错误，请稍后再试。")))
+    server_error = page(500, _l("系统错误"), _l("服务器出现错误，请稍后再试。"))
+
+    def after_rollback(error):
+        # The failed request may have left the session mid-transaction; the page's header
+        # (user, language) queries again, so start clean rather than fail a second time.
+        from .extensions import db
+        db.session.rollback()
+        return server_error(error)
+    app.register_error_handler(500, after_rollback)
 
     @app.after_request
     def no_store_for_users(response):
@@ -88,11 +100,12 @@ def register_errors(app):
 
 
 def register_template_helpers(app):
-    from . import deadlines, permissions
+    from . import deadlines, i18n, permissions
     from .templating import TEMPLATE_FILTERS
 
     app.jinja_env.globals.update(permissions.PREDICATES)
     app.jinja_env.globals.update(deadlines.TEMPLATE_GLOBALS)
+    app.jinja_env.globals.update(i18n.TEMPLATE_GLOBALS)
     app.jinja_env.filters.update(TEMPLATE_FILTERS)
 
 

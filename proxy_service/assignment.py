@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from . import clock, workflow
 from .extensions import db
+from .i18n import in_record_language
 from .models import (Absence, AuditEvent, Case, OPEN_CASE_STATUSES, Project, Role, User)
 from .models.cases import CaseStatus
 
@@ -123,15 +124,15 @@ def set_substitute(absence, actor, substitute):
         raise AssignmentError(_l("代岗人员须为本中心在岗的其他代办员。"))
     absence.substitute = substitute
     absence.substitute_set_by = actor
-    name = substitute.name if substitute else _l("（取消代岗）")
-    db.session.add(AuditEvent.record(actor, absence, "substitute_set",
+    name = substitute.name if substitute else in_record_language(_l("（取消代岗）"))
+    db.session.add(AuditEvent.record(actor, absence, "substitute_set",  # i18n-keep: audit record
                                      comment=f"{absence.agent.name} → {name}（{_period(absence)}）"))
     db.session.flush()
 
 
 def _period(absence, reason=""):
     text = f"{absence.start_on:%Y-%m-%d} ~ {absence.end_on:%Y-%m-%d}"
-    return f"{text}：{reason}" if reason else text
+    return f"{text}：{reason}" if reason else text  # i18n-keep: audit record
 
 
 # --- the suggestion ----------------------------------------------------------------

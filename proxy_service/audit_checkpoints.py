@@ -82,13 +82,14 @@ def verify_command():
 @audit_cli.command("checkpoint")
 def checkpoint_command():
     """Sign the chain heads of every center that has a seal key (daily, from cron)."""
-    for center in db.session.scalars(select(Center).order_by(Center.id)):
+    for center in db.session.scalars(select(Center).order_by(Center.id)).all():
         try:
             checkpoint = make_checkpoint(center)
         except SealError as error:
             click.echo(f"skipped {center.number_prefix}: {error}", err=True)
             continue
-        db.session.flush()
+        # One short transaction per center: on SQLite the app's writers must not wait
+        # (busy_timeout) while every other center's heads are read and signed.
+        db.session.commit()
         click.echo(f"checkpoint {checkpoint.id} for {center.number_prefix}: "
                    f"{len(json.loads(checkpoint.heads))} chains")
-    db.session.commit()

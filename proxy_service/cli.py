@@ -1,4 +1,4 @@
-"""Shell commands: flask --app wsgi seed-demo | create-center | create-user."""
+"""Shell commands: flask --app wsgi seed-demo | seed-scale | create-center | create-user."""
 import re
 
 import click
@@ -23,6 +23,8 @@ def register(app):
     app.cli.add_command(audit_cli)
     from .backup import backup_cli
     app.cli.add_command(backup_cli)
+    from .scale_seed import seed_scale_command
+    app.cli.add_command(seed_scale_command)
 
 
 @click.command("seed-demo")
@@ -42,12 +44,12 @@ PREFIX_SHAPE = re.compile(r"^[A-Z][A-Z0-9]{1,11}$")
 
 
 @click.command("create-center")
-@click.option("--name", required=True, help="full name, e.g. 山西转型综合改革示范区晋中开发区企业服务中心")
+@click.option("--name", required=True, help="full name, e.g. 山西转型综合改革示范区晋中开发区企业服务中心")  # i18n-keep: CLI help
 @click.option("--short-name", required=True, help="short name shown in lists")
 @click.option("--zone", required=True, help="the development zone it serves")
 @click.option("--prefix", required=True, help="case/agreement number prefix, e.g. JZKFQ")
 @click.option("--address", default="")
-@click.option("--person", default="", help="person in charge (负责人)")
+@click.option("--person", default="", help="person in charge (负责人)")  # i18n-keep: CLI help
 @click.option("--phone", default="")
 def create_center(name, short_name, zone, prefix, address, person, phone):
     """Create a center and give it the default catalogue of approval items and templates."""
@@ -69,7 +71,7 @@ def create_center(name, short_name, zone, prefix, address, person, phone):
 
 @click.command("create-user")
 @click.option("--username", required=True)
-@click.option("--name", required=True, help="display name (姓名)")
+@click.option("--name", required=True, help="display name (姓名)")  # i18n-keep: CLI help
 @click.option("--role", type=click.Choice([Role.AGENT.value, Role.MANAGER.value]), required=True)
 @click.option("--center", "center_prefix", required=True, help="the center's number prefix, e.g. JZKFQ")
 @click.option("--phone", default="")

@@ -3,8 +3,8 @@
 PDF and a manifest with each file's SHA-256.
 
 Memory: the ZIP is written to a spooled temporary file (in memory up to SPOOL_BYTES, then on
-disk) and file contents are read from the database one at a time, so a dossier of many
-uploads (each at most MAX_UPLOAD_MB, 20 MB by default) never sits in memory whole.
+disk) and uploaded files are read from the database in 1 MiB slices, so neither a dossier
+of many uploads nor one 20 MB upload ever sits in memory whole.
 """
 import hashlib
 import tempfile
@@ -16,7 +16,9 @@ from .clock import BEIJING
 from .documents import generated
 from .documents.audit_trail import audit_trail_pdf, case_events
 from .extensions import db
+from .i18n import record_language
 from .models import Agreement, Document
+from .models.blobs import blob_chunks
 
 SPOOL_BYTES = 32 * 1024 * 1024
 EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png",
@@ -38,6 +40,19 @@ class _Writer:
         self.zip.writestr(info, data)
         self.manifest.append(f"{hashlib.sha256(data).hexdigest()}  {len(data):>10}  {name}")
 
+    def add_chunks(self, name, chunks):
+        """An entry written slice by slice (a stored document): never whole in memory."""
+        name = self._unique(name)
+        info = zipfile.ZipInfo(name, date_time=self.stamp)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        digest, size = hashlib.sha256(), 0
+        with self.zip.open(info, "w", force_zip64=True) as entry:
+            for chunk in chunks:
+                entry.write(chunk)
+                digest.update(chunk)
+                size += len(chunk)
+        self.manifest.append(f"{digest.hexdigest()}  {size:>10}  {name}")
+
     def _unique(self, name):
         stem, dot, ext = name.rpartition(".")
         candidate, n = name, 1
@@ -57,6 +72,7 @@ def dossier_name(case):
     return f"{case.number}-案卷.zip"
 
 
+@record_language()
 def build_dossier(case, generated_at):
     """The dossier as a file object positioned at its start (the caller closes it)."""
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
@@ -73,11 +89,13 @@ def build_dossier(case, generated_at):
 
 
 def _documents(case, writer):
-    rows = db.session.execute(select(Document.id, Document.kind, Document.filename)
+    rows = db.session.execute(select(Document.id, Document.kind, Document.filename,
+                                     Document.sha256, Document.size)
                               .where(Document.case_id == case.id).order_by(Document.id)).all()
-    for document_id, kind, filename in rows:
+    for document_id, kind, filename, sha, size in rows:
         label = Document.KIND_LABELS.get(kind, kind)
-        writer.add(f"材料/{label}/{document_id}-{filename}", _column(Document.data, document_id))
+        writer.add_chunks(f"材料/{label}/{document_id}-{filename}",
+                          blob_chunks(db.session, sha, size))
 
 
 def _agreements(case, writer):
@@ -85,19 +103,18 @@ def _agreements(case, writer):
                                     .order_by(Agreement.id)).all()
     for agreement in agreements:
         folder = f"协议/{agreement.number}"
-        original = _column(Agreement.unsigned_pdf, agreement.id, Agreement)
+        original = _column(Agreement.unsigned_pdf, agreement.id)
         if original:
             writer.add(f"{folder}/{agreement.number}-原件-第{agreement.revision}版.pdf", original)
         if agreement.final_sha256:
             writer.add(f"{folder}/{agreement.number}-签署盖章版.pdf",
-                       _column(Agreement.final_pdf, agreement.id, Agreement))
+                       _column(Agreement.final_pdf, agreement.id))
         if agreement.paper_scan_id:
             scan = db.session.get(Document, agreement.paper_scan_id)
             ext = EXTENSIONS.get(scan.content_type, "bin")
-            writer.add(f"{folder}/{agreement.number}-纸质签署扫描件.{ext}",
-                       _column(Document.data, scan.id))
+            writer.add_chunks(f"{folder}/{agreement.number}-纸质签署扫描件.{ext}", scan.chunks())
 
 
-def _column(column, row_id, model=Document):
+def _column(column, row_id, model=Agreement):
     """One large column of one row, read without keeping it in the session."""
     return db.session.scalar(select(column).where(model.id == row_id)) or b""

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from . import clock, workdays, workflow
 from .extensions import db
+from .i18n import in_record_language
 from .models import (AuditEvent, CaseStatus, Evaluation, Grade, Outcome, Rectification,
                      RectificationStatus, Role, User)
 from .models.evaluations import SUB_SCORES
@@ -128,9 +129,9 @@ def open_rectification(evaluation, actor):
         due_on=workdays.add_workdays(clock.today(), RESPONSE_WORKDAYS))
     db.session.add(rectification)
     db.session.flush()
-    db.session.add(AuditEvent.record(
+    db.session.add(AuditEvent.record(  # i18n-keep: audit record
         actor, rectification, "rectification_open", "", RS.OPEN,
-        f"{evaluation.grade.label}；{_l('整改期限')} {rectification.due_on:%Y-%m-%d}"))
+        f"{in_record_language(evaluation.grade.label)}；整改期限 {rectification.due_on:%Y-%m-%d}"))
     return rectification
 
 
@@ -158,7 +159,7 @@ def respond(rectification, actor, *, response, outcome, seen_version=None):
     if not isinstance(outcome, Outcome):
         raise EvaluationError(_l("请选择整改结果。"))
     review = rectification.status is RS.APPEALED
-    _move(rectification, "respond", actor, f"{outcome.label}：{response}",
+    _move(rectification, "respond", actor, f"{in_record_language(outcome.label)}：{response}",  # i18n-keep: audit record
           "rectification_review" if review else "rectification_respond")
     if review:
         rectification.review_response, rectification.review_outcome = response, outcome

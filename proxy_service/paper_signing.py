@@ -38,7 +38,7 @@ def upload_scan(agreement, actor, upload):
     document = store_document(upload, kind="agreement_scan", uploader=actor, case=agreement.case)
     agreement.paper_scan_id = document.id
     agreement.state = AS.AWAITING_PAPER_CHECK
-    _audit(actor, agreement, "agreement_paper_upload", f"{agreement.number}：{document.filename}")
+    _audit(actor, agreement, "agreement_paper_upload", f"{agreement.number}：{document.filename}")  # i18n-keep: audit record
     return document
 
 
@@ -59,7 +59,7 @@ def reject_scan(agreement, actor, reason):
     reason = workflow._require(reason, _l("退回须说明原因。"))
     agreement.paper_scan_id = None
     agreement.state = AS.AWAITING_ENTERPRISE
-    _audit(actor, agreement, "agreement_paper_reject", f"{agreement.number}：{reason}")
+    _audit(actor, agreement, "agreement_paper_reject", f"{agreement.number}：{reason}")  # i18n-keep: audit record
 
 
 def _check(agreement, actor):

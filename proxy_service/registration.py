@@ -2,10 +2,11 @@
 import re
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import update
 
 from . import clock
 from .extensions import db
-from .models import AuditEvent, ClaimStatus, Verification
+from .models import AuditEvent, ClaimStatus, EnterpriseClaim, Verification
 from .workflow import TransitionError, _check_version, _require
 
 USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -52,11 +53,19 @@ def resolve_claim(claim, actor, *, approve, note=""):
         raise TransitionError(_l("该认领申请已处理。"))
     if not approve:
         _require(note, _l("驳回须说明原因。"))
-    claim.outcome = ClaimStatus.APPROVED if approve else ClaimStatus.REJECTED
+    outcome = ClaimStatus.APPROVED if approve else ClaimStatus.REJECTED
+    # Decided only if still pending in the database: of two managers deciding at once, the
+    # second finds it decided (PostgreSQL's row lock makes it wait for the first to commit).
+    decided = db.session.execute(update(EnterpriseClaim).where(
+        EnterpriseClaim.id == claim.id, EnterpriseClaim.outcome == ClaimStatus.PENDING)
+        .values(outcome=outcome).execution_options(synchronize_session=False))
+    if decided.rowcount != 1:
+        raise TransitionError(_l("该认领申请已处理。"))
+    claim.outcome = outcome
     claim.resolution_note, claim.resolved_by_id, claim.resolved_at = note or "", actor.id, clock.now()
     if approve:
         claim.claimant.enterprise_id = claim.enterprise_id
-    db.session.add(AuditEvent.record(actor, claim.enterprise,
+    db.session.add(AuditEvent.record(actor, claim.enterprise,  # i18n-keep: audit record
                                      "claim_approve" if approve else "claim_reject",
                                      ClaimStatus.PENDING, claim.outcome,
                                      f"{claim.claimant.username}：{note}"))

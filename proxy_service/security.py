@@ -8,6 +8,10 @@ setting, per-IP rate limits and structured request logs with a request id.
   ones those proxies appended — and ignores whatever the client itself wrote before them.
 - Rate limits per client address with Flask-Limiter on the endpoints that guessers target.
   Counters live in RATELIMIT_STORAGE_URI (Redis in production, shared by every host).
+- Input the database cannot hold is a bad request (400), never a 500: a NUL character in the
+  query string or a form (PostgreSQL text cannot hold one, no browser form sends one), and a
+  number beyond the column's range (PostgreSQL's DataError, SQLite's OverflowError); ids in
+  URLs stop at the largest database integer, so a longer one is simply not found (404).
 - One JSON line per request on the "proxy_service.request" logger. Only the path is logged
   (never the query string, the form, cookies or headers), so passwords, codes, CSRF tokens and
   session cookies cannot reach the logs.
@@ -16,11 +20,13 @@ import json
 import logging
 import time
 import uuid
-from flask import current_app, g, render_template, request
+from flask import abort, current_app, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from sqlalchemy.exc import DataError
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from . import clock
 
@@ -47,6 +53,20 @@ RATE_LIMITED = (
     ("/verify/", "VERIFY_RATE_LIMIT", None),
 )
 request_log = logging.getLogger("proxy_service.request")
+security_log = logging.getLogger("proxy_service.security")
+LARGEST_ID = 2**31 - 1   # the integer primary keys on PostgreSQL
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """<int:...> in URLs: only numbers a primary key can hold (a longer one is not found)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=LARGEST_ID, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
+def bound_url_ids(app):
+    """Call before the blueprints add their rules: the converter is chosen per rule then."""
+    app.url_map.converters["int"] = DatabaseIdConverter
 
 
 def init_app(app):
@@ -56,6 +76,9 @@ def init_app(app):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     # First of all before_request functions: even a refused request (CSRF) gets an id.
     app.before_request_funcs.setdefault(None, []).insert(0, _start_request)
+    app.before_request(_refuse_nul)
+    app.register_error_handler(DataError, _bad_input)
+    app.register_error_handler(OverflowError, _bad_input)
     app.after_request(_secure_headers)
     app.after_request(_log_request)
     _init_rate_limits(app)
@@ -70,6 +93,23 @@ def _secure_headers(response):
             f"max-age={current_app.config['HSTS_SECONDS']}; includeSubDomains")
     response.headers["X-Request-ID"] = g.get("request_id", "")
     return response
+
+
+# --- input the database cannot hold ---------------------------------------------------------
+
+def _refuse_nul():
+    for values in (request.args, request.form):
+        if any("\x00" in value for _key, value in values.items(multi=True)):
+            abort(400)
+
+
+def _bad_input(error):
+    from .extensions import db
+    db.session.rollback()
+    security_log.warning(json.dumps({"event": "bad_input", "error": type(error).__name__,
+                                     "path": request.path, "request_id": g.get("request_id")}))
+    return render_template("errors/error.html", code=400, title=_l("请求有误"),
+                           message=_l("提交的内容无法处理，请返回重试。")), 400
 
 
 # --- request logs -----------------------------------------------------------------------------
@@ -115,6 +155,9 @@ def _init_logging(app):
             handler = logging.StreamHandler()
             handler.setFormatter(logging.Formatter("%(message)s"))
             logger.addHandler(handler)
+            # Written once, here: Flask puts its own handler on the app's "proxy_service"
+            # logger (at the first unhandled exception), which would repeat every line.
+            logger.propagate = False
 
 
 # --- rate limits ------------------------------------------------------------------------------

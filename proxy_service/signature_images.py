@@ -53,7 +53,7 @@ def clean_png(data, *, max_bytes, min_size, max_size):
         width, height = image.size
         if width < min_size[0] or height < min_size[1] or width > max_size[0] or height > max_size[1]:
             raise ImageError(_l("图片尺寸应在 %(a)s 至 %(b)s 像素之间。",
-                                a=f"{min_size[0]}×{min_size[1]}", b=f"{max_size[0]}×{max_size[1]}"))
+                                a="{}×{}".format(*min_size), b="{}×{}".format(*max_size)))
         image = image.convert("RGBA")
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
         raise ImageError(_l("图片已损坏或无法识别。"))

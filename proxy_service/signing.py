@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from . import clock, workflow
+from .i18n import in_record_language
 from .documents.agreement import render_agreement
 from .documents.agreement_content import SignatureView, SignedParts, content_of
 from .documents.default_clauses import DEFAULT_CLAUSES
@@ -121,7 +122,7 @@ def render_unsigned(agreement):
 def refresh(case, actor, reason=""):
     """Re-render the case's open agreements; where the printed text changed, store the new
     revision and void the signatures given on the old one. Returns the agreements that changed."""
-    changed = []
+    changed, reason = [], in_record_language(reason)
     for agreement in open_agreements(case):
         data = render_unsigned(agreement)
         if sha256(data) == agreement.unsigned_sha256:
@@ -132,7 +133,7 @@ def refresh(case, actor, reason=""):
             signature.voided = True
         agreement.signed_on_paper, agreement.paper_scan_id = False, None
         agreement.state = AS.AWAITING_ENTERPRISE
-        _audit(actor, agreement, "agreement_regenerate",
+        _audit(actor, agreement, "agreement_regenerate",  # i18n-keep: audit record
                f"{agreement.number} 第{agreement.revision}版：{reason}".rstrip("："))
         changed.append(agreement)
     return changed
@@ -142,7 +143,8 @@ def void_open(case, actor, reason):
     """The case ended before its open agreements were sealed: they can no longer be signed."""
     for agreement in open_agreements(case):
         agreement.state, agreement.void_reason = AS.VOID, reason or ""
-        _audit(actor, agreement, "agreement_void", f"{agreement.number}：{reason}")
+        _audit(actor, agreement, "agreement_void",  # i18n-keep: audit record
+               f"{agreement.number}：{in_record_language(reason)}")
 
 
 def _store_unsigned(agreement, data):
@@ -218,8 +220,8 @@ def _record(agreement, actor, party, **fields):
                           **fields)
     db.session.add(signature)
     db.session.flush()
-    who = "企业方" if party == ENTERPRISE else "服务中心"
-    _audit(actor, agreement, "agreement_sign",
+    who = "企业方" if party == ENTERPRISE else "服务中心"  # i18n-keep: audit record
+    _audit(actor, agreement, "agreement_sign",  # i18n-keep: audit record
            f"{agreement.number} {who}签署：{fields['signer_name']}（{fields['signer_title']}）")
     return signature
 

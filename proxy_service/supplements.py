@@ -7,7 +7,7 @@ until it is sealed. An open, unsealed supplement takes further items the same wa
 """
 from flask_babel import lazy_gettext as _l
 
-from . import signing, workflow
+from . import clock, signing, workflow
 from .extensions import db
 from .models import AgreementKind, AgreementState, AuditEvent, CaseStatus, Step, StepStatus
 
@@ -32,11 +32,14 @@ def add_items(case, actor, items, seen_version=None):
     have = {step.item_id for step in case.steps}
     if not items or any(i.center_id != case.center_id or i.retired or i.id in have for i in items):
         raise workflow.TransitionError(_l("请选择本中心目录中、本案件尚未包含的事项。"))
+    # Touch the case: its version moves, so a second addition made at the same time fails
+    # on it (StaleDataError) instead of adding the same items twice.
+    case.updated_at = clock.now()
     steps = [Step(case=case, item=item, stage=item.stage, stage_order=item.stage.order,
                   sort=item.sort, status=StepStatus.PENDING) for item in items]
     db.session.add_all(steps)
     db.session.flush()
-    db.session.add(AuditEvent.record(actor, case, "add_items", case.status, case.status,
+    db.session.add(AuditEvent.record(actor, case, "add_items", case.status, case.status,  # i18n-keep: audit record
                                      "、".join(item.name for item in items)))
     covering = _covering(case, actor, steps)
     db.session.flush()

@@ -1,19 +1,12 @@
-"""Jinja filters: Beijing-time dates, money, file sizes."""
+"""Jinja filters: dates in Beijing time, numbers and amounts, each in the reader's language
+(formats in i18n.py); file sizes."""
 from decimal import Decimal
 
-from .clock import BEIJING
-
-
-def beijing(value, fmt="%Y-%m-%d %H:%M"):
-    return value.astimezone(BEIJING).strftime(fmt) if value else ""
-
-
-def day(value):
-    return value.strftime("%Y-%m-%d") if value else ""
+from . import i18n
 
 
 def wan(value):
-    """An amount in 万元, without trailing zeros: 12000.5000 → 12,000.5."""
+    """An amount in 万元, without trailing zeros: 12000.5000 → 12,000.5 (PDFs: always this form)."""
     if value is None:
         return ""
     text = f"{Decimal(value):,.4f}".rstrip("0").rstrip(".")
@@ -27,4 +20,6 @@ def filesize(size):
         size /= 1024
 
 
-TEMPLATE_FILTERS = {"beijing": beijing, "day": day, "wan": wan, "filesize": filesize}
+TEMPLATE_FILTERS = {"beijing": i18n.beijing, "day": i18n.day, "wan": i18n.number,
+                    "investment": i18n.investment, "time_limit": i18n.time_limit,
+                    "filesize": filesize}

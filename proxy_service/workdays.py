@@ -75,12 +75,58 @@ def next_workday(day):
 
 
 def workdays_between(start, end):
-    """Working days after `start` up to and including `end`; 0 when end <= start."""
-    count, day = 0, start
-    while day < end:
-        day += ONE_DAY
-        count += is_workday(day)
+    """Working days after `start` up to and including `end`; 0 when end <= start.
+
+    Constant time per call (dashboards ask it for thousands of rows): running totals per year."""
+    if end <= start:
+        return 0
+    count = _running_total(end.year)[_day_of_year(end)] - _running_total(start.year)[_day_of_year(start)]
+    for year in range(start.year, end.year):
+        count += _running_total(year)[-1]
     return count
+
+
+def workdays_counter():
+    """workdays_between for many pairs of dates at once (a dashboard's thousands of steps):
+    each year's running totals are fetched from the request cache once, each date's
+    position once. Use it within one request: the calendar must not change meanwhile."""
+    totals, through = {}, {}
+
+    def running(year):
+        if year not in totals:
+            totals[year] = _running_total(year)
+        return totals[year]
+
+    def position(day):
+        if day not in through:
+            through[day] = running(day.year)[_day_of_year(day)]
+        return through[day]
+
+    def between(start, end):
+        if end <= start:
+            return 0
+        days = position(end) - position(start)
+        if start.year != end.year:
+            days += sum(running(year)[-1] for year in range(start.year, end.year))
+        return days
+    return between
+
+
+def _day_of_year(day):
+    return day.timetuple().tm_yday
+
+
+def _running_total(year):
+    """[0, working days of Jan 1, … through Jan 2, …, through Dec 31]; cached with the year."""
+    cache = _cache()
+    key = ("running_total", year)
+    if key not in cache:
+        totals, day = [0], date(year, 1, 1)
+        while day.year == year:
+            totals.append(totals[-1] + is_workday(day))
+            day += ONE_DAY
+        cache[key] = totals
+    return cache[key]
 
 
 # --- the schedule as managers see and edit it ---------------------------------------

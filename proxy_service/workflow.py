@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from . import clock, deadlines
 from .audit_labels import ACTION_LABELS
 from .extensions import db
+from .i18n import in_record_language, join_list
 from .models import (ApprovalItem, Assignment, AuditEvent, Case, CaseStatus, Message, Role, Step,
                      StepStatus, User)
 from .models.cases import FINAL_CASE_STATUSES
@@ -137,7 +138,7 @@ def assign_agent(case, actor, agent, reason="", seen_version=None):
             raise TransitionError(_l("该案件已由此代办员负责。"))
         reason = _require(reason, _l("改派须填写原因。"))
         previous = case.agent.name if case.agent else ""
-        db.session.add(AuditEvent.record(actor, case, "reassign", case.status, case.status,
+        db.session.add(AuditEvent.record(actor, case, "reassign", case.status, case.status,  # i18n-keep: audit record
                                          f"{previous} → {agent.name}：{reason}"))
     else:
         raise TransitionError(_l("当前状态“%(status)s”下不能指派代办员。", status=case.status.label))
@@ -293,7 +294,7 @@ def _on_behalf(actor, case):
     """"（代X办理）" when an agent acts on a colleague's case, as their substitute during an
     absence (permissions decide whether they may): the audit records for whom."""
     if actor.role is Role.AGENT and case.agent is not None and case.agent_id != actor.id:
-        return str(_l("（代%(name)s办理）", name=case.agent.name))
+        return in_record_language(_l("（代%(name)s办理）", name=case.agent.name))
     return ""
 
 
@@ -301,7 +302,7 @@ def _rule_submit(step, details):
     missing = [s.item.name for s in _prerequisite_steps(step)
                if s.status not in (SS.APPROVED, SS.NOT_REQUIRED)]
     if missing:
-        raise TransitionError(_l("前置事项尚未批准：%(items)s", items="、".join(missing)))
+        raise TransitionError(_l("前置事项尚未批准：%(items)s", items=join_list(missing)))
     day = details.get("submitted_on")
     if step.status is SS.RETURNED and day == step.submitted_on:
         day = None   # the form posted back the first filing's date: resubmitted today

@@ -93,10 +93,12 @@ def _empty_tables():
 
 class FreshUserClient(FlaskClient):
     """The suite keeps one app context open per test, so `g` outlives a request;
-    forget the user Flask-Login cached there, as a new request would."""
+    forget the user Flask-Login cached there, as a new request would, and the locale
+    Flask-Babel chose for the previous request."""
 
     def open(self, *args, **kwargs):
         g.pop("_login_user", None)
+        g.pop("_flask_babel", None)
         return super().open(*args, **kwargs)
 
 

@@ -55,6 +55,8 @@ def targets(world):
             "project_id": world.project.id, "enterprise_id": world.enterprises[0].id,
             "item_id": world.items[0].id, "template_id": world.items[0].id and _template_id(world),
             "user_id": world.users["agent"].id, "claim_id": claim.id, "licence": licence.id,
+            # An enterprise user of the first center's enterprise: personal-data requests.
+            "person_id": world.users["owner"].id,
             "key": "materials", "notification_id": _notification_id(world),
             "agreement_id": case.agreements[0].id}
 
@@ -118,7 +120,7 @@ def _arguments(rule):
 
 # auth.home only redirects (to the login page when anonymous); logging out needs no session.
 PUBLIC = {"auth.login", "auth.logout", "auth.home", "auth.healthz", "enterprises.register",
-          "enterprises.privacy", "static", "verify.index", "verify.by_link"}
+          "enterprises.privacy", "static", "verify.index", "verify.by_link", "i18n.switch"}
 
 
 def _all_routes():

@@ -131,6 +131,20 @@ def test_list_runs_a_fixed_number_of_queries(client, world, login_as, count_quer
     assert many == few
 
 
+@pytest.mark.parametrize("filters", ["status=in_progress&stage=land_planning&industry={industry}",
+                                     "q=批量测试"])
+def test_filtered_list_runs_a_fixed_number_of_queries(app, client, world, login_as, count_queries,
+                                                      monkeypatch, filters):
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 4)
+    add_cases(world, 2)
+    url = "/cases?" + filters.format(industry=world.project.industry_id)
+    login_as(world.users["manager"])
+    few = fetch_queries(client, count_queries, url)
+    add_cases(world, 10, start=2)
+    assert fetch_queries(client, count_queries, url) == few
+    assert fetch_queries(client, count_queries, url + "&page=3") == few   # read from the end
+
+
 # --- the case page ------------------------------------------------------------------
 
 @pytest.mark.parametrize("who, status", [("owner", 200), ("other_enterprise", 404),

@@ -88,3 +88,238 @@ def test_concurrent_events_on_one_case_do_not_fork_its_chain(app, world):
     assert [e.comment for e in events[-2:]] == ["1", "2"]
     assert events[-1].prev_hash == events[-2].hash
     assert verify_chains(db.session)[0] == []
+
+
+# --- case-level edits through the pages: two people press "save" at the same moment ------
+
+from dataclasses import dataclass  # noqa: E402
+from typing import Callable  # noqa: E402
+
+import pytest  # noqa: E402
+from flask.testing import FlaskClient  # noqa: E402
+from sqlalchemy import event, func  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from proxy_service import registration  # noqa: E402
+from proxy_service.auth import twofactor  # noqa: E402
+from proxy_service.models import EnterpriseClaim, Role  # noqa: E402
+
+from . import factories  # noqa: E402
+from .conftest import FreshUserClient  # noqa: E402
+from .test_projects import edit_form  # noqa: E402
+
+CONFLICT = "在您编辑期间已被"   # every conflict message says the record changed meanwhile
+
+
+def logged_in_client(app, user):
+    """A client of its own with `user` logged in (through the pages, code step included),
+    usable from another thread."""
+    helper = FreshUserClient(app, app.response_class, use_cookies=True)
+    if twofactor.needs_code(user) and not twofactor.enrolled(user):
+        twofactor.enrol_with_secret(user, factories.TOTP_SECRET)
+        db.session.commit()
+    response = helper.post("/login", data={"username": user.username,
+                                           "password": factories.PASSWORD})
+    if response.headers["Location"].endswith("/login/code"):
+        response = helper.post("/login/code", data={"code": factories.one_time_code(user)})
+    assert response.status_code == 302
+    client = FlaskClient(app, app.response_class, use_cookies=True)
+    client.set_cookie("session", helper.get_cookie("session").value)
+    return client
+
+
+def said(client, response):
+    """What the user was told: the page (a conflict page) and the flashed messages."""
+    with client.session_transaction() as session:
+        flashes = " ".join(message for _category, message in session.get("_flashes", []))
+    return response.get_data(as_text=True) + flashes
+
+
+@pytest.fixture
+def meeting_at_first_flush():
+    """Each request thread waits for the other at its first flush: by then both have loaded
+    the record and passed the version check against what their form showed."""
+    barrier = threading.Barrier(2, timeout=20)
+    local = threading.local()
+    workers = set()
+
+    def wait_once(session, flush_context, instances):
+        if threading.get_ident() in workers and not getattr(local, "met", False):
+            local.met = True
+            barrier.wait()
+
+    # First in line: the audit chain's listener locks the chain head, the other would wait.
+    event.listen(Session, "before_flush", wait_once, insert=True)
+    yield workers
+    event.remove(Session, "before_flush", wait_once)
+
+
+@dataclass
+class Race:
+    """Two posts on one record; `record(world)` is the record whose version they race for."""
+    prepare: Callable      # world -> the record (a Case, Project or Enterprise)
+    first: Callable        # (world, record) -> (user key, url, data)
+    second: Callable
+
+
+def _open_case(world):
+    return world.case()
+
+
+def _request(world):
+    return world.case(accepted=False)
+
+
+def _version(record):
+    return str(record.version)
+
+
+def _extra_item(world):
+    return factories.make_item(world.centers[0], "排水许可", sort=9)
+
+
+RACES = {
+    "reassign vs reassign": Race(
+        _open_case,
+        lambda w, c: ("manager", f"/cases/{c.id}/assign", {
+            "agent_id": w.users["other_agent"].id, "reason": "工作调整", "version": _version(c)}),
+        lambda w, c: ("manager_b", f"/cases/{c.id}/assign", {
+            "agent_id": w.users["agent_c"].id, "reason": "熟悉该行业", "version": _version(c)})),
+    "suspend vs terminate": Race(
+        _open_case,
+        lambda w, c: ("manager", f"/cases/{c.id}/suspend", {"reason": "企业暂缓", "version": _version(c)}),
+        lambda w, c: ("manager_b", f"/cases/{c.id}/terminate", {"reason": "企业撤资",
+                                                                "version": _version(c)})),
+    "accept vs decline": Race(
+        _request,
+        lambda w, c: ("manager", f"/cases/{c.id}/accept", {
+            "agent_id": w.users["agent"].id, "comment": "材料齐全", "version": _version(c)}),
+        lambda w, c: ("manager_b", f"/cases/{c.id}/decline", {"reason": "不属于代办范围",
+                                                              "version": _version(c)})),
+    "withdraw vs accept": Race(
+        _request,
+        lambda w, c: ("owner", f"/cases/{c.id}/withdraw", {"reason": "项目调整", "version": _version(c)}),
+        lambda w, c: ("manager", f"/cases/{c.id}/accept", {"agent_id": "", "comment": "",
+                                                           "version": _version(c)})),
+    "add items vs add items": Race(
+        _open_case,
+        lambda w, c: ("manager", f"/cases/{c.id}/add-items", {
+            "items": [str(w.extra_item.id)], "version": _version(c)}),
+        lambda w, c: ("manager_b", f"/cases/{c.id}/add-items", {
+            "items": [str(w.extra_item.id)], "version": _version(c)})),
+    "project edit vs project edit": Race(
+        lambda w: w.project,
+        lambda w, p: ("owner", f"/projects/{p.id}/edit", edit_form(w, p, location="一号地块")),
+        lambda w, p: ("colleague", f"/projects/{p.id}/edit", edit_form(w, p, location="二号地块"))),
+    "contact edit vs contact edit": Race(
+        lambda w: w.enterprises[0],
+        lambda w, e: ("owner", "/enterprise/edit", {
+            "contact_person": "李四", "mobile": "13911112222", "email": "", "address": e.address,
+            "version": _version(e)}),
+        lambda w, e: ("colleague", "/enterprise/edit", {
+            "contact_person": "周七", "mobile": "13933334444", "email": "", "address": e.address,
+            "version": _version(e)})),
+    "verify vs reject": Race(
+        lambda w: w.pending_enterprise,
+        lambda w, e: ("manager", f"/admin/enterprises/{e.id}", {"decision": "approve",
+                                                                "version": _version(e)}),
+        lambda w, e: ("manager_b", f"/admin/enterprises/{e.id}", {
+            "decision": "reject", "note": "执照模糊", "version": _version(e)})),
+}
+
+
+def _people(world):
+    """A second manager and a third agent of the first center, a colleague of the owner and
+    an enterprise waiting for verification."""
+    center, enterprise = world.centers[0], world.enterprises[0]
+    world.users["manager_b"] = factories.make_user("manager_b", Role.MANAGER, center=center,
+                                                   name="孙经理")
+    world.users["agent_c"] = factories.make_user("agent_c", Role.AGENT, center=center,
+                                                 name="吴代办")
+    world.users["colleague"] = factories.make_user("colleague", Role.ENTERPRISE,
+                                                   enterprise=enterprise, name="周七")
+    world.pending_enterprise = factories.make_enterprise(
+        center, "山西晋新智能装备有限公司", factories.VALID_USCC[2], verified=False)
+    world.extra_item = _extra_item(world)
+
+
+@pytest.mark.parametrize("name", sorted(RACES))
+def test_two_case_level_edits_at_once_one_wins(app, world, meeting_at_first_flush, name):
+    race = RACES[name]
+    _people(world)
+    record = race.prepare(world)
+    db.session.commit()
+    kind, record_id, version = type(record), record.id, record.version
+    posts = [race.first(world, record), race.second(world, record)]
+    clients = [logged_in_client(app, world.users[who]) for who, _url, _data in posts]
+    steps_before = db.session.scalar(select(func.count(Step.id)))
+    events_before = db.session.scalar(select(func.max(AuditEvent.id))) or 0
+    responses = [None, None]
+
+    def post(index):
+        meeting_at_first_flush.add(threading.get_ident())
+        _who, url, data = posts[index]
+        responses[index] = clients[index].post(url, data=data)
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert all(r is not None and r.status_code < 500 for r in responses), responses
+    told = [said(client, response) for client, response in zip(clients, responses)]
+    losers = [i for i, text in enumerate(told) if CONFLICT in text]
+    assert len(losers) == 1, [(r.status_code, text[-120:].replace("\n", " ")) for r, text in zip(responses, told)]
+    # The loser's save left no trace: nothing of it in the audit log, no second step; the
+    # winner's is there. (One save may move the version more than once: each flush of the
+    # row counts; what matters is that the second save never lands on top of the first.)
+    loser, winner = world.users[posts[losers[0]][0]], world.users[posts[1 - losers[0]][0]]
+    db.session.expire_all()
+    assert _events_by(loser, events_before) == 0 and _events_by(winner, events_before) > 0
+    assert db.session.get(kind, record_id).version > version
+    if name == "add items vs add items":
+        assert db.session.scalar(select(func.count(Step.id))) == steps_before + 1
+    assert verify_chains(db.session)[0] == []
+
+
+def _events_by(user, after_id):
+    return db.session.scalar(select(func.count(AuditEvent.id)).where(
+        AuditEvent.actor_id == user.id, AuditEvent.id > after_id))
+
+
+def test_two_managers_deciding_one_claim_at_once(app, world, monkeypatch):
+    claimant = factories.make_user("claimant", Role.ENTERPRISE, name="钱八")
+    claim = EnterpriseClaim(enterprise=world.enterprises[0], claimant=claimant,
+                            claimed_name="山西绿碳环保科技有限公司", legal_representative="张三",
+                            contact_person="钱八", mobile="13900000000")
+    db.session.add(claim)
+    _people(world)
+    db.session.commit()
+    claim_id, claimant_id = claim.id, claimant.id
+    clients = [logged_in_client(app, world.users[who]) for who in ("manager", "manager_b")]
+    url = f"/admin/claims/{claim.id}"
+    decisions = [{"decision": "approve"}, {"decision": "reject", "note": "非本企业人员"}]
+    responses = [None, None]
+    barrier, decide = threading.Barrier(2, timeout=20), registration.resolve_claim
+
+    def both_loaded_it(*args, **kwargs):   # both saw it pending before either decides
+        barrier.wait()
+        return decide(*args, **kwargs)
+    monkeypatch.setattr(registration, "resolve_claim", both_loaded_it)
+
+    def post(index):
+        responses[index] = clients[index].post(url, data=decisions[index])
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    told = [said(client, response) for client, response in zip(clients, responses)]
+    assert sum("该认领申请已处理" in text for text in told) == 1, told
+    db.session.expire_all()
+    claim, claimant = db.session.get(EnterpriseClaim, claim_id), db.session.get(User, claimant_id)
+    # Whoever won, the claim and the claimant agree.
+    assert (claim.outcome.value == "approved") == (claimant.enterprise_id == world.enterprises[0].id)
+    assert db.session.scalar(select(func.count(AuditEvent.id)).where(
+        AuditEvent.action.in_(("claim_approve", "claim_reject")))) == 1

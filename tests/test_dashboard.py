@@ -215,3 +215,16 @@ def test_workload_query_count_does_not_grow(client, world, login_as, count_queri
     with count_queries() as many:
         assert len(workload_rows(client.get("/manage/workload").text)) == 50
     assert many.count == few.count
+
+
+def test_inbox_lists_the_most_urgent_open_cases_and_links_to_the_rest(client, world, login_as,
+                                                                      monkeypatch):
+    from proxy_service.dashboard import views
+    monkeypatch.setattr(views, "INBOX_CASES", 2)
+    cases = [new_case(world, n) for n in range(3)]
+    db.session.commit()
+    login_as(world.users["agent"])
+    html = client.get("/inbox").text
+    listed = html[html.index('id="cases-heading"'):]   # below the steps, which name all three
+    assert sum(case.number in listed for case in cases) == 2
+    assert "我负责的进行中案件（3）" in listed and 'href="/cases?sort=light"' in listed

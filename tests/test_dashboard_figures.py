@@ -1,4 +1,5 @@
 """Dashboard figures against hand-computed values on a small fixed data set."""
+from collections import Counter
 from datetime import date, datetime, timezone
 
 import pytest
@@ -191,3 +192,34 @@ def test_query_count_does_not_grow(client, world, login_as, frozen_clock, count_
             assert client.get("/manage/dashboard").status_code == 200
         counts.append(counter.count)
     assert counts[0] == counts[1] and counts[0] <= 25
+
+
+def test_aging_buckets_follow_working_days_at_every_boundary(world, frozen_clock):
+    """Counted in SQL against each bucket's first day; this checks it against the rule itself:
+    a case (or step) open for d working days is in 0–5 up to 5, 6–10 up to 10, 11–20 up to
+    20, then >20. Today is Monday 2026-10-12, just after the National Day week."""
+    from datetime import timedelta
+
+    from proxy_service import workdays
+    from proxy_service.models import Case
+    frozen_clock(2026, 10, 12)
+    today = date(2026, 10, 12)
+
+    def bucket(since):
+        days = workdays.workdays_between(since, today)
+        return "0–5" if days <= 5 else "6–10" if days <= 10 else "11–20" if days <= 20 else ">20"
+    days = [today - timedelta(days=n) for n in range(0, 45)]
+    for n, day in enumerate(days):   # one open case filed on each of the last 45 days
+        project = factories.make_project(world.enterprises[0], world.centers[0], f"账龄项目{n}")
+        case = factories.make_case(project, world.users["owner"], world.items)
+        case.submitted_at = _at(day)
+    accepted = world.case(agent=None)   # its steps: filed on various days, or still in hand
+    accepted.accepted_at = _at(today - timedelta(days=16))
+    for step, filed in zip(accepted.steps, (days[7], days[30], None)):
+        step.submitted_on = filed
+    db.session.commit()
+    expected_cases = Counter(bucket(day) for day in days) + Counter([bucket(today)])   # + world.case
+    expected_steps = Counter([bucket(days[7]), bucket(days[30]), bucket(today - timedelta(days=16))])
+    aging = figures.aging(world.centers[0].id, figures.Filters(today, today))
+    assert aging["cases"] == expected_cases and aging["steps"] == expected_steps
+    assert db.session.query(Case).count() == 46 and set(expected_cases) == set(figures.AGING_BUCKETS)

@@ -56,3 +56,44 @@ def test_unknown_export_is_404(client, world, login_as):
     login_as(world.users["manager"])
     assert client.get("/manage/export?list=users&format=csv").status_code == 404
     assert client.get("/manage/export?list=cases&format=pdf").status_code == 404
+
+
+def _submitted_cases(world, count):
+    from .factories import make_project, make_case
+    cases = [make_case(make_project(world.enterprises[0], world.centers[0], f"导出测试项目{n:02d}"),
+                       world.users["owner"], world.items) for n in range(count)]
+    db.session.commit()
+    return cases
+
+
+def test_case_csv_leaves_in_pieces_while_the_rows_are_still_being_read(client, world, login_as,
+                                                                       monkeypatch):
+    from proxy_service.dashboard import exports
+    cases = _submitted_cases(world, 7)
+    monkeypatch.setattr(exports, "BATCH", 2)
+    monkeypatch.setattr(exports, "LINES_PER_CHUNK", 1)
+    # Watch the export's own query: the rows handed over so far, and how it was run.
+    pulled, options, execute = [], [], db.session.execute
+
+    def watching(statement, *args, **kwargs):
+        result = execute(statement, *args, **kwargs)
+        if "yield_per" not in statement.get_execution_options():
+            return result
+        options.append(statement.get_execution_options())
+        return (pulled.append(row) or row for row in result)
+    monkeypatch.setattr(db.session, "execute", watching)
+    login_as(world.users["manager"])
+    response = client.get("/manage/export?list=cases&format=csv", buffered=False)
+    assert response.is_streamed
+    pieces = iter(response.response)
+    text = ""
+    while text.count("\n") < 2:   # up to the first data row
+        text += next(pieces).decode("utf-8")
+    assert 0 < len(pulled) < len(cases)   # the first row left; the query had more to give
+    assert [o["yield_per"] for o in options] == [2]   # read 2 at a time (server-side cursor on PostgreSQL)
+    text += b"".join(pieces).decode("utf-8")
+    response.close()
+    assert len(pulled) == len(cases)
+    assert sorted(row[0] for row in csv.reader(io.StringIO(text.lstrip("\ufeff")))
+                  if row[0].startswith(world.centers[0].number_prefix)) == \
+        sorted(case.number for case in cases)

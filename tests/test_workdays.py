@@ -78,3 +78,25 @@ def test_long_spans_read_each_year_once(count_queries):
     years = end.year - 2010 + 1
     assert counter.count <= years
     assert end > date(2010, 1, 4) + timedelta(days=3500)
+
+
+@pytest.mark.parametrize("start, end", [
+    (date(2025, 12, 20), date(2026, 1, 10)),    # across New Year
+    (date(2024, 2, 28), date(2024, 3, 1)),      # a leap day
+    (date(2023, 6, 1), date(2026, 10, 10)),     # several years, ending on a make-up day
+    (date(2026, 10, 1), date(2026, 10, 7)),     # only rest days
+    (date(2026, 12, 31), date(2027, 1, 1)),     # into a year without a schedule
+])
+def test_workdays_between_agrees_with_counting_day_by_day(start, end):
+    # The running totals behind workdays_between must give what a walk over the days gives.
+    walked = sum(workdays.is_workday(start + timedelta(days=n)) for n in range(1, (end - start).days + 1))
+    assert workdays.workdays_between(start, end) == walked
+    assert workdays.workdays_between(end, start) == 0
+
+
+def test_the_counter_for_many_dates_agrees_with_workdays_between():
+    between = workdays.workdays_counter()
+    days = [date(2025, 12, 28) + timedelta(days=n) for n in range(0, 60, 3)]
+    for start in days:
+        for end in days:
+            assert between(start, end) == workdays.workdays_between(start, end)

@@ -11,10 +11,11 @@ from ..models import DayKind
 
 KIND_LABELS = {DayKind.REST: _l("放假（休息日）"), DayKind.WORKDAY: _l("调休上班（工作日）")}
 # Words a pasted list may use for the kind: the codes, or the Chinese of the State Council notice.
+# i18n-keep: words read from the pasted text, never shown
 KIND_WORDS = {"rest": DayKind.REST, "休": DayKind.REST, "放假": DayKind.REST, "休息": DayKind.REST,
               "workday": DayKind.WORKDAY, "班": DayKind.WORKDAY, "上班": DayKind.WORKDAY,
               "调休上班": DayKind.WORKDAY}
-SEPARATORS = re.compile(r"\s*[,，\t;；]\s*")
+SEPARATORS = re.compile(r"\s*[,，\t;；]\s*")  # i18n-keep: separators read from the pasted text
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 

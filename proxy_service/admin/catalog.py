@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import case as when, select
 from sqlalchemy.orm import selectinload
 
-from .. import permissions, queries
+from .. import permissions, queries, submit_once
 from ..extensions import db
 from ..models import ApprovalItem, AuditEvent, CaseTemplate, Stage
 from . import bp
@@ -48,11 +48,13 @@ def new_item():
     form = ItemForm(current_user.center_id)
     if not form.validate_on_submit():
         return render_template("admin/item_form.html", form=form), 422 if form.is_submitted() else 200
+    submit_once.claim(form)
     item = ApprovalItem()
     form.apply(item)
     db.session.add(item)
     db.session.flush()
     _record(item, _("新增事项：%(name)s", name=item.name))
+    submit_once.lands_at(form, url_for("admin.items"))
     db.session.commit()
     flash(_("已新增事项“%(name)s”。", name=item.name), "success")
     return redirect(url_for("admin.items"))
@@ -117,11 +119,13 @@ def edit_template(template_id=None):
         return (render_template("admin/template_form.html", form=form, template=template),
                 422 if form.is_submitted() else 200)
     if template is None:
+        submit_once.claim(form)   # creating one; edits are plain saves
         template = CaseTemplate()
         db.session.add(template)
     form.apply(template)
     db.session.flush()
     _record(template, _("保存事项模板：%(name)s", name=template.name))
+    submit_once.lands_at(form, url_for("admin.templates"))
     db.session.commit()
     flash(_("已保存事项模板“%(name)s”。", name=template.name), "success")
     return redirect(url_for("admin.templates"))

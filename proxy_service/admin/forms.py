@@ -2,17 +2,22 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import (HiddenField, IntegerField, PasswordField, RadioField, SelectChoice,
-                     SelectField, SelectMultipleField, StringField, TextAreaField)
+from wtforms import (IntegerField, PasswordField, RadioField, SelectChoice, SelectField,
+                     SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import (DataRequired, Email, InputRequired, Length, NumberRange, Optional,
                                 Regexp, ValidationError)
 
+from ..cases.handling_forms import optional_version_field
 from ..extensions import db
+from ..i18n import join_list
 from ..models import ApprovalItem, LimitUnit, Mode, Role, Stage, User
 from ..models.catalog import item_prerequisites
+from ..submit_once import SubmitOnceMixin
 
 
 INVALID_CHOICE = _l("所选项无效，请重新选择。")
+# Far beyond any real limit or list, well inside the database's integers.
+MAX_DAYS, MAX_SORT = 3650, 99999
 
 
 def _choices(enum_cls):
@@ -20,7 +25,8 @@ def _choices(enum_cls):
 
 
 def _item_choices(items):
-    return [SelectChoice(item.id, f"{item.name}（{item.stage.label}）") for item in items]
+    return [SelectChoice(item.id, _l("%(name)s（%(detail)s）", name=item.name, detail=item.stage.label))
+            for item in items]
 
 
 class DecisionForm(FlaskForm):
@@ -47,32 +53,36 @@ class DecisionForm(FlaskForm):
 
 
 class VerifyForm(DecisionForm):
-    version = HiddenField()
+    # The version the page showed; a forged one is a form error, not a crash in int().
+    version = optional_version_field()
 
 
 class ClaimForm(DecisionForm):
     pass
 
 
-class ItemForm(FlaskForm):
+class ItemForm(SubmitOnceMixin, FlaskForm):
     name = StringField(_l("事项名称"), validators=[DataRequired(_l("请填写事项名称。")), Length(max=80)])
     stage = SelectField(_l("阶段"), choices=_choices(Stage), invalid_choice_message=INVALID_CHOICE)
     department = StringField(_l("实施部门"), validators=[DataRequired(_l("请填写实施部门。")),
                                                      Length(max=80)])
     mode = SelectField(_l("办理方式"), choices=_choices(Mode), invalid_choice_message=INVALID_CHOICE)
     statutory_limit = IntegerField(_l("法定时限"), validators=[
-        Optional(), NumberRange(min=0, message=_l("法定时限不能为负数。"))])
+        Optional(), NumberRange(min=0, message=_l("法定时限不能为负数。")),
+        NumberRange(max=MAX_DAYS, message=_l("时限不能超过 %(max)s 天。", max=MAX_DAYS))])
     statutory_unit = SelectField(_l("法定时限单位"), choices=_choices(LimitUnit),
                                  invalid_choice_message=INVALID_CHOICE)
     promised_limit = IntegerField(_l("承诺时限"), validators=[
-        InputRequired(_l("请填写承诺时限。")), NumberRange(min=1, message=_l("承诺时限至少为 1 天。"))])
+        InputRequired(_l("请填写承诺时限。")), NumberRange(min=1, message=_l("承诺时限至少为 1 天。")),
+        NumberRange(max=MAX_DAYS, message=_l("时限不能超过 %(max)s 天。", max=MAX_DAYS))])
     promised_unit = SelectField(_l("承诺时限单位"), choices=_choices(LimitUnit),
                                  invalid_choice_message=INVALID_CHOICE)
     materials = TextAreaField(_l("申报材料"), description=_l("每行一项。"))
     prerequisites = SelectMultipleField(_l("前置事项"), coerce=int, invalid_choice_message=INVALID_CHOICE,
                                         description=_l("这些事项批准后，本事项才能报送审批。"),
                                         render_kw={"size": 8})
-    sort = IntegerField(_l("排序"), default=0, validators=[Optional()])
+    sort = IntegerField(_l("排序"), default=0, validators=[
+        Optional(), NumberRange(-MAX_SORT, MAX_SORT, _l("排序应在 %(min)s 至 %(max)s 之间。"))])
 
     def __init__(self, center_id, item=None, **kwargs):
         super().__init__(obj=item, **kwargs)
@@ -94,7 +104,7 @@ class ItemForm(FlaskForm):
             return   # nothing can require an item that does not exist yet
         looping = requirers_of(self.item.id, self.center_id) & set(field.data or [])
         if looping:
-            names = "、".join(str(c.label) for c in field.choices if c.value in looping)
+            names = join_list(c.label for c in field.choices if c.value in looping)
             raise ValidationError(_l("不能形成循环前置：%(items)s 已直接或间接以本事项为前置。",
                                      items=names))
 
@@ -137,11 +147,12 @@ def _center_items(center_id, ids):
         ApprovalItem.center_id == center_id, ApprovalItem.id.in_(ids))).all()
 
 
-class TemplateForm(FlaskForm):
+class TemplateForm(SubmitOnceMixin, FlaskForm):
     name = StringField(_l("模板名称"), validators=[DataRequired(_l("请填写模板名称。")), Length(max=80)])
     description = TextAreaField(_l("说明"), validators=[Length(max=1000)])
     overall_limit = IntegerField(_l("整体承诺时限（工作日）"), validators=[
-        Optional(), NumberRange(min=1, message=_l("整体时限至少为 1 个工作日。"))])
+        Optional(), NumberRange(min=1, message=_l("整体时限至少为 1 个工作日。")),
+        NumberRange(max=MAX_DAYS, message=_l("时限不能超过 %(max)s 天。", max=MAX_DAYS))])
     items = SelectMultipleField(_l("包含的审批事项"), coerce=int, invalid_choice_message=INVALID_CHOICE,
                                 validators=[DataRequired(_l("请至少选择一项审批事项。"))],
                                 render_kw={"size": 10})
@@ -163,7 +174,7 @@ class TemplateForm(FlaskForm):
         template.items = _center_items(self.center_id, self.items.data)
 
 
-class UserForm(FlaskForm):
+class UserForm(SubmitOnceMixin, FlaskForm):
     username = StringField(_l("用户名"), validators=[
         DataRequired(_l("请填写用户名。")), Length(min=3, max=60, message=_l("用户名长度为 3–60 个字符。")),
         Regexp(r"^[A-Za-z0-9_.\-]+$", message=_l("用户名只能包含字母、数字、下划线、点和连字符。"))])

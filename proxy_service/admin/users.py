@@ -1,11 +1,13 @@
 """Staff accounts of the manager's own center: list, create, activate and deactivate."""
 from flask import flash, redirect, render_template, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
-from .. import permissions, queries
+from .. import permissions, queries, submit_once
 from ..extensions import db
+from ..i18n import in_record_language
 from ..models import AuditEvent, Case, OPEN_CASE_STATUSES, Role, User
 from . import bp
 from .forms import UserForm
@@ -34,11 +36,18 @@ def new_user():
     form = UserForm()
     if not form.validate_on_submit():
         return render_template("admin/user_form.html", form=form), 422 if form.is_submitted() else 200
+    submit_once.claim(form)
     user = form.build(current_user.center_id)
     db.session.add(user)
-    db.session.flush()
-    db.session.add(AuditEvent.record(current_user, user, "user_create",
-                                     comment=f"{user.username}（{user.role.label}）"))
+    try:
+        db.session.flush()
+    except IntegrityError:   # the same username taken a moment ago by another request
+        db.session.rollback()
+        form.username.errors = [*form.username.errors, _("该用户名已被使用。")]
+        return render_template("admin/user_form.html", form=form), 422
+    db.session.add(AuditEvent.record(current_user, user, "user_create",  # i18n-keep: audit record
+                                     comment=f"{user.username}（{in_record_language(user.role.label)}）"))
+    submit_once.lands_at(form, url_for("admin.users"))
     db.session.commit()
     flash(_("已创建账号“%(username)s”。", username=user.username), "success")
     return redirect(url_for("admin.users"))
@@ -65,7 +74,8 @@ def deactivate_user(user_id):
     open_cases = db.session.scalar(select(func.count(Case.id)).where(
         Case.agent_id == user.id, Case.status.in_(OPEN_CASE_STATUSES)))
     if open_cases:
-        flash(_("该代办员仍负责 %(count)s 个未办结的案件，请尽快改派。", count=open_cases), "warning")
+        flash(ngettext("该代办员仍负责 %(num)s 个未办结的案件，请尽快改派。",
+                       "该代办员仍负责 %(num)s 个未办结的案件，请尽快改派。", open_cases), "warning")
     return redirect(url_for("admin.users"))
 
 

@@ -7,7 +7,9 @@ from wtforms import (BooleanField, HiddenField, PasswordField, RadioField, Selec
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..cases.handling_forms import optional_version_field
 from ..signature_images import ImageError, signature_from_data_url
+from ..submit_once import SubmitOnceMixin
 
 
 def required(message):
@@ -44,7 +46,7 @@ class SignForm(FlaskForm):
             raise ValidationError(str(err))
 
 
-class PaperUploadForm(FlaskForm):
+class PaperUploadForm(SubmitOnceMixin, FlaskForm):
     scan = FileField(_l("签署后的协议扫描件"), validators=[
         FileRequired(_l("请选择扫描件。")),
         FileAllowed(["pdf", "jpg", "jpeg", "png"], _l("只接受 PDF、JPG 或 PNG 文件。"))],
@@ -90,7 +92,7 @@ class AddItemsForm(FlaskForm):
     items = SelectMultipleField(_l("追加的审批事项"), coerce=int,
                                 widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
                                 validators=[DataRequired(_l("请至少选择一项。"))])
-    version = HiddenField()
+    version = optional_version_field()
 
 
 class SealUploadForm(FlaskForm):

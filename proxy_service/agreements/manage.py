@@ -19,6 +19,11 @@ from .forms import AddItemsForm, CountersignForm, SealUploadForm, TemplateForm
 CONFLICTS = (workflow.TransitionError, workflow.StaleEdit, StaleDataError)
 
 
+def conflict_message(err):
+    # StaleDataError (a concurrent save caught at the flush) carries SQL text, not a message.
+    return str(workflow.StaleEdit(None)) if isinstance(err, StaleDataError) else str(err)
+
+
 # --- the clause template ----------------------------------------------------------
 
 @bp.route("/agreements/template", methods=["GET", "POST"])
@@ -33,7 +38,8 @@ def template():
         flash(_("协议条款已保存为第 %(v)s 版，此后生成的协议使用新版本。", v=saved.version)
               if saved.id != current.id else _("条款没有变化。"), "success")
         return redirect(url_for(".template"))
-    db.session.commit()   # version 1 may just have been created
+    if not form.is_submitted():
+        db.session.commit()   # version 1 may just have been created (a refused post keeps nothing)
     versions = db.session.scalars(select(AgreementTemplate).where(
         AgreementTemplate.center_id == center.id).order_by(AgreementTemplate.version.desc())).all()
     role_form = CountersignForm(formdata=None, countersign_role=center.countersign_role)
@@ -68,7 +74,8 @@ def add_items(case_id):
         .order_by(ApprovalItem.sort, ApprovalItem.id)).all()
     offered = supplements.addable_items(case, catalogue)
     form = AddItemsForm(version=str(case.version))
-    form.items.choices = [(item.id, f"{item.name}（{item.stage.label}）") for item in offered]
+    form.items.choices = [(item.id, _("%(name)s（%(detail)s）", name=item.name, detail=item.stage.label))
+                          for item in offered]
     if form.validate_on_submit():
         chosen = [item for item in offered if item.id in set(form.items.data)]
         try:
@@ -77,7 +84,7 @@ def add_items(case_id):
             db.session.commit()
         except CONFLICTS as err:
             db.session.rollback()
-            flash(str(err), "warning")
+            flash(conflict_message(err), "warning")
         else:
             flash(_added_message(covering), "success")
             return redirect(url_for("cases.detail", case_id=case.id))

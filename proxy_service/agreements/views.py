@@ -6,12 +6,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import paper_signing, signing, workflow
+from .. import paper_signing, signing, submit_once, workflow
 from ..extensions import db
 from ..models import Agreement, AgreementState, Document
 from ..permissions import case_or_404
 from . import bp
 from .forms import PaperConfirmForm, PaperRejectForm, PaperUploadForm, SignForm
+from .manage import conflict_message
 
 CONFLICTS = (workflow.TransitionError, workflow.StaleEdit, StaleDataError)
 
@@ -111,7 +112,7 @@ def _sign(agreement, form, use_seal, enterprise):
         db.session.commit()
     except CONFLICTS as err:
         db.session.rollback()
-        flash(str(err), "warning")
+        flash(conflict_message(err), "warning")
         return redirect(url_for(".detail", agreement_id=agreement.id))
     if agreement.state is AgreementState.SEALED:
         flash(_("协议已签署完成并加盖电子签章，正式生效。"), "success")
@@ -130,8 +131,10 @@ def paper_upload(agreement_id):
     form = PaperUploadForm()
     if not form.validate_on_submit():
         return render_detail(agreement, 422, upload_form=form)
+    submit_once.claim(form)
     try:
         paper_signing.upload_scan(agreement, current_user, form.scan.data)
+        submit_once.lands_at(form, url_for(".detail", agreement_id=agreement.id))
         db.session.commit()
         flash(_("扫描件已上传，等待服务中心核对。"), "success")
     except UploadError as err:
@@ -140,7 +143,7 @@ def paper_upload(agreement_id):
         return render_detail(agreement, 422, upload_form=form)
     except CONFLICTS as err:
         db.session.rollback()
-        flash(str(err), "warning")
+        flash(conflict_message(err), "warning")
     return redirect(url_for(".detail", agreement_id=agreement.id))
 
 
@@ -178,5 +181,5 @@ def _paper_decision(agreement, perform, done):
         flash(done, "success")
     except CONFLICTS as err:
         db.session.rollback()
-        flash(str(err), "warning")
+        flash(conflict_message(err), "warning")
     return redirect(url_for(".detail", agreement_id=agreement.id))

@@ -1,11 +1,12 @@
 """Documents and messages on a case: upload, download, post."""
-import io
+import unicodedata
+from urllib.parse import quote
 
-from flask import abort, flash, redirect, send_file, url_for
+from flask import Response, abort, flash, redirect, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import workflow
+from .. import submit_once, workflow
 from ..extensions import db
 from ..permissions import can_write_internal, case_or_404, document_or_404
 from ..uploads import UploadError, store_document
@@ -25,9 +26,11 @@ def upload(case_id):
     if not form.validate_on_submit():
         return render_detail(case, 422, upload_form=form)
     step = _step_of(case, form.step_id.data)
+    submit_once.claim(form)
     try:
         document = store_document(form.file.data, kind=form.kind.data, uploader=current_user,
                                   case=case, step=step)
+        submit_once.lands_at(form, _anchor_url(case, "documents"))
         db.session.commit()
     except UploadError as err:
         db.session.rollback()
@@ -51,12 +54,23 @@ def _step_of(case, step_id):
 @login_required
 def download(document_id):
     document = document_or_404(current_user, document_id)
-    # Document.data is deferred everywhere else: this is the one place it is read.
-    response = send_file(io.BytesIO(document.data), mimetype=document.content_type,
-                         as_attachment=True, download_name=document.filename)
-    # werkzeug writes filename*=UTF-8''… (RFC 5987) for non-ASCII names.
+    # Streamed in 1 MiB slices read one query each: a 20 MB file never sits in memory whole.
+    response = Response(stream_with_context(document.chunks()), mimetype=document.content_type,
+                        direct_passthrough=True)
+    response.content_length = document.size
+    response.headers.set("Content-Disposition", "attachment", **disposition_names(document.filename))
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def disposition_names(filename):
+    """filename (ASCII fallback) and filename*=UTF-8''… (RFC 5987), as send_file writes them."""
+    try:
+        filename.encode("ascii")
+    except UnicodeEncodeError:
+        simple = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
+        return {"filename": simple, "filename*": f"UTF-8''{quote(filename, safe='!#$&+-.^_`|~')}"}
+    return {"filename": filename}
 
 
 @bp.post("/cases/<int:case_id>/messages")
@@ -68,11 +82,17 @@ def post_message(case_id):
         return render_detail(case, 422, message_form=form)
     # Only staff may keep a note from the enterprise; a forged tick from it is ignored.
     internal = bool(form.internal.data) and can_write_internal(current_user)
+    submit_once.claim(form)
     workflow.post_message(case, current_user, form.body.data.strip(), internal=internal)
+    submit_once.lands_at(form, _anchor_url(case, "messages"))
     db.session.commit()
     flash(_("内部备注已保存。") if internal else _("留言已发送。"), "success")
     return _back(case, "messages")
 
 
 def _back(case, anchor):
-    return redirect(url_for("cases.detail", case_id=case.id, _anchor=anchor))
+    return redirect(_anchor_url(case, anchor))
+
+
+def _anchor_url(case, anchor):
+    return url_for("cases.detail", case_id=case.id, _anchor=anchor)

@@ -9,6 +9,8 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 
 from ..models import CaseStatus, Stage
 from ..registration import MOBILE_SHAPE
+from ..submit_once import SubmitOnceMixin
+from .handling_forms import optional_version_field
 
 
 def options(pairs):
@@ -20,7 +22,7 @@ def _values(field):
     return {choice.value for choice in field.choices or []}
 
 
-class CaseRequestForm(FlaskForm):
+class CaseRequestForm(SubmitOnceMixin, FlaskForm):
     """Ask for the proxy service: `items.choices` must be set to the center's catalogue."""
 
     items = SelectMultipleField(_l("委托代办的审批事项"), coerce=int, validate_choice=False)
@@ -76,10 +78,10 @@ class CaseFilterForm(FlaskForm):
 class WithdrawForm(FlaskForm):
     reason = TextAreaField(_l("撤回理由"), validators=[
         DataRequired(_l("撤回须说明理由。")), Length(max=2000)])
-    version = HiddenField(validators=[Optional(), Regexp(r"^\d{1,9}$")])
+    version = optional_version_field()
 
 
-class MessageForm(FlaskForm):
+class MessageForm(SubmitOnceMixin, FlaskForm):
     body = TextAreaField(_l("留言内容"), validators=[
         DataRequired(_l("请填写留言内容。")),
         Length(max=2000, message=_l("留言不能超过 2000 字。"))])
@@ -95,7 +97,7 @@ ENTERPRISE_KINDS = ("material", "correction")
 STAFF_KINDS = ("permit", "receipt", "other")
 
 
-class UploadForm(FlaskForm):
+class UploadForm(SubmitOnceMixin, FlaskForm):
     """`kind.choices` and `step_id.choices` depend on the user and the case: set by the view."""
 
     file = FileField(_l("文件"), validators=[FileRequired(_l("请选择要上传的文件。"))],

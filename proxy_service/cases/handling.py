@@ -172,9 +172,10 @@ def _conflict_message(err):
 
 def _flash_errors(form):
     for name, messages in form.errors.items():
-        label = "" if form[name].type == "HiddenField" else f"{form[name].label.text}："
+        hidden = form[name].type == "HiddenField"
         for message in messages:
-            flash(f"{label}{message}", "warning")
+            flash(message if hidden else _("%(label)s：%(message)s", label=form[name].label.text,
+                                           message=message), "warning")
 
 
 def action_form(name, case, workloads=None, suggestion=None, **kwargs):

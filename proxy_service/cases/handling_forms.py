@@ -20,6 +20,13 @@ def version_field():
                                    Regexp(r"^\d{1,9}$", message=VERSION_ERROR)])
 
 
+def optional_version_field():
+    """The same where a post without one is still accepted (the check is then skipped):
+    blank (spaces too) reads as none, anything but digits is a form error."""
+    return HiddenField(filters=[lambda value: value.strip() if isinstance(value, str) else value],
+                       validators=[Optional(), Regexp(r"^\d{1,9}$", message=VERSION_ERROR)])
+
+
 def text_area(label, *validators, rows=2, **kwargs):
     return TextAreaField(label, validators=[*validators, Length(max=2000)],
                          render_kw={"rows": rows}, **kwargs)

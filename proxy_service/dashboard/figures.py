@@ -5,19 +5,18 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case as when, func, select
 from sqlalchemy.orm import joinedload
 
-from .. import clock, deadlines, workdays
-from ..models import (Absence, Case, CaseStatus, Evaluation, Grade, OPEN_CASE_STATUSES,
-                      OPEN_STEP_STATUSES, Project, Rectification, RectificationStatus, Role, Stage, Step, StepStatus,
-                      User)
+from .. import clock, deadlines, queries, workdays
 from ..extensions import db
+from ..models import (Absence, ApprovalItem, Case, CaseStatus, Evaluation, Grade, Project,
+                      Rectification, RectificationStatus, Role, Stage, Step, StepStatus, User)
+from .open_work import AGING_BUCKETS, open_work  # noqa: F401  (AGING_BUCKETS: the page's columns)
 
 GRADE_SCORES = {Grade.VERY_SATISFIED: 5, Grade.SATISFIED: 4, Grade.BASIC: 3,
                 Grade.DISSATISFIED: 2, Grade.VERY_DISSATISFIED: 1}
 GOOD_GRADES = (Grade.VERY_SATISFIED, Grade.SATISFIED)
-AGING_BUCKETS = ("0–5", "6–10", "11–20", ">20")
 OPEN_RECTIFICATION = (RectificationStatus.OPEN, RectificationStatus.APPEALED)
 
 
@@ -34,9 +33,8 @@ class Filters:
         conditions = [Case.center_id == center_id]
         if self.agent:
             conditions.append(Case.agent_id == self.agent)
-        if self.industry:
-            conditions.append(Case.project_id.in_(
-                select(Project.id).where(Project.industry_id == self.industry)))
+        if self.industry:   # EXISTS through the case's key, not the projects of every center
+            conditions.append(Case.project.has(Project.industry_id == self.industry))
         return conditions
 
     def step_conditions(self, center_id):
@@ -110,16 +108,22 @@ class Headline:
         return _rate(self.good, self.evaluations)
 
 
-def approved_steps(center_id, filters):
-    """Steps approved in the period: item name, submitted_on, approved_on, due_on, agent_id,
-    case number and the last correction request (a likely reason for lateness)."""
-    from ..models import ApprovalItem
+def approved_steps(center_id, filters, detail=False):
+    """Steps approved in the period: item_id, submitted_on, approved_on, due_on, agent_id;
+    with `detail` (the monthly report's late list) also the case number, the last
+    correction request (a likely reason for lateness) and the item's name. A year of a busy
+    center is tens of thousands of rows: only the columns the figures need, read from the
+    index on steps (case_id, status, approved_on, …) of the cases active in the period."""
+    columns = [Step.item_id, Step.submitted_on, Step.approved_on, Step.due_on, Case.agent_id]
+    query = select(*columns)
+    if detail:
+        query = query.add_columns(Case.number, Step.correction_request, ApprovalItem.name) \
+            .join(Step.item)
     return db.session.execute(
-        select(ApprovalItem.name, Step.submitted_on, Step.approved_on, Step.due_on, Case.agent_id,
-               Case.number, Step.correction_request)
-        .join(Step.case).join(Step.item)
+        query.join(Step.case)
         .where(Step.status == StepStatus.APPROVED,
                Step.approved_on.between(filters.start, filters.end),
+               Step.case_id.in_(queries.cases_active_since(center_id, filters.start)),
                *filters.step_conditions(center_id))).all()
 
 
@@ -129,45 +133,57 @@ def on_time(row):
 
 
 def headline(center_id, filters, steps=None):
-    """Five queries (four when `steps`, the approved_steps rows, are given)."""
+    """Six queries (five when `steps`, the approved_steps rows, are given)."""
     conditions = filters.case_conditions(center_id)
+
+    def count(*where):
+        # One count per index range (filed, accepted, closed in the period) rather than one
+        # pass over every case of the center checking all four.
+        return select(func.count(Case.id)).where(*conditions, *where).scalar_subquery()
     closed_in = _in_period(Case.closed_at, filters)
     counts = db.session.execute(select(
-        func.count(Case.id).filter(_in_period(Case.submitted_at, filters)),
-        func.count(Case.id).filter(_in_period(Case.accepted_at, filters)),
-        func.count(Case.id).filter(closed_in & (Case.status == CaseStatus.DECLINED)),
-        func.count(Case.id).filter(closed_in & (Case.status == CaseStatus.COMPLETED)))
-        .where(*conditions)).one()
+        count(_in_period(Case.submitted_at, filters)), count(_in_period(Case.accepted_at, filters)),
+        count(closed_in, Case.status == CaseStatus.DECLINED),
+        count(closed_in, Case.status == CaseStatus.COMPLETED))).one()
     result = Headline(*counts)
     steps = approved_steps(center_id, filters) if steps is None else steps
     _step_figures(result, steps)
+    # Narrowed to the filtered cases only when a filter narrows them: the center's own
+    # cases are every case its evaluations and rectifications are about.
+    narrowed = filters.agent or filters.industry
     cases = select(Case.id).where(*conditions)
     result.evaluations, result.good = db.session.execute(select(
         func.count(Evaluation.id), func.count(Evaluation.id).filter(Evaluation.grade.in_(GOOD_GRADES)))
-        .where(Evaluation.center_id == center_id, Evaluation.case_id.in_(cases),
-               _in_period(Evaluation.created_at, filters))).one()
+        .where(Evaluation.center_id == center_id, _in_period(Evaluation.created_at, filters),
+               *([Evaluation.case_id.in_(cases)] if narrowed else []))).one()
     result.open_rectifications, result.overdue_rectifications = db.session.execute(select(
         func.count(Rectification.id),
         func.count(Rectification.id).filter(Rectification.due_on < clock.today()))
-        .where(Rectification.center_id == center_id, Rectification.case_id.in_(cases),
-               Rectification.status.in_(OPEN_RECTIFICATION))).one()
+        .where(Rectification.center_id == center_id, Rectification.status.in_(OPEN_RECTIFICATION),
+               *([Rectification.case_id.in_(cases)] if narrowed else []))).one()
     return result
 
 
-def _workdays(row):
-    return workdays.workdays_between(row.submitted_on, row.approved_on) if row.submitted_on else None
-
-
 def _step_figures(result, steps):
-    result.items_completed = len(steps)
-    result.on_time = sum(on_time(row) for row in steps)
-    durations = defaultdict(list)
+    """Counts, on-time counts and average working days of the approved steps; one query for
+    the names of their items."""
+    # One plain loop: a busy center approves tens of thousands of steps a year.
+    between = workdays.workdays_counter()
+    durations = defaultdict(lambda: [0, 0])   # item id: [steps with a submission, workdays]
+    late = 0
     for row in steps:
-        if (days := _workdays(row)) is not None:
-            durations[row.name].append(days)
-    every = [d for values in durations.values() for d in values]
-    result.avg_workdays = sum(every) / len(every) if every else None
-    result.per_item = sorted((name, len(v), sum(v) / len(v)) for name, v in durations.items())
+        item_id, submitted_on, approved_on, due_on = row[0], row[1], row[2], row[3]
+        late += due_on is not None and approved_on > due_on
+        if submitted_on is not None:
+            item = durations[item_id]
+            item[0] += 1
+            item[1] += between(submitted_on, approved_on)
+    result.items_completed, result.on_time = len(steps), len(steps) - late
+    counted = sum(n for n, _ in durations.values())
+    result.avg_workdays = sum(days for _, days in durations.values()) / counted if counted else None
+    names = dict(db.session.execute(select(ApprovalItem.id, ApprovalItem.name).where(
+        ApprovalItem.id.in_(list(durations)))).all())
+    result.per_item = sorted((names[item_id], n, days / n) for item_id, (n, days) in durations.items())
 
 
 @dataclass
@@ -192,18 +208,20 @@ SORT_KEYS = ("name", "open_cases", "open_steps", "yellow", "red", "completed", "
              "rating")
 
 
-def workload(center_id, filters, steps=None, sort="name"):
-    """Per active agent of the center; five queries (four with `steps` given)."""
+def workload(center_id, filters, steps=None, sort="name", work=None):
+    """Per active agent of the center; six queries (two fewer with `work`, one fewer with
+    `steps`, the approved_steps rows)."""
     query = select(User).where(User.center_id == center_id, User.role == Role.AGENT,
                                User.active.is_(True)).order_by(User.name, User.id)
     if filters.agent:
         query = query.where(User.id == filters.agent)
     loads = {agent.id: AgentLoad(agent) for agent in db.session.scalars(query)}
-    _open_counts(loads, center_id, filters)
+    _open_counts(loads, work or open_work(center_id, filters))
     for row in approved_steps(center_id, filters) if steps is None else steps:
-        if row.agent_id in loads:
-            loads[row.agent_id].completed += 1
-            loads[row.agent_id].on_time += on_time(row)
+        load = loads.get(row[4])   # agent_id
+        if load is not None:
+            load.completed += 1
+            load.on_time += row[3] is None or row[2] <= row[3]   # on_time(): due_on, approved_on
     _ratings(loads, center_id, filters)
     today = clock.today()
     for absence in db.session.scalars(select(Absence).where(
@@ -221,22 +239,18 @@ def sort_loads(loads, sort):
                                            -(getattr(load, sort) or 0), load.agent.name))
 
 
-def _open_counts(loads, center_id, filters):
-    rank = deadlines.step_rank()
-    open_step = Step.status.in_(OPEN_STEP_STATUSES) & (Step.id.isnot(None))
-    if filters.stage:
-        open_step &= Step.stage == filters.stage
-    rows = db.session.execute(
-        select(Case.agent_id, func.count(func.distinct(Case.id)), func.count(Step.id).filter(open_step),
-               func.count(Step.id).filter(open_step & (rank == deadlines.Light.YELLOW.rank)),
-               func.count(Step.id).filter(open_step & (rank == deadlines.Light.RED.rank)))
-        .outerjoin(Step, Step.case_id == Case.id)
-        .where(*filters.case_conditions(center_id), Case.status.in_(OPEN_CASE_STATUSES))
-        .group_by(Case.agent_id)).all()
-    for agent_id, cases, steps, yellow, red in rows:
+def _open_counts(loads, work):
+    """Open cases, open steps and yellow and red ones, per agent."""
+    for (agent_id, _), n in work.cases.items():
+        if agent_id in loads:
+            loads[agent_id].open_cases += n
+    lights = {deadlines.Light.YELLOW.rank: "yellow", deadlines.Light.RED.rank: "red"}
+    for (agent_id, _, rank, _), n in work.steps.items():
         if agent_id in loads:
             load = loads[agent_id]
-            load.open_cases, load.open_steps, load.yellow, load.red = cases, steps, yellow, red
+            load.open_steps += n
+            if rank in lights:
+                setattr(load, lights[rank], getattr(load, lights[rank]) + n)
 
 
 def _ratings(loads, center_id, filters):
@@ -251,19 +265,11 @@ def _ratings(loads, center_id, filters):
             loads[agent_id].ratings, loads[agent_id].rating = count, total / count
 
 
-def aging(center_id, filters):
-    """Open cases and open steps by working days open, {"cases": Counter, "steps": Counter}.
-
-    A case is open since it was filed; a step since it was submitted to the department, or
-    since its case was accepted while it is still being prepared. Two queries."""
-    today = clock.today()
-    cases = db.session.execute(select(Case.submitted_at).where(
-        *filters.case_conditions(center_id), Case.status.in_(OPEN_CASE_STATUSES))).scalars()
-    steps = db.session.execute(select(Step.submitted_on, Case.accepted_at).join(Step.case).where(
-        *filters.step_conditions(center_id), Case.status.in_(OPEN_CASE_STATUSES),
-        Step.status.in_(OPEN_STEP_STATUSES))).all()
-    return {"cases": Counter(_bucket(_local(at), today) for at in cases),
-            "steps": Counter(_bucket(on or _local(at), today) for on, at in steps)}
+def aging(center_id, filters, work=None):
+    """Open cases and open steps by working days open, {"cases": Counter, "steps": Counter}
+    (open_work.open_work says since when each is open); two queries, none with `work`."""
+    work = work or open_work(center_id, filters)
+    return {"cases": work.case_ages(), "steps": work.step_ages()}
 
 
 def _local(instant):
@@ -275,34 +281,37 @@ def _local(instant):
     return instant.astimezone(clock.BEIJING).date()
 
 
-def _bucket(since, today):
-    days = workdays.workdays_between(since, today)
-    return AGING_BUCKETS[0 if days <= 5 else 1 if days <= 10 else 2 if days <= 20 else 3]
-
-
 def weekly(center_id, filters, steps):
-    """[(monday, requests filed, items approved)] for each week of the period; one query."""
-    filed = db.session.execute(select(Case.submitted_at).where(
-        *filters.case_conditions(center_id), _in_period(Case.submitted_at, filters))).scalars()
-    requests = Counter(_monday(_local(at)) for at in filed)
-    approved = Counter(_monday(row.approved_on) for row in steps)
-    weeks, monday = [], _monday(filters.start)
+    """[(monday, requests filed, items approved)] for each week of the period; one query,
+    which counts the requests per week in the database (a year is thousands of them)."""
+    mondays, monday = [], _monday(filters.start)
     while monday <= filters.end:
-        weeks.append((monday, requests[monday], approved[monday]))
+        mondays.append(monday)
         monday += timedelta(7)
-    return weeks
+    # The week a request was filed in (Beijing time): the last Monday it is not before.
+    week = when(*((Case.submitted_at >= _instant(day), day.isoformat())
+                  for day in reversed(mondays[1:])), else_=mondays[0].isoformat())
+    requests = {date.fromisoformat(day): count for day, count in db.session.execute(
+        select(week, func.count(Case.id)).where(
+            *filters.case_conditions(center_id), _in_period(Case.submitted_at, filters))
+        .group_by(week)).all()}
+    approved = Counter()
+    for day, count in Counter(row[2] for row in steps).items():   # approved_on
+        approved[_monday(day)] += count
+    return [(day, requests.get(day, 0), approved[day]) for day in mondays]
 
 
 def _monday(day):
     return day - timedelta(day.weekday())
 
 
-def open_steps_by_stage(center_id, filters):
-    """[(stage, open steps of open cases)] in stage order; one query."""
-    counts = dict(db.session.execute(select(Step.stage, func.count(Step.id)).join(Step.case).where(
-        *filters.step_conditions(center_id), Case.status.in_(OPEN_CASE_STATUSES),
-        Step.status.in_(OPEN_STEP_STATUSES)).group_by(Step.stage)).all())
-    return [(stage, counts.get(stage, 0)) for stage in Stage]
+def open_steps_by_stage(center_id, filters, work=None):
+    """[(stage, open steps of open cases)] in stage order; two queries, none with `work`."""
+    work = work or open_work(center_id, filters)
+    counts = Counter()
+    for (_, stage, _, _), n in work.steps.items():
+        counts[stage] += n
+    return [(stage, counts[stage]) for stage in Stage]
 
 
 def late_steps(center_id, filters, limit=100):
@@ -311,8 +320,9 @@ def late_steps(center_id, filters, limit=100):
     return db.session.scalars(
         select(Step).join(Step.case)
         .where(*filters.step_conditions(center_id),
+               # Only running clocks have a light (what the rank says, in terms indexes serve).
+               Case.status == CaseStatus.IN_PROGRESS, Step.status == StepStatus.SUBMITTED,
                rank.in_((deadlines.Light.RED.rank, deadlines.Light.YELLOW.rank)))
         .options(joinedload(Step.item), joinedload(Step.case).joinedload(Case.enterprise),
-                 joinedload(Step.case).joinedload(Case.project),
                  joinedload(Step.case).joinedload(Case.agent))
         .order_by(rank, Step.due_on, Step.id).limit(limit)).unique().all()

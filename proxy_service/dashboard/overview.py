@@ -19,15 +19,17 @@ def _choices(center_id):
     return agents, industries
 
 
-def collect(center_id, filters, sort="name"):
-    """Everything the dashboard shows; a fixed number of queries."""
-    steps = figures.approved_steps(center_id, filters)
+def collect(center_id, filters, sort="name", detail=False):
+    """Everything the dashboard shows; a fixed number of queries. `detail`: the approved
+    steps carry what the monthly report's late list shows."""
+    steps = figures.approved_steps(center_id, filters, detail)
+    work = figures.open_work(center_id, filters)
     return {"filters": filters, "steps_done": steps,
             "headline": figures.headline(center_id, filters, steps),
-            "loads": figures.workload(center_id, filters, steps, sort),
-            "aging": figures.aging(center_id, filters),
+            "loads": figures.workload(center_id, filters, steps, sort, work),
+            "aging": figures.aging(center_id, filters, work),
             "weeks": figures.weekly(center_id, filters, steps),
-            "stages": figures.open_steps_by_stage(center_id, filters)}
+            "stages": figures.open_steps_by_stage(center_id, filters, work)}
 
 
 @bp.get("/manage/dashboard")
@@ -57,7 +59,7 @@ def month_filters():
 
 def report_data():
     filters = month_filters()
-    data = collect(current_user.center_id, filters)
+    data = collect(current_user.center_id, filters, detail=True)
     data["overdue"] = [row for row in data.pop("steps_done") if not figures.on_time(row)]
     data["late"] = figures.late_steps(current_user.center_id, figures.Filters(
         filters.start, filters.end), limit=500)

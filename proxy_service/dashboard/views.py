@@ -2,12 +2,15 @@
 from flask import render_template, request
 from flask_login import current_user
 from sqlalchemy import case as when, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from .. import deadlines, permissions, queries
 from ..extensions import db
 from ..models import Case, CaseStatus, OPEN_CASE_STATUSES, OPEN_STEP_STATUSES, Role, Step, StepStatus
 from . import bp
+
+# Open cases listed on the inbox, most urgent first (the case list has them all).
+INBOX_CASES = 20
 
 # Most urgent first: filed steps (the department's clock runs), then work in hand;
 # returned steps wait for the enterprise's correction, so they come last.
@@ -24,24 +27,31 @@ def inbox():
     Steps of a suspended case are left out: nothing can be done on them until it resumes.
     """
     light = deadlines.parse_light(request.args.get("light"))
-    open_cases = permissions.visible_cases(current_user).where(Case.status.in_(OPEN_CASE_STATUSES))
+    mine = permissions.visible_cases(current_user).whereclause
     case_rank = deadlines.case_rank()
-    cases = db.session.scalars(
-        deadlines.with_light(open_cases, case_rank, light)
-        .options(joinedload(Case.enterprise), joinedload(Case.project), selectinload(Case.steps))
-        .order_by(case_rank, Case.submitted_at, Case.id)).all()
-    in_progress = open_cases.where(Case.status == CaseStatus.IN_PROGRESS).with_only_columns(Case.id)
+    open_cases = deadlines.with_light(select(Case).where(mine, Case.status.in_(OPEN_CASE_STATUSES)),
+                                      case_rank, light)
+    # The most urgent few: a busy agent's whole caseload is on the case list (sorted by light).
+    # Each with its light, from the rank the database sorted by, so their steps stay unread.
+    lights = list(deadlines.Light)
+    cases = [(case, lights[rank]) for case, rank in db.session.execute(
+        open_cases.add_columns(case_rank)
+        .options(joinedload(Case.enterprise), joinedload(Case.project))
+        .order_by(case_rank, Case.submitted_at, Case.id).limit(INBOX_CASES))]
+    open_count = db.session.scalar(open_cases.with_only_columns(func.count(Case.id)))
     step_rank = deadlines.step_rank()
+    # Joined with the agent's cases (not "case_id IN (…)"), so the database starts from them.
     steps = queries.paginate(deadlines.with_light(
         select(Step).join(Step.case)
-        .where(Step.case_id.in_(in_progress), Step.status.in_(OPEN_STEP_STATUSES)), step_rank, light)
+        .where(mine, Case.status == CaseStatus.IN_PROGRESS, Step.status.in_(OPEN_STEP_STATUSES)),
+        step_rank, light)
         .options(joinedload(Step.item),
                  joinedload(Step.case).joinedload(Case.enterprise),
                  joinedload(Step.case).joinedload(Case.project))
         .order_by(step_rank, STEP_URGENCY, Step.due_on.asc().nulls_last(),
                   Step.submitted_on.asc().nulls_last(), Case.submitted_at,
                   Case.id, Step.stage_order, Step.sort, Step.id))
-    return render_template("dashboard/inbox.html", cases=cases, steps=steps)
+    return render_template("dashboard/inbox.html", cases=cases, open_count=open_count, steps=steps)
 
 
 REQUEST_TABS = {"new": (CaseStatus.SUBMITTED, False), "unassigned": (CaseStatus.ACCEPTED, True)}

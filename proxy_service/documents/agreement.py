@@ -18,6 +18,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from ..i18n import record_language
 from .default_clauses import parse_clauses
 from .fonts import cjk_font
 from .signature_block import signature_block
@@ -77,6 +78,7 @@ def grid(rows, widths, header=False):
     return table
 
 
+@record_language()
 def render_agreement(content, signed=None):
     """The PDF bytes of `content` (AgreementContent); with `signed` (SignedParts) the final one."""
     buffer = io.BytesIO()

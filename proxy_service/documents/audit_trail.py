@@ -3,6 +3,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
+from ..i18n import record_language
 from ..models import AuditEvent, CaseStatus, StepStatus
 from ..models.agreements import AgreementState
 from .common import build_pdf, cn_datetime, grid_table, info_table, text, title_block
@@ -49,6 +50,7 @@ def _actor(event):
     return f"{event.actor.name}（{event.actor.role.label}）"
 
 
+@record_language()
 def audit_trail_pdf(case, events, generated_at):
     """All `events` of `case` with Beijing time, actor, action, object, from → to and comment.
     `generated_at` (an aware datetime) is printed as the export time."""

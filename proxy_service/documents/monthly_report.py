@@ -1,5 +1,8 @@
 """The monthly report as PDF: headline figures, the per-agent table and the overdue items,
 built from the same reportlab blocks as the other documents."""
+from flask_babel import gettext as _
+
+from ..i18n import record_language
 from . import common
 from .common import grid_table, text, title_block
 
@@ -26,15 +29,17 @@ def _agent_rows(loads, today):
 
 
 def overdue_rows(data):
-    """Approved late in the month, then still running past the due date."""
-    rows = [[row.number, row.name, str(row.due_on), f"{row.approved_on} 批准",
-             row.correction_request or "逾期批准"] for row in data["overdue"]]
-    rows += [[step.case.number, step.item.name, str(step.due_on), "超期未批",
+    """Approved late in the month, then still running past the due date. Also shown on the
+    report page, so in the reader's language (the PDF forces Chinese)."""
+    rows = [[row.number, row.name, str(row.due_on), _("%(day)s 批准", day=row.approved_on),
+             row.correction_request or _("逾期批准")] for row in data["overdue"]]
+    rows += [[step.case.number, step.item.name, str(step.due_on), _("超期未批"),
               step.correction_request or step.status.label] for step in data["late"]
              if step.due_on is not None and step.due_on < data["today"]]
     return [[str(cell) for cell in row] for row in rows]
 
 
+@record_language()
 def render(data):
     filters, center = data["filters"], data["center"]
     story = title_block(f"代办服务月度报告（{filters.start:%Y年%m月}）",

@@ -4,6 +4,7 @@
 Dates come from the records (acceptance, closing, the audit event, the assignment), never the
 clock, so the same data always give the same bytes.
 """
+from ..i18n import record_language
 from ..models import StepStatus
 from ..templating import wan
 from .common import (build_pdf, cn_date, grid_table, info_table, iso_date, numbered,
@@ -38,6 +39,7 @@ def _pdf(case, title, number, story, subject):
 
 # --- 一次性告知单 ----------------------------------------------------------------------
 
+@record_language()
 def materials_notice(case, accept_comment=""):
     """一次性告知单: each delegated item's materials, department and limits, dated at acceptance."""
     rows = [(str(n), step.item.name, step.item.department, step.item.mode.label,
@@ -79,6 +81,7 @@ def _result(step):
     return step.status.label, "", "", step.not_required_reason
 
 
+@record_language()
 def completion_form(case, permit_documents=()):
     """代办服务办结单: each item's result (permit number and date, or refusal / not required and
     why), the hand-over list of originals and electronic copies, and signature lines."""
@@ -125,6 +128,7 @@ STOP_TEXT = {
 }
 
 
+@record_language()
 def stop_notice(case, event):
     """中止通知书 (event.action "suspend") or 终止通知书 ("terminate" / "withdraw"), with the
     event's reason and date, and what was done by then."""
@@ -150,6 +154,7 @@ def stop_notice(case, event):
 
 # --- 变更通知书 --------------------------------------------------------------------------
 
+@record_language()
 def change_notice(case, assignment, previous, agreement):
     """变更通知书: the agent changed after `agreement` was sealed; the agreement stays as signed
     and this notice amends only who represents the center."""

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import lazy_gettext as _l
 from pyhanko.keys import load_cert_from_pemder
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -119,7 +120,7 @@ def seal_pdf(center, pdf_bytes: bytes) -> bytes:
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
         name=center.name, location=center.address or center.zone,
-        reason="代办委托协议电子印章", certify=True)
+        reason="代办委托协议电子印章", certify=True)  # i18n-keep: written into the PDF
     # Tests never configure a TSA, so they never reach the network.
     timestamper = HTTPTimeStamper(center.tsa_url, timeout=10) if center.tsa_url else None
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
@@ -151,14 +152,14 @@ def check_seal(pdf_bytes: bytes, roots) -> SealCheck:
         reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
         signatures = reader.embedded_signatures
     except Exception as err:   # a damaged file may fail anywhere in the parser
-        return SealCheck(False, False, problems=(f"文件无法解析：{type(err).__name__}",))
+        return SealCheck(False, False, problems=(_l("文件无法解析：%(error)s", error=type(err).__name__),))
     if not signatures:
-        return SealCheck(False, False, problems=("文件中没有电子印章签名",))
+        return SealCheck(False, False, problems=(_l("文件中没有电子印章签名"),))
     context = ValidationContext(trust_roots=list(roots), allow_fetching=False)
     try:
         status = validate_pdf_signature(signatures[-1], signer_validation_context=context)
     except Exception as err:
-        return SealCheck(False, False, problems=(f"签名无法验证：{type(err).__name__}",))
+        return SealCheck(False, False, problems=(_l("签名无法验证：%(error)s", error=type(err).__name__),))
     return _summary(status)
 
 
@@ -167,11 +168,11 @@ def _summary(status):
     intact = bool(status.intact and status.valid)
     whole = status.coverage is not None and status.coverage.name == "ENTIRE_FILE"
     if not intact:
-        problems.append("签名所覆盖的内容已被改动，或签名本身已损坏")
+        problems.append(_l("签名所覆盖的内容已被改动，或签名本身已损坏"))
     elif not status.trusted:
-        problems.append("签名证书不在受信任的服务中心证书之列")
+        problems.append(_l("签名证书不在受信任的服务中心证书之列"))
     if intact and not whole:
-        problems.append("签名之后文件被追加修改")
+        problems.append(_l("签名之后文件被追加修改"))
     stamp = status.timestamp_validity
     signed_at = stamp.timestamp if stamp is not None else status.signer_reported_dt
     cert = status.signing_cert

@@ -13,6 +13,7 @@ from wtforms.validators import (DataRequired, Email, EqualTo, Length, Optional, 
 from ..extensions import db
 from ..models import Center, User
 from ..registration import MOBILE_SHAPE, uscc_check_ok, uscc_shape_ok
+from ..submit_once import SubmitOnceMixin
 from ..uploads import ACCEPT
 
 
@@ -67,7 +68,7 @@ class NewLoginMixin:
             raise ValidationError(_l("该用户名已被使用，请换一个。"))
 
 
-class RegistrationForm(NewLoginMixin, FlaskForm):
+class RegistrationForm(SubmitOnceMixin, NewLoginMixin, FlaskForm):
     """One form for the enterprise record and its first user; `home_center_id.choices` from centers."""
 
     name = _text(_l("企业名称"), _l("请填写企业名称。"), 120)
@@ -118,7 +119,7 @@ class EnterpriseContactForm(FlaskForm):
     address = _text(_l("企业地址"), _l("请填写企业地址。"), 200)
 
 
-class ColleagueForm(NewLoginMixin, FlaskForm):
+class ColleagueForm(SubmitOnceMixin, NewLoginMixin, FlaskForm):
     name = _text(_l("姓名"), _l("请填写姓名。"), 60)
     phone = _mobile(_l("手机号码"))
     email = _email()

@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 from ..extensions import db
 from ..models import FilingType, Industry
 from ..registration import PROJECT_CODE_SHAPE
+from ..submit_once import SubmitOnceMixin
 from .forms import _strip, center_choices, options
 
 # The form field names are the Project attribute names: saving copies them one to one.
@@ -116,6 +117,10 @@ class ProjectForm(FlaskForm):
             field.validators = ()
             field.render_kw = {**(field.render_kw or {}), "disabled": True}
         return refused
+
+
+class NewProjectForm(SubmitOnceMixin, ProjectForm):
+    """The project form for creating one: with the one-time submit token."""
 
 
 def _current(project, name):

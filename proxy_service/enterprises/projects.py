@@ -6,7 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
+from .. import submit_once
 from ..extensions import db
+from ..i18n import join_list
 from ..models import Case, OPEN_CASE_STATUSES, Project
 from ..permissions import (can_edit_project, enterprise_required, project_or_404, visible_cases,
                            visible_projects)
@@ -14,7 +16,7 @@ from ..queries import paginate
 from ..workflow import StaleEdit
 from . import bp, services
 from .access import member_required
-from .project_forms import ProjectForm
+from .project_forms import NewProjectForm, ProjectForm
 
 LIST_OPTIONS = (joinedload(Project.center), joinedload(Project.industry))
 
@@ -41,15 +43,17 @@ def _open_cases(project_ids):
 @enterprise_required
 @member_required
 def new_project():
-    form = ProjectForm()
+    form = NewProjectForm()
     if not form.is_submitted():
         form.center_id.data = current_user.enterprise.home_center_id
     if not form.validate_on_submit():
         return _form_page(form, None)
+    submit_once.claim(form)
     project = services.create_project(current_user.enterprise, current_user, form.values())
+    target = submit_once.lands_at(form, url_for("enterprises.project", project_id=project.id))
     db.session.commit()
     flash(_("项目已创建。"), "success")
-    return redirect(url_for("enterprises.project", project_id=project.id))
+    return redirect(target)
 
 
 @bp.get("/projects/<int:project_id>")
@@ -80,7 +84,7 @@ def edit_project(project_id):
         return _form_page(form, project, frozen)
     if refused:
         flash(_("该项目有进行中的代办案件，以下内容不能修改，已保留原值：%(fields)s。",
-                fields="、".join(map(str, refused))), "warning")
+                fields=join_list(refused)), "warning")
     try:
         services.update_project(project, current_user, form.values(), form.version.data)
         db.session.commit()

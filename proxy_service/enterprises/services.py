@@ -3,6 +3,7 @@
 Like workflow verbs, each takes the actor (or creates it), writes an AuditEvent,
 and flushes; the view commits.
 """
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import clock
@@ -58,7 +59,7 @@ def _claim(enterprise, user, data, licence):
                             licence_document_id=document.id)
     db.session.add(claim)
     db.session.flush()
-    db.session.add(AuditEvent.record(user, enterprise, "claim",
+    db.session.add(AuditEvent.record(user, enterprise, "claim",  # i18n-keep: audit record
                                      comment=f"{user.username}：{data['name']}"))
     db.session.flush()
     return claim
@@ -86,7 +87,7 @@ def update_contact(enterprise, actor, data, seen_version):
     _check_version(enterprise, seen_version)
     changed = _assign(enterprise, {name: data[name] or "" for name in CONTACT_FIELDS})
     if changed:
-        db.session.add(AuditEvent.record(actor, enterprise, "enterprise_edit",
+        db.session.add(AuditEvent.record(actor, enterprise, "enterprise_edit",  # i18n-keep: audit record
                                          comment="、".join(changed)))
     db.session.flush()
     if changed:
@@ -114,7 +115,8 @@ def update_project(project, actor, values, seen_version):
         values = {k: v for k, v in values.items() if k not in Project.CASE_FIELDS}
     changed = _assign(project, values)
     if changed:
-        db.session.add(AuditEvent.record(actor, project, "project_edit", comment="、".join(changed)))
+        db.session.add(AuditEvent.record(actor, project, "project_edit",  # i18n-keep: audit record
+                                         comment="、".join(changed)))
     db.session.flush()
     if changed:
         _refresh_agreements(actor, Case.project_id == project.id)
@@ -127,7 +129,7 @@ def _refresh_agreements(actor, condition):
     from .. import signing
     for case in db.session.scalars(select(Case).where(
             condition, Case.status.in_(OPEN_CASE_STATUSES))):
-        signing.refresh(case, actor, "项目或企业信息变更")
+        signing.refresh(case, actor, _l("项目或企业信息变更"))
 
 
 def _check_version(obj, seen_version):

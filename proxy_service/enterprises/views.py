@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from .. import submit_once
 from ..auth.views import after_password
 from ..extensions import db
 from ..models import ClaimStatus, Document, Enterprise, EnterpriseClaim
@@ -28,8 +29,10 @@ def register():
     form.home_center_id.choices = center_choices()
     if not form.validate_on_submit():
         return _register_page(form)
+    submit_once.claim(form)
     try:
         user, claim = services.register(form.data, form.licence.data)
+        submit_once.lands_at(form, url_for("enterprises.profile"))
         db.session.commit()
     except UploadError as err:
         db.session.rollback()
@@ -115,8 +118,10 @@ def new_user():
     if not form.validate_on_submit():
         return render_template("enterprises/user_new.html", form=form), \
             422 if form.is_submitted() else 200
+    submit_once.claim(form)
     try:
         user = services.add_colleague(enterprise, current_user, form.data)
+        submit_once.lands_at(form, url_for("enterprises.profile"))
         db.session.commit()
     except IntegrityError:   # the same username taken a moment ago by another request
         db.session.rollback()

@@ -2,6 +2,7 @@
 from .absences import Absence
 from .agreements import Agreement, AgreementKind, AgreementState, AgreementTemplate, Signature
 from .audit import AuditCheckpoint, AuditEvent
+from .blobs import DocumentBlob
 from .calendar import CalendarYear, DayKind, DeadlineAlert, Holiday
 from .notifications import Notification, OutboxMessage
 from .cases import (Assignment, Case, CaseStatus, Document, Message, Step, StepStatus,
@@ -12,13 +13,14 @@ from .evaluations import (Evaluation, Grade, Outcome, Rectification,
 from .enterprises import (ClaimStatus, Enterprise, EnterpriseClaim, FilingType, Industry, Project,
                           Verification)
 from .users import Center, RecoveryCode, Role, User
+from .submit_tokens import SubmitToken
 
 __all__ = [
     "Absence", "Evaluation", "Grade", "Outcome", "Rectification", "RectificationStatus",
     "Agreement", "AgreementKind", "AgreementState", "AgreementTemplate", "CalendarYear", "DayKind",
     "DeadlineAlert", "Holiday", "Notification", "OutboxMessage", "Signature",
     "ApprovalItem", "Assignment", "AuditCheckpoint", "AuditEvent", "Case", "CaseStatus", "CaseTemplate", "Center",
-    "ClaimStatus", "Document", "Enterprise", "EnterpriseClaim", "FilingType", "Industry",
+    "ClaimStatus", "Document", "DocumentBlob", "Enterprise", "EnterpriseClaim", "FilingType", "Industry",
     "LimitUnit", "Message", "Mode", "OPEN_CASE_STATUSES", "OPEN_STEP_STATUSES", "Project",
-    "RecoveryCode", "Role", "Stage", "Step", "StepStatus", "User", "Verification",
+    "RecoveryCode", "Role", "Stage", "Step", "StepStatus", "SubmitToken", "User", "Verification",
 ]

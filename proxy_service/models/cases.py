@@ -2,10 +2,11 @@
 import enum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, ForeignKey, Index, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from .blobs import BlobContent
 from .catalog import Stage
 from .enterprises import _str_enum
 from .types import UTCDateTime, utcnow
@@ -79,7 +80,7 @@ class Case(db.Model):
     __tablename__ = "cases"
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(30), unique=True)
-    center_id: Mapped[int] = mapped_column(ForeignKey("centers.id"), index=True)
+    center_id: Mapped[int] = mapped_column(ForeignKey("centers.id"))   # indexed below
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
     template_id: Mapped[int | None] = mapped_column(ForeignKey("case_templates.id"))
@@ -113,6 +114,14 @@ class Case(db.Model):
               sqlite_where=db.text("status NOT IN ('completed','declined','terminated')"),
               postgresql_where=db.text("status NOT IN ('completed','declined','terminated')")),
         Index("ix_cases_center_status", "center_id", "status"),
+        # A center's cases newest first (lists, exports, counts by filing date) and an
+        # agent's open cases (inbox, workload); benchmarks/pages_bench.py measures them.
+        Index("ix_cases_center_submitted", "center_id", "submitted_at", "id", "enterprise_id",
+              "project_id"),
+        Index("ix_cases_center_agent", "center_id", "agent_id", "status"),
+        # The dashboard's "accepted / declined / completed in the period" counts.
+        Index("ix_cases_center_accepted", "center_id", "accepted_at"),
+        Index("ix_cases_center_closed", "center_id", "closed_at", "status"),
     )
 
     @property
@@ -145,7 +154,7 @@ class Case(db.Model):
 class Step(db.Model):
     __tablename__ = "steps"
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))   # indexed below
     item_id: Mapped[int] = mapped_column(ForeignKey("approval_items.id"))
     stage: Mapped[Stage] = mapped_column(_str_enum(Stage))
     stage_order: Mapped[int] = mapped_column(default=0)
@@ -177,7 +186,11 @@ class Step(db.Model):
     item = relationship("ApprovalItem")
     agreement = relationship("Agreement")
     __mapper_args__ = {"version_id_col": version}
-    __table_args__ = (Index("ix_steps_status", "status"),)
+    # A case's open steps, or its steps approved in a period (what the dashboard counts),
+    # from the index alone. No index on status by itself: pages start from a few cases,
+    # never from every open step of every center.
+    __table_args__ = (Index("ix_steps_case_status", "case_id", "status", "approved_on",
+                            "submitted_on", "due_on", "item_id"),)
 
     @property
     def needs_enterprise(self):
@@ -204,8 +217,12 @@ class Assignment(db.Model):
     assigned_by = relationship("User", foreign_keys=[assigned_by_id])
 
 
-class Document(db.Model):
-    """A file stored in the database: a licence, materials, a permit or a receipt."""
+class Document(BlobContent, db.Model):
+    """A file stored in the database: a licence, materials, a permit or a receipt.
+
+    The bytes are in document_blobs, once per distinct content (models/blobs.py):
+    `document.data` reads or sets them, `document.chunks()` streams them.
+    """
 
     __tablename__ = "documents"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -217,8 +234,7 @@ class Document(db.Model):
     filename: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(80))
     size: Mapped[int] = mapped_column()
-    sha256: Mapped[str] = mapped_column(String(64))
-    data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    sha256: Mapped[str] = mapped_column(String(64), ForeignKey("document_blobs.sha256"))
     created_at = mapped_column(UTCDateTime, default=utcnow)
 
     uploaded_by = relationship("User")

@@ -3,7 +3,7 @@ import enum
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, ForeignKey, LargeBinary, String, Text
+from sqlalchemy import Date, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..extensions import db
@@ -117,7 +117,7 @@ class Project(db.Model):
     __tablename__ = "projects"
     id: Mapped[int] = mapped_column(primary_key=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
-    center_id: Mapped[int] = mapped_column(ForeignKey("centers.id"), index=True)
+    center_id: Mapped[int] = mapped_column(ForeignKey("centers.id"))   # indexed below
     name: Mapped[str] = mapped_column(String(120))
     code: Mapped[str] = mapped_column(String(24), default="")
     industry_id: Mapped[int] = mapped_column(ForeignKey("industries.id"))
@@ -135,6 +135,8 @@ class Project(db.Model):
     center = relationship("Center")
     industry = relationship("Industry")
     __mapper_args__ = {"version_id_col": version}
+    # The center's projects, and their names for the case list's search, from the index.
+    __table_args__ = (Index("ix_projects_center_name", "center_id", "name"),)
 
     # Fields a case relies on: frozen while the project has an open case.
     CASE_FIELDS = ("name", "code", "center_id", "total_investment", "land_area",

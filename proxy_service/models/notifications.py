@@ -18,7 +18,9 @@ class Notification(db.Model):
     read_at = mapped_column(UTCDateTime, nullable=True)
 
     case = relationship("Case")
-    __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at"),)
+    __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at"),
+                      # the user's list, newest first
+                      Index("ix_notifications_user_created", "user_id", "created_at", "id"))
 
 
 class OutboxMessage(db.Model):

@@ -86,6 +86,12 @@ class User(UserMixin, db.Model):
     totp_enrolled_at = mapped_column(UTCDateTime, nullable=True)
     # The last accepted 30-second time step: a code is good once (replay protection).
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # Set when a manager erased the person's data on request (personal_data.py): the account
+    # is disabled and its contact fields emptied; the name stays on agreements and audit entries.
+    erased_at = mapped_column(UTCDateTime, nullable=True)
+    # Interface language chosen in the header (zh_CN or en); None: the browser decides.
+    # Notifications to the user are written in it (Chinese when None).
+    locale: Mapped[str | None] = mapped_column(String(10))
 
     center = relationship("Center")
     enterprise = relationship("Enterprise", back_populates="users", foreign_keys=[enterprise_id])

@@ -19,13 +19,19 @@ ALERT_LIGHTS = (deadlines.Light.YELLOW, deadlines.Light.RED)
 
 
 def check_deadlines(today=None):
-    """Raise the alerts due today (Beijing date); returns how many were raised. The caller commits."""
+    """Raise the alerts due today (Beijing date); returns how many were raised.
+
+    Commits each alert with its notifications and outbox rows on its own: a short
+    transaction per alert, so that on SQLite the app's writers never wait for the whole
+    run (they give up after busy_timeout), and a failure keeps the alerts already raised.
+    """
     today = today or clock.today()
     raised = 0
     for step in _candidates(today):
         light = deadlines.step_light(step, today)
         if light in ALERT_LIGHTS and _record_alert(step, light.value):
             _notify(step, light.value)
+            db.session.commit()
             raised += 1
     return raised
 
@@ -62,4 +68,4 @@ def _notify(step, level):
                  "managers": center_managers(db.session, case.center_id)}
     for audience, text in rule.texts.items():
         for user in audiences[audience]:
-            deliver(db.session, user, rule, str(text) % context, case=case, step=step)
+            deliver(db.session, user, rule, text, context, case=case, step=step)

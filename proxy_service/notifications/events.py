@@ -6,9 +6,11 @@ people RULES names; they reach the database with the next flush or the commit,
 or vanish with a rollback. The workflow itself knows nothing about notifications.
 """
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import event, select
 
 from ..extensions import db
+from ..i18n import recipient_locale
 from ..models import Assignment, AuditEvent, Case, Enterprise, Notification, Role, Step, User
 from .outbox import enqueue_for
 from .rules import RULES
@@ -39,16 +41,20 @@ def notify_event(session, audit):
             if user.id in told or (audit.internal and not user.is_staff):
                 continue
             told.add(user.id)
-            deliver(session, user, rule, str(text) % context, case=case, step=step,
+            deliver(session, user, rule, text, context, case=case, step=step,
                     enterprise=enterprise)
 
 
-def deliver(session, user, rule, text, *, case=None, step=None, enterprise=None):
-    """One in-app notification for `user`, and the e-mail/SMS copies the user asked for."""
+def deliver(session, user, rule, message, context, *, case=None, step=None, enterprise=None):
+    """One in-app notification for `user`, and the e-mail/SMS copies the user asked for, all
+    written in the user's language (not the actor's): `message` is a lazy text to fill with
+    `context`."""
     path = link_for(rule.target, case=case, step=step, enterprise=enterprise)
-    session.add(Notification(user_id=user.id, case_id=case.id if case else None,
-                             kind=rule.kind, text=text[:2000], url=path))
-    enqueue_for(session, user, rule, text, path, case=case)
+    with force_locale(recipient_locale(user)):
+        text = str(message) % context
+        session.add(Notification(user_id=user.id, case_id=case.id if case else None,
+                                 kind=rule.kind, text=text[:2000], url=path))
+        enqueue_for(session, user, rule, text, path, case=case)
 
 
 def link_for(target, *, case=None, step=None, enterprise=None):

@@ -45,9 +45,10 @@ def sms_number(user):
 
 def set_preferences(user, *, email, sms):
     """Which channels besides the bell `user` wants; audited as an account change."""
-    changes = [f"{name}: {'开' if new else '关'}" for name, old, new in
+    changes = [f"{name}: {'开' if new else '关'}" for name, old, new in  # i18n-keep: audit record
                (("邮件", user.notify_email, email), ("短信", user.notify_sms, sms)) if old != new]
     user.notify_email, user.notify_sms = email, sms
     if changes:
-        db.session.add(AuditEvent.record(user, user, "notify_settings", comment="，".join(changes)))
+        db.session.add(AuditEvent.record(user, user, "notify_settings",  # i18n-keep: audit record
+                                         comment="，".join(changes)))
     db.session.flush()

@@ -1,6 +1,6 @@
 """The bell's pages: my notifications, mark read, and my delivery preferences."""
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required
 
 from .. import queries
@@ -53,7 +53,7 @@ def read(notification_id):
 def read_all():
     count = inbox.mark_all_read(current_user)
     db.session.commit()
-    flash(_("已将 %(count)s 条通知标为已读。", count=count), "success")
+    flash(ngettext("已将 %(num)s 条通知标为已读。", "已将 %(num)s 条通知标为已读。", count), "success")
     return redirect(url_for("notifications.index"))
 
 

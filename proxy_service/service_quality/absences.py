@@ -1,12 +1,12 @@
 """Absences (请假) and substitutes (代岗): agents' self-service, managers' overview;
 and the managers' bulk re-assignment of an agent's open cases."""
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from .. import assignment, clock, workflow
+from .. import assignment, clock, submit_once, workflow
 from ..extensions import db
 from ..models import Absence, Case, OPEN_CASE_STATUSES, Role, User
 from ..permissions import manager_required, role_required
@@ -27,13 +27,16 @@ def _agents(active_only=True):
 def _flash_errors(form):
     for name, messages in form.errors.items():
         for message in messages:
-            flash(f"{form[name].label.text}：{message}", "warning")
+            flash(_("%(label)s：%(message)s", label=form[name].label.text, message=message), "warning")
 
 
-def _commit(perform, done):
-    """Run one service call, commit, flash; a rule violation rolls back with its message."""
+def _commit(perform, done, form=None, target=None):
+    """Run one service call, commit, flash; a rule violation rolls back with its message.
+    With a create `form`, its one-time token is recorded as landing on `target`."""
     try:
         perform()
+        if form is not None:
+            submit_once.lands_at(form, target)
         db.session.commit()
     except workflow.TransitionError as err:
         db.session.rollback()
@@ -50,10 +53,12 @@ def _commit(perform, done):
 def my_absences():
     form = AbsenceForm()
     if form.validate_on_submit():
+        target = url_for("service_quality.my_absences")
+        submit_once.claim(form)
         if _commit(lambda: assignment.record_absence(
                 current_user, current_user, start_on=form.start_on.data, end_on=form.end_on.data,
-                reason=form.reason.data), _("请假已登记，请联系管理员安排代岗人员。")):
-            return redirect(url_for("service_quality.my_absences"))
+                reason=form.reason.data), _("请假已登记，请联系管理员安排代岗人员。"), form, target):
+            return redirect(target)
     absences = db.session.scalars(select(Absence).where(Absence.agent_id == current_user.id)
                                   .options(*ABSENCE_OPTIONS)
                                   .order_by(Absence.start_on.desc()).limit(20)).all()
@@ -97,8 +102,9 @@ def absences():
     form = AbsenceForm()
     form.offer("agent_id", agents, _("请选择代办员"))
     form.offer("substitute_id", agents, _("暂不指定"))
-    if form.validate_on_submit() and _record_for_agent(form):
-        return redirect(url_for("service_quality.absences"))
+    if form.validate_on_submit():
+        if (done := _record_for_agent(form)) is not None:
+            return done
     page = paginate(select(Absence).where(Absence.center_id == current_user.center_id,
                                           Absence.end_on >= clock.today())
                     .options(*ABSENCE_OPTIONS).order_by(Absence.start_on, Absence.id))
@@ -109,18 +115,23 @@ def absences():
 
 
 def _record_for_agent(form):
+    """The redirect to send after recording; None on an error."""
     agent = form.agent("agent_id")
     if agent is None:
         form.agent_id.errors = [_("请选择代办员。")]
-        return False
+        return None
+    submit_once.claim(form)
     substitute = form.agent("substitute_id")
+    target = url_for("service_quality.absences")
 
     def perform():
         absence = assignment.record_absence(agent, current_user, start_on=form.start_on.data,
                                             end_on=form.end_on.data, reason=form.reason.data)
         if substitute is not None:
             assignment.set_substitute(absence, current_user, substitute)
-    return _commit(perform, _("已为 %(name)s 登记请假。", name=agent.name))
+    if _commit(perform, _("已为 %(name)s 登记请假。", name=agent.name), form, target):
+        return redirect(target)
+    return None
 
 
 def _substitute_form(absence, agents):
@@ -164,8 +175,9 @@ def reassign():
         cases = []
         if _commit(lambda: cases.extend(assignment.bulk_reassign(
                 source, target, current_user, form.reason.data)), _("批量改派已完成。")):
-            flash(_("已将 %(name)s 的 %(count)s 个在办案件改派给 %(target)s。", name=source.name,
-                    count=len(cases), target=target.name), "info")
+            flash(ngettext("已将 %(name)s 的 %(num)s 个在办案件改派给 %(target)s。",
+                           "已将 %(name)s 的 %(num)s 个在办案件改派给 %(target)s。", len(cases),
+                           name=source.name, target=target.name), "info")
             return redirect(url_for("service_quality.reassign"))
     source = form.agent("from_agent_id")
     preview = assignment.open_cases_of(source) if source else []

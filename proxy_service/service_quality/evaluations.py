@@ -6,8 +6,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
 
-from .. import assignment, clock, evaluations as quality
+from .. import assignment, clock, evaluations as quality, submit_once, workflow
 from ..extensions import db
 from ..models import CaseStatus, Evaluation, Rectification
 from ..permissions import case_or_404
@@ -28,18 +29,21 @@ def evaluate(case_id):
         return redirect(url_for("cases.detail", case_id=case.id, _anchor="evaluation"))
     form = EvaluationForm(data=_current_values(evaluation) if request.method == "GET" else None)
     if form.validate_on_submit():
+        target = url_for("cases.detail", case_id=case.id, _anchor="evaluation")
+        submit_once.claim(form)
         try:
             if evaluation is None:
                 evaluation = quality.rate(case, current_user, **form.values)
             else:
                 quality.edit(evaluation, current_user, **form.values)
+            submit_once.lands_at(form, target)
             db.session.commit()
         except (quality.EvaluationError, IntegrityError) as err:
             db.session.rollback()
             flash(_message(err), "warning")
         else:
             flash(_done_message(evaluation), "success")
-        return redirect(url_for("cases.detail", case_id=case.id, _anchor="evaluation"))
+        return redirect(target)
     return render_template("service_quality/evaluate.html", case=case, form=form,
                            evaluation=evaluation), 422 if form.is_submitted() else 200
 
@@ -79,16 +83,21 @@ def appeal(case_id):
         abort(404)
     form = AppealForm()
     if not form.validate_on_submit():
-        for message in form.reason.errors:
-            flash(message, "warning")
+        for messages in form.errors.values():
+            for message in messages:
+                flash(message, "warning")
     else:
+        submit_once.claim(form)
         try:
             quality.appeal(rectification, current_user, form.reason.data)
+            submit_once.lands_at(form, url_for("cases.detail", case_id=case.id,
+                                               _anchor="evaluation"))
             db.session.commit()
             flash(_("已提交复核申请，服务中心将重新核实并答复。"), "success")
-        except quality.EvaluationError as err:
-            db.session.rollback()
-            flash(str(err), "warning")
+        except (quality.EvaluationError, StaleDataError) as err:
+            db.session.rollback()   # StaleDataError: the center answered at the same moment
+            flash(str(workflow.StaleEdit(rectification) if isinstance(err, StaleDataError)
+                      else err), "warning")
     return redirect(url_for("cases.detail", case_id=case.id, _anchor="evaluation"))
 
 

@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from ..cases.handling_forms import version_field
 from ..models import Grade, Outcome, RectificationStatus
 from ..models.evaluations import SUB_SCORES
+from ..submit_once import SubmitOnceMixin
 
 SCORE_ERROR = _l("请选择 1 至 5 分。")
 
@@ -30,7 +31,7 @@ def _text(label, *validators, rows=3, max_length=1000):
                          render_kw={"rows": rows})
 
 
-class EvaluationForm(FlaskForm):
+class EvaluationForm(SubmitOnceMixin, FlaskForm):
     grade = RadioField(_l("总体评价"), choices=[SelectChoice(g.value, g.label) for g in Grade],
                        validators=[InputRequired(_l("请选择总体评价。"))],
                        invalid_choice_message=_l("请选择总体评价。"))
@@ -46,7 +47,7 @@ class EvaluationForm(FlaskForm):
                     comment=self.comment.data or "")
 
 
-class AppealForm(FlaskForm):
+class AppealForm(SubmitOnceMixin, FlaskForm):
     reason = _text(_l("复核理由"), DataRequired(_l("申请复核须说明理由。")))
 
 
@@ -89,7 +90,7 @@ class AgentSelectMixin:
         return getattr(self, "_offered", {}).get(name, {}).get(self[name].data or "")
 
 
-class AbsenceForm(AgentSelectMixin, FlaskForm):
+class AbsenceForm(SubmitOnceMixin, AgentSelectMixin, FlaskForm):
     """An agent records their own leave; a manager may record one for an agent (agent_id)."""
 
     agent_id = SelectField(_l("代办员"), default="", validate_choice=False)

@@ -3,12 +3,16 @@
 (function () {
   "use strict";
   if (typeof Chart === "undefined") { return; }
+  // [row data key, colour]; each series' name comes, translated, from the canvas's
+  // data-label-<key> attribute (data-label-open-steps for openSteps).
   var SERIES = {
-    weekly: [["requests", "新申请", "#0d6efd"], ["done", "办结事项", "#198754"]],
-    stages: [["count", "未办结环节", "#6f42c1"]],
-    workload: [["openSteps", "未办结环节", "#0d6efd"], ["yellow", "临近到期", "#ffc107"],
-               ["red", "超期", "#dc3545"]]
+    weekly: [["requests", "#0d6efd"], ["done", "#198754"]],
+    stages: [["count", "#6f42c1"]],
+    workload: [["openSteps", "#0d6efd"], ["yellow", "#ffc107"], ["red", "#dc3545"]]
   };
+  function seriesName(canvas, key) {
+    return canvas.dataset["label" + key.charAt(0).toUpperCase() + key.slice(1)] || key;
+  }
   document.querySelectorAll("canvas.dashboard-chart").forEach(function (canvas) {
     var table = document.getElementById(canvas.dataset.source);
     var series = SERIES[canvas.dataset.kind];
@@ -19,7 +23,7 @@
       data: {
         labels: rows.map(function (row) { return row.dataset.label; }),
         datasets: series.map(function (s) {
-          return { label: s[1], backgroundColor: s[2], borderColor: s[2],
+          return { label: seriesName(canvas, s[0]), backgroundColor: s[1], borderColor: s[1],
                    data: rows.map(function (row) { return Number(row.dataset[s[0]] || 0); }) };
         })
       },

@@ -150,11 +150,12 @@ def log_in(live_server):
         page.goto("/login")
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", password)
-        page.click("form button[type=submit]")
-        page.wait_for_load_state()
+        # "main form": the header holds a form too (the language switch).
+        with page.expect_navigation():
+            page.click("main form button[type=submit]")
         if page.url.rstrip("/").endswith("/login/code"):
             page.fill("input[name=code]", one_time_code(username))
-            page.click("form button[type=submit]")
-            page.wait_for_load_state()
+            with page.expect_navigation():
+                page.click("main form button[type=submit]")
         assert "/login" not in page.url, f"login of {username} failed: {page.url}"
     return log_in
