@@ -18,6 +18,12 @@ from proxy_service.extensions import db
 from . import factories
 
 
+def pytest_collection_modifyitems(items):
+    # The browser tests go last: Playwright keeps an asyncio loop running in the main thread
+    # until the session ends, and pyHanko's sealing (asyncio.run) cannot run beside it.
+    items.sort(key=lambda item: "tests/browser/" in str(item.path).replace("\\", "/"))
+
+
 @pytest.fixture(scope="session")
 def app():
     (BASE_DIR / "instance").mkdir(exist_ok=True)
