@@ -23,7 +23,7 @@ def register(app):
     app.cli.add_command(audit_cli)
     from .backup import backup_cli
     app.cli.add_command(backup_cli)
-    from .scale_seed import seed_scale_command
+    from .scale.seed import seed_scale_command
     app.cli.add_command(seed_scale_command)
 
 

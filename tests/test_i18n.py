@@ -38,7 +38,7 @@ NOT_INTERFACE = {
     "proxy_service/dossier.py": "the dossier ZIP: names of the legal documents in it and its manifest",
     "proxy_service/catalog_seed.py": "the default catalogue written into the database: center data, shown as entered",
     "proxy_service/demo*.py": "demo data: the records a Chinese center holds",
-    "proxy_service/scale_*.py": "records generated for the scale benchmarks, like demo data",
+    "proxy_service/scale/*.py": "records generated for the scale benchmarks, like demo data",
 }
 # A statement with this comment (on one of its lines or the line above) holds Chinese that is
 # not interface text — audit records, words read from input — and says why after the colon.

@@ -14,7 +14,7 @@ from proxy_service.extensions import db
 from proxy_service.models import (Agreement, AuditEvent, Case, CaseStatus, Center, Document,
                                   DocumentBlob, Enterprise, Message, Notification, Project, Role,
                                   Step, StepStatus, User)
-from proxy_service.scale_seed import RefusedToSeed, seed_scale
+from proxy_service.scale.seed import RefusedToSeed, seed_scale
 
 from . import factories
 

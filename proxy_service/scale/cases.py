@@ -10,13 +10,14 @@ the precomputed calendar (workday indices: wd[w + n] is add_workdays(wd[w], n)).
 
 Each audit event is hash-chained per case exactly as audit_chain.py does: the canonical
 JSON is written by one format string (its keys are sorted and fixed), so `flask audit
-verify` passes. Rows are tuples in the column order of scale_seed.COLUMNS.
+verify` passes. Rows are tuples in the column order of writer.COLUMNS.
 """
-from .scale_case_rows import W, StoryRows
-from .scale_texts import DECLINE_REASONS, END_REASONS, SUSPEND_REASONS
+from .case_events import W, StoryEvents
+from .case_rows import StoryRows
+from .texts import DECLINE_REASONS, END_REASONS, SUSPEND_REASONS
 
 
-class Story(StoryRows):
+class Story(StoryEvents, StoryRows):
     """One case: `plan()` lays out its whole life in workday indices, `write()` adds the rows
     of what happened up to the cut (the last working day before today) to `out`."""
 

@@ -3,8 +3,8 @@ names of centers, staff and enterprises (deterministic from their numbers)."""
 from datetime import date, timedelta
 from itertools import accumulate
 
-from . import workdays
-from .registration import uscc_check_char
+from .. import workdays
+from ..registration import uscc_check_char
 
 CENTER_COUNT = 20
 AGENTS_PER_CENTER = 10

@@ -2,10 +2,10 @@
 
 20 centers (S01..S20, each with the default catalogue), 10 agents and 1–2 managers per center,
 N/20 enterprises, N cases submitted over the three years before today and living through the
-workflow (scale_cases.py) up to yesterday: every case and step status, due dates and yellow
+workflow (cases.py) up to yesterday: every case and step status, due dates and yellow
 dates as deadlines.py computes them, some overdue, hash-chained audit events that `flask audit
 verify` accepts, messages, notifications, evaluations and documents sharing a pool of ~40
-blobs of realistic sizes (scale_files.py).
+blobs of realistic sizes (files.py).
 
 Speed: rows are built as tuples in column order and written in batches by a background
 thread while the next batch is built — on SQLite with executemany of the statement SQLAlchemy
@@ -22,14 +22,14 @@ import click
 from flask import current_app
 from sqlalchemy import func, select, text
 
-from . import clock
-from .extensions import db
-from .models import Case, Center, User
-from .scale_case_rows import Batch
-from .scale_cases import Story
-from .scale_setup import (World, agreement_pdfs, center_infos, ensure_centers, enterprise_rows,
-                          file_pool, shared_secrets, staff_rows)
-from .scale_writer import COLUMNS, BackgroundWriter, Writer, load_settings
+from .. import clock
+from ..extensions import db
+from ..models import Case, Center, User
+from .case_rows import Batch
+from .cases import Story
+from .centers import center_infos, ensure_centers
+from .setup import World, agreement_pdfs, enterprise_rows, file_pool, shared_secrets, staff_rows
+from .writer import COLUMNS, BackgroundWriter, Writer, load_settings
 
 ID_TABLES = [t for t in COLUMNS if t != "document_blobs"]
 BATCH_CASES = 2000
