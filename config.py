@@ -50,6 +50,9 @@ class Config:
     # Sessions (auth/sessions.py): idle limits per audience and an absolute limit.
     STAFF_IDLE_MINUTES = _env_int("STAFF_IDLE_MINUTES", 30)
     ENTERPRISE_IDLE_MINUTES = _env_int("ENTERPRISE_IDLE_MINUTES", 120)
+    # After the password (and code) is given again, exports go ahead without asking for this
+    # long; signing and changing the password always ask (proxy_service/auth/reauth.py).
+    REAUTH_MINUTES = _env_int("REAUTH_MINUTES", 10)
     SESSION_ABSOLUTE_HOURS = _env_int("SESSION_ABSOLUTE_HOURS", 12)
     # Per-account lockout, stored in the database so that it holds across workers and hosts.
     LOGIN_MAX_FAILURES = _env_int("LOGIN_MAX_FAILURES", 5)
@@ -60,6 +63,13 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "proxy_service")
     RATELIMIT_HEADERS_ENABLED = True
+    # A store that does not answer must not take login away: each process then counts in
+    # memory (logging a warning on the "flask-limiter" logger) and goes back to the store
+    # when it answers again; an error even there lets the request through. Short socket
+    # timeouts keep an unreachable host from holding every login for the TCP timeout.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
     REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "10 per hour")
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute")

@@ -67,6 +67,14 @@ def login(app, username):
     return client
 
 
+def confirm_identity(app, client, username):
+    """Password and code again, as exports ask (auth/reauth.py); holds for REAUTH_MINUTES."""
+    response = _post_form(client, "/confirm", {"password": PASSWORD,
+                                               "code": _one_time_code(app, username)})
+    if response.status_code != 302:
+        raise SystemExit(f"{username} could not confirm the identity ({response.status_code})")
+
+
 def _one_time_code(app, username):
     """A code for a time step the user has not used yet (a code is good once; one step of
     drift is allowed), waiting for the next step when the last run used the current one."""
@@ -199,6 +207,7 @@ def run_size(url, n, seal_dir, log=print):
         log(f"  {label:<38} {figures['queries']:>3} q  {figures['median']:8.1f} ms median "
             f"{figures['p95']:8.1f} ms p95 {figures['cpu_median']:8.1f} ms cpu  [{figures['status']}]")
     manager = clients["manager"]
+    confirm_identity(app, manager, subjects["users"]["manager"])
     export = time_page(manager, counter, subjects["export_url"], HEAVY_ROUNDS)
     export.update(stream_profile(manager, subjects["export_url"]))
     results["export"] = export

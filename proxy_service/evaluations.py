@@ -5,7 +5,8 @@ EDIT_DAYS. A poor grade opens a rectification for a manager of the center, due
 in RESPONSE_WORKDAYS working days; the manager answers with a response and an
 outcome; the enterprise may appeal the answer once (复核), which reopens the
 rectification for a second answer with a new due date. The rectification's
-small state machine lives here, beside the rules that drive it.
+small state machine (its transition table and status changes) is in workflow.py;
+the rules that drive it are here.
 Every verb takes the actor, writes an AuditEvent and flushes; the view commits.
 """
 from datetime import timedelta
@@ -19,19 +20,11 @@ from .i18n import in_record_language
 from .models import (AuditEvent, CaseStatus, Evaluation, Grade, Outcome, Rectification,
                      RectificationStatus, Role, User)
 from .models.evaluations import SUB_SCORES
+from .workflow import EvaluationError   # callers catch evaluations.EvaluationError
 
 EDIT_DAYS = 7
 RESPONSE_WORKDAYS = 15
 RS = RectificationStatus
-RECTIFICATION_MOVES = {
-    (RS.OPEN, "respond"): RS.ANSWERED,
-    (RS.ANSWERED, "appeal"): RS.APPEALED,
-    (RS.APPEALED, "respond"): RS.CLOSED,
-}
-
-
-class EvaluationError(workflow.TransitionError):
-    """A rating, answer or appeal the rules do not allow."""
 
 
 # --- predicates (templates use them too) -------------------------------------------
@@ -159,8 +152,9 @@ def respond(rectification, actor, *, response, outcome, seen_version=None):
     if not isinstance(outcome, Outcome):
         raise EvaluationError(_l("请选择整改结果。"))
     review = rectification.status is RS.APPEALED
-    _move(rectification, "respond", actor, f"{in_record_language(outcome.label)}：{response}",  # i18n-keep: audit record
-          "rectification_review" if review else "rectification_respond")
+    workflow.move_rectification(
+        rectification, "respond", actor, f"{in_record_language(outcome.label)}：{response}",  # i18n-keep: audit record
+        "rectification_review" if review else "rectification_respond")
     if review:
         rectification.review_response, rectification.review_outcome = response, outcome
         rectification.reviewed_at, rectification.reviewed_by = clock.now(), actor
@@ -182,18 +176,9 @@ def appeal(rectification, actor, reason):
     reason = (reason or "").strip()
     if not reason:
         raise EvaluationError(_l("申请复核须说明理由。"))
-    _move(rectification, "appeal", actor, reason, "rectification_appeal")
+    workflow.move_rectification(rectification, "appeal", actor, reason, "rectification_appeal")
     rectification.appeal_reason, rectification.appealed_at = reason, clock.now()
     rectification.due_on = workdays.add_workdays(clock.today(), RESPONSE_WORKDAYS)
     db.session.flush()
     return rectification
 
-
-def _move(rectification, action, actor, comment, audit_action):
-    target = RECTIFICATION_MOVES.get((rectification.status, action))
-    if target is None:
-        raise EvaluationError(_l("整改当前状态“%(status)s”下不能执行此操作。",
-                                 status=rectification.status.label))
-    db.session.add(AuditEvent.record(actor, rectification, audit_action, rectification.status,
-                                     target, comment))
-    rectification.status = target

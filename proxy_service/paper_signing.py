@@ -56,7 +56,7 @@ def reject_scan(agreement, actor, reason):
     """The scan does not match (pages missing, no seal, another text): the enterprise must
     sign again; the rejected file stays among the case's documents."""
     _check(agreement, actor)
-    reason = workflow._require(reason, _l("退回须说明原因。"))
+    reason = workflow.require(reason, _l("退回须说明原因。"))
     agreement.paper_scan_id = None
     agreement.state = AS.AWAITING_ENTERPRISE
     _audit(actor, agreement, "agreement_paper_reject", f"{agreement.number}：{reason}")  # i18n-keep: audit record

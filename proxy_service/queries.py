@@ -21,15 +21,20 @@ class Workload:
     completed_30d: int
 
 
+def agents_of(center_id):
+    """The center's active agents, by name."""
+    return db.session.scalars(select(User).where(
+        User.center_id == center_id, User.role == Role.AGENT, User.active.is_(True))
+        .order_by(User.name)).all()
+
+
 def agent_workloads(center_id):
     """Per active agent of the center: open cases, open steps, steps done in the last 30 days.
 
     Three queries whatever the number of agents or cases; the steps are read only from the
     cases active in the last 30 days (cases_active_since).
     """
-    agents = db.session.scalars(select(User).where(
-        User.center_id == center_id, User.role == Role.AGENT, User.active.is_(True))
-        .order_by(User.name)).all()
+    agents = agents_of(center_id)
     open_cases = dict(db.session.execute(
         select(Case.agent_id, func.count(Case.id))
         .where(Case.center_id == center_id, Case.status.in_(OPEN_CASE_STATUSES))

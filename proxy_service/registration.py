@@ -7,7 +7,7 @@ from sqlalchemy import update
 from . import clock
 from .extensions import db
 from .models import AuditEvent, ClaimStatus, EnterpriseClaim, Verification
-from .workflow import TransitionError, _check_version, _require
+from .guards import TransitionError, check_version, require
 
 USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -33,11 +33,11 @@ def uscc_check_ok(code: str) -> bool:
 
 def verify_enterprise(enterprise, actor, *, approve, note="", seen_version=None):
     """A manager confirms (or rejects) the enterprise against its uploaded licence."""
-    _check_version(enterprise, seen_version)
+    check_version(enterprise, seen_version)
     if enterprise.verification is Verification.VERIFIED and approve:
         raise TransitionError(_l("该企业已核验。"))
     if not approve:
-        _require(note, _l("核验未通过须说明原因。"))
+        require(note, _l("核验未通过须说明原因。"))
     target = Verification.VERIFIED if approve else Verification.REJECTED
     db.session.add(AuditEvent.record(actor, enterprise, "verify" if approve else "reject",
                                      enterprise.verification, target, note))
@@ -52,7 +52,7 @@ def resolve_claim(claim, actor, *, approve, note=""):
     if claim.outcome is not ClaimStatus.PENDING:
         raise TransitionError(_l("该认领申请已处理。"))
     if not approve:
-        _require(note, _l("驳回须说明原因。"))
+        require(note, _l("驳回须说明原因。"))
     outcome = ClaimStatus.APPROVED if approve else ClaimStatus.REJECTED
     # Decided only if still pending in the database: of two managers deciding at once, the
     # second finds it decided (PostgreSQL's row lock makes it wait for the first to commit).

@@ -25,7 +25,7 @@ def add_items(case, actor, items, seen_version=None):
 
     Returns the Agreement now covering them (None while no agent is assigned yet: the
     agreement generated at assignment will include them). Raises workflow.TransitionError."""
-    workflow._check_version(case, seen_version)
+    workflow.check_version(case, seen_version)
     if case.status not in ADDABLE:
         raise workflow.TransitionError(_l("当前状态“%(status)s”下不能追加事项。",
                                           status=case.status.label))

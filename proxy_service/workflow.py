@@ -1,4 +1,4 @@
-"""THE state machines of cases and steps (DESIGN.md §3).
+"""THE state machines of cases, steps and rectifications (DESIGN.md §3).
 
 Only this module assigns `.status`. Every verb takes the actor as an argument,
 writes an AuditEvent in the same transaction, and flushes; the view commits.
@@ -6,28 +6,17 @@ writes an AuditEvent in the same transaction, and flushes; the view commits.
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from . import clock, deadlines
+from . import clock, deadlines, step_rules
 from .audit_labels import ACTION_LABELS
 from .extensions import db
-from .i18n import in_record_language, join_list
-from .models import (ApprovalItem, Assignment, AuditEvent, Case, CaseStatus, Message, Role, Step,
-                     StepStatus, User)
+from .guards import (EvaluationError, StaleEdit, TransitionError,  # noqa: F401 (re-exported)
+                     check_version, require)
+from .models import (ApprovalItem, Assignment, AuditEvent, Case, CaseStatus, Message,
+                     RectificationStatus, Role, Step, StepStatus)
 from .models.cases import FINAL_CASE_STATUSES
 
 
-class TransitionError(Exception):
-    """An action that the object's current status (or a business rule) does not allow."""
-
-
-class StaleEdit(Exception):
-    """The object changed after the form was loaded; nothing was saved."""
-
-    def __init__(self, obj):
-        super().__init__(str(_l("该记录在您编辑期间已被他人修改，未保存。")))
-        self.obj = obj
-
-
-CS, SS = CaseStatus, StepStatus
+CS, SS, RS = CaseStatus, StepStatus, RectificationStatus
 CASE_MOVES = {
     (CS.SUBMITTED, "accept"): CS.ACCEPTED,
     (CS.SUBMITTED, "decline"): CS.DECLINED,
@@ -49,6 +38,11 @@ STEP_MOVES = {
     (SS.PENDING, "skip"): SS.NOT_REQUIRED,
     (SS.PREPARING, "skip"): SS.NOT_REQUIRED,
 }
+RECTIFICATION_MOVES = {
+    (RS.OPEN, "respond"): RS.ANSWERED,
+    (RS.ANSWERED, "appeal"): RS.APPEALED,
+    (RS.APPEALED, "respond"): RS.CLOSED,
+}
 
 
 def _move(obj, moves, action, actor, comment="", internal=False, audit_action=None):
@@ -60,17 +54,6 @@ def _move(obj, moves, action, actor, comment="", internal=False, audit_action=No
                                      comment, internal))
     obj.status = target
     return target
-
-
-def _check_version(obj, seen_version):
-    if seen_version is not None and obj.version != int(seen_version):
-        raise StaleEdit(obj)
-
-
-def _require(text, message):
-    if not (text or "").strip():
-        raise TransitionError(message)
-    return text.strip()
 
 
 # --- cases -----------------------------------------------------------------
@@ -104,7 +87,7 @@ def accept_case(case, actor, *, seen_version=None, agent=None, comment=""):
 
     Raises TransitionError while the enterprise's licence is not verified.
     """
-    _check_version(case, seen_version)
+    check_version(case, seen_version)
     if not case.enterprise.is_verified:
         raise TransitionError(_l("请先核验该企业的营业执照，再受理其代办申请。"))
     _move(case, CASE_MOVES, "accept", actor, comment)
@@ -128,7 +111,7 @@ def assign_agent(case, actor, agent, reason="", seen_version=None):
     a sealed one stays as it is.
     """
     from . import signing   # signing builds on this module
-    _check_version(case, seen_version)
+    check_version(case, seen_version)
     if agent.role is not Role.AGENT or not agent.active or agent.center_id != case.center_id:
         raise TransitionError(_l("只能指派本中心在岗的代办员。"))
     if case.status is CS.ACCEPTED:
@@ -136,7 +119,7 @@ def assign_agent(case, actor, agent, reason="", seen_version=None):
     elif case.status in (CS.SIGNING, CS.IN_PROGRESS, CS.SUSPENDED):
         if agent.id == case.agent_id:
             raise TransitionError(_l("该案件已由此代办员负责。"))
-        reason = _require(reason, _l("改派须填写原因。"))
+        reason = require(reason, _l("改派须填写原因。"))
         previous = case.agent.name if case.agent else ""
         db.session.add(AuditEvent.record(actor, case, "reassign", case.status, case.status,  # i18n-keep: audit record
                                          f"{previous} → {agent.name}：{reason}"))
@@ -161,16 +144,16 @@ def start_work(case, actor):
 
 
 def decline_case(case, actor, reason, seen_version=None):
-    _check_version(case, seen_version)
-    reason = _require(reason, _l("不予受理须说明理由。"))
+    check_version(case, seen_version)
+    reason = require(reason, _l("不予受理须说明理由。"))
     _move(case, CASE_MOVES, "decline", actor, reason)
     _close(case, reason)
 
 
 def withdraw_case(case, actor, reason, seen_version=None):
     """The enterprise withdraws its request or open case (a termination by the enterprise)."""
-    _check_version(case, seen_version)
-    reason = _require(reason, _l("撤回须说明理由。"))
+    check_version(case, seen_version)
+    reason = require(reason, _l("撤回须说明理由。"))
     _move(case, CASE_MOVES, "withdraw", actor, reason)
     _void_agreements(case, actor, reason)
     _close(case, reason)
@@ -178,23 +161,23 @@ def withdraw_case(case, actor, reason, seen_version=None):
 
 def terminate_case(case, actor, reason, seen_version=None):
     """The center ends an open case (终止)."""
-    _check_version(case, seen_version)
-    reason = _require(reason, _l("终止须说明理由。"))
+    check_version(case, seen_version)
+    reason = require(reason, _l("终止须说明理由。"))
     _move(case, CASE_MOVES, "terminate", actor, reason)
     _void_agreements(case, actor, reason)
     _close(case, reason)
 
 
 def suspend_case(case, actor, reason, seen_version=None):
-    _check_version(case, seen_version)
-    case.reason = _require(reason, _l("中止须说明理由。"))
+    check_version(case, seen_version)
+    case.reason = require(reason, _l("中止须说明理由。"))
     _move(case, CASE_MOVES, "suspend", actor, reason)
     deadlines.suspend(case, clock.today())
     db.session.flush()
 
 
 def resume_case(case, actor, comment="", seen_version=None):
-    _check_version(case, seen_version)
+    check_version(case, seen_version)
     _move(case, CASE_MOVES, "resume", actor, comment)
     deadlines.resume(case, clock.today())
     db.session.flush()
@@ -240,15 +223,9 @@ def post_message(case, actor, body, *, internal=False, step=None):
 
 def step_actions(step):
     """The actions legal for `step` now, in the order a form offers them."""
-    if step.case.status is not CS.IN_PROGRESS or not step_covered(step):
+    if step.case.status is not CS.IN_PROGRESS or not step_rules.covered(step):
         return []
     return [action for (status, action) in STEP_MOVES if status is step.status]
-
-
-def step_covered(step):
-    """Whether the agreement (or supplement) delegating `step` is sealed, so work may start."""
-    from .models import AgreementState
-    return step.agreement is None or step.agreement.state is AgreementState.SEALED
 
 
 def update_step(step, actor, *, seen_version, action=None, internal=False, **details):
@@ -259,17 +236,18 @@ def update_step(step, actor, *, seen_version, action=None, internal=False, **det
     not_required_reason and comment; an `internal` comment is shown to staff
     only. Raises StaleEdit, TransitionError.
     """
-    _check_version(step, seen_version)
+    from . import assignment   # assignment builds on this module
+    check_version(step, seen_version)
     if step.case.status is not CS.IN_PROGRESS:
         raise TransitionError(_l("案件不在办理中，不能更新事项。"))
     comment = details.pop("comment", "") or ""
     # An internal comment goes into an event of its own, so that the status
     # change itself stays visible to the enterprise.
-    public_comment = _on_behalf(actor, step.case) + ("" if internal else comment)
-    if action and not step_covered(step):
+    public_comment = assignment.on_behalf(actor, step.case) + ("" if internal else comment)
+    if action and not step_rules.covered(step):
         raise TransitionError(_l("该事项的续办委托书尚未签署生效，暂不能办理。"))
     if action:
-        ACTION_RULES[action](step, details)
+        step_rules.check(step, action, details)
         _move(step, STEP_MOVES, action, actor, public_comment)
     else:
         db.session.add(AuditEvent.record(actor, step, "edit", step.status, step.status,
@@ -290,53 +268,13 @@ def update_step(step, actor, *, seen_version, action=None, internal=False, **det
     return step
 
 
-def _on_behalf(actor, case):
-    """"（代X办理）" when an agent acts on a colleague's case, as their substitute during an
-    absence (permissions decide whether they may): the audit records for whom."""
-    if actor.role is Role.AGENT and case.agent is not None and case.agent_id != actor.id:
-        return in_record_language(_l("（代%(name)s办理）", name=case.agent.name))
-    return ""
+# --- rectifications (整改; the rules that drive them are in evaluations.py) -----------------
 
-
-def _rule_submit(step, details):
-    missing = [s.item.name for s in _prerequisite_steps(step)
-               if s.status not in (SS.APPROVED, SS.NOT_REQUIRED)]
-    if missing:
-        raise TransitionError(_l("前置事项尚未批准：%(items)s", items=join_list(missing)))
-    day = details.get("submitted_on")
-    if step.status is SS.RETURNED and day == step.submitted_on:
-        day = None   # the form posted back the first filing's date: resubmitted today
-    details["submitted_on"] = day or clock.today()
-
-
-def _rule_return(step, details):
-    _require(details.get("correction_request"), _l("退回补正须写明需补正的内容。"))
-
-
-def _rule_approve(step, details):
-    _require(details.get("permit_no"), _l("批准须填写批文或证照编号。"))
-    details["approved_on"] = details.get("approved_on") or clock.today()
-
-
-def _rule_refuse(step, details):
-    _require(details.get("refusal_reason"), _l("不予许可须填写理由。"))
-
-
-def _rule_skip(step, details):
-    _require(details.get("not_required_reason"), _l("无需办理须说明原因。"))
-
-
-ACTION_RULES = {"start": lambda step, details: None, "submit": _rule_submit,
-                "return": _rule_return, "approve": _rule_approve, "refuse": _rule_refuse,
-                "skip": _rule_skip}
-
-
-def _prerequisite_steps(step):
-    wanted = {item.id for item in step.item.prerequisites}
-    return [other for other in step.case.steps if other.item_id in wanted]
-
-
-def agents_of(center_id):
-    return db.session.scalars(select(User).where(
-        User.center_id == center_id, User.role == Role.AGENT, User.active.is_(True))
-        .order_by(User.name)).all()
+def move_rectification(rectification, action, actor, comment, audit_action):
+    """OPEN --respond--> ANSWERED --appeal--> APPEALED --respond--> CLOSED, audited as
+    `audit_action`. Raises EvaluationError when the status does not allow `action`."""
+    if (rectification.status, action) not in RECTIFICATION_MOVES:
+        raise EvaluationError(_l("整改当前状态“%(status)s”下不能执行此操作。",
+                                 status=rectification.status.label))
+    return _move(rectification, RECTIFICATION_MOVES, action, actor, comment,
+                 audit_action=audit_action)

@@ -139,6 +139,20 @@ def login_as(client):
 
 
 @pytest.fixture
+def confirm_identity(client):
+    def confirm(user, password=factories.PASSWORD):
+        """Give the password (and a one-time code, for staff) again on the confirmation page
+        that exports ask for (auth/reauth.py); the logged-in user is `user`."""
+        data = {"password": password}
+        if twofactor.needs_code(user):
+            data["code"] = factories.one_time_code(user)
+        response = client.post("/confirm", data=data)
+        assert response.status_code == 302, f"{user.username} could not confirm the identity"
+        return client
+    return confirm
+
+
+@pytest.fixture
 def frozen_clock():
     def freeze(year, month, day, hour=10):
         clock.freeze(datetime(year, month, day, hour, tzinfo=clock.BEIJING).astimezone(timezone.utc))

@@ -1,4 +1,6 @@
 """The center's catalogue: approval items and case templates, kept per center, retired not deleted."""
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -263,3 +265,93 @@ def test_fields_left_out_of_the_post_take_their_defaults(client, world, login_as
     assert client.post("/admin/items/new", data=data).status_code == 302
     item = db.session.scalar(select(ApprovalItem).where(ApprovalItem.name == "排水许可"))
     assert (item.materials, item.sort, item.statutory_limit) == ("", 0, None)
+
+
+# --- two managers editing one record: the form carries the version it showed ---------------
+
+STALE = "该记录在您编辑期间已被他人修改，未保存。"
+
+
+def shown_version(html):
+    return int(re.search(r'name="version"[^>]*value="(\d*)"', html).group(1))
+
+
+def template_of(world):
+    return db.session.scalar(select(CaseTemplate).where(CaseTemplate.center_id == world.centers[0].id))
+
+
+def test_an_item_saved_by_someone_else_meanwhile_is_not_overwritten(client, world, login_as):
+    filing = world.items[0]
+    login_as(world.users["manager"])
+    seen = shown_version(client.get(f"/admin/items/{filing.id}/edit").text)
+    filing.name = "项目备案（他人修改）"   # another manager saves first
+    db.session.commit()
+    response = client.post(f"/admin/items/{filing.id}/edit",
+                           data=item_data(name="项目备案（我的修改）", version=str(seen)))
+    assert response.status_code == 409 and STALE in response.text
+    assert 'value="项目备案（我的修改）"' in response.text and 'value="水务局"' in response.text
+    assert '<option selected value="utilities">' in response.text
+    assert shown_version(response.text) == seen + 1   # saving again now replaces it, knowingly
+    db.session.refresh(filing)
+    assert (filing.name, filing.stage, filing.version) == ("项目备案（他人修改）", Stage.LAND_PLANNING, seen + 1)
+    assert catalog_events() == []
+    again = client.post(f"/admin/items/{filing.id}/edit",
+                        data=item_data(name="项目备案（我的修改）", version=str(seen + 1)))
+    assert again.status_code == 302
+    db.session.refresh(filing)
+    assert (filing.name, filing.version) == ("项目备案（我的修改）", seen + 2)
+
+
+def test_a_template_saved_by_someone_else_meanwhile_is_not_overwritten(client, world, login_as):
+    template, (filing, planning, _building) = template_of(world), world.items
+    items_before = list(template.items)
+    login_as(world.users["manager"])
+    seen = shown_version(client.get(f"/admin/templates/{template.id}/edit").text)
+    template.description = "他人修改"
+    db.session.commit()
+    response = client.post(f"/admin/templates/{template.id}/edit", data={
+        "name": "我的模板", "overall_limit": "15", "items": [str(planning.id)], "version": str(seen)})
+    assert response.status_code == 409 and STALE in response.text and 'value="我的模板"' in response.text
+    db.session.refresh(template)
+    assert (template.description, template.version, template.items) == ("他人修改", seen + 1, items_before)
+    assert template.name != "我的模板" and catalog_events() == []
+
+
+@pytest.mark.parametrize("change", ["columns", "links only", "nothing"])
+def test_every_save_moves_the_version_by_exactly_one(client, world, login_as, change):
+    template = template_of(world)
+    version, names = template.version, [str(i.id) for i in template.items]
+    data = {"name": template.name, "description": template.description,
+            "overall_limit": template.overall_limit or "", "items": names, "version": str(version)}
+    if change == "columns":
+        data["description"] = "新说明"
+    elif change == "links only":
+        data["items"] = names[:1]
+    login_as(world.users["manager"])
+    assert client.post(f"/admin/templates/{template.id}/edit", data=data).status_code == 302
+    db.session.refresh(template)
+    assert template.version == version + 1 and len(catalog_events()) == 1
+
+
+def test_an_item_save_moves_its_version_by_one_and_is_audited_once(client, world, login_as):
+    filing, planning = world.items[0], world.items[1]
+    login_as(world.users["manager"])
+    response = client.post(f"/admin/items/{planning.id}/edit", data=item_data(
+        name=planning.name, prerequisites=[str(filing.id)], version=str(planning.version)))
+    assert response.status_code == 302
+    db.session.refresh(planning)
+    assert planning.version == 2 and planning.prerequisites == [filing]
+    assert [e.object_id for e in catalog_events()] == [planning.id]
+
+
+@pytest.mark.parametrize("version", ["x", "1.5", "-1", "9" * 40])
+@pytest.mark.parametrize("kind", ["item", "template"])
+def test_a_forged_version_is_a_form_error(client, world, login_as, kind, version):
+    record = world.items[0] if kind == "item" else template_of(world)
+    data = (item_data(name="改名", version=version) if kind == "item" else
+            {"name": "改名", "items": [str(world.items[0].id)], "version": version})
+    login_as(world.users["manager"])
+    response = client.post(f"/admin/{kind}s/{record.id}/edit", data=data)
+    assert response.status_code == 422 and "表单已失效" in response.text
+    db.session.refresh(record)
+    assert record.name != "改名" and record.version == 1 and catalog_events() == []

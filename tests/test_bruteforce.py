@@ -193,3 +193,49 @@ def test_two_instances_sharing_redis_share_the_limit(world, make_app):
     finally:
         for key in server.scan_iter(f"*{prefix}*"):
             server.delete(key)
+
+
+# --- a rate-limit store that does not answer -----------------------------------------------------
+
+# Nothing listens on port 1: every call to this "Redis" fails at once (connection refused).
+DEAD_REDIS = "redis://127.0.0.1:1"
+
+
+@pytest.fixture
+def dead_store_app(world, make_app):
+    """An instance whose rate-limit counters live in a Redis that is down."""
+    return lambda **limits: make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=DEAD_REDIS,
+                                     **limits)
+
+
+def test_login_answers_when_the_rate_limit_store_is_down(dead_store_app, caplog):
+    client = dead_store_app(LOGIN_RATE_LIMIT="3 per minute").test_client()
+    with caplog.at_level("WARNING"):
+        wrong = attempt(client, "ent1", "wrong")
+    assert wrong.status_code == 401 and "用户名或密码错误" in message(wrong)
+    assert any(r.levelname == "WARNING" and "in-memory" in r.getMessage() for r in caplog.records)
+    assert attempt(client, "ent1", PASSWORD).status_code == 302
+
+
+def test_a_down_store_falls_back_to_a_limit_in_memory(dead_store_app):
+    client = dead_store_app(LOGIN_RATE_LIMIT="3 per minute").test_client()
+    for _ in range(3):
+        assert attempt(client, "nobody", "x").status_code == 401
+    refused = attempt(client, "nobody", "x")
+    assert refused.status_code == 429 and "请求过于频繁" in refused.text
+
+
+def test_registration_answers_and_is_limited_when_the_store_is_down(dead_store_app):
+    client = dead_store_app(REGISTER_RATE_LIMIT="2 per hour").test_client()
+    assert client.get("/register").status_code == 200
+    for _ in range(2):
+        assert client.post("/register", data={}).status_code == 422
+    assert client.post("/register", data={}).status_code == 429
+
+
+def test_verify_answers_and_is_limited_when_the_store_is_down(dead_store_app):
+    client = dead_store_app(VERIFY_RATE_LIMIT="2 per minute").test_client()
+    for _ in range(2):
+        response = client.post("/verify", data={"number": "", "code": ""})
+        assert response.status_code == 422 and 'name="number"' in response.text
+    assert client.post("/verify", data={"number": "", "code": ""}).status_code == 429

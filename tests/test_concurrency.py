@@ -323,3 +323,90 @@ def test_two_managers_deciding_one_claim_at_once(app, world, monkeypatch):
     assert (claim.outcome.value == "approved") == (claimant.enterprise_id == world.enterprises[0].id)
     assert db.session.scalar(select(func.count(AuditEvent.id)).where(
         AuditEvent.action.in_(("claim_approve", "claim_reject")))) == 1
+
+
+# --- the catalogue and the center's settings: two managers press "save" on one record ------
+
+from proxy_service.models import CaseTemplate  # noqa: E402
+
+from .test_admin_catalog import item_data  # noqa: E402
+
+
+@dataclass
+class SettingsRace:
+    """Both managers load `record(world)` and post `data(world, record, value)`, one value each."""
+    record: Callable
+    url: Callable          # record -> url
+    values: Callable       # world -> (what the first enters, what the second enters)
+    data: Callable         # (world, record, value) -> the post, with the version the form showed
+    stored: Callable       # record -> what is saved now
+
+
+def _template(world):
+    return db.session.scalar(select(CaseTemplate).where(CaseTemplate.center_id == world.centers[0].id))
+
+
+def _template_post(world, template, item_ids):
+    return {"name": template.name, "overall_limit": "", "items": [str(i) for i in item_ids],
+            "version": _version(template)}
+
+
+SETTINGS_RACES = {
+    "item": SettingsRace(
+        lambda w: w.items[0], lambda i: f"/admin/items/{i.id}/edit",
+        lambda w: ("项目备案（甲）", "项目备案（乙）"),
+        lambda w, i, name: item_data(name=name, version=_version(i)), lambda i: i.name),
+    # Only the template's items change: no column of its row does, its version still must.
+    "template items": SettingsRace(
+        _template, lambda t: f"/admin/templates/{t.id}/edit",
+        lambda w: ([w.items[0].id], [w.items[1].id]), _template_post,
+        lambda t: [item.id for item in t.items]),
+    "center 2fa policy": SettingsRace(
+        lambda w: w.centers[0], lambda c: "/manage/security", lambda w: (True, False),
+        lambda w, c, on: {"version": _version(c), **({"require_enterprise_2fa": "y"} if on else {})},
+        lambda c: c.require_enterprise_2fa),
+    "center countersign role": SettingsRace(
+        lambda w: w.centers[0], lambda c: "/agreements/countersign-role",
+        lambda w: ("agent", "manager"),
+        lambda w, c, role: {"countersign_role": role, "version": _version(c)},
+        lambda c: c.countersign_role),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SETTINGS_RACES))
+def test_two_managers_saving_one_settings_record_at_once_one_wins(app, world,
+                                                                  meeting_at_first_flush, name):
+    race = SETTINGS_RACES[name]
+    _people(world)
+    record = race.record(world)
+    db.session.commit()
+    kind, record_id, version, url = type(record), record.id, record.version, race.url(record)
+    values = race.values(world)
+    posts = [race.data(world, record, value) for value in values]
+    managers = [world.users["manager"], world.users["manager_b"]]
+    clients = [logged_in_client(app, manager) for manager in managers]
+    events_before = db.session.scalar(select(func.max(AuditEvent.id))) or 0
+    responses = [None, None]
+
+    def post(index):
+        meeting_at_first_flush.add(threading.get_ident())
+        responses[index] = clients[index].post(url, data=posts[index])
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    told = [said(client, response) for client, response in zip(clients, responses)]
+    losers = [i for i, text in enumerate(told) if CONFLICT in text]
+    assert len(losers) == 1, [(r.status_code, text[-120:]) for r, text in zip(responses, told)]
+    loser, winner = losers[0], 1 - losers[0]
+    # The loser is shown its form again with what it entered; nothing of it was written.
+    assert (responses[winner].status_code, responses[loser].status_code) == (302, 409)
+    db.session.expire_all()
+    record = db.session.get(kind, record_id)
+    assert record.version == version + 1
+    assert race.stored(record) == values[winner]
+    assert _events_by(managers[loser], events_before) == 0
+    assert _events_by(managers[winner], events_before) == 1
+    assert verify_chains(db.session)[0] == []

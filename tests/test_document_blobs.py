@@ -66,12 +66,13 @@ def test_a_20_mb_document_is_served_in_slices(client, world, login_as, count_que
     assert len(reads) == 20 and all("substr" in s.lower() for s in reads)
 
 
-def test_the_dossier_holds_the_stored_bytes(client, world, login_as):
+def test_the_dossier_holds_the_stored_bytes(client, world, login_as, confirm_identity):
     import zipfile
     case = world.case()
     data = b"%PDF-1.7\n" + os.urandom(3 * CHUNK_SIZE + 5)
     document = add_document(world, case, data, filename="图纸.pdf")
     login_as(world.users["manager"])
+    confirm_identity(world.users["manager"])
     response = client.get(f"/cases/{case.id}/dossier.zip")
     assert response.status_code == 200
     with zipfile.ZipFile(io.BytesIO(response.data)) as dossier:

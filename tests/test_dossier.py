@@ -29,10 +29,11 @@ def _zip(response):
     return zipfile.ZipFile(io.BytesIO(response.data))
 
 
-def test_manager_exports_everything(client, login_as, world):
+def test_manager_exports_everything(client, login_as, confirm_identity, world):
     case = _case_with_history(world)
     agreement = case.agreements[0]
     login_as(world.users["manager"])
+    confirm_identity(world.users["manager"])
     response = client.get(f"/cases/{case.id}/dossier.zip")
     archive = _zip(response)
     names = archive.namelist()
@@ -48,10 +49,12 @@ def test_manager_exports_everything(client, login_as, world):
         "filename*=UTF-8" in response.headers["Content-Disposition"]
 
 
-def test_audit_trail_pdf_has_every_event_in_beijing_time(client, login_as, world, frozen_clock):
+def test_audit_trail_pdf_has_every_event_in_beijing_time(client, login_as, confirm_identity, world,
+                                                        frozen_clock):
     frozen_clock(2026, 3, 2, hour=9)
     case = _case_with_history(world)
     login_as(world.users["manager"])
+    confirm_identity(world.users["manager"])
     archive = _zip(client.get(f"/cases/{case.id}/dossier.zip"))
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(archive.read("操作日志.pdf"))).pages)
     text = "".join(text.split())
@@ -60,9 +63,10 @@ def test_audit_trail_pdf_has_every_event_in_beijing_time(client, login_as, world
         assert expected in text, expected
 
 
-def test_the_assigned_agent_may_export(client, login_as, world):
+def test_the_assigned_agent_may_export(client, login_as, confirm_identity, world):
     case = _case_with_history(world)
     login_as(world.users["agent"])
+    confirm_identity(world.users["agent"])
     assert client.get(f"/cases/{case.id}/dossier.zip").status_code == 200
     assert "导出案卷" in client.get(f"/cases/{case.id}").text
 

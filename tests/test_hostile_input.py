@@ -235,6 +235,8 @@ FORMS = {
     "/account/recovery-codes": Form("manager", lambda o: "/account/recovery-codes",
                                     lambda o: {"password": "wrong-password", "code": "000000"},
                                     ok_pages=True),
+    "/confirm": Form("manager", lambda o: "/confirm?next=/manage/export%3Flist%3Dcases",
+                     lambda o: {"password": "wrong-password", "code": "000000"}, ok_pages=True),
     "/manage/security": Form("manager", lambda o: "/manage/security",
                              lambda o: {"require_enterprise_2fa": "y"}),
     "/admin/users/<int:user_id>/reset-2fa": Form(

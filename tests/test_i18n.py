@@ -376,11 +376,12 @@ def test_audit_records_stay_chinese_whatever_the_actors_language(client, world, 
     assert event.comment == "agent9（代办员）"
 
 
-def test_exports_follow_the_managers_language(client, world, login_as):
+def test_exports_follow_the_managers_language(client, world, login_as, confirm_identity):
     world.case()
     manager = world.users["manager"]
     manager.locale = "en"
     db.session.commit()
     login_as(manager)
+    confirm_identity(manager)
     body = client.get("/manage/export?list=cases&format=csv").get_data().decode("utf-8-sig")
     assert body.splitlines()[0].startswith("Case no.,Enterprise,Project,Proxy agent,Status")

@@ -67,8 +67,9 @@ def _pages_seen_by(client, app, targets):
 @pytest.mark.parametrize("outsider", ["other_enterprise", "other_agent", "other_manager",
                                       "other_center_agent"])
 def test_contact_data_reaches_no_one_who_does_not_need_it(client, app, world, login_as, private,
-                                                          outsider):
+                                                          confirm_identity, outsider):
     login_as(world.users[outsider])
+    confirm_identity(world.users[outsider])   # so that the exports answer, not the confirmation
     for url, body in _pages_seen_by(client, app, private):
         for secret in SECRETS:
             assert secret.encode() not in body, f"{outsider} sees {secret} on {url}"
@@ -79,8 +80,10 @@ def test_contact_data_reaches_no_one_who_does_not_need_it(client, app, world, lo
     ("agent", {CASE_MOBILE}),                                  # the case's own agent
     ("manager", {ENTERPRISE_MOBILE, ENTERPRISE_EMAIL, CASE_MOBILE, USER_MOBILE, USER_EMAIL}),
 ])
-def test_those_who_need_it_do_see_it(client, app, world, login_as, private, insider, shown):
+def test_those_who_need_it_do_see_it(client, app, world, login_as, private, confirm_identity,
+                                     insider, shown):
     login_as(world.users[insider])
+    confirm_identity(world.users[insider])
     seen = set()
     for _url, body in _pages_seen_by(client, app, private):
         seen |= {secret for secret in SECRETS if secret.encode() in body}

@@ -2,6 +2,7 @@
 on paper, sealing, immutability and who may see what."""
 import base64
 import io
+import re
 
 import pytest
 from PIL import Image
@@ -10,8 +11,8 @@ from sqlalchemy import select
 from proxy_service import signing, workflow
 from proxy_service.documents.seal import center_certificate, check_seal
 from proxy_service.extensions import db
-from proxy_service.models import (AgreementState, CaseStatus, Document, Signature, StepStatus,
-                                  User)
+from proxy_service.models import (AgreementState, AuditEvent, CaseStatus, Document, Signature,
+                                  StepStatus, User)
 
 from .factories import PASSWORD, ensure_seal, staff_code
 
@@ -141,6 +142,31 @@ def test_the_center_setting_names_who_counter_signs(client, login_as, world, cas
     login_as(world.users["agent"])
     post_sign(client, agreement, signer_name="刘代办", signer_title="代办员")
     assert agreement.state is AS.SEALED
+
+
+def test_a_countersign_setting_saved_meanwhile_is_not_overwritten(client, login_as, world):
+    center = world.centers[0]
+    login_as(world.users["manager"])
+    page = client.get("/agreements/template").text
+    seen = int(re.search(r'name="version"[^>]*value="(\d+)"', page).group(1))
+    center.countersign_role = "agent"   # the other manager saved first
+    db.session.commit()
+    response = client.post("/agreements/countersign-role",
+                           data={"countersign_role": "manager", "version": str(seen)})
+    assert response.status_code == 409 and "该记录在您编辑期间已被他人修改" in response.text
+    assert '<option selected value="manager">' in response.text   # the choice is still shown
+    assert 'action="/agreements/template"' in response.text
+    db.session.refresh(center)
+    assert (center.countersign_role, center.version) == ("agent", seen + 1)
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "template_edit")) is None
+    forged = client.post("/agreements/countersign-role", data={"countersign_role": "manager",
+                                                               "version": "x"})
+    assert forged.status_code == 422 and "表单已失效" in forged.text
+    saved = client.post("/agreements/countersign-role",
+                        data={"countersign_role": "manager", "version": str(seen + 1)})
+    assert saved.status_code == 302
+    db.session.refresh(center)
+    assert (center.countersign_role, center.version) == ("manager", seen + 2)
 
 
 def test_steps_cannot_start_before_sealing(world, case):

@@ -168,6 +168,27 @@ def test_a_manager_can_require_the_code_for_the_centers_enterprises(client, worl
     assert password_step(client, "ent1").headers["Location"].endswith("/login/enrol")
 
 
+def test_a_policy_saved_by_another_manager_meanwhile_is_not_overwritten(client, world, login_as):
+    center = world.centers[0]
+    login_as(world.users["manager"])
+    seen = re.search(r'name="version"[^>]*value="(\d+)"', client.get("/manage/security").text).group(1)
+    center.require_enterprise_2fa = True   # the other manager switched it on first
+    db.session.commit()
+    response = client.post("/manage/security", data={"version": seen})   # "off", from the old page
+    assert response.status_code == 409 and "该记录在您编辑期间已被他人修改" in response.text
+    assert 'id="require_enterprise_2fa"' in response.text and "checked" not in response.text
+    db.session.refresh(center)
+    assert center.require_enterprise_2fa and center.version == int(seen) + 1
+    assert db.session.scalar(select(func.count(AuditEvent.id)).where(
+        AuditEvent.action == "center_2fa_policy")) == 0
+    forged = client.post("/manage/security", data={"version": "1; DROP"})
+    assert forged.status_code == 422 and "表单已失效" in forged.text
+    again = client.post("/manage/security", data={"version": str(center.version)})
+    assert again.status_code == 302
+    db.session.refresh(center)
+    assert not center.require_enterprise_2fa and center.version == int(seen) + 2
+
+
 def test_only_managers_set_the_center_policy(client, world, login_as):
     login_as(world.users["agent"])
     assert client.post("/manage/security", data={"require_enterprise_2fa": "y"}).status_code == 403

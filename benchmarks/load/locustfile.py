@@ -195,9 +195,31 @@ class SiteUser(FastHttpUser):
             pass
 
 
-class EnterpriseUser(SiteUser):
+class Correspondence:
+    """The notification and message tasks, the same for every role; each role class lists
+    them in `tasks` with its own weights (Correspondence.weighted). Plain methods, not
+    @task: a weight given by @task would be the same for every role."""
+    internal_share = 0   # the part of the messages that are internal notes (staff only)
+
+    def notifications(self):
+        self.guarded(self.view_notifications)
+
+    def message(self):
+        internal = self.internal_share > 0 and random.random() < self.internal_share
+        self.guarded(self.post_message, internal)
+
+    def mark_read(self):
+        self.guarded(self.read_notification)
+
+    @classmethod
+    def weighted(cls, notifications, message, mark_read):
+        return {cls.notifications: notifications, cls.message: message, cls.mark_read: mark_read}
+
+
+class EnterpriseUser(Correspondence, SiteUser):
     role = "enterprise"
     weight = 5
+    tasks = Correspondence.weighted(notifications=2, message=1, mark_read=1)
 
     @task(4)
     def case_list(self):
@@ -207,22 +229,11 @@ class EnterpriseUser(SiteUser):
     def status_page(self):
         self.guarded(self.view_case)
 
-    @task(2)
-    def notifications(self):
-        self.guarded(self.view_notifications)
 
-    @task(1)
-    def message(self):
-        self.guarded(self.post_message)
-
-    @task(1)
-    def mark_read(self):
-        self.guarded(self.read_notification)
-
-
-class AgentUser(SiteUser):
+class AgentUser(Correspondence, SiteUser):
     role = "agent"
     weight = 3
+    tasks = Correspondence.weighted(notifications=2, message=1, mark_read=1)
 
     @task(6)
     def inbox(self):
@@ -237,10 +248,6 @@ class AgentUser(SiteUser):
     @task(3)
     def status_page(self):
         self.guarded(self.view_case)
-
-    @task(2)
-    def notifications(self):
-        self.guarded(self.view_notifications)
 
     @task(1)
     def update_step(self):
@@ -257,18 +264,13 @@ class AgentUser(SiteUser):
         fields.update(action="", note=f"负载测试办理说明 {marker}", note_visibility="visible")
         self.submit(path, fields, "write: agent step update", path, marker=marker)
 
-    @task(1)
-    def message(self):
-        self.guarded(self.post_message)
 
-    @task(1)
-    def mark_read(self):
-        self.guarded(self.read_notification)
-
-
-class ManagerUser(SiteUser):
+class ManagerUser(Correspondence, SiteUser):
     role = "manager"
     weight = 1
+    # Half internal notes, half messages the enterprise sees (and gets by e-mail and SMS).
+    internal_share = 0.5
+    tasks = Correspondence.weighted(notifications=1, message=1, mark_read=1)
 
     @task(3)
     def case_list(self):
@@ -287,19 +289,6 @@ class ManagerUser(SiteUser):
     @task(2)
     def status_page(self):
         self.guarded(self.view_case)
-
-    @task(1)
-    def notifications(self):
-        self.guarded(self.view_notifications)
-
-    @task(1)
-    def note(self):
-        # Half internal notes, half messages the enterprise sees (and gets by e-mail and SMS).
-        self.guarded(self.post_message, random.random() < 0.5)
-
-    @task(1)
-    def mark_read(self):
-        self.guarded(self.read_notification)
 
 
 # --- capacity phase: the status page against /healthz, no think time --------------------------

@@ -10,10 +10,11 @@ from flask_login import current_user
 from sqlalchemy import case as when, select
 from sqlalchemy.orm import selectinload
 
-from .. import permissions, queries, submit_once
+from .. import permissions, queries, submit_once, versioned
 from ..extensions import db
 from ..models import ApprovalItem, AuditEvent, CaseTemplate, Stage
 from . import bp
+from .common import attempt
 from .forms import ItemForm, TemplateForm
 
 STAGE_ORDER = when({stage.value: stage.order for stage in Stage}, value=ApprovalItem.stage)
@@ -68,11 +69,16 @@ def edit_item(item_id):
     if not form.validate_on_submit():
         return (render_template("admin/item_form.html", form=form, item=item),
                 422 if form.is_submitted() else 200)
-    form.apply(item)
-    _record(item, _("修改事项：%(name)s", name=item.name))
-    db.session.commit()
+    if attempt(_save_item, item, form) is not None:   # someone saved it meanwhile
+        return render_template("admin/item_form.html", form=versioned.keep_input(form, item),
+                               item=item, stale=True), 409
     flash(_("已保存事项“%(name)s”。", name=item.name), "success")
     return redirect(url_for("admin.items"))
+
+
+def _save_item(item, form):
+    versioned.save(item, form.version.data, form.apply)
+    _record(item, _("修改事项：%(name)s", name=item.name))
 
 
 @bp.post("/admin/items/<int:item_id>/retire")
@@ -119,16 +125,29 @@ def edit_template(template_id=None):
         return (render_template("admin/template_form.html", form=form, template=template),
                 422 if form.is_submitted() else 200)
     if template is None:
-        submit_once.claim(form)   # creating one; edits are plain saves
-        template = CaseTemplate()
-        db.session.add(template)
+        template = _create_template(form)
+    elif attempt(_save_template, template, form) is not None:   # someone saved it meanwhile
+        return render_template("admin/template_form.html", template=template, stale=True,
+                               form=versioned.keep_input(form, template)), 409
+    flash(_("已保存事项模板“%(name)s”。", name=template.name), "success")
+    return redirect(url_for("admin.templates"))
+
+
+def _create_template(form):
+    submit_once.claim(form)
+    template = CaseTemplate()
+    db.session.add(template)
     form.apply(template)
     db.session.flush()
     _record(template, _("保存事项模板：%(name)s", name=template.name))
     submit_once.lands_at(form, url_for("admin.templates"))
     db.session.commit()
-    flash(_("已保存事项模板“%(name)s”。", name=template.name), "success")
-    return redirect(url_for("admin.templates"))
+    return template
+
+
+def _save_template(template, form):
+    versioned.save(template, form.version.data, form.apply)
+    _record(template, _("保存事项模板：%(name)s", name=template.name))
 
 
 @bp.post("/admin/templates/<int:template_id>/retire")

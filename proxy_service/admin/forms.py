@@ -83,6 +83,7 @@ class ItemForm(SubmitOnceMixin, FlaskForm):
                                         render_kw={"size": 8})
     sort = IntegerField(_l("排序"), default=0, validators=[
         Optional(), NumberRange(-MAX_SORT, MAX_SORT, _l("排序应在 %(min)s 至 %(max)s 之间。"))])
+    version = optional_version_field()   # of the item being edited (versioned.save)
 
     def __init__(self, center_id, item=None, **kwargs):
         super().__init__(obj=item, **kwargs)
@@ -156,6 +157,7 @@ class TemplateForm(SubmitOnceMixin, FlaskForm):
     items = SelectMultipleField(_l("包含的审批事项"), coerce=int, invalid_choice_message=INVALID_CHOICE,
                                 validators=[DataRequired(_l("请至少选择一项审批事项。"))],
                                 render_kw={"size": 10})
+    version = optional_version_field()   # of the template being edited (versioned.save)
 
     def __init__(self, center_id, template=None, **kwargs):
         super().__init__(obj=template, **kwargs)

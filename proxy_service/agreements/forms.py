@@ -86,6 +86,10 @@ class TemplateForm(FlaskForm):
 class CountersignForm(FlaskForm):
     countersign_role = SelectField(_l("代表服务中心签署协议的人员"), choices=[
         SelectChoice("manager", _l("本中心管理员")), SelectChoice("agent", _l("案件的代办员"))])
+    version = optional_version_field()   # of the center's settings (versioned.save)
+
+    def apply(self, center):
+        center.countersign_role = self.countersign_role.data
 
 
 class AddItemsForm(FlaskForm):

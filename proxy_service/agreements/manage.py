@@ -6,22 +6,15 @@ from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
-from .. import signing, supplements, workflow
+from .. import signing, supplements, versioned
+from ..conflicts import attempt, committing
 from ..extensions import db
 from ..models import AgreementTemplate, ApprovalItem, AuditEvent, Enterprise
 from ..permissions import can_update_case, case_or_404, enterprise_required, manager_required
 from ..signature_images import ImageError, seal_from_upload
 from . import bp
 from .forms import AddItemsForm, CountersignForm, SealUploadForm, TemplateForm
-
-CONFLICTS = (workflow.TransitionError, workflow.StaleEdit, StaleDataError)
-
-
-def conflict_message(err):
-    # StaleDataError (a concurrent save caught at the flush) carries SQL text, not a message.
-    return str(workflow.StaleEdit(None)) if isinstance(err, StaleDataError) else str(err)
 
 
 # --- the clause template ----------------------------------------------------------
@@ -40,25 +33,41 @@ def template():
         return redirect(url_for(".template"))
     if not form.is_submitted():
         db.session.commit()   # version 1 may just have been created (a refused post keeps nothing)
+    role_form = CountersignForm(formdata=None, obj=center)
+    return _template_page(current, form, role_form, 422 if form.is_submitted() else 200)
+
+
+def _template_page(current, form, role_form, status, stale=False):
     versions = db.session.scalars(select(AgreementTemplate).where(
-        AgreementTemplate.center_id == center.id).order_by(AgreementTemplate.version.desc())).all()
-    role_form = CountersignForm(formdata=None, countersign_role=center.countersign_role)
+        AgreementTemplate.center_id == current.center_id)
+        .order_by(AgreementTemplate.version.desc())).all()
     return render_template("agreements/template.html", form=form, role_form=role_form,
-                           versions=versions, current=current), 422 if form.is_submitted() else 200
+                           versions=versions, current=current, stale=stale), status
 
 
 @bp.post("/agreements/countersign-role")
 @manager_required
 def countersign_role():
-    form = CountersignForm()
-    if form.validate_on_submit():
-        center = current_user.center
-        center.countersign_role = form.countersign_role.data
-        db.session.add(AuditEvent.record(current_user, center, "template_edit",
-                                         comment=f"countersign_role={center.countersign_role}"))
-        db.session.commit()
-        flash(_("已保存会签人员设置。"), "success")
+    center, form = current_user.center, CountersignForm()
+    if not form.validate_on_submit():
+        return _refused_role_form(center, form, 422)
+    if attempt(_save_countersign_role, center, form) is not None:   # another manager saved
+        return _refused_role_form(center, versioned.keep_input(form, center), 409, stale=True)
+    flash(_("已保存会签人员设置。"), "success")
     return redirect(url_for(".template"))
+
+
+def _refused_role_form(center, role_form, status, stale=False):
+    """The clause page again, its role form showing what was chosen (and why it was refused)."""
+    current = signing.current_template(center)
+    form = TemplateForm(formdata=None, clauses=current.clauses)
+    return _template_page(current, form, role_form, status, stale)
+
+
+def _save_countersign_role(center, form):
+    versioned.save(center, form.version.data, form.apply)
+    db.session.add(AuditEvent.record(current_user, center, "template_edit",
+                                     comment=f"countersign_role={center.countersign_role}"))
 
 
 # --- 追加事项 ------------------------------------------------------------------------
@@ -78,14 +87,10 @@ def add_items(case_id):
                           for item in offered]
     if form.validate_on_submit():
         chosen = [item for item in offered if item.id in set(form.items.data)]
-        try:
+        with committing() as outcome:   # a conflict is flashed; the form is shown again
             covering = supplements.add_items(case, current_user, chosen,
                                              seen_version=form.version.data or None)
-            db.session.commit()
-        except CONFLICTS as err:
-            db.session.rollback()
-            flash(conflict_message(err), "warning")
-        else:
+        if outcome.conflict is None:
             flash(_added_message(covering), "success")
             return redirect(url_for("cases.detail", case_id=case.id))
     status = 422 if form.is_submitted() else 200

@@ -4,17 +4,14 @@ import io
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.orm.exc import StaleDataError
 
-from .. import paper_signing, signing, submit_once, workflow
+from .. import paper_signing, signing, submit_once
+from ..conflicts import attempt, committing
 from ..extensions import db
 from ..models import Agreement, AgreementState, Document
 from ..permissions import case_or_404
 from . import bp
 from .forms import PaperConfirmForm, PaperRejectForm, PaperUploadForm, SignForm
-from .manage import conflict_message
-
-CONFLICTS = (workflow.TransitionError, workflow.StaleEdit, StaleDataError)
 
 
 def agreement_or_404(user, agreement_id):
@@ -103,21 +100,13 @@ def _changed_meanwhile(agreement):
 
 
 def _sign(agreement, form, use_seal, enterprise):
-    try:
-        signing.sign(agreement, current_user, signer_name=form.signer_name.data.strip(),
-                     signer_title=form.signer_title.data.strip(), method=form.method.data,
-                     image=form.signature_png, seal_image=enterprise.seal_image if use_seal else None,
-                     ip_address=request.remote_addr or "",
-                     user_agent=request.user_agent.string or "")
-        db.session.commit()
-    except CONFLICTS as err:
-        db.session.rollback()
-        flash(conflict_message(err), "warning")
-        return redirect(url_for(".detail", agreement_id=agreement.id))
-    if agreement.state is AgreementState.SEALED:
-        flash(_("协议已签署完成并加盖电子签章，正式生效。"), "success")
-    else:
-        flash(_("已签署，等待服务中心会签。"), "success")
+    if attempt(signing.sign, agreement, current_user, signer_name=form.signer_name.data.strip(),
+               signer_title=form.signer_title.data.strip(), method=form.method.data,
+               image=form.signature_png, seal_image=enterprise.seal_image if use_seal else None,
+               ip_address=request.remote_addr or "",
+               user_agent=request.user_agent.string or "") is None:
+        flash(_("协议已签署完成并加盖电子签章，正式生效。") if agreement.state is AgreementState.SEALED
+              else _("已签署，等待服务中心会签。"), "success")
     return redirect(url_for(".detail", agreement_id=agreement.id))
 
 
@@ -133,17 +122,15 @@ def paper_upload(agreement_id):
         return render_detail(agreement, 422, upload_form=form)
     submit_once.claim(form)
     try:
-        paper_signing.upload_scan(agreement, current_user, form.scan.data)
-        submit_once.lands_at(form, url_for(".detail", agreement_id=agreement.id))
-        db.session.commit()
-        flash(_("扫描件已上传，等待服务中心核对。"), "success")
-    except UploadError as err:
+        with committing() as outcome:
+            paper_signing.upload_scan(agreement, current_user, form.scan.data)
+            submit_once.lands_at(form, url_for(".detail", agreement_id=agreement.id))
+    except UploadError as err:   # not a conflict: committing() lets it through
         db.session.rollback()
         form.scan.errors.append(str(err))
         return render_detail(agreement, 422, upload_form=form)
-    except CONFLICTS as err:
-        db.session.rollback()
-        flash(conflict_message(err), "warning")
+    if outcome.conflict is None:
+        flash(_("扫描件已上传，等待服务中心核对。"), "success")
     return redirect(url_for(".detail", agreement_id=agreement.id))
 
 
@@ -175,11 +162,6 @@ def paper_reject(agreement_id):
 
 
 def _paper_decision(agreement, perform, done):
-    try:
-        perform()
-        db.session.commit()
+    if attempt(perform) is None:
         flash(done, "success")
-    except CONFLICTS as err:
-        db.session.rollback()
-        flash(conflict_message(err), "warning")
     return redirect(url_for(".detail", agreement_id=agreement.id))

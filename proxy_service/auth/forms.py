@@ -3,6 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
+from ..cases.handling_forms import optional_version_field
+
 
 class LoginForm(FlaskForm):
     username = StringField(_l("用户名"), validators=[DataRequired(_l("请输入用户名。")), Length(max=60)])
@@ -42,3 +44,7 @@ class ChangePasswordForm(FlaskForm):
 
 class CenterSecurityForm(FlaskForm):
     require_enterprise_2fa = BooleanField(_l("要求本中心企业用户登录时也输入动态验证码"))
+    version = optional_version_field()   # of the center's settings (versioned.save)
+
+    def apply(self, center):
+        center.require_enterprise_2fa = self.require_enterprise_2fa.data

@@ -4,13 +4,28 @@ the password again, and the one-time code for users who log in with one (ASVS 3.
     from proxy_service.auth.reauth import verify_reauth, needs_code
     if not verify_reauth(current_user, form.password.data, form.code.data): ...
 
+Signing and changing the password ask on their own form, every time. Exports (the managers'
+CSV/XLSX lists, a case's dossier) are plain downloads, so they ask on the confirmation page
+instead (`/confirm`, auth/views.py): a confirmed identity is remembered in the session for
+REAUTH_MINUTES, so that downloading the three lists one after another asks only once.
+
+    if (ask := demand_recent_reauth()) is not None:
+        return ask
+
 Failures count toward the account lockout like failed logins (someone holding a stolen
 session must not get unlimited guesses); a locked account fails every re-authentication.
 A failure is committed at once, so that the count survives the refused request: call it
 before changing anything.
 """
+from urllib.parse import urlsplit
+
+from flask import current_app, redirect, request, session, url_for
+
+from .. import clock
 from ..extensions import db
 from . import lockout, twofactor
+
+RECENT_KEY = "_reauth_at"
 
 
 def needs_code(user):
@@ -31,3 +46,37 @@ def verify_reauth(user, password, code=None):
         return False
     lockout.security_event("reauth", user_id=user.id)
     return True
+
+
+def remember_reauth():
+    """The identity was just confirmed in this session (after verify_reauth returned True)."""
+    session[RECENT_KEY] = clock.now().timestamp()
+
+
+def reauth_is_recent():
+    """Whether this session confirmed the identity within the last REAUTH_MINUTES. A new
+    login starts a new session (auth/sessions.py), so it never inherits a confirmation."""
+    confirmed_at = session.get(RECENT_KEY)
+    if not isinstance(confirmed_at, (int, float)):
+        return False
+    age = clock.now().timestamp() - confirmed_at
+    return 0 <= age < current_app.config["REAUTH_MINUTES"] * 60
+
+
+def demand_recent_reauth():
+    """None when the identity was confirmed recently; otherwise the redirect to the
+    confirmation page, which sends the user back to this request's address. Call it after
+    the permission checks, so that a refused user learns nothing from the redirect."""
+    if reauth_is_recent():
+        return None
+    return redirect(url_for("auth.confirm", next=request.full_path.rstrip("?"),
+                            back=_page_before()))
+
+
+def _page_before():
+    """The page the export link was on (the dashboard with its filters), for the way back;
+    None when the referrer is missing or another site."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host or not referrer.path.startswith("/"):
+        return None
+    return referrer.path + (f"?{referrer.query}" if referrer.query else "")

@@ -4,7 +4,8 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import permissions
+from .. import permissions, versioned
+from ..conflicts import attempt
 from ..extensions import db
 from ..models import AuditEvent
 from . import bp, lockout, sessions, twofactor
@@ -120,14 +121,20 @@ def center_security():
     """The manager decides whether the center's enterprises log in with a code too."""
     center = current_user.center
     form = CenterSecurityForm(obj=center)
-    if form.validate_on_submit():
-        center.require_enterprise_2fa = form.require_enterprise_2fa.data
-        db.session.add(AuditEvent.record(current_user, center, "center_2fa_policy",
-                                         comment="on" if center.require_enterprise_2fa else "off"))
-        db.session.commit()
-        flash(_("安全设置已保存。"), "success")
-        return redirect(url_for("auth.center_security"))
-    return render_template("auth/center_security.html", form=form, center=center)
+    if not form.validate_on_submit():
+        return (render_template("auth/center_security.html", form=form, center=center),
+                422 if form.is_submitted() else 200)
+    if attempt(_save_policy, center, form) is not None:   # another manager saved meanwhile
+        return render_template("auth/center_security.html", center=center, stale=True,
+                               form=versioned.keep_input(form, center)), 409
+    flash(_("安全设置已保存。"), "success")
+    return redirect(url_for("auth.center_security"))
+
+
+def _save_policy(center, form):
+    versioned.save(center, form.version.data, form.apply)
+    db.session.add(AuditEvent.record(current_user, center, "center_2fa_policy",
+                                     comment="on" if center.require_enterprise_2fa else "off"))
 
 
 @bp.post("/admin/users/<int:user_id>/reset-2fa")

@@ -7,8 +7,8 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Role
 from . import bp, lockout, sessions, twofactor
-from .forms import ChangePasswordForm, LoginForm
-from .reauth import needs_code, verify_reauth
+from .forms import ChangePasswordForm, LoginForm, ReauthForm
+from .reauth import needs_code, reauth_is_recent, remember_reauth, verify_reauth
 
 # One message for an unknown user, a wrong password and a locked account: no hint which it was.
 LOGIN_FAILED = _l("用户名或密码错误。如连续多次失败，请稍后再试。")
@@ -80,6 +80,26 @@ def change_password():
         form.current.errors.append(_("当前密码或动态验证码不正确。") if code_needed
                                    else _("当前密码不正确。"))
     return render_template("auth/password.html", form=form, code_needed=code_needed)
+
+
+@bp.route("/confirm", methods=["GET", "POST"])
+@login_required
+def confirm():
+    """The password (and code) again before an export; then a link to the download, which
+    stays open for REAUTH_MINUTES (auth/reauth.py). A link, not a redirect: a redirect that
+    ends in a download would leave the user looking at this form as if nothing happened."""
+    home = url_for("auth.home")
+    next_url = _safe_next(request.args.get("next")) or home
+    back_url = _safe_next(request.args.get("back")) or home
+    form = ReauthForm()
+    if form.validate_on_submit():
+        if verify_reauth(current_user, form.password.data, form.code.data):
+            remember_reauth()
+            db.session.commit()
+            return redirect(url_for("auth.confirm", next=next_url, back=back_url))
+        form.password.errors.append(_("登录密码或动态验证码不正确。"))
+    return render_template("auth/confirm.html", form=form, next_url=next_url, back_url=back_url,
+                           confirmed=reauth_is_recent(), code_needed=needs_code(current_user))
 
 
 @bp.get("/healthz")

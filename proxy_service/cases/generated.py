@@ -5,6 +5,7 @@ from flask import abort, send_file
 from flask_login import current_user, login_required
 
 from .. import clock
+from ..auth.reauth import demand_recent_reauth
 from ..documents import generated
 from ..dossier import build_dossier, dossier_name
 from ..permissions import can_export_dossier, case_or_404
@@ -33,6 +34,8 @@ def dossier(case_id):
     case = case_or_404(current_user, case_id)
     if not can_export_dossier(current_user, case):
         abort(403)
+    if (ask := demand_recent_reauth()) is not None:
+        return ask
     return _send(build_dossier(case, clock.now()), "application/zip", dossier_name(case))
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import assignment, permissions, queries, uploads, workflow
+from ..conflicts import attempt
 from ..extensions import db
 from ..models import Assignment, CaseStatus, Message
 from . import bp
@@ -15,7 +16,6 @@ from .handling_forms import (AcceptForm, AgentChoiceMixin, AssignForm, DeclineFo
                              StepForm, SuspendForm, TerminateForm)
 
 STALE_STEP = _l("该事项在您编辑期间已被他人修改，以下为最新内容，您的修改未保存。")
-CONFLICTS = (workflow.TransitionError, workflow.StaleEdit, StaleDataError)
 
 
 # --- step update --------------------------------------------------------------
@@ -152,22 +152,9 @@ def _case_action(case_id, name, perform, done):
     form = action_form(name, case)
     if not form.validate_on_submit():
         _flash_errors(form)
-    else:
-        try:
-            perform(case, form)
-            db.session.commit()
-            flash(str(done), "success")
-        except CONFLICTS as err:
-            db.session.rollback()
-            flash(_conflict_message(err), "warning")
+    elif attempt(perform, case, form) is None:
+        flash(str(done), "success")
     return redirect(url_for("cases.detail", case_id=case_id))
-
-
-def _conflict_message(err):
-    # StaleDataError (a concurrent save caught at commit) carries SQL text, not a user message.
-    if isinstance(err, StaleDataError):
-        return str(workflow.StaleEdit(None))
-    return str(err)
 
 
 def _flash_errors(form):
@@ -185,7 +172,7 @@ def action_form(name, case, workloads=None, suggestion=None, **kwargs):
     form = ACTION_FORMS[name](**kwargs)
     if isinstance(form, AgentChoiceMixin):
         if workloads is None:
-            form.offer_agents(workflow.agents_of(case.center_id), blank=AGENT_BLANKS[name])
+            form.offer_agents(queries.agents_of(case.center_id), blank=AGENT_BLANKS[name])
         else:
             form.offer_agents([w.agent for w in workloads], blank=AGENT_BLANKS[name],
                               labels={w.agent.id: _workload_label(w, suggestion)

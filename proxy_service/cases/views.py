@@ -5,9 +5,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from .. import deadlines, submit_once, workflow
+from ..conflicts import attempt
 from ..extensions import db
 from ..models import (ApprovalItem, AuditEvent, Case, CaseStatus, CaseTemplate, Document,
                       Enterprise, FilingType, Grade, Industry, Message, OPEN_CASE_STATUSES,
@@ -290,13 +290,7 @@ def withdraw(case_id):
     form = WithdrawForm()
     if not form.validate_on_submit():
         return render_detail(case, 422, withdraw_form=form)
-    try:
-        workflow.withdraw_case(case, current_user, form.reason.data,
-                               seen_version=form.version.data or None)
-        db.session.commit()
+    if attempt(workflow.withdraw_case, case, current_user, form.reason.data,
+               seen_version=form.version.data or None) is None:
         flash(_("代办申请已撤回。"), "success")
-    except (workflow.TransitionError, workflow.StaleEdit, StaleDataError) as err:
-        db.session.rollback()
-        # StaleDataError (the other save reached the row first) carries SQL text.
-        flash(str(workflow.StaleEdit(case) if isinstance(err, StaleDataError) else err), "warning")
     return redirect(url_for("cases.detail", case_id=case.id))

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from .. import clock, deadlines, permissions
+from ..auth.reauth import demand_recent_reauth
 from ..extensions import db
 from ..models import (Case, CaseStatus, Enterprise, OPEN_CASE_STATUSES, OPEN_STEP_STATUSES,
                       Project, Step, User)
@@ -93,6 +94,9 @@ def workload_rows(filters, sort="name"):
                str(load.absence.state_label(today)) if load.absence else _("在岗")]
 
 
+EXPORTS = ("cases", "steps", "workload")
+
+
 def _table(kind):
     filters = figures.parse_filters(request.args)
     light = deadlines.parse_light(request.args.get("light"))
@@ -101,9 +105,7 @@ def _table(kind):
         return CASE_HEADER, case_rows(filters, status, light)
     if kind == "steps":
         return STEP_HEADER, step_rows(filters, light)
-    if kind == "workload":
-        return WORKLOAD_HEADER, workload_rows(filters, request.args.get("sort", "name"))
-    abort(404)
+    return WORKLOAD_HEADER, workload_rows(filters, request.args.get("sort", "name"))
 
 
 def csv_stream(header, rows):
@@ -142,15 +144,18 @@ def xlsx_bytes(header, rows):
 @bp.get("/manage/export")
 @permissions.manager_required
 def export():
-    """?list=cases|steps|workload&format=csv|xlsx, with the dashboard's filters."""
+    """?list=cases|steps|workload&format=csv|xlsx, with the dashboard's filters. Asks for
+    the password again first (auth/reauth.py)."""
     kind, fmt = request.args.get("list"), request.args.get("format")
+    if kind not in EXPORTS or fmt not in ("csv", "xlsx"):
+        abort(404)
+    if (ask := demand_recent_reauth()) is not None:
+        return ask
     header, rows = _table(kind)
     name = f"{kind}-{clock.today():%Y%m%d}.{fmt}"
     disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
     if fmt == "csv":
         return Response(stream_with_context(csv_stream(header, rows)),
                         mimetype="text/csv; charset=utf-8", headers=disposition)
-    if fmt == "xlsx":
-        return Response(xlsx_bytes(header, rows), headers=disposition, mimetype=(
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
-    abort(404)
+    return Response(xlsx_bytes(header, rows), headers=disposition, mimetype=(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))

@@ -3,77 +3,23 @@ weekly series and the late-step list. Every function issues a fixed number of SQ
 statements whatever the data size; per-row arithmetic (working days) happens in Python."""
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta, timezone
 
-from sqlalchemy import and_, case as when, func, select
+from sqlalchemy import case as when, func, select
 from sqlalchemy.orm import joinedload
 
 from .. import clock, deadlines, queries, workdays
 from ..extensions import db
-from ..models import (Absence, ApprovalItem, Case, CaseStatus, Evaluation, Grade, Project,
-                      Rectification, RectificationStatus, Role, Stage, Step, StepStatus, User)
+from ..models import (Absence, ApprovalItem, Case, CaseStatus, Evaluation, Grade, Rectification,
+                      RectificationStatus, Role, Stage, Step, StepStatus, User)
+# Filters and parse_filters are re-exported: the views and tests reach them as figures.*.
+from .filters import Filters, in_period, midnight, parse_filters  # noqa: F401
 from .open_work import AGING_BUCKETS, open_work  # noqa: F401  (AGING_BUCKETS: the page's columns)
 
 GRADE_SCORES = {Grade.VERY_SATISFIED: 5, Grade.SATISFIED: 4, Grade.BASIC: 3,
                 Grade.DISSATISFIED: 2, Grade.VERY_DISSATISFIED: 1}
 GOOD_GRADES = (Grade.VERY_SATISFIED, Grade.SATISFIED)
 OPEN_RECTIFICATION = (RectificationStatus.OPEN, RectificationStatus.APPEALED)
-
-
-@dataclass
-class Filters:
-    """Dashboard filters from the URL; None means "all"."""
-    start: date
-    end: date
-    industry: int | None = None
-    stage: Stage | None = None
-    agent: int | None = None
-
-    def case_conditions(self, center_id):
-        conditions = [Case.center_id == center_id]
-        if self.agent:
-            conditions.append(Case.agent_id == self.agent)
-        if self.industry:   # EXISTS through the case's key, not the projects of every center
-            conditions.append(Case.project.has(Project.industry_id == self.industry))
-        return conditions
-
-    def step_conditions(self, center_id):
-        """For queries over steps joined with their case: the stage narrows the steps."""
-        extra = [Step.stage == self.stage] if self.stage else []
-        return self.case_conditions(center_id) + extra
-
-    def args(self):
-        return {key: value for key, value in (
-            ("start", self.start.isoformat()), ("end", self.end.isoformat()),
-            ("industry", self.industry), ("stage", self.stage.value if self.stage else None),
-            ("agent", self.agent)) if value}
-
-
-def _date(value):
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def parse_filters(args):
-    """Filters from ?start=&end=&industry=&stage=&agent=; the period defaults to this month."""
-    today = clock.today()
-    start = _date(args.get("start")) or today.replace(day=1)
-    end = _date(args.get("end")) or today
-    if end < start:
-        start, end = end, start
-    stage = next((s for s in Stage if s.value == args.get("stage")), None)
-    return Filters(start, end, args.get("industry", type=int), stage, args.get("agent", type=int))
-
-
-def _instant(day):
-    """Beijing midnight at the start of `day`, for comparing UTC timestamps."""
-    return datetime.combine(day, time(), tzinfo=clock.BEIJING)
-
-
-def _in_period(column, filters):
-    return and_(column >= _instant(filters.start), column < _instant(filters.end + timedelta(1)))
 
 
 def _rate(part, whole):
@@ -132,35 +78,35 @@ def on_time(row):
     return row.due_on is None or row.approved_on <= row.due_on
 
 
+def _counts(model, where, *parts):
+    """How many rows of `model` meet `where` and, in turn, each of `parts` (lists of further
+    conditions; [] for all of them), in one statement: one scalar subquery per count, so that
+    each reads its own index range rather than one pass checking every part on every row."""
+    return db.session.execute(select(*(
+        select(func.count(model.id)).where(*where, *part).scalar_subquery() for part in parts))).one()
+
+
 def headline(center_id, filters, steps=None):
     """Six queries (five when `steps`, the approved_steps rows, are given)."""
-    conditions = filters.case_conditions(center_id)
+    conditions, closed_in = filters.case_conditions(center_id), in_period(Case.closed_at, filters)
+    result = Headline(*_counts(Case, conditions, [in_period(Case.submitted_at, filters)],
+                               [in_period(Case.accepted_at, filters)],
+                               [closed_in, Case.status == CaseStatus.DECLINED],
+                               [closed_in, Case.status == CaseStatus.COMPLETED]))
+    _step_figures(result, approved_steps(center_id, filters) if steps is None else steps)
 
-    def count(*where):
-        # One count per index range (filed, accepted, closed in the period) rather than one
-        # pass over every case of the center checking all four.
-        return select(func.count(Case.id)).where(*conditions, *where).scalar_subquery()
-    closed_in = _in_period(Case.closed_at, filters)
-    counts = db.session.execute(select(
-        count(_in_period(Case.submitted_at, filters)), count(_in_period(Case.accepted_at, filters)),
-        count(closed_in, Case.status == CaseStatus.DECLINED),
-        count(closed_in, Case.status == CaseStatus.COMPLETED))).one()
-    result = Headline(*counts)
-    steps = approved_steps(center_id, filters) if steps is None else steps
-    _step_figures(result, steps)
-    # Narrowed to the filtered cases only when a filter narrows them: the center's own
-    # cases are every case its evaluations and rectifications are about.
-    narrowed = filters.agent or filters.industry
-    cases = select(Case.id).where(*conditions)
-    result.evaluations, result.good = db.session.execute(select(
-        func.count(Evaluation.id), func.count(Evaluation.id).filter(Evaluation.grade.in_(GOOD_GRADES)))
-        .where(Evaluation.center_id == center_id, _in_period(Evaluation.created_at, filters),
-               *([Evaluation.case_id.in_(cases)] if narrowed else []))).one()
-    result.open_rectifications, result.overdue_rectifications = db.session.execute(select(
-        func.count(Rectification.id),
-        func.count(Rectification.id).filter(Rectification.due_on < clock.today()))
-        .where(Rectification.center_id == center_id, Rectification.status.in_(OPEN_RECTIFICATION),
-               *([Rectification.case_id.in_(cases)] if narrowed else []))).one()
+    def about_cases(model):
+        # Narrowed to the filtered cases only when a filter narrows them: the center's own
+        # cases are every case its evaluations and rectifications are about.
+        narrowed = filters.agent or filters.industry
+        return [model.case_id.in_(select(Case.id).where(*conditions))] if narrowed else []
+    result.evaluations, result.good = _counts(
+        Evaluation, [Evaluation.center_id == center_id, in_period(Evaluation.created_at, filters),
+                     *about_cases(Evaluation)], [], [Evaluation.grade.in_(GOOD_GRADES)])
+    result.open_rectifications, result.overdue_rectifications = _counts(
+        Rectification, [Rectification.center_id == center_id, *about_cases(Rectification),
+                        Rectification.status.in_(OPEN_RECTIFICATION)],
+        [], [Rectification.due_on < clock.today()])
     return result
 
 
@@ -258,7 +204,7 @@ def _ratings(loads, center_id, filters):
                  for grade, points in GRADE_SCORES.items()), start=0)
     rows = db.session.execute(
         select(Evaluation.agent_id, func.count(Evaluation.id), score)
-        .where(Evaluation.center_id == center_id, _in_period(Evaluation.created_at, filters))
+        .where(Evaluation.center_id == center_id, in_period(Evaluation.created_at, filters))
         .group_by(Evaluation.agent_id)).all()
     for agent_id, count, total in rows:
         if agent_id in loads and count:
@@ -276,7 +222,6 @@ def _local(instant):
     if instant is None:
         return clock.today()
     if instant.tzinfo is None:   # SQLite hands back naive UTC
-        from datetime import timezone
         instant = instant.replace(tzinfo=timezone.utc)
     return instant.astimezone(clock.BEIJING).date()
 
@@ -289,11 +234,11 @@ def weekly(center_id, filters, steps):
         mondays.append(monday)
         monday += timedelta(7)
     # The week a request was filed in (Beijing time): the last Monday it is not before.
-    week = when(*((Case.submitted_at >= _instant(day), day.isoformat())
+    week = when(*((Case.submitted_at >= midnight(day), day.isoformat())
                   for day in reversed(mondays[1:])), else_=mondays[0].isoformat())
     requests = {date.fromisoformat(day): count for day, count in db.session.execute(
         select(week, func.count(Case.id)).where(
-            *filters.case_conditions(center_id), _in_period(Case.submitted_at, filters))
+            *filters.case_conditions(center_id), in_period(Case.submitted_at, filters))
         .group_by(week)).all()}
     approved = Counter()
     for day, count in Counter(row[2] for row in steps).items():   # approved_on

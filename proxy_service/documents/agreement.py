@@ -15,10 +15,10 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from ..i18n import record_language
+from .common import NumberedCanvas
 from .default_clauses import parse_clauses
 from .fonts import cjk_font
 from .signature_block import signature_block
@@ -183,33 +183,23 @@ class _Stamp:
 
 
 def _canvas_maker(content):
-    """A canvas that writes "第 x 页 共 y 页" (it keeps the pages until the total is known)."""
+    """The shared numbered canvas, dated by the agreement and with its own page furniture:
+    title and number at the top, the page label lower than the notices put it."""
     font = cjk_font()
 
-    class NumberedCanvas(Canvas):
+    class AgreementCanvas(NumberedCanvas):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self._doc._timeStamp = _Stamp(content.created_at)
-            self._pages = []
 
-        def showPage(self):
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self):
-            total = len(self._pages)
-            for state in self._pages:
-                self.__dict__.update(state)
-                self._furniture(total)
-                super().showPage()
-            super().save()
-
-        def _furniture(self, total):
+        def _decorate(self, total):
+            # No saveState/restoreState, unlike the notices: the bytes of every agreement
+            # already issued are compared by hash on regeneration (signing.refresh).
             width, height = A4
             self.setFont(font, 8)
             self.setFillColor(colors.HexColor("#555555"))
             self.drawString(MARGIN, height - 12 * mm, content.title)
             self.drawRightString(width - MARGIN, height - 12 * mm, f"编号：{content.number}")
-            self.drawCentredString(width / 2, 11 * mm, f"第 {self._pageNumber} 页 共 {total} 页")
+            self.drawCentredString(width / 2, 11 * mm, self.page_label(total))
 
-    return NumberedCanvas
+    return AgreementCanvas

@@ -162,13 +162,16 @@ def build_pdf(story, *, title, header, subject="", author=""):
 
 
 def _canvas_with(header):
-    class NumberedCanvas(_NumberedCanvas):
+    class HeaderedCanvas(NumberedCanvas):
         header_text = header
-    return NumberedCanvas
+    return HeaderedCanvas
 
 
-class _NumberedCanvas(Canvas):
-    """Holds every page until save() so that each footer can say how many pages there are."""
+class NumberedCanvas(Canvas):
+    """Holds every page until save() so that each footer can say how many pages there are.
+
+    Subclasses draw their own page furniture by overriding `_decorate(total)`; the footer
+    wording comes from `page_label(total)` whatever the layout."""
 
     header_text = ""
 
@@ -189,6 +192,9 @@ class _NumberedCanvas(Canvas):
             super().showPage()
         super().save()
 
+    def page_label(self, total):
+        return f"第 {self._pageNumber} 页 共 {total} 页"
+
     def _decorate(self, total):
         font = cjk_font()
         self.saveState()
@@ -198,6 +204,5 @@ class _NumberedCanvas(Canvas):
         self.setStrokeColor(GRID)
         self.setLineWidth(0.5)
         self.line(MARGIN, PAGE_HEIGHT - MARGIN, PAGE_WIDTH - MARGIN, PAGE_HEIGHT - MARGIN)
-        self.drawCentredString(PAGE_WIDTH / 2, MARGIN - 10 * mm,
-                               f"第 {self._pageNumber} 页 共 {total} 页")
+        self.drawCentredString(PAGE_WIDTH / 2, MARGIN - 10 * mm, self.page_label(total))
         self.restoreState()

@@ -85,6 +85,8 @@ class ApprovalItem(db.Model):
     materials: Mapped[str] = mapped_column(Text, default="")   # one material per line
     sort: Mapped[int] = mapped_column(default=0)
     retired: Mapped[bool] = mapped_column(default=False)
+    # The edit form carries the version it showed: a save over a newer one writes nothing.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     center = relationship("Center")
     prerequisites = relationship(
@@ -92,6 +94,7 @@ class ApprovalItem(db.Model):
         primaryjoin=id == item_prerequisites.c.item_id,
         secondaryjoin=id == item_prerequisites.c.prerequisite_id,
         order_by="ApprovalItem.sort")
+    __mapper_args__ = {"version_id_col": version}
 
     @property
     def material_list(self):
@@ -109,9 +112,11 @@ class CaseTemplate(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     overall_limit: Mapped[int | None] = mapped_column()   # working days, whole case
     retired: Mapped[bool] = mapped_column(default=False)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")   # as on ApprovalItem
 
     center = relationship("Center")
     items = relationship("ApprovalItem", secondary=template_items, order_by="ApprovalItem.sort")
+    __mapper_args__ = {"version_id_col": version}
 
     def __str__(self):
         return self.name

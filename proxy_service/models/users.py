@@ -50,6 +50,9 @@ class Center(db.Model):
     # Set by the center's managers: the enterprises of this center must log in with a one-time
     # code too (staff always must). REQUIRE_ENTERPRISE_2FA in the config forces it everywhere.
     require_enterprise_2fa: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The settings forms carry the version they showed: a save over a newer one writes nothing.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
     def __str__(self):
         return self.name

@@ -6,9 +6,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.exc import StaleDataError
 
-from .. import assignment, clock, evaluations as quality, submit_once, workflow
+from .. import assignment, clock, evaluations as quality, submit_once
+from ..conflicts import committing
 from ..extensions import db
 from ..models import CaseStatus, Evaluation, Rectification
 from ..permissions import case_or_404
@@ -88,16 +88,12 @@ def appeal(case_id):
                 flash(message, "warning")
     else:
         submit_once.claim(form)
-        try:
+        with committing() as outcome:   # StaleDataError: the center answered at the same moment
             quality.appeal(rectification, current_user, form.reason.data)
             submit_once.lands_at(form, url_for("cases.detail", case_id=case.id,
                                                _anchor="evaluation"))
-            db.session.commit()
+        if outcome.conflict is None:
             flash(_("已提交复核申请，服务中心将重新核实并答复。"), "success")
-        except (quality.EvaluationError, StaleDataError) as err:
-            db.session.rollback()   # StaleDataError: the center answered at the same moment
-            flash(str(workflow.StaleEdit(rectification) if isinstance(err, StaleDataError)
-                      else err), "warning")
     return redirect(url_for("cases.detail", case_id=case.id, _anchor="evaluation"))
 
 

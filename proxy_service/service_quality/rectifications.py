@@ -5,9 +5,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import case as when, select
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.exc import StaleDataError
 
-from .. import clock, evaluations as quality, workflow
+from .. import clock, evaluations as quality
+from ..conflicts import attempt
 from ..extensions import db
 from ..models import Case, Evaluation, Outcome, Rectification, RectificationStatus
 from ..permissions import manager_required
@@ -62,15 +62,8 @@ def rectification(rectification_id):
     form = ResponseForm(formdata=None if request.method == "GET" else request.form,
                         version=str(item.version))
     if request.method == "POST" and form.validate_on_submit():
-        try:
-            quality.respond(item, current_user, response=form.response.data,
-                            outcome=Outcome(form.outcome.data), seen_version=form.version.data)
-            db.session.commit()
-        except (quality.EvaluationError, workflow.StaleEdit, StaleDataError) as err:
-            db.session.rollback()
-            flash(str(err) if not isinstance(err, StaleDataError)
-                  else str(workflow.StaleEdit(None)), "warning")
-        else:
+        if attempt(quality.respond, item, current_user, response=form.response.data,
+                   outcome=Outcome(form.outcome.data), seen_version=form.version.data) is None:
             flash(_("已保存整改答复，企业可在案件页面查看。"), "success")
         return redirect(url_for("service_quality.rectification", rectification_id=item.id))
     status = 422 if request.method == "POST" else 200

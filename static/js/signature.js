@@ -13,12 +13,28 @@
   var preview = document.getElementById("typed-preview");
   var pad = new SignaturePad(canvas, { minWidth: 1, maxWidth: 3, penColor: "#111" });
 
-  // The canvas must be sized in device pixels, or strokes land away from the pen.
+  // The canvas must be sized in device pixels, or strokes land away from the pen. When the
+  // pad changes size (a phone turned, a window narrowed) the strokes are scaled with it:
+  // kept at their old coordinates, whatever lay past the new edge would be cut off. The
+  // scale is reckoned from the pad's first size, so that narrowing and widening again gives
+  // the signature back at its drawn size; it never grows past that (the pad's height is fixed).
+  var firstSize = null, scale = 1;
   function resize() {
-    var ratio = Math.max(window.devicePixelRatio || 1, 1);
+    var width = canvas.offsetWidth, height = canvas.offsetHeight;
+    if (!width || !height) { return; }   // hidden (typed signature chosen): nothing to size
+    firstSize = firstSize || { width: width, height: height };
+    var next = Math.min(width / firstSize.width, height / firstSize.height, 1);
     var strokes = pad.toData();
-    canvas.width = canvas.offsetWidth * ratio;
-    canvas.height = canvas.offsetHeight * ratio;
+    strokes.forEach(function (stroke) {
+      stroke.points.forEach(function (point) {
+        point.x *= next / scale;
+        point.y *= next / scale;
+      });
+    });
+    scale = next;
+    var ratio = Math.max(window.devicePixelRatio || 1, 1);
+    canvas.width = width * ratio;
+    canvas.height = height * ratio;
     canvas.getContext("2d").scale(ratio, ratio);
     pad.clear();
     pad.fromData(strokes);

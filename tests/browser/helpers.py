@@ -306,6 +306,18 @@ def countersign(page, shoot, case_id, username, title="中心主任"):
     snap(shoot, page, "case-in-progress")
 
 
+def confirm_identity(page, shoot, username):
+    """On the confirmation page an export leads to: password and code again, then the page
+    offers the file."""
+    expect(page.get_by_role("heading", level=1)).to_have_text("确认身份")
+    page.get_by_label("登录密码", exact=True).fill(PASSWORD)
+    page.get_by_label("动态验证码", exact=True).fill(one_time_code(username))
+    snap(shoot, page, "confirm-identity")
+    submit(page, page.get_by_role("button", name="确认"))
+    expect(page.get_by_text("身份已确认")).to_be_visible()
+    snap(shoot, page, "identity-confirmed")
+
+
 def open_step(page, case_id, item):
     """The step's update page, through its button on the case page."""
     page.goto(f"/cases/{case_id}")
