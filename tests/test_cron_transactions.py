@@ -5,12 +5,14 @@ Why short: SQLite has one write lock for the whole database. A job that raised e
 (or signed every center) in one transaction held it for the whole run, and the app's own
 writers gave up after busy_timeout with "database is locked" — seen in `make load` when the
 first check-deadlines of the run had some sixty alerts to raise on a busy machine."""
+import threading
+
 import pytest
 from sqlalchemy import func, select
 
 from proxy_service import workflow
 from proxy_service.extensions import db
-from proxy_service.models import AuditCheckpoint, DeadlineAlert, Notification
+from proxy_service.models import AuditCheckpoint, Center, DeadlineAlert, Notification
 from proxy_service.notifications import deadline_alerts
 from proxy_service.notifications.deadline_alerts import check_deadlines
 
@@ -94,3 +96,38 @@ def test_a_checkpoint_is_committed_center_by_center(app, world, monkeypatch):
     db.session.rollback()
     assert _count(AuditCheckpoint) == 1
     assert db.session.scalar(select(AuditCheckpoint.center_id)) == calls[0]
+
+
+def test_two_checkpoint_runs_at_once_extend_each_center_once(app, world, monkeypatch):
+    """Both runs read the same previous checkpoint before either writes: the second insert
+    after it fails (uq_audit_checkpoints_center_id), so a center's checkpoints never fork
+    and verify still finds each one linked to the one before."""
+    from proxy_service import audit_checkpoints
+    from proxy_service.audit_checkpoints import verify_all
+
+    world.case()
+    for center in world.centers:
+        factories.ensure_seal(center)
+    db.session.commit()
+    moved_heads, gate = audit_checkpoints.moved_heads, threading.Barrier(2, timeout=30)
+
+    def both_have_read(*args, **kwargs):
+        found = moved_heads(*args, **kwargs)
+        gate.wait()
+        return found
+
+    monkeypatch.setattr(audit_checkpoints, "moved_heads", both_have_read)
+
+    def run(barrier):
+        barrier.wait()
+        centers = db.session.scalars(select(Center).order_by(Center.id)).all()
+        return [audit_checkpoints.checkpoint_center(center) for center in centers]
+
+    first, second = run_in_threads(app, run, run)
+    for center, one, other in zip(sorted(world.centers, key=lambda c: c.id), first, second):
+        assert sorted([one[0], other[0]]) == [False, True]
+        assert (one[1] if not one[0] else other[1]) \
+            == f"skipped {center.number_prefix}: signed by another run"
+    assert _count(AuditCheckpoint) == len(world.centers)
+    monkeypatch.undo()
+    assert verify_all() == []

@@ -1,5 +1,5 @@
 """The append-only audit log (操作日志)."""
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..audit_labels import ACTION_LABELS
@@ -55,8 +55,10 @@ def _value(status):
 
 
 class AuditCheckpoint(db.Model):
-    """The chain heads of one center at a moment, signed with the center's seal key, so a
-    rewritten chain (even with recomputed hashes) no longer contains a signed head."""
+    """The chain heads of one center that moved since its previous checkpoint, signed with
+    the center's seal key, so a rewritten chain (even with recomputed hashes) no longer
+    contains a signed head. A center's checkpoints link by digest (previous_digest), so
+    deleting one that alone signs a quiet chain's head breaks the next link."""
 
     __tablename__ = "audit_checkpoints"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,3 +67,10 @@ class AuditCheckpoint(db.Model):
     heads: Mapped[str] = mapped_column(Text)  # JSON {chain key: head hash}
     heads_digest: Mapped[str] = mapped_column(String(64))
     signature: Mapped[str] = mapped_column(Text)  # base64, RSA PKCS#1 v1.5 / SHA-256
+    # The center's highest event id this checkpoint saw: the next one signs only the chains
+    # with a later event. Both NULL on full checkpoints from before f6c0de200006 (unlinked).
+    last_event_id: Mapped[int | None] = mapped_column()
+    previous_digest: Mapped[str | None] = mapped_column(String(64))  # "" for a center's first
+    # Two cron runs at once (two hosts) cannot both extend a center's checkpoints: the second
+    # insert after the same previous checkpoint fails (NULLs of old rows never collide).
+    __table_args__ = (UniqueConstraint("center_id", "previous_digest"),)
