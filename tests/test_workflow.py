@@ -1,6 +1,5 @@
 """The case and step state machines, legal and illegal moves (DESIGN.md §3)."""
 import ast
-from fnmatch import fnmatch
 from pathlib import Path
 
 import pytest
@@ -223,10 +222,6 @@ def test_reassign_with_a_stale_version_is_refused(world):
 # --- only workflow.py changes a status (DESIGN.md §5) -------------------------------
 
 PACKAGE = Path(workflow.__file__).resolve().parent
-# The scale benchmarks' seed loader (scale_*.py, now proxy_service/scale/) writes raw rows in
-# bulk, as a migration would: it builds finished histories, it does not move records through
-# the workflow, so its attributes named `status` are row values, not state changes.
-NOT_WORKFLOW = ("scale_*.py", "scale/*.py")
 
 
 def status_assignments(source):
@@ -266,7 +261,7 @@ def test_only_workflow_assigns_status():
     offenders = {}
     for path in sorted(PACKAGE.rglob("*.py")):
         relative = path.relative_to(PACKAGE).as_posix()
-        if relative == "workflow.py" or any(fnmatch(relative, p) for p in NOT_WORKFLOW):
+        if relative == "workflow.py":
             continue
         if lines := status_assignments(path.read_text(encoding="utf-8")):
             offenders[relative] = lines

@@ -120,7 +120,7 @@ class StoryEvents:
                 body, author, internal = self.pick(NOTES), self.agent_at(w), True
             self.ev(w, author, "note" if internal else "message", "case", self.case_id,
                     comment=body, internal=internal, extra=("msg", body, internal))
-        if self.status == "completed" and self.rand() < 0.7:
+        if self.case_status == "completed" and self.rand() < 0.7:
             self._evaluation(self.done_w + self.ri(1, 10))
 
     def _evaluation(self, w):

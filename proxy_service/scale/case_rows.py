@@ -111,7 +111,7 @@ class StoryRows:
         closed_at = self.e_close[TS] if self.e_close is not None else None
         agent = self.agent_at(self.world.cut) if self.assigned else None
         out.add("cases", (self.case_id, self.number, c.id, ent.id, self.project_id,
-                          self.itemset.template_id, agent, self.status, ent.contact, ent.mobile, "",
+                          self.itemset.template_id, agent, self.case_status, ent.contact, ent.mobile, "",
                           self.itemset.requested, self.reason, stamp, accepted_at, closed_at,
                           self.promised_on, self.suspended_on, self.last_stamp, 1))
         if self.e_accept is None:
@@ -123,7 +123,7 @@ class StoryRows:
     def _step_rows(self, accepted_at):
         out, case_id, agreement_id = self.out, self.case_id, self.agreement_id
         states = getattr(self, "step_state", None)
-        running = self.status == "in_progress"
+        running = self.case_status == "in_progress"
         for n, (st, sid) in enumerate(zip(self.steps, self.step_ids)):
             item = st["item"]
             if states is None:

@@ -146,7 +146,7 @@ class Story(StoryEvents, StoryRows):
             status = self._declined() if self.declined else self._accepted(x)
         if ended and status not in ("declined", "completed"):
             status = self._ended(status)
-        self.status = status
+        self.case_status = status
         if self.steps and self.e_accept is not None:
             self._side_events(self.e_close[W] if self.e_close else x)
         self._write_events()

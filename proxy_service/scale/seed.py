@@ -171,7 +171,7 @@ def _cases(writer, world, enterprises, ids, rng, cases, batch_size, echo):
                 story = Story(batch, w, enterprise, center)
                 story.plan(pinned)
                 story.write()
-                statuses[story.status] = statuses.get(story.status, 0) + 1
+                statuses[story.case_status] = statuses.get(story.case_status, 0) + 1
             background.put(batch.take(), min(first + batch_size, cases))
     return statuses
 
