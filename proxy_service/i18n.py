@@ -25,6 +25,7 @@ from flask_login import current_user
 
 from .clock import BEIJING
 from .extensions import db
+from .security import same_site_path
 
 DEFAULT_LOCALE = "zh_CN"
 LOCALES = ("zh_CN", "en")
@@ -92,7 +93,7 @@ def switch():
         current_user.locale = chosen
         db.session.commit()
     refresh()
-    response = redirect(_safe_next(request.form.get("next")) or url_for("auth.home"))
+    response = redirect(same_site_path(request.form.get("next")) or url_for("auth.home"))
     response.set_cookie(COOKIE, chosen, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",
                         secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
     return response
@@ -105,13 +106,6 @@ def _language_headers(response):
         response.vary.add("Accept-Language")
         response.headers.setdefault("Content-Language", html_lang())
     return response
-
-
-def _safe_next(target):
-    # Only same-site paths: an open redirect would help phishing.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
 
 
 def languages():

@@ -64,6 +64,14 @@ class DatabaseIdConverter(IntegerConverter):
         super().__init__(map, fixed_digits, min, max, signed)
 
 
+def same_site_path(target):
+    """`target` when it is a path on this site, else None: where a `next` or `back` parameter
+    may send the browser (an open redirect would help phishing)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
 def bound_url_ids(app):
     """Call before the blueprints add their rules: the converter is chosen per rule then."""
     app.url_map.converters["int"] = DatabaseIdConverter

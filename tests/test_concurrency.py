@@ -18,22 +18,27 @@ def run_in_threads(app, *jobs):
     barrier = threading.Barrier(len(jobs), timeout=30)
     results = [None] * len(jobs)
 
-    def worker(index, job):
+    def worker(index):
         with app.app_context():
             try:
-                results[index] = job(barrier)
+                results[index] = jobs[index](barrier)
             except Exception as error:  # the test inspects which one lost
                 db.session.rollback()
                 results[index] = error
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
+    at_once(worker, len(jobs))
+    return results
+
+
+def at_once(post, count=2):
+    """post(0), post(1), ... each in its own thread, started together; wait for them all."""
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(60)
-    return results
 
 
 def test_two_edits_of_one_step_one_wins(app, world):
@@ -261,11 +266,7 @@ def test_two_case_level_edits_at_once_one_wins(app, world, meeting_at_first_flus
         _who, url, data = posts[index]
         responses[index] = clients[index].post(url, data=data)
 
-    threads = [threading.Thread(target=post, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    at_once(post)
     assert all(r is not None and r.status_code < 500 for r in responses), responses
     told = [said(client, response) for client, response in zip(clients, responses)]
     losers = [i for i, text in enumerate(told) if CONFLICT in text]
@@ -310,11 +311,7 @@ def test_two_managers_deciding_one_claim_at_once(app, world, monkeypatch):
     def post(index):
         responses[index] = clients[index].post(url, data=decisions[index])
 
-    threads = [threading.Thread(target=post, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    at_once(post)
     told = [said(client, response) for client, response in zip(clients, responses)]
     assert sum("该认领申请已处理" in text for text in told) == 1, told
     db.session.expire_all()
@@ -392,11 +389,7 @@ def test_two_managers_saving_one_settings_record_at_once_one_wins(app, world,
         meeting_at_first_flush.add(threading.get_ident())
         responses[index] = clients[index].post(url, data=posts[index])
 
-    threads = [threading.Thread(target=post, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    at_once(post)
     told = [said(client, response) for client, response in zip(clients, responses)]
     losers = [i for i, text in enumerate(told) if CONFLICT in text]
     assert len(losers) == 1, [(r.status_code, text[-120:]) for r, text in zip(responses, told)]

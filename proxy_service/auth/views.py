@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Role
+from ..security import same_site_path
 from . import bp, lockout, sessions, twofactor
 from .forms import ChangePasswordForm, LoginForm, ReauthForm
 from .reauth import needs_code, reauth_is_recent, remember_reauth, verify_reauth
@@ -34,7 +35,7 @@ def login():
     if user is None:
         flash(LOGIN_FAILED, "danger")
         return render_template("auth/login.html", form=form), 401
-    return redirect(after_password(user, _safe_next(request.args.get("next"))))
+    return redirect(after_password(user, same_site_path(request.args.get("next"))))
 
 
 def after_password(user, next_url=None):
@@ -47,13 +48,6 @@ def after_password(user, next_url=None):
     sessions.start(user)
     db.session.commit()
     return next_url or url_for("auth.home")
-
-
-def _safe_next(target):
-    # Only same-site paths: an open redirect would help phishing.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
 
 
 @bp.post("/logout")
@@ -89,8 +83,8 @@ def confirm():
     stays open for REAUTH_MINUTES (auth/reauth.py). A link, not a redirect: a redirect that
     ends in a download would leave the user looking at this form as if nothing happened."""
     home = url_for("auth.home")
-    next_url = _safe_next(request.args.get("next")) or home
-    back_url = _safe_next(request.args.get("back")) or home
+    next_url = same_site_path(request.args.get("next")) or home
+    back_url = same_site_path(request.args.get("back")) or home
     form = ReauthForm()
     if form.validate_on_submit():
         if verify_reauth(current_user, form.password.data, form.code.data):

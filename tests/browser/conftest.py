@@ -143,19 +143,22 @@ def one_time_code(username):
     return totp.now()
 
 
+def log_in_through_pages(page, username, password=PASSWORD):
+    """Through the login page, and the one-time code page for staff."""
+    page.goto("/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    # "main form": the header holds a form too (the language switch).
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    if page.url.rstrip("/").endswith("/login/code"):
+        page.fill("input[name=code]", one_time_code(username))
+        with page.expect_navigation():
+            page.click("main form button[type=submit]")
+    assert "/login" not in page.url, f"login of {username} failed: {page.url}"
+
+
 @pytest.fixture
 def log_in(live_server):
     """log_in(page, username): through the login page, with the code page for staff."""
-    def log_in(page, username, password=PASSWORD):
-        page.goto("/login")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", password)
-        # "main form": the header holds a form too (the language switch).
-        with page.expect_navigation():
-            page.click("main form button[type=submit]")
-        if page.url.rstrip("/").endswith("/login/code"):
-            page.fill("input[name=code]", one_time_code(username))
-            with page.expect_navigation():
-                page.click("main form button[type=submit]")
-        assert "/login" not in page.url, f"login of {username} failed: {page.url}"
-    return log_in
+    return log_in_through_pages

@@ -9,14 +9,13 @@ from pathlib import Path
 from sqlalchemy import select
 
 from config import BASE_DIR
-from proxy_service.demo import PASSWORD
 from proxy_service.extensions import db
 from proxy_service.models import (Agreement, AgreementKind, AgreementState, ApprovalItem, Case,
                                   CaseStatus, CaseTemplate, Enterprise, EnterpriseClaim, Project,
                                   Rectification, RectificationStatus, Step, StepStatus, User,
                                   Verification)
 
-from .conftest import one_time_code
+from .conftest import log_in_through_pages
 
 AXE = BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -185,24 +184,10 @@ def signed_in_context(new_context, role, **options):
     page = context.new_page()
     page.goto("/account/security")
     if "/login" in page.url:
-        log_in(page, username)
+        log_in_through_pages(page, username)
         _states[username] = context.storage_state()
     page.close()
     return context
-
-
-def log_in(page, username, password=PASSWORD):
-    """Through the login page, and the one-time code page for staff."""
-    page.goto("/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
-    if page.url.rstrip("/").endswith("/login/code"):
-        page.fill("input[name=code]", one_time_code(username))
-        with page.expect_navigation():
-            page.click("main form button[type=submit]")
-    assert "/login" not in page.url, f"login of {username} failed: {page.url}"
 
 
 SERIOUS = ("serious", "critical")
