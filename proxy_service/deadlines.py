@@ -7,7 +7,7 @@ dates stored on the step (due_on, yellow_on), so lists filter and sort by them i
 import enum
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from flask import request
 from flask_babel import lazy_gettext as _l
@@ -15,7 +15,7 @@ from sqlalchemy import and_, case as when, func, select
 
 from . import clock, workdays
 from .extensions import db
-from .models import Case, CaseStatus, LimitUnit, Step, StepStatus
+from .models import Case, CaseStatus, LimitUnit, Step, StepRound, StepStatus, Suspension
 
 
 class Light(str, enum.Enum):
@@ -64,32 +64,146 @@ def limit_in_workdays(limit, unit):
     return limit if unit is LimitUnit.WORKDAY else math.ceil(limit * 5 / 7)
 
 
-def promised_due(item, day):
-    """The due date of `item` submitted on `day`: working days, or calendar days where a
+def limit_end(day, limit, unit):
+    """The last day of a limit counted from `day`: working days, or calendar days where a
     limit ending on a rest day moves to the next working day (民法典 art. 203)."""
-    if item.promised_unit is LimitUnit.CALENDAR_DAY:
-        return workdays.next_workday(date.fromordinal(day.toordinal() + item.promised_limit))
-    return workdays.add_workdays(day, item.promised_limit)
+    if unit is LimitUnit.CALENDAR_DAY:
+        return workdays.next_workday(day + timedelta(days=limit))
+    return workdays.add_workdays(day, limit)
+
+
+def promised_due(item, day):
+    """The due date of `item` filed on `day`, before any pause."""
+    return limit_end(day, item.promised_limit, item.promised_unit)
 
 
 def on_submit(step, day):
-    """The step entered SUBMITTED on `day`: first filing, or resubmission after 补正, when
-    the working days left at the return continue from `day`."""
-    with db.session.no_autoflush:   # loading item and center must not flush the step twice
-        if step.remaining_workdays is not None:
-            step.due_on = workdays.add_workdays(day, step.remaining_workdays)
-            step.remaining_workdays = None
+    """The step was filed on `day` (报送): a new round starts, with the item's promised limit
+    on the first filing, or the working days left at the last return after 补正."""
+    with db.session.no_autoflush:   # loading item, rounds and center must not flush the step twice
+        rounds = list(step.rounds)
+        if step.remaining_workdays is not None:    # refiled after 补正
+            budget, unit = step.remaining_workdays, LimitUnit.WORKDAY
         else:
-            step.due_on = promised_due(step.item, day)
-            step.allotted_workdays = workdays.workdays_between(day, step.due_on)
-        _set_yellow(step)
+            budget, unit = step.item.promised_limit, step.item.promised_unit
+        step.rounds.append(StepRound(number=len(rounds) + 1, filed_on=day, budget=budget,
+                                     budget_unit=unit))
+        step.remaining_workdays = None
+        refresh_step(step)
 
 
-def on_return(step, day):
-    """The step was returned for correction (补正) on `day`: its clock pauses."""
-    if step.due_on is not None:
-        step.remaining_workdays = max(0, workdays.workdays_between(day, step.due_on))
+def on_return(step, day, correction_request=""):
+    """The step came back for correction (补正) on `day`: its clock pauses with the working
+    days it had left, which the next filing starts from."""
+    current = _open_round(step)
+    remaining = max(0, workdays.workdays_between(day, step.due_on)) if step.due_on else 0
+    if current is not None:
+        current.returned_on, current.remaining_workdays = day, remaining
+        current.correction_request = correction_request or ""
+    step.remaining_workdays = remaining
     step.due_on = step.yellow_on = None
+
+
+def on_decision(step, day):
+    """The department approved or refused the step on `day`: its round ends."""
+    current = _open_round(step)
+    if current is not None:
+        current.decided_on = day
+
+
+def _open_round(step):
+    with db.session.no_autoflush:
+        rounds = step.rounds
+    return rounds[-1] if rounds and rounds[-1].is_open else None
+
+
+def suspend(case, day, reason=""):
+    """The case is suspended (中止) from `day`: every clock stops until it resumes."""
+    case.suspended_on = day
+    case.suspensions.append(Suspension(started_on=day, reason=reason or ""))
+
+
+def resume(case, day):
+    """The suspension ends on `day`: the running steps' due dates and the promised date move
+    by the working days it lasted (derived again from the stored periods)."""
+    # No autoflush while the steps load: the case's whole change stays one UPDATE (one version).
+    with db.session.no_autoflush:
+        current = next((s for s in case.suspensions if s.ended_on is None), None)
+        if current is not None:
+            current.ended_on = day
+        case.suspended_on = None
+        for step in list(case.steps):
+            if step.status is StepStatus.SUBMITTED:
+                refresh_step(step)
+        refresh_promised(case)
+
+
+def start_case(case, day=None):
+    """Work starts (the case enters IN_PROGRESS): the promised completion date is `day` plus the
+    template's overall limit or, without one, the longest prerequisite chain, in working days."""
+    case.started_on = day or clock.today()
+    with db.session.no_autoflush:
+        template = case.template
+        limit = template.overall_limit if template and template.overall_limit \
+            else chain_workdays(case)
+        case.promised_workdays = limit or None
+        refresh_promised(case)
+
+
+# --- dates derived from the stored history ---------------------------------------------
+
+def _round_end(filing):
+    """The last day of a round's clock, before any suspension moved it."""
+    return limit_end(filing.filed_on, filing.budget, filing.budget_unit)
+
+
+def _suspended_workdays(case, since):
+    """Working days in the case's ended suspensions that began on or after `since`."""
+    return sum(workdays.workdays_between(period.started_on, period.ended_on)
+               for period in case.suspensions
+               if period.ended_on is not None and period.started_on >= since)
+
+
+def due_of(step):
+    """(due_on, allotted_workdays) of a step with the department, derived from its rounds and
+    the case's suspensions under the current calendar; None when no round is running."""
+    with db.session.no_autoflush:
+        rounds = list(step.rounds)
+        if not rounds or not rounds[-1].is_open:
+            return None
+        current, first = rounds[-1], rounds[0]
+        due = workdays.add_workdays(_round_end(current),
+                                    _suspended_workdays(step.case, current.filed_on))
+        return due, workdays.workdays_between(first.filed_on, _round_end(first))
+
+
+def refresh_step(step):
+    """Set the step's due date, allotted working days and yellow day from its history (a no-op
+    for a step with no running round). Returns (old due date, new due date)."""
+    old, derived = step.due_on, due_of(step)
+    if derived is not None:
+        step.due_on, step.allotted_workdays = derived
+        _set_yellow(step)
+    return old, step.due_on
+
+
+def promised_of(case):
+    """The case's promised completion date from its start, its promised working days and its
+    ended suspensions, under the current calendar; None before work started."""
+    if case.started_on is None or case.promised_workdays is None:
+        return None
+    with db.session.no_autoflush:
+        return workdays.add_workdays(
+            workdays.add_workdays(case.started_on, case.promised_workdays),
+            _suspended_workdays(case, case.started_on))
+
+
+def refresh_promised(case):
+    """Set case.promised_on from its history. Returns (old, new)."""
+    old = case.promised_on
+    if case.started_on is not None:
+        case.promised_on = promised_of(case)
+    return old, case.promised_on
 
 
 def _set_yellow(step):
@@ -97,39 +211,6 @@ def _set_yellow(step):
     the allotted working days are used, whichever comes first."""
     threshold = max(step.case.center.yellow_days, (step.allotted_workdays or 0) // 5)
     step.yellow_on = workdays.add_workdays(step.due_on, -threshold)
-
-
-def suspend(case, day):
-    case.suspended_on = day
-
-
-def resume(case, day):
-    """Every running step's due date, and the promised date, move by the working days
-    the case spent suspended."""
-    if case.suspended_on is None:
-        return
-    shift = workdays.workdays_between(case.suspended_on, day)
-    # No autoflush while the steps load: the case's whole change stays one UPDATE (one version).
-    with db.session.no_autoflush:
-        steps = list(case.steps)
-    for step in steps:
-        if step.status is StepStatus.SUBMITTED and step.due_on is not None:
-            step.due_on = workdays.add_workdays(step.due_on, shift)
-            _set_yellow(step)
-    if case.promised_on is not None:
-        case.promised_on = workdays.add_workdays(case.promised_on, shift)
-    case.suspended_on = None
-
-
-def start_case(case, day=None):
-    """Work starts (the case enters IN_PROGRESS): set the promised completion date from
-    the template's overall limit or, without one, the longest prerequisite chain."""
-    day = day or clock.today()
-    with db.session.no_autoflush:
-        template = case.template
-        limit = template.overall_limit if template and template.overall_limit \
-            else chain_workdays(case)
-        case.promised_on = workdays.add_workdays(day, limit) if limit else None
 
 
 def chain_workdays(case):

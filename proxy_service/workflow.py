@@ -172,7 +172,7 @@ def suspend_case(case, actor, reason, seen_version=None):
     check_version(case, seen_version)
     case.reason = require(reason, _l("中止须说明理由。"))
     _move(case, CASE_MOVES, "suspend", actor, reason)
-    deadlines.suspend(case, clock.today())
+    deadlines.suspend(case, clock.today(), case.reason)
     db.session.flush()
 
 
@@ -254,18 +254,32 @@ def update_step(step, actor, *, seen_version, action=None, internal=False, **det
                                          public_comment))
     if internal and comment:
         db.session.add(AuditEvent.record(actor, step, "note", comment=comment, internal=True))
+    round_dates = {key: details.pop(key, None) for key in ROUND_DATES}
     for field, value in details.items():
         if value is not None:
             setattr(step, field, value)
-    if action == "submit":
-        deadlines.on_submit(step, step.submitted_on)
-    elif action == "return":
-        deadlines.on_return(step, clock.today())
+    _record_round(step, action, round_dates)
     db.session.flush()
     if step.case.all_steps_done:
         _move(step.case, CASE_MOVES, "complete", actor)
         _close(step.case)
     return step
+
+
+# Dates a step form records on the filing round, not on the step itself.
+ROUND_DATES = ("returned_on", "refused_on")
+
+
+def _record_round(step, action, dates):
+    """The filing rounds and the department's clock follow the step's action."""
+    if action == "submit":
+        deadlines.on_submit(step, step.submitted_on)
+    elif action == "return":
+        deadlines.on_return(step, dates["returned_on"] or clock.today(), step.correction_request)
+    elif action == "approve":
+        deadlines.on_decision(step, step.approved_on)
+    elif action == "refuse":
+        deadlines.on_decision(step, dates["refused_on"] or clock.today())
 
 
 # --- rectifications (整改; the rules that drive them are in evaluations.py) -----------------

@@ -7,6 +7,7 @@ from .calendar import CalendarYear, DayKind, DeadlineAlert, Holiday
 from .notifications import Notification, OutboxMessage
 from .cases import (Assignment, Case, CaseStatus, Document, Message, Step, StepStatus,
                     OPEN_CASE_STATUSES, OPEN_STEP_STATUSES)
+from .history import StepRound, Suspension
 from .catalog import ApprovalItem, CaseTemplate, LimitUnit, Mode, Stage
 from .evaluations import (Evaluation, Grade, Outcome, Rectification,
                           RectificationStatus)
@@ -22,5 +23,5 @@ __all__ = [
     "ApprovalItem", "Assignment", "AuditCheckpoint", "AuditEvent", "Case", "CaseStatus", "CaseTemplate", "Center",
     "ClaimStatus", "Document", "DocumentBlob", "Enterprise", "EnterpriseClaim", "FilingType", "Industry",
     "LimitUnit", "Message", "Mode", "OPEN_CASE_STATUSES", "OPEN_STEP_STATUSES", "Project",
-    "RecoveryCode", "Role", "Stage", "Step", "StepStatus", "SubmitToken", "User", "Verification",
+    "RecoveryCode", "Role", "Stage", "Step", "StepRound", "StepStatus", "SubmitToken", "Suspension", "User", "Verification",
 ]

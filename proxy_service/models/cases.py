@@ -95,6 +95,10 @@ class Case(db.Model):
     accepted_at = mapped_column(UTCDateTime, nullable=True)
     closed_at = mapped_column(UTCDateTime, nullable=True)
     promised_on = mapped_column(Date, nullable=True)       # 承诺办结日, set when work starts
+    # The day work started (the agreement sealed) and the working days promised from it: with
+    # the suspensions they give promised_on again under any calendar (deadlines.promised_of).
+    started_on = mapped_column(Date, nullable=True)
+    promised_workdays: Mapped[int | None] = mapped_column()
     suspended_on = mapped_column(Date, nullable=True)      # while suspended: clocks stopped since
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
@@ -107,6 +111,7 @@ class Case(db.Model):
     steps = relationship("Step", back_populates="case", order_by="(Step.stage_order, Step.sort, Step.id)")
     assignments = relationship("Assignment", back_populates="case", order_by="Assignment.id")
     agreements = relationship("Agreement", back_populates="case", order_by="Agreement.id")
+    suspensions = relationship("Suspension", back_populates="case", order_by="Suspension.id")
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         # At most one open case per project, enforced by the database too.
@@ -161,7 +166,7 @@ class Step(db.Model):
     sort: Mapped[int] = mapped_column(default=0)
     status: Mapped[StepStatus] = mapped_column(_str_enum(StepStatus), default=StepStatus.PENDING)
     acceptance_no: Mapped[str] = mapped_column(String(60), default="")   # department's 受理号
-    submitted_on = mapped_column(Date, nullable=True)
+    submitted_on = mapped_column(Date, nullable=True)     # the current round's filing (rounds keep all)
     approved_on = mapped_column(Date, nullable=True)
     permit_no: Mapped[str] = mapped_column(String(80), default="")
     by_commitment: Mapped[bool] = mapped_column(default=False)
@@ -185,6 +190,7 @@ class Step(db.Model):
     case = relationship("Case", back_populates="steps")
     item = relationship("ApprovalItem")
     agreement = relationship("Agreement")
+    rounds = relationship("StepRound", back_populates="step", order_by="StepRound.number")
     __mapper_args__ = {"version_id_col": version}
     # A case's open steps, or its steps approved in a period (what the dashboard counts),
     # from the index alone. No index on status by itself: pages start from a few cases,
