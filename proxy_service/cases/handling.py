@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import assignment, permissions, queries, uploads, workflow
+from .. import assignment, pauses, permissions, queries, uploads, workflow
 from ..conflicts import attempt
 from ..extensions import db
 from ..models import Assignment, CaseStatus, Message
@@ -69,7 +69,7 @@ def _outdated(form, step):
 
 def _render_step(step, form, error=None, stale=False):
     return render_template("cases/step.html", step=step, case=step.case, form=form,
-                           error=error, stale=stale)
+                           error=error, stale=stale, pauses=pauses.of_step(step))
 
 
 def _render_stale(step, form):

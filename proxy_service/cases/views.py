@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import deadlines, submit_once, workflow
+from .. import deadlines, pauses, submit_once, workflow
 from ..conflicts import attempt
 from ..extensions import db
 from ..models import (ApprovalItem, AuditEvent, Case, CaseStatus, CaseTemplate, Document,
@@ -22,7 +22,8 @@ from .forms import (ENTERPRISE_KINDS, STAFF_KINDS, CaseFilterForm, CaseRequestFo
 LIST_OPTIONS = (joinedload(Case.project), joinedload(Case.enterprise), joinedload(Case.agent),
                 selectinload(Case.steps))
 DETAIL_OPTIONS = (joinedload(Case.center), joinedload(Case.enterprise), joinedload(Case.project),
-                  joinedload(Case.agent), selectinload(Case.steps).joinedload(Step.item))
+                  joinedload(Case.agent), selectinload(Case.steps).joinedload(Step.item),
+                  selectinload(Case.steps).selectinload(Step.rounds), selectinload(Case.suspensions))
 
 
 # --- the list ------------------------------------------------------------------
@@ -209,7 +210,7 @@ def render_detail(case, status=200, **forms):
     return render_template(
         "cases/detail.html", case=case, stages=_stages(case), documents=documents,
         step_documents=_by_step(documents), step_names={s.id: s.item.name for s in case.steps},
-        messages=_messages(case), events=_events(case),
+        messages=_messages(case), events=_events(case), pauses=pauses.of_case(case),
         requested=_requested_items(case), status_label=status_label, **forms), status
 
 
