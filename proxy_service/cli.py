@@ -23,6 +23,8 @@ def register(app):
     app.cli.add_command(audit_cli)
     from .backup import backup_cli
     app.cli.add_command(backup_cli)
+    from .calendar_cli import calendar_cli
+    app.cli.add_command(calendar_cli)
     from .scale.seed import seed_scale_command
     app.cli.add_command(seed_scale_command)
 

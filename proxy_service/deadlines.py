@@ -13,7 +13,7 @@ from flask import request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case as when, func, select
 
-from . import clock, workdays
+from . import clock, statutory_holidays, workdays
 from .extensions import db
 from .models import Case, CaseStatus, LimitUnit, Step, StepRound, StepStatus, Suspension
 
@@ -325,5 +325,5 @@ def query_args(**changes):
 
 
 TEMPLATE_GLOBALS = {"query_args": query_args, "step_light": step_light, "case_light": case_light,
-                    "step_clock": step_clock, "calendar_missing_years": workdays.missing_years,
-                    "FILTER_LIGHTS": FILTER_LIGHTS}
+                    "step_clock": step_clock, "calendar_unfinished_years": workdays.unfinished_years,
+                    "holiday_labels": statutory_holidays.labels, "FILTER_LIGHTS": FILTER_LIGHTS}

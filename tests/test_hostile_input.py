@@ -381,6 +381,10 @@ FORMS = {
         lambda o: {"year": "2031", "day": "2031-10-01"}, query=("year", "day")),
     "/admin/calendar/import": Form("manager", lambda o: "/admin/calendar/import", lambda o: {
         "year": "2031", "text": CALENDAR_LINES}, query=("year",)),
+    "/admin/calendar/estimate": Form("manager", lambda o: "/admin/calendar/estimate",
+                                     lambda o: {"year": "2031"}, query=("year",)),
+    "/admin/calendar/complete": Form("manager", lambda o: "/admin/calendar/complete",
+                                     lambda o: {"year": "2031"}, query=("year",)),
     "/admin/people/<int:person_id>/export": _people("export"),
     "/admin/people/<int:person_id>/erase": _people("erase", {"confirm": "y"}),
     # -- public ----------------------------------------------------------------------------------

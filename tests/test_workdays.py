@@ -85,7 +85,7 @@ def test_long_spans_read_each_year_once(count_queries):
     (date(2024, 2, 28), date(2024, 3, 1)),      # a leap day
     (date(2023, 6, 1), date(2026, 10, 10)),     # several years, ending on a make-up day
     (date(2026, 10, 1), date(2026, 10, 7)),     # only rest days
-    (date(2026, 12, 31), date(2027, 1, 1)),     # into a year without a schedule
+    (date(2026, 12, 31), date(2027, 1, 1)),     # into a year with estimated holidays only
 ])
 def test_workdays_between_agrees_with_counting_day_by_day(start, end):
     # The running totals behind workdays_between must give what a walk over the days gives.

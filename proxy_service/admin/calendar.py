@@ -8,11 +8,12 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import extract, func, select
 
 from .. import permissions, workdays
+from ..conflicts import attempt
 from ..extensions import db
-from ..models import CalendarYear, DayKind, Holiday
+from ..models import CalendarYear, DayKind
+from ..statutory_holidays import FIRST_YEAR as FIRST_ESTIMATED_YEAR
 from . import bp
 from .calendar_forms import FIRST_YEAR, KIND_LABELS, LAST_YEAR, DayForm, ImportForm, YearForm
 
@@ -23,11 +24,9 @@ def calendar():
     form = YearForm(formdata=request.args if "year" in request.args else None)
     if "year" in request.args and form.validate():
         return redirect(url_for("admin.calendar_year", year=form.year.data))
-    year_of = extract("year", Holiday.day)
-    counts = {(int(year), kind): count for year, kind, count in db.session.execute(
-        select(year_of, Holiday.kind, func.count(Holiday.id)).group_by(year_of, Holiday.kind))}
-    return render_template("admin/calendar.html", years=workdays.years(), counts=counts,
-                           missing=workdays.missing_years(), form=form)
+    return render_template("admin/calendar.html", years=workdays.years(),
+                           counts=workdays.year_counts(), unfinished=workdays.unfinished_years(),
+                           form=form)
 
 
 def _year_or_404():
@@ -41,6 +40,8 @@ def _render_year(year, status=200, day_form=None, import_form=None):
     row = db.session.get(CalendarYear, year)
     return render_template(
         "admin/calendar_year.html", year=year, row=row, days=workdays.days_of(year),
+        missing=[] if row is not None and row.complete else workdays.missing_holidays(year),
+        can_estimate=year >= FIRST_ESTIMATED_YEAR,
         kind_labels=KIND_LABELS, day_form=day_form or DayForm(year, formdata=None),
         import_form=import_form or ImportForm(year, formdata=None)), status
 
@@ -93,4 +94,23 @@ def calendar_import():
     rest = sum(kind is DayKind.REST for _day, kind, _name in form.entries)
     flash(_("已导入 %(year)s 年安排：放假 %(rest)s 天，调休上班 %(work)s 天。", year=year, rest=rest,
             work=len(form.entries) - rest), "success")
+    return redirect(url_for("admin.calendar_year", year=year))
+
+
+@bp.post("/admin/calendar/estimate")
+@permissions.manager_required
+def calendar_estimate():
+    year = _year_or_404()
+    if attempt(workdays.replace_estimates, current_user, year) is None:
+        flash(_("已按放假办法估算 %(year)s 年尚未录入的法定节假日。", year=year), "success")
+    return redirect(url_for("admin.calendar_year", year=year))
+
+
+@bp.post("/admin/calendar/complete")
+@permissions.manager_required
+def calendar_complete():
+    year = _year_or_404()
+    workdays.mark_complete(current_user, year)
+    db.session.commit()
+    flash(_("已将 %(year)s 年标记为完整录入。", year=year), "success")
     return redirect(url_for("admin.calendar_year", year=year))

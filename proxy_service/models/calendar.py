@@ -1,7 +1,7 @@
 """The working-day calendar (节假日/调休) and deadline alerts."""
 import enum
 
-from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -15,24 +15,31 @@ class DayKind(str, enum.Enum):
 
 
 class Holiday(db.Model):
-    """An exception to Monday–Friday: a rest day on a weekday or a make-up working day."""
+    """An exception to Monday–Friday: a rest day on a weekday or a make-up working day.
+
+    `estimated`: derived from the 放假办法 for a year whose schedule is not published yet
+    (statutory_holidays.py), to be replaced by the State Council's when it is."""
 
     __tablename__ = "holidays"
     id: Mapped[int] = mapped_column(primary_key=True)
     day = mapped_column(Date, unique=True, nullable=False)
     kind: Mapped[DayKind] = mapped_column(_str_enum(DayKind))
     name: Mapped[str] = mapped_column(String(40), default="")
+    estimated: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class CalendarYear(db.Model):
-    """A year whose schedule the Holiday table holds (from the package or entered by a manager).
+    """A year whose schedule the Holiday table holds: from the package, estimated, or entered
+    by a manager. Years without a row fall back to Monday–Friday.
 
-    Years without a row fall back to Monday–Friday, and managers are warned.
+    `complete`: the whole published schedule is in (the package's years, or a manager said
+    so); until then managers are warned (workdays.unfinished_years).
     """
 
     __tablename__ = "calendar_years"
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    source: Mapped[str] = mapped_column(String(20))   # "chinesecalendar" or "manual"
+    source: Mapped[str] = mapped_column(String(20))   # "chinesecalendar", "estimated" or "manual"
+    complete: Mapped[bool] = mapped_column(default=False, server_default=false())
     updated_at = mapped_column(UTCDateTime, default=utcnow)
 
 
