@@ -93,6 +93,7 @@ def test_the_login_sends_enterprise_users_nowhere_else(client, world, target):
     response = client.post(f"/login?next={quote(target, safe='')}",
                            data={"username": "ent1", "password": PASSWORD})
     assert response.status_code == 302 and _on_site(response) == HOME
+    assert client.get(HOME).headers["Location"] == "/cases"   # logged in, landing at home
 
 
 @pytest.mark.parametrize("target", REGRESSIONS[:4])
