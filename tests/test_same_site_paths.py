@@ -17,12 +17,13 @@ from ada_url import URL
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from proxy_service.auth import twofactor
 from proxy_service.auth.sessions import PENDING_KEY
 from proxy_service.extensions import db
 from proxy_service.models import Notification
 from proxy_service.security import same_site_path
 
-from .factories import PASSWORD, one_time_code
+from .factories import PASSWORD, TOTP_SECRET, one_time_code
 
 SITE = "https://daiban.example.cn"
 CONTROLS = [chr(c) for c in (*range(0x20), 0x7F, 0x85, 0x9F)]
@@ -98,8 +99,6 @@ def test_the_login_sends_enterprise_users_nowhere_else(client, world, target):
 
 @pytest.mark.parametrize("target", REGRESSIONS[:4])
 def test_the_code_step_sends_staff_nowhere_else(client, world, target):
-    from proxy_service.auth import twofactor
-    from .factories import TOTP_SECRET
     manager = world.users["manager"]
     twofactor.enrol_with_secret(manager, TOTP_SECRET)
     db.session.commit()
