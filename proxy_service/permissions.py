@@ -7,11 +7,12 @@ from functools import wraps
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import false, select
 
 from .assignment import acts_for, agents_covered_by
 from .extensions import db
-from .models import Case, CaseStatus, Document, Enterprise, Project, Role, Step
+from .models import (Case, CaseStatus, ClaimStatus, Document, Enterprise, EnterpriseClaim,
+                     Project, Role, Step)
 
 
 def role_required(*roles):
@@ -52,6 +53,16 @@ def visible_projects(user):
     return query.where(Project.center_id == user.center_id)
 
 
+def visible_claims(user):
+    """USCC claims are decided where the enterprise registered: only the managers of its home
+    center see them — not a center where it merely has a case."""
+    query = select(EnterpriseClaim)
+    if user.role is not Role.MANAGER:
+        return query.where(false())
+    home = select(Enterprise.id).where(Enterprise.home_center_id == user.center_id)
+    return query.where(EnterpriseClaim.enterprise_id.in_(home))
+
+
 def visible_enterprises(user):
     """Staff see the enterprises registered with their center or asking it for service."""
     if user.role is Role.ENTERPRISE:
@@ -78,6 +89,10 @@ def project_or_404(user, project_id):
     return db.first_or_404(visible_projects(user).where(Project.id == project_id))
 
 
+def claim_or_404(user, claim_id):
+    return db.first_or_404(visible_claims(user).where(EnterpriseClaim.id == claim_id))
+
+
 def enterprise_or_404(user, enterprise_id):
     return db.first_or_404(visible_enterprises(user).where(Enterprise.id == enterprise_id))
 
@@ -93,9 +108,22 @@ def document_or_404(user, document_id):
         enterprise_or_404(user, document.enterprise_id)
         if user.role is Role.ENTERPRISE and not _uploaded_within(document, user):
             abort(404)   # a claimant's licence filed under this enterprise is not its members' to see
+        if user.is_staff and _hidden_claim_evidence(user, document):
+            abort(404)
     else:
         abort(404)
     return document
+
+
+def _hidden_claim_evidence(user, document):
+    """A licence filed with a claim not (yet) approved belongs to the claim: staff who may not
+    see the claim may not see it either. Approved, it is the enterprise's own licence."""
+    evidence = select(EnterpriseClaim.id).where(EnterpriseClaim.licence_document_id == document.id,
+                                                EnterpriseClaim.outcome != ClaimStatus.APPROVED)
+    if db.session.scalar(evidence.limit(1)) is None:
+        return False
+    visible = visible_claims(user).where(EnterpriseClaim.licence_document_id == document.id)
+    return db.session.scalar(visible.with_only_columns(EnterpriseClaim.id).limit(1)) is None
 
 
 def _uploaded_within(document, user):

@@ -18,6 +18,7 @@ setting, per-IP rate limits and structured request logs with a request id.
 """
 import json
 import logging
+import re
 import time
 import uuid
 from flask import abort, current_app, g, render_template, request
@@ -55,6 +56,7 @@ RATE_LIMITED = (
 request_log = logging.getLogger("proxy_service.request")
 security_log = logging.getLogger("proxy_service.security")
 LARGEST_ID = 2**31 - 1   # the integer primary keys on PostgreSQL
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")   # Unicode's control characters (Cc)
 
 
 class DatabaseIdConverter(IntegerConverter):
@@ -65,9 +67,16 @@ class DatabaseIdConverter(IntegerConverter):
 
 
 def same_site_path(target):
-    """`target` when it is a path on this site, else None: where a `next` or `back` parameter
-    may send the browser (an open redirect would help phishing)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """`target` unchanged when it is a path on this site, else None: the one check of where a
+    `next` or `back` parameter, or a stored link, may send the browser (an open redirect would
+    help phishing).
+
+    A path here starts with a single "/" and holds no backslash and no control character. A
+    browser's URL parser (WHATWG) reads "\\" as "/" and drops tabs and newlines anywhere, so
+    "/\\evil.example" and "/<tab>/evil.example" are "//evil.example" to it: another host; and
+    a newline cannot even be sent in a Location header."""
+    if (isinstance(target, str) and target.startswith("/") and not target.startswith("//")
+            and "\\" not in target and not _CONTROL.search(target)):
         return target
     return None
 

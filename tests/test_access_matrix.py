@@ -1,5 +1,6 @@
 """Every object-addressed route, requested by someone who must not reach the object:
-another enterprise, another center's staff, an agent not assigned to the case.
+another enterprise, another center's staff, an agent not assigned to the case, and a
+claimant (an enterprise login whose claim on a taken USCC waits, so it has no enterprise).
 The answer is 404 (the object is invisible) or 403 (the role may not do this at all),
 for GET and POST alike, and nothing changes."""
 import io
@@ -9,10 +10,12 @@ import pytest
 from config import TestingConfig
 from proxy_service import create_app
 from proxy_service.extensions import db
-from proxy_service.models import AuditEvent, EnterpriseClaim
+from proxy_service.models import AuditEvent, EnterpriseClaim, Role
 from proxy_service.uploads import store_document
 
-OUTSIDERS = ["other_enterprise", "other_manager", "other_center_agent", "other_agent"]
+from . import factories
+
+OUTSIDERS = ["other_enterprise", "other_manager", "other_center_agent", "other_agent", "claimant"]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -40,6 +43,7 @@ CASES = [(outsider, *route) for route in _object_routes() for outsider in OUTSID
 @pytest.fixture
 def targets(world):
     """Objects of the first enterprise and the first center, keyed by URL argument."""
+    world.users["claimant"] = factories.make_user("claimer", Role.ENTERPRISE, name="孙七")
     case = world.case()
     step = case.steps[0]
     document = store_document(_upload(), kind="material", uploader=world.users["owner"], case=case)

@@ -153,13 +153,18 @@ def test_staff_cannot_request(client, world, login_as, who):
 
 
 def test_a_user_whose_claim_is_pending_is_sent_to_the_enterprise_page(client, world, login_as):
+    """...from the request form; with a project named, the project is not found, as for any
+    outsider (test_access_matrix covers the routes with a project id in their path)."""
     claimant = make_user("claimant", Role.ENTERPRISE, name="待认领用户")
     db.session.commit()
     login_as(claimant)
-    response = client.get(new_url(world))
+    response = client.get("/cases/new")
     assert response.status_code == 302 and response.headers["Location"] == "/enterprise"
     with client.session_transaction() as session:
         assert any("认领审核" in message for _category, message in session["_flashes"])
+    assert client.get(new_url(world)).status_code == 404
+    assert client.post(new_url(world), data={"items": [str(world.items[0].id)]}).status_code == 404
+    assert client.get(f"/cases/new?project_id={world.other_project.id}").status_code == 404
 
 
 def test_without_a_project_the_enterprise_picks_one(client, world, login_as):

@@ -72,6 +72,33 @@ def test_other_center_sees_an_enterprise_only_once_it_asks_there_for_service(cli
     assert client.get(f"/admin/enterprises/{enterprise.id}").status_code == 200
 
 
+def test_a_claim_is_seen_and_decided_only_in_the_enterprises_home_center(client, world,
+                                                                        login_as):
+    """Another center where the enterprise has a case sees the enterprise, never a claim on
+    it: not the claimant's mobile, not the licence they filed, and no decision."""
+    enterprise = world.enterprises[0]
+    claim = make_claim(world, enterprise)
+    project = factories.make_project(enterprise, world.centers[1], "银川分厂项目")
+    factories.make_case(project, world.users["owner"], world.other_items)
+    db.session.commit()
+    login_as(world.users["other_manager"])
+    page = client.get(f"/admin/enterprises/{enterprise.id}")
+    assert page.status_code == 200 and "绿碳环保（认领）" not in page.text
+    assert "绿碳环保（认领）" not in client.get("/admin/claims").text
+    assert "13700000000" not in client.get("/admin/claims").text
+    assert client.get(f"/admin/claims/{claim.id}").status_code == 404
+    assert client.post(f"/admin/claims/{claim.id}", data={"decision": "approve"}).status_code == 404
+    assert client.get(f"/documents/{claim.licence_document_id}").status_code == 404
+    db.session.refresh(claim)
+    assert claim.outcome is ClaimStatus.PENDING and claim.claimant.enterprise_id is None
+    assert not events("claim_approve")
+    login_as(world.users["manager"])   # the home center's manager decides it
+    assert "13700000000" in client.get(f"/admin/claims/{claim.id}").text
+    assert client.get(f"/documents/{claim.licence_document_id}").status_code == 200
+    assert client.post(f"/admin/claims/{claim.id}", data={"decision": "approve"}).status_code == 302
+    assert len(events("claim_approve")) == 1
+
+
 # --- queue -----------------------------------------------------------------------
 
 def test_queue_lists_pending_enterprises_with_their_licences(client, world, login_as):

@@ -98,12 +98,49 @@ def test_an_unsealed_agreement_is_not_in_force(client, world):
 def test_refused_uploads_and_empty_form(client, sealed):
     assert "只能核验 PDF" in _upload(client, b"\x89PNG\r\n\x1a\n....").text
     empty = client.post("/verify", data={})
-    assert empty.status_code == 422 and "请填写协议编号和验证码，或上传协议文件" in empty.text
+    assert empty.status_code == 422 and "请填写协议编号和校验码，或上传协议文件" in empty.text
     no_code = client.post("/verify", data={"number": sealed.number})
-    assert no_code.status_code == 422 and "请填写协议上印制的验证码" in no_code.text
+    assert no_code.status_code == 422 and "请填写协议上印制的校验码" in no_code.text
 
 
 def test_an_unknown_pdf_is_reported_without_a_record(client, sealed):
     page = _upload(client, simple_pdf("something else")).text
     assert "不一致" in page and sealed.case.enterprise.name not in page
     db.session.rollback()
+
+
+# --- the word for the code: 校验码, as printed on the agreements -------------------------------
+
+ENGLISH = {"Accept-Language": "en-US,en;q=0.9"}
+
+
+def _verify_pages(client, sealed, headers=None):
+    """The page, the form's two errors, and the answer for a wrong code."""
+    return [client.get("/verify", headers=headers).text,
+            client.post("/verify", data={}, headers=headers).text,
+            client.post("/verify", data={"number": sealed.number}, headers=headers).text,
+            client.post("/verify", data={"number": sealed.number, "code": "WRONG1"},
+                        headers=headers).text]
+
+
+def test_the_page_says_the_word_printed_on_the_agreements(client, sealed):
+    """The signed agreements print 校验码 beside their number and cannot change: the page, its
+    form and its errors say the same (验证码 is the login's one-time code)."""
+    for page in _verify_pages(client, sealed):
+        assert "校验码" in page and "验证码" not in page
+    for page in _verify_pages(client, sealed, ENGLISH):
+        assert "check code" in page.lower() and "verification code" not in page.lower()
+
+
+def test_the_english_catalogue_has_one_word_for_the_agreements_code():
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    import proxy_service
+    path = Path(proxy_service.__file__).parent / "translations/en/LC_MESSAGES/messages.po"
+    with path.open("rb") as po:
+        catalogue = read_po(po)
+    named = [m for m in catalogue if m.id and "校验码" in str(m.id)]
+    assert named and all("check code" in str(m.string).lower() for m in named)
+    assert not [m.id for m in catalogue if m.id and "协议" in str(m.id) and "验证码" in str(m.id)]

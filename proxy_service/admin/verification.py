@@ -33,16 +33,8 @@ def licences_of(enterprise_ids):
 
 
 def pending_claims(user):
-    """Undecided claims on enterprises `user` may see, oldest first."""
-    visible = permissions.visible_enterprises(user).with_only_columns(Enterprise.id)
-    return select(EnterpriseClaim).where(EnterpriseClaim.outcome == ClaimStatus.PENDING,
-                                         EnterpriseClaim.enterprise_id.in_(visible))
-
-
-def claim_or_404(user, claim_id):
-    visible = permissions.visible_enterprises(user).with_only_columns(Enterprise.id)
-    return db.first_or_404(select(EnterpriseClaim).where(
-        EnterpriseClaim.id == claim_id, EnterpriseClaim.enterprise_id.in_(visible)))
+    """Undecided claims `user` may see (those on enterprises of their home center)."""
+    return permissions.visible_claims(user).where(EnterpriseClaim.outcome == ClaimStatus.PENDING)
 
 
 def _claim_count():
@@ -107,7 +99,7 @@ def claims():
 @bp.route("/admin/claims/<int:claim_id>", methods=["GET", "POST"])
 @permissions.manager_required
 def claim(claim_id):
-    claim = claim_or_404(current_user, claim_id)
+    claim = permissions.claim_or_404(current_user, claim_id)
     form = ClaimForm()
     if not form.validate_on_submit():
         return _claim_page(claim, form, 422 if form.is_submitted() else 200)

@@ -23,6 +23,7 @@ from flask import current_app, redirect, request, session, url_for
 
 from .. import clock
 from ..extensions import db
+from ..security import same_site_path
 from . import lockout, twofactor
 
 RECENT_KEY = "_reauth_at"
@@ -77,6 +78,6 @@ def _page_before():
     """The page the export link was on (the dashboard with its filters), for the way back;
     None when the referrer is missing or another site."""
     referrer = urlsplit(request.referrer or "")
-    if referrer.netloc != request.host or not referrer.path.startswith("/"):
+    if referrer.netloc != request.host:
         return None
-    return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return same_site_path(referrer.path + (f"?{referrer.query}" if referrer.query else ""))

@@ -8,6 +8,7 @@ from .. import permissions, versioned
 from ..conflicts import attempt
 from ..extensions import db
 from ..models import AuditEvent
+from ..security import same_site_path
 from . import bp, lockout, sessions, twofactor
 from .forms import CenterSecurityForm, CodeForm, EnrolForm, ReauthForm
 from .reauth import verify_reauth
@@ -33,7 +34,7 @@ def _refused(user, form):
 
 
 def _finish_login(user):
-    next_url = sessions.pending_next()
+    next_url = same_site_path(sessions.pending_next())   # checked again: the cookie may be older
     lockout.record_success(user)
     sessions.start(user)
     db.session.commit()

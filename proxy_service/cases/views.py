@@ -90,12 +90,10 @@ def _apply_filters(query, form, center_id):
 @bp.route("/cases/new", methods=["GET", "POST"])
 @enterprise_required
 def new():
-    if current_user.enterprise_id is None:
-        flash(_("您的企业信息尚在认领审核中，审核通过后才能申请代办。"), "warning")
-        return redirect(url_for("enterprises.profile"))
     project_id = request.args.get("project_id", type=int)
     if project_id is None:
         return _choose_project()
+    # A login without an enterprise sees no project: a 404, as for any outsider.
     project = project_or_404(current_user, project_id)
     catalogue, templates = _catalogue(project.center_id), _templates(project.center_id)
     template = _chosen_template(project, templates)
@@ -119,6 +117,9 @@ def new():
 
 
 def _choose_project():
+    if current_user.enterprise_id is None:
+        flash(_("您的企业信息尚在认领审核中，审核通过后才能申请代办。"), "warning")
+        return redirect(url_for("enterprises.profile"))
     projects = db.session.scalars(visible_projects(current_user).order_by(Project.id)).all()
     busy = set(db.session.scalars(visible_cases(current_user).with_only_columns(Case.project_id)
                                   .where(Case.status.in_(OPEN_CASE_STATUSES))))

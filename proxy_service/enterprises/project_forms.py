@@ -19,18 +19,27 @@ PROJECT_FIELDS = ("name", "code", "center_id", "industry_id", "total_investment"
                   "location", "content", "planned_start", "standard_land", "filing_type")
 
 
+NOT_A_NUMBER = _l("请输入数字，例如 12345.6789。")
+
+
 class ExactDecimalField(DecimalField):
-    """A Decimal parsed from the text as typed (never through float); blank means None."""
+    """A finite Decimal parsed from the text as typed (never through float); blank means None.
+
+    NaN and the infinities are not numbers to the user; refused here, they never reach a
+    comparison (a signalling NaN raises on `!=`, as in ProjectForm.freeze)."""
 
     def __init__(self, label, validators=(), **kwargs):
-        super().__init__(label, validators, places=None,
-                         invalid_value_message=_l("请输入数字，例如 12345.6789。"), **kwargs)
+        super().__init__(label, validators, places=None, invalid_value_message=NOT_A_NUMBER,
+                         **kwargs)
 
     def process_formdata(self, valuelist):
         if valuelist and not valuelist[0].strip():
             self.data = None
             return
         super().process_formdata([v.strip() for v in valuelist])
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError(NOT_A_NUMBER)
 
     def _value(self):
         if self.raw_data:
@@ -42,19 +51,23 @@ class ExactDecimalField(DecimalField):
 
 
 def amount(*, places, digits, minimum, inclusive, message):
-    """Validator: a finite Decimal with at most `places` decimals and `digits` integer digits."""
+    """Validator: a finite Decimal with at most `places` decimals and `digits` integer digits.
+
+    The range is checked before the decimals, with no arithmetic in the decimal context: past
+    its precision (28 digits) quantize() raises InvalidOperation, past its exponent limit abs()
+    raises Overflow — 1e30 and 1E+999999999 are "too large", never a 500."""
     def check(form, field):
         value = field.data
         if value is None:
             raise ValidationError(_l("请填写此项。"))
-        if not value.is_finite():
-            raise ValidationError(_l("请输入数字，例如 12345.6789。"))
-        if value != value.quantize(Decimal(1).scaleb(-places)):
-            raise ValidationError(_l("最多保留 %(places)s 位小数。", places=places))
+        if not value.is_finite():   # NaN cannot be ordered: comparing it raises
+            raise ValidationError(NOT_A_NUMBER)
         if value < minimum or (value == minimum and not inclusive):
             raise ValidationError(message)
-        if abs(value) >= Decimal(10) ** digits:
+        if value.copy_abs() >= Decimal(10) ** digits:   # abs() rounds: Overflow
             raise ValidationError(_l("数值过大，请核对单位。"))
+        if value != value.quantize(Decimal(1).scaleb(-places)):
+            raise ValidationError(_l("最多保留 %(places)s 位小数。", places=places))
     check.field_flags = {"required": True}
     return check
 

@@ -69,8 +69,9 @@ def project(project_id):
 
 @bp.route("/projects/<int:project_id>/edit", methods=["GET", "POST"])
 @enterprise_required
-@member_required
 def edit_project(project_id):
+    # No member_required: a login without an enterprise sees no project, so it gets the 404
+    # any outsider gets (its claim-pending redirect is for pages that address no object).
     project = project_or_404(current_user, project_id)
     if not can_edit_project(current_user, project):
         abort(403)

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from .. import queries
 from ..extensions import db
 from ..models import Notification
+from ..security import same_site_path
 from . import bp, inbox
 from .forms import PreferencesForm
 from .rules import KIND_TITLES
@@ -42,8 +43,7 @@ def read(notification_id):
     notification = _own_or_404(notification_id)
     inbox.mark_read(notification)
     db.session.commit()
-    if request.form.get("open") == "1" and notification.url.startswith("/") \
-            and not notification.url.startswith("//"):
+    if request.form.get("open") == "1" and same_site_path(notification.url):
         return redirect(notification.url)
     return redirect(url_for("notifications.index", page=request.form.get("page", type=int)))
 

@@ -1,4 +1,5 @@
-"""The public verification form: agreement number + verification code, and/or the PDF itself."""
+"""The public verification form: agreement number + check code (校验码, as printed on the
+agreement), and/or the PDF itself."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -9,8 +10,8 @@ from wtforms.validators import Length, Optional
 class VerifyForm(FlaskForm):
     number = StringField(_l("协议编号"), validators=[Optional(), Length(max=40)],
                          description=_l("如 JZKFQ-DB-2026-000123，见协议首页"))
-    code = StringField(_l("验证码"), validators=[Optional(), Length(max=12)],
-                       description=_l("印在协议编号旁的验证码"))
+    code = StringField(_l("校验码"), validators=[Optional(), Length(max=12)],
+                       description=_l("印在协议编号旁的校验码"))
     file = FileField(_l("协议 PDF 文件（可选）"),
                      description=_l("上传您持有的协议文件，核对其是否与登记的终稿完全一致"))
 
@@ -20,9 +21,9 @@ class VerifyForm(FlaskForm):
             return False
         number, code = (self.number.data or "").strip(), (self.code.data or "").strip()
         if number and not code:
-            self.code.errors.append(_l("请填写协议上印制的验证码。"))
+            self.code.errors.append(_l("请填写协议上印制的校验码。"))
             return False
         if not number and not self.file.data:
-            self.number.errors.append(_l("请填写协议编号和验证码，或上传协议文件。"))
+            self.number.errors.append(_l("请填写协议编号和校验码，或上传协议文件。"))
             return False
         return True
