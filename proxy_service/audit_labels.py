@@ -42,6 +42,8 @@ ACTION_LABELS = {
     "calendar_add": _lp("audit log", "设置节假日/调休"),
     "calendar_remove": _lp("audit log", "删除节假日/调休"),
     "calendar_import": _lp("audit log", "导入年度节假日安排"),
+    "due_moved": _lp("audit log", "到期日调整"),
+    "deadlines_moved": _lp("audit log", "期限因节假日调整"),
     "seal": _lp("audit log", "协议签订生效"),
     "agreement_generate": _lp("audit log", "生成代办委托协议"),
     "agreement_regenerate": _lp("audit log", "重新生成协议（原签署作废）"),

@@ -154,20 +154,42 @@ def set_day(actor, day, kind, name):
     holiday.kind, holiday.name = kind, name or ""
     db.session.add(holiday)
     _entered(actor, day.year, "calendar_add", f"{day:%Y-%m-%d} {kind.value} {name or ''}".strip())
+    _deadline_recompute().calendar_changed(actor, {day})
 
 
 def remove_day(actor, day):
     """Let `day` follow the Monday–Friday rule again."""
     db.session.execute(delete(Holiday).where(Holiday.day == day))
     _entered(actor, day.year, "calendar_remove", f"{day:%Y-%m-%d}")
+    _deadline_recompute().calendar_changed(actor, {day})
 
 
 def replace_year(actor, year, entries):
     """Replace a year's schedule by `entries` [(day, DayKind, name)], all inside `year`."""
+    before = _kinds(year)
     db.session.execute(delete(Holiday).where(
         Holiday.day.between(date(year, 1, 1), date(year, 12, 31))))
     db.session.add_all(Holiday(day=day, kind=kind, name=name or "") for day, kind, name in entries)
     _entered(actor, year, "calendar_import", f"{len(entries)}")
+    _deadline_recompute().calendar_changed(
+        actor, _differing(before, {day: kind for day, kind, _name in entries}))
+
+
+def _kinds(year):
+    """{day: DayKind} of the year's exceptions, as the calendar now stands."""
+    rest, makeup = _exceptions(year)
+    return {**dict.fromkeys(rest, DayKind.REST), **dict.fromkeys(makeup, DayKind.WORKDAY)}
+
+
+def _differing(before, after):
+    """The days whose kind differs between two {day: DayKind}: a name alone moves nothing."""
+    return {day for day in before.keys() | after.keys() if before.get(day) != after.get(day)}
+
+
+def _deadline_recompute():
+    # Imported when used: it derives due dates through deadlines.py, which imports this module.
+    from . import deadline_recompute as module
+    return module
 
 
 def _entered(actor, year, action, comment):
