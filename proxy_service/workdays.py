@@ -149,7 +149,8 @@ def days_of(year):
 
 
 def set_day(actor, day, kind, name):
-    """Make `day` a rest day or a make-up working day (replacing what it was)."""
+    """Make `day` a rest day or a make-up working day (replacing what it was); the deadlines
+    it touches move in the same transaction (deadline_recompute)."""
     holiday = db.session.scalar(select(Holiday).where(Holiday.day == day)) or Holiday(day=day)
     holiday.kind, holiday.name = kind, name or ""
     db.session.add(holiday)
@@ -158,14 +159,15 @@ def set_day(actor, day, kind, name):
 
 
 def remove_day(actor, day):
-    """Let `day` follow the Monday–Friday rule again."""
+    """Let `day` follow the Monday–Friday rule again; the deadlines it touches move."""
     db.session.execute(delete(Holiday).where(Holiday.day == day))
     _entered(actor, day.year, "calendar_remove", f"{day:%Y-%m-%d}")
     _deadline_recompute().calendar_changed(actor, {day})
 
 
 def replace_year(actor, year, entries):
-    """Replace a year's schedule by `entries` [(day, DayKind, name)], all inside `year`."""
+    """Replace a year's schedule by `entries` [(day, DayKind, name)], all inside `year`; the
+    deadlines that the days whose kind changed touch move."""
     before = _kinds(year)
     db.session.execute(delete(Holiday).where(
         Holiday.day.between(date(year, 1, 1), date(year, 12, 31))))
