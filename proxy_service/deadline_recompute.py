@@ -32,6 +32,7 @@ from .models.types import utcnow
 
 BATCH = 100                                     # cases per load and flush
 OPEN_CASES = (CaseStatus.IN_PROGRESS, CaseStatus.SUSPENDED)   # the ones with clocks
+STEP_DATES = ("due_on", "allotted_workdays", "yellow_on")      # deadlines.dates_of's order
 
 
 def calendar_changed(actor, days):
@@ -135,9 +136,6 @@ def _derive_promised(case, changes):
         return []
     changes.cases.append((case, {"promised_on": new}))
     return [f"承诺办结日 {old} → {new}"]  # i18n-keep: audit record
-
-
-STEP_DATES = ("due_on", "allotted_workdays", "yellow_on")
 
 
 def _load_steps(step_ids):

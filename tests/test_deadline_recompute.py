@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from sqlalchemy import insert, select, update
 
-from proxy_service import audit_chain, workdays, workflow
+from proxy_service import audit_chain, deadline_recompute, workdays, workflow
 from proxy_service.deadline_recompute import recompute_in_migration
 from proxy_service.extensions import db
 from proxy_service.models import AuditEvent, DayKind, Holiday, LimitUnit, Notification, Step
@@ -249,6 +249,17 @@ def test_the_statements_do_not_grow_with_the_steps_moved(world, frozen_clock, co
         assert len(moved_events(steps)) == len(steps)
         counts.append(counter.statements)
     assert len(counts[0]) == len(counts[1]), "\n".join(difflib.unified_diff(*counts, lineterm=""))
+
+
+def test_cases_are_recomputed_in_batches(world, frozen_clock, monkeypatch):
+    monkeypatch.setattr(deadline_recompute, "BATCH", 2)
+    steps = _cases_with_filed_steps(world, frozen_clock, [make_item(world.centers[0], "排水许可")],
+                                    date(2026, 10, 8))
+    rest(world, date(2026, 10, 12))
+    assert {step.due_on for step in steps} == {date(2026, 10, 15)}
+    assert len(moved_events(steps)) == 5
+    assert db.session.scalar(select(db.func.count(Notification.id)).where(
+        Notification.kind == "deadlines_moved")) == 10       # agent and enterprise, 5 cases
 
 
 def moved_events(steps):
