@@ -22,7 +22,7 @@ import hashlib
 import json
 from datetime import timezone
 
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from . import clock
@@ -105,18 +105,37 @@ def _lock_chains(session, keys):
 @event.listens_for(Session, "before_flush")
 def _chain_new_events(session, _context, _instances):
     new = [obj for obj in session.new if isinstance(obj, AuditEvent)]
-    if not new:
-        return
-    keys = {chain_key(ev) for ev in new}
+    if new:  # session.new keeps the order of add(), which is the insert (id) order
+        _link(session, new)
+
+
+def _link(session, events):
+    """Set at, prev_hash and hash of `events`, in the order they will be inserted."""
+    keys = {chain_key(ev) for ev in events}
     with session.no_autoflush:
         _lock_chains(session, keys)
         heads = {key: _head(session, key) for key in keys}
-    for ev in new:  # session.new keeps the order of add(), which is the insert (id) order
+    for ev in events:
         if ev.at is None:
             ev.at = clock.now()
         key = chain_key(ev)
         ev.prev_hash = heads[key]
         ev.hash = heads[key] = event_hash(ev, ev.prev_hash)
+
+
+def append_rows(session, events):
+    """Insert the transient AuditEvent objects `events` with one executemany INSERT, linked
+    into their chains as a flush links ORM events. For a change that records an event per
+    row it touches (deadline_recompute): a flush inserts events one statement each where the
+    database cannot return a batch's ids in order (SQLite). The objects stay transient, so no
+    notification is derived from them (notifications/events.py sees flushed ORM events)."""
+    if not events:
+        return
+    session.flush()     # the ORM events already added to these chains come first
+    _link(session, events)
+    columns = (*FIELDS, "prev_hash", "hash")
+    session.execute(insert(AuditEvent.__table__),
+                    [{name: getattr(ev, name) for name in columns} for ev in events])
 
 
 @event.listens_for(AuditEvent, "before_update")

@@ -44,6 +44,8 @@ ACTION_LABELS = {
     "calendar_import": _lp("audit log", "导入年度节假日安排"),
     "calendar_estimate": _lp("audit log", "按放假办法估算法定节假日"),
     "calendar_complete": _lp("audit log", "标记年度节假日安排为完整录入"),
+    "due_moved": _lp("audit log", "到期日调整"),
+    "deadlines_moved": _lp("audit log", "期限因节假日调整"),
     "seal": _lp("audit log", "协议签订生效"),
     "agreement_generate": _lp("audit log", "生成代办委托协议"),
     "agreement_regenerate": _lp("audit log", "重新生成协议（原签署作废）"),

@@ -174,16 +174,35 @@ def due_of(step):
         current, first = rounds[-1], rounds[0]
         due = workdays.add_workdays(_round_end(current),
                                     _suspended_workdays(step.case, current.filed_on))
-        return due, workdays.workdays_between(first.filed_on, _round_end(first))
+        return due, _allotted(step, first, current)
+
+
+def _allotted(step, first, current):
+    """The working days the first filing gave the department: its working-day limit, or the
+    working days inside its calendar-day limit, which follow the calendar while that round
+    runs. Once it came back for 补正 the number is history: a day changed before the last
+    filing changes nothing."""
+    if first is not current and step.allotted_workdays is not None:
+        return step.allotted_workdays
+    return workdays.workdays_between(first.filed_on, _round_end(first))
+
+
+def dates_of(step):
+    """(due_on, allotted_workdays, yellow_on) of a step with the department, derived from its
+    history under the current calendar; None when no round is running."""
+    derived = due_of(step)
+    if derived is None:
+        return None
+    due, allotted = derived
+    return due, allotted, yellow_of(step.case.center.yellow_days, due, allotted)
 
 
 def refresh_step(step):
     """Set the step's due date, allotted working days and yellow day from its history (a no-op
     for a step with no running round). Returns (old due date, new due date)."""
-    old, derived = step.due_on, due_of(step)
-    if derived is not None:
-        step.due_on, step.allotted_workdays = derived
-        _set_yellow(step)
+    old, dates = step.due_on, dates_of(step)
+    if dates is not None:
+        step.due_on, step.allotted_workdays, step.yellow_on = dates
     return old, step.due_on
 
 
@@ -206,11 +225,10 @@ def refresh_promised(case):
     return old, case.promised_on
 
 
-def _set_yellow(step):
-    """Yellow from the day only N working days are left (the center's setting) or 80 % of
-    the allotted working days are used, whichever comes first."""
-    threshold = max(step.case.center.yellow_days, (step.allotted_workdays or 0) // 5)
-    step.yellow_on = workdays.add_workdays(step.due_on, -threshold)
+def yellow_of(yellow_days, due, allotted):
+    """Yellow from the day only `yellow_days` working days are left (the center's setting) or
+    80 % of the allotted working days are used, whichever comes first."""
+    return workdays.add_workdays(due, -max(yellow_days, (allotted or 0) // 5))
 
 
 def chain_workdays(case):

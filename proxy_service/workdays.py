@@ -295,6 +295,10 @@ def _change(actor, year, drop, rows, action, comment, source=MANUAL, complete=No
 
 def _days_changed(actor, days):
     """Every calendar change ends here, with its actor (None: a command) and the days whose
-    working-day status it changed (maybe none). Recomputing the open deadlines those days
-    touch, in the same transaction, belongs here (issue 13, item 2)."""
+    working-day status it changed (maybe none): the open deadlines those days touch move in
+    the same transaction (deadline_recompute)."""
     forget()
+    # Imported here: deadline_recompute derives due dates through deadlines.py, which imports
+    # this module.
+    from . import deadline_recompute
+    deadline_recompute.calendar_changed(actor, days)

@@ -33,8 +33,12 @@ def paused(world, frozen_clock):
     return case
 
 
+def text_of_html(html):
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
 def text_of(response):
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
+    return text_of_html(response.get_data(as_text=True))
 
 
 def test_a_step_lists_its_correction_and_the_suspension_it_was_filed_through(paused):
@@ -63,8 +67,9 @@ def test_a_pause_that_lasts_counts_up_to_today(paused, world, frozen_clock):
 def test_the_step_page_shows_each_pause(paused, client, world, login_as):
     planning = step_named(paused, "建设工程规划许可证")
     login_as(world.users["agent"])
-    page = text_of(client.get(f"/cases/{paused.id}/steps/{planning.id}"))
-    assert "暂停计时记录" in page
+    html = client.get(f"/cases/{paused.id}/steps/{planning.id}").get_data(as_text=True)
+    assert html.count('id="pauses"') == 1      # on top, not again in the step's history
+    page = text_of_html(html)
     assert "退回补正 2026-10-12 2026-10-20 6 补充总平面图" in page
     assert "案件中止 2026-10-21 2026-10-26 3 企业补充用地手续" in page
 

@@ -65,7 +65,13 @@ def upgrade():
     op.bulk_insert(calendar_years, [{"year": year, "source": ESTIMATED, "complete": False,
                                      "updated_at": clock.now()} for year in years])
     op.bulk_insert(holidays, rows)
-    # Issue 13 item 2: open deadlines that these rest days touch are recomputed once here.
+    # The open deadlines these rest days touch move once, now (issue 13 item 2), audited and
+    # notified like a manager's change. It runs the application's code: on an empty database
+    # it reads two id queries and nothing more; with data, the tables it loads must be as the
+    # models are, so a later migration that changes steps, cases or audit_events has to run
+    # before this one touches them, or freeze this call.
+    from proxy_service.deadline_recompute import recompute_in_migration
+    recompute_in_migration(op.get_bind(), {row["day"] for row in rows})
 
 
 def downgrade():

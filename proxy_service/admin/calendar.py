@@ -15,6 +15,7 @@ from ..extensions import db
 from ..models import CalendarYear, DayKind
 from ..statutory_holidays import FIRST_YEAR as FIRST_ESTIMATED_YEAR
 from . import bp
+from .common import attempt
 from .calendar_forms import FIRST_YEAR, KIND_LABELS, LAST_YEAR, DayForm, ImportForm, YearForm
 
 
@@ -60,9 +61,9 @@ def calendar_add_day():
     if not form.validate_on_submit():
         return _render_year(year, 422, day_form=form)
     day, kind, name = form.entry
-    workdays.set_day(current_user, day, kind, name)
-    db.session.commit()
-    flash(_("已将 %(day)s 设为%(kind)s。", day=day.isoformat(), kind=KIND_LABELS[kind]), "success")
+    # The deadlines the day touches move with it: a step saved meanwhile is a conflict.
+    if attempt(workdays.set_day, current_user, day, kind, name) is None:
+        flash(_("已将 %(day)s 设为%(kind)s。", day=day.isoformat(), kind=KIND_LABELS[kind]), "success")
     return redirect(url_for("admin.calendar_year", year=year))
 
 
@@ -76,9 +77,8 @@ def calendar_remove_day():
         abort(404)
     if day.year != year:
         abort(404)
-    workdays.remove_day(current_user, day)
-    db.session.commit()
-    flash(_("已删除 %(day)s 的安排，该日按周一至周五规则计算。", day=day.isoformat()), "success")
+    if attempt(workdays.remove_day, current_user, day) is None:
+        flash(_("已删除 %(day)s 的安排，该日按周一至周五规则计算。", day=day.isoformat()), "success")
     return redirect(url_for("admin.calendar_year", year=year))
 
 
@@ -89,11 +89,10 @@ def calendar_import():
     form = ImportForm(year)
     if not form.validate_on_submit():
         return _render_year(year, 422, import_form=form)
-    workdays.replace_year(current_user, year, form.entries)
-    db.session.commit()
-    rest = sum(kind is DayKind.REST for _day, kind, _name in form.entries)
-    flash(_("已导入 %(year)s 年安排：放假 %(rest)s 天，调休上班 %(work)s 天。", year=year, rest=rest,
-            work=len(form.entries) - rest), "success")
+    if attempt(workdays.replace_year, current_user, year, form.entries) is None:
+        rest = sum(kind is DayKind.REST for _day, kind, _name in form.entries)
+        flash(_("已导入 %(year)s 年安排：放假 %(rest)s 天，调休上班 %(work)s 天。", year=year,
+                rest=rest, work=len(form.entries) - rest), "success")
     return redirect(url_for("admin.calendar_year", year=year))
 
 

@@ -10,10 +10,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import assignment, pauses, permissions, queries, uploads, workflow
 from ..conflicts import attempt
 from ..extensions import db
-from ..models import Assignment, CaseStatus, Message
+from ..models import Assignment, AuditEvent, CaseStatus, Message
 from . import bp
 from .handling_forms import (AcceptForm, AgentChoiceMixin, AssignForm, DeclineForm, ResumeForm,
                              StepForm, SuspendForm, TerminateForm)
+from .views import status_label
 
 STALE_STEP = _l("该事项在您编辑期间已被他人修改，以下为最新内容，您的修改未保存。")
 
@@ -69,7 +70,16 @@ def _outdated(form, step):
 
 def _render_step(step, form, error=None, stale=False):
     return render_template("cases/step.html", step=step, case=step.case, form=form,
-                           error=error, stale=stale, pauses=pauses.of_step(step))
+                           error=error, stale=stale, pauses=pauses.of_step(step),
+                           events=_step_events(step), step_names={}, status_label=status_label)
+
+
+def _step_events(step):
+    """What happened to the step, oldest first (its dates moved by the calendar included)."""
+    return db.session.scalars(select(AuditEvent).where(
+        AuditEvent.case_id == step.case_id, AuditEvent.object_type == "step",
+        AuditEvent.object_id == step.id).options(joinedload(AuditEvent.actor))
+        .order_by(AuditEvent.at, AuditEvent.id)).all()
 
 
 def _render_stale(step, form):

@@ -127,6 +127,8 @@ class Case(db.Model):
         # The dashboard's "accepted / declined / completed in the period" counts.
         Index("ix_cases_center_accepted", "center_id", "accepted_at"),
         Index("ix_cases_center_closed", "center_id", "closed_at", "status"),
+        # The open cases whose promised date a calendar change may move (deadline_recompute).
+        Index("ix_cases_status_promised", "status", "promised_on"),
     )
 
     @property
@@ -193,10 +195,11 @@ class Step(db.Model):
     rounds = relationship("StepRound", back_populates="step", order_by="StepRound.number")
     __mapper_args__ = {"version_id_col": version}
     # A case's open steps, or its steps approved in a period (what the dashboard counts),
-    # from the index alone. No index on status by itself: pages start from a few cases,
-    # never from every open step of every center.
+    # from the index alone. Pages start from a few cases; only a calendar change reads the
+    # running steps of every center, by due date (deadline_recompute).
     __table_args__ = (Index("ix_steps_case_status", "case_id", "status", "approved_on",
-                            "submitted_on", "due_on", "item_id"),)
+                            "submitted_on", "due_on", "item_id"),
+                      Index("ix_steps_status_due", "status", "due_on"))
 
     @property
     def needs_enterprise(self):

@@ -42,6 +42,7 @@ KIND_TITLES = {
     "agreement_ready": _l("协议待签署"), "agreement_signed": _l("协议已签署"),
     "agreement_sealed": _l("协议已生效"), "step_yellow": _l("事项即将到期"),
     "step_red": _l("事项已超期"),
+    "deadlines_moved": _l("期限调整"),
 }
 
 RULES = {
@@ -79,6 +80,11 @@ RULES = {
     "return": Rule("step_returned", {
         "enterprise": _l("案件 %(case)s 的事项「%(step)s」被退回补正，请补正：%(correction)s")},
         sms="correction", target="step"),
+    # One per case, listing its dates a calendar change moved (deadline_recompute.py).
+    "deadlines_moved": Rule("deadlines_moved", {
+        "enterprise": _l("因节假日调整，案件 %(case)s 的办理期限已变更：%(comment)s"),
+        "agent": _l("因节假日调整，案件 %(case)s 的办理期限已变更：%(comment)s")},
+        staff_sms="case_update"),
     "approve": Rule("step_changed", {
         "enterprise": _l("案件 %(case)s 的事项「%(step)s」已批准，批文编号 %(permit)s。")},
         target="step"),

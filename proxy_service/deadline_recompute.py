@@ -1,0 +1,213 @@
+"""A change to the working-day calendar moves the deadlines it touches (DESIGN.md §4).
+
+A step's due date and a case's promised date are derived from stored history (filing rounds,
+suspension periods) under the calendar (deadlines.refresh_step / refresh_promised). When a
+manager adds, changes or removes a day, or replaces a year, `calendar_changed` derives them
+again, in the same transaction, for every running step whose clock (its last filing, its due
+date] and every open case whose (start, promised date] holds a changed day: a day outside
+that span cannot move the date. Returned steps keep the working days they had left, closed
+steps and closed cases their history: neither is touched.
+
+Each moved due date is audited on its step ("到期日因节假日调整：旧 → 新"); each case with
+moved dates gets one "deadlines_moved" event listing them (its promised date included), which
+notifies its agent and its enterprise once (notifications/rules.py).
+
+Cost: one range query on ix_steps_status_due finds the steps, one on ix_cases_status_promised
+the cases; they are then loaded, recomputed and flushed BATCH cases at a time, with a number
+of statements that does not grow with the steps of those cases.
+"""
+from bisect import bisect_right
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
+
+from . import audit_chain, deadlines, workdays
+from .extensions import db
+from .models import AuditEvent, Case, CaseStatus, Step, StepStatus
+from .models.types import utcnow
+
+BATCH = 100                                     # cases per load and flush
+OPEN_CASES = (CaseStatus.IN_PROGRESS, CaseStatus.SUSPENDED)   # the ones with clocks
+STEP_DATES = ("due_on", "allotted_workdays", "yellow_on")      # deadlines.dates_of's order
+
+
+def calendar_changed(actor, days):
+    """The calendar changed on `days` (an iterable of dates) and the session holds the change:
+    move the deadlines those days touch, audit them and notify (see the module docstring).
+    `actor` is the manager who changed the calendar, or None for the system. Flushes, never
+    commits; raises StaleDataError when a touched step or case was saved meanwhile.
+    Returns {case: [what moved, as its audit event says]} for the cases whose dates moved."""
+    days = sorted(set(days))
+    if not days:
+        return {}
+    db.session.flush()
+    workdays.forget()
+    steps, cases = _touched_steps(days), _touched_cases(days)
+    ids = sorted(cases | steps.keys())
+    moved = {}
+    for start in range(0, len(ids), BATCH):
+        moved.update(_recompute(actor, ids[start:start + BATCH], steps, cases))
+        db.session.flush()
+    return moved
+
+
+def _spans(days, start, end):
+    """Whether a day of the sorted `days` lies in (start, end]."""
+    first_after = bisect_right(days, start) if start is not None else 0
+    return first_after < len(days) and days[first_after] <= end
+
+
+def _touched_steps(days):
+    """{case id: [step ids]} of the running steps of open cases whose clock spans a day."""
+    rows = db.session.execute(
+        select(Step.id, Step.case_id, Step.submitted_on, Step.due_on).join(Step.case)
+        .where(Step.status == StepStatus.SUBMITTED, Step.due_on >= days[0],
+               or_(Step.submitted_on.is_(None), Step.submitted_on < days[-1]),
+               Case.status.in_(OPEN_CASES)))
+    touched = {}
+    for step_id, case_id, filed_on, due_on in rows:
+        if _spans(days, filed_on, due_on):
+            touched.setdefault(case_id, []).append(step_id)
+    return touched
+
+
+def _touched_cases(days):
+    """Ids of the open cases whose promised date spans a day."""
+    rows = db.session.execute(
+        select(Case.id, Case.started_on, Case.promised_on)
+        .where(Case.status.in_(OPEN_CASES), Case.promised_on >= days[0],
+               Case.started_on < days[-1]))
+    return {case_id for case_id, started_on, promised_on in rows
+            if _spans(days, started_on, promised_on)}
+
+
+@dataclass
+class _Changes:
+    """What a batch writes: (object, {column: value}) per step and case, step audit events."""
+    steps: list = field(default_factory=list)
+    cases: list = field(default_factory=list)
+    events: list = field(default_factory=list)
+
+
+def _recompute(actor, case_ids, steps, cases):
+    """Derive a batch of cases' dates and their touched steps' again; store the ones that
+    differ and audit the moves. {case: [what moved]}."""
+    loaded = db.session.scalars(select(Case).where(Case.id.in_(case_ids)).options(
+        selectinload(Case.suspensions), joinedload(Case.center), joinedload(Case.project),
+        joinedload(Case.enterprise), joinedload(Case.agent))).all()
+    by_case = _load_steps([step_id for case_id in case_ids for step_id in steps.get(case_id, ())])
+    changes, moved = _Changes(), {}
+    for case in loaded:
+        lines = [line for step in by_case.get(case.id, ()) for line in _derive_step(actor, step, changes)]
+        if case.id in cases:
+            lines += _derive_promised(case, changes)
+        if lines:
+            moved[case] = lines
+    _store(Step, changes.steps)
+    _store(Case, changes.cases)
+    audit_chain.append_rows(db.session, changes.events)
+    db.session.add_all(AuditEvent.record(actor, case, "deadlines_moved",
+                                         comment="；".join(lines))  # i18n-keep: audit record
+                       for case, lines in moved.items())
+    return moved
+
+
+def _derive_step(actor, step, changes):
+    """The step's dates again; its due date's move, audited, as the case's line ([] if none)."""
+    dates = deadlines.dates_of(step)
+    if dates is None or dates == tuple(getattr(step, name) for name in STEP_DATES):
+        return []
+    changes.steps.append((step, dict(zip(STEP_DATES, dates))))
+    old, new = step.due_on, dates[0]
+    if old == new:
+        return []    # only the days inside a calendar-day limit changed, or the yellow day
+    changes.events.append(AuditEvent.record(  # i18n-keep: audit record
+        actor, step, "due_moved", comment=f"到期日因节假日调整：{old} → {new}"))
+    return [f"「{step.item.name}」到期日 {old} → {new}"]  # i18n-keep: audit record
+
+
+def _derive_promised(case, changes):
+    old, new = case.promised_on, deadlines.promised_of(case)
+    if old == new:
+        return []
+    changes.cases.append((case, {"promised_on": new}))
+    return [f"承诺办结日 {old} → {new}"]  # i18n-keep: audit record
+
+
+def _load_steps(step_ids):
+    """{case id: [steps]} with what their dates are derived from."""
+    by_case = {}
+    for step in db.session.scalars(select(Step).where(Step.id.in_(step_ids)).options(
+            selectinload(Step.rounds), joinedload(Step.item)).order_by(Step.id)):
+        by_case.setdefault(step.case_id, []).append(step)
+    return by_case
+
+
+def _store(model, changes):
+    """Write `changes` [(object, {column: value})], all with the same columns, in one
+    executemany UPDATE that checks each row's version as a flush would (the ORM writes
+    versioned rows one statement each); the objects then hold what was written."""
+    if not changes:
+        return
+    table, stamp = model.__table__, utcnow()
+    names = list(changes[0][1])
+    statement = update(table).where(
+        table.c.id == bindparam("row_id"), table.c.version == bindparam("seen_version")
+    ).values(version=bindparam("next_version"), updated_at=bindparam("stamp"),
+             **{name: bindparam(f"new_{name}") for name in names})
+    rows = [{"row_id": obj.id, "seen_version": obj.version, "next_version": obj.version + 1,
+             "stamp": stamp, **{f"new_{name}": value for name, value in values.items()}}
+            for obj, values in changes]
+    if db.session.execute(statement, rows).rowcount != len(rows):
+        raise StaleDataError(f"{table.name}: a row changed while its dates were recomputed")
+    for (obj, values), row in zip(changes, rows):
+        for name, value in {**values, "version": row["next_version"], "updated_at": stamp}.items():
+            set_committed_value(obj, name, value)
+
+
+# --- from a data migration --------------------------------------------------------
+
+def recompute_in_migration(connection, days):
+    """calendar_changed(None, days) inside an Alembic upgrade that changed holiday rows:
+    on the migration's connection and transaction (which hold the new rows), by the system.
+
+        from proxy_service.deadline_recompute import recompute_in_migration
+        recompute_in_migration(op.get_bind(), changed_days)
+
+    It needs the app context Flask-Migrate provides, and uses the current models: the tables
+    it reads and writes (steps, step_rounds, cases, case_suspensions, audit_events,
+    notifications, outbox_messages) must be as the code expects at that revision.
+    Returns the number of cases whose dates moved."""
+    with _session_on(connection):
+        return len(calendar_changed(None, days))
+
+
+@contextmanager
+def _session_on(connection):
+    """db.session works on `connection` for the block (and flushes there), then is restored."""
+    if not connection.in_transaction():     # a session would begin one and roll it back
+        raise RuntimeError("recompute_in_migration runs inside the migration's transaction")
+    factory, registry = db.session.session_factory, db.session.registry
+    previous = registry() if registry.has() else None
+
+    class OnConnection(factory.class_):   # the app's session class: its listeners apply
+        def get_bind(self, *args, **kwargs):
+            return connection
+
+    session = OnConnection(**{**factory.kw, "bind": connection})
+    registry.set(session)
+    try:
+        yield session
+        while session.new:      # a flush's events add notifications: the next one writes them
+            session.flush()
+    finally:
+        session.close()
+        workdays.forget()
+        if previous is None:
+            registry.clear()
+        else:
+            registry.set(previous)
