@@ -109,7 +109,6 @@ def calendar_estimate():
 @permissions.manager_required
 def calendar_complete():
     year = _year_or_404()
-    workdays.mark_complete(current_user, year)
-    db.session.commit()
-    flash(_("已将 %(year)s 年标记为完整录入。", year=year), "success")
+    if attempt(workdays.mark_complete, current_user, year) is None:
+        flash(_("已将 %(year)s 年标记为完整录入。", year=year), "success")
     return redirect(url_for("admin.calendar_year", year=year))
