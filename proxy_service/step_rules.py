@@ -1,10 +1,11 @@
 """What a step action needs before the workflow moves the step (DESIGN.md §3).
 
 The step's agreement must be sealed (`covered`), and workflow.update_step calls `check`
-before it changes the step's status: a rule raises TransitionError for what is missing
-and fills in the dates the form may leave empty. Then `check_dates` refuses, with
+before it changes the step: a rule raises TransitionError for what the action is missing
+and fills in the dates the form may leave empty; then `check_dates` refuses, with
 StepDateError naming the form field, a date that cannot be true against the clock or the
-step's filing rounds (the form itself checks only that a date is a date).
+step's filing rounds. The rule lives here, not in the form (which checks only that a date
+is a date), so that it holds whoever saves the step.
 No status changes here: only workflow.py assigns `.status`.
 """
 from flask_babel import lazy_gettext as _l
@@ -21,9 +22,12 @@ def covered(step):
 
 
 def check(step, action, details):
-    """Raise TransitionError unless `details` hold what `action` records; may set
-    submitted_on / approved_on in `details` (today when the form left them empty)."""
-    ACTION_RULES[action](step, details)
+    """Raise TransitionError unless `details` hold what `action` (None: information only)
+    records; may set submitted_on / approved_on in `details` (today when the form left them
+    empty). Then StepDateError for a date that cannot be true (check_dates)."""
+    if action:
+        ACTION_RULES[action](step, details)
+    check_dates(step, action, details)
 
 
 def _rule_submit(step, details):

@@ -248,9 +248,7 @@ def update_step(step, actor, *, seen_version, action=None, internal=False, **det
     public_comment = assignment.on_behalf(actor, step.case) + ("" if internal else comment)
     if action and not step_rules.covered(step):
         raise TransitionError(_l("该事项的续办委托书尚未签署生效，暂不能办理。"))
-    if action:
-        step_rules.check(step, action, details)
-    step_rules.check_dates(step, action, details)
+    step_rules.check(step, action, details)
     if action:
         _move(step, STEP_MOVES, action, actor, public_comment)
     else:

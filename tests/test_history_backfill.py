@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from proxy_service import clock, deadlines, workdays, workflow
+from proxy_service import deadlines, workdays, workflow
 from proxy_service.demo import load_demo
 from proxy_service.extensions import db
-from proxy_service.models import Case, Holiday, DayKind, Step, StepStatus
+from proxy_service.models import Case, DayKind, Holiday, Step, StepStatus
 
 from .test_deadlines import act, on, step_named, submit
 
@@ -130,4 +130,3 @@ def test_backfill_keeps_deadlines_the_calendar_or_the_catalogue_changed_since(
     assert [(s.started_on, s.ended_on) for s in running.suspensions] == [
         (date(2026, 10, 9), date(2026, 10, 13))]
     assert running.started_on == date(2026, 9, 28)
-    clock.freeze(None)

@@ -44,7 +44,6 @@ class StoryEvents:
     def _step_at(self, st, sid, x):
         """The step's row fields at workday x (a dict), after adding its events up to x; its
         filing rounds under "rounds"."""
-        item = st["item"]
         row = {"status": "pending", "last": None, "acceptance": "", "submitted_on": None,
                "approved_on": None, "permit": "", "correction": "", "refusal": "",
                "decision_no": "", "skip_reason": "", "due": None, "remaining": None,
