@@ -111,6 +111,21 @@ def on_decision(step, day):
         current.decided_on = day
 
 
+def on_correction(step):
+    """The step's form corrected its filing or approval date: the last round follows (and the
+    due date, while the round runs)."""
+    with db.session.no_autoflush:
+        rounds = step.rounds
+    if not rounds:
+        return
+    last = rounds[-1]
+    if step.submitted_on is not None and step.submitted_on != last.filed_on:
+        last.filed_on = step.submitted_on
+        refresh_step(step)
+    if step.status is StepStatus.APPROVED and step.approved_on != last.decided_on:
+        last.decided_on = step.approved_on
+
+
 def _open_round(step):
     with db.session.no_autoflush:
         rounds = step.rounds

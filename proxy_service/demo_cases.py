@@ -150,7 +150,8 @@ def declined_case(b):
 
 
 def second_center_case(b):
-    """ent2's warehouse in the 阳曲 zone: the second center's own case, agent and numbering."""
+    """ent2's warehouse in the 阳曲 zone: the second center's own case, agent and numbering;
+    suspended for three working days while the enterprise changed its registered name."""
     case = b.submit("warehouse", 20, ["项目备案", "建设用地规划许可证", "建设工程规划许可证",
                                       "消防设计审查", "施工许可证", "供电接入"], "仓储物流中心，请全程代办。")
     b.accept(case, 19, "manager2", "agent4")
@@ -159,8 +160,12 @@ def second_center_case(b):
         (18, "项目备案", "start"), (18, "项目备案", "submit", {"acceptance_no": "YQCYY-BA-{y}-0036"}),
         (17, "项目备案", "approve", {"permit_no": "阳审备〔{y}〕21号"}),
         (16, "建设用地规划许可证", "start"),
-        (15, "建设用地规划许可证", "submit", {"acceptance_no": "阳规受〔{y}〕0052号"}),
-        (12, "消防设计审查", "start")])
+        (15, "建设用地规划许可证", "submit", {"acceptance_no": "阳规受〔{y}〕0052号"})])
+    b.travel(14, 15)
+    workflow.suspend_case(case, b.users["manager2"], "企业办理名称变更登记，经双方协商暂停办理。")
+    b.travel(11, 9)
+    workflow.resume_case(case, b.users["manager2"], "企业名称变更登记已完成，恢复办理。")
+    b.run(case, "agent4", [(10, "消防设计审查", "start")])
 
 
 def waiting_cases(b):

@@ -11,6 +11,15 @@ class TransitionError(Exception):
     """An action that the object's current status (or a business rule) does not allow."""
 
 
+class StepDateError(TransitionError):
+    """A step date that cannot be true (later than today, or outside its filing round): the
+    form shows the message on `field`, the form field the date came from."""
+
+    def __init__(self, field, message):
+        super().__init__(str(message))
+        self.field = field
+
+
 class StaleEdit(Exception):
     """The object changed after the form was loaded; nothing was saved."""
 

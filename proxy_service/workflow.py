@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from . import clock, deadlines, step_rules
 from .audit_labels import ACTION_LABELS
 from .extensions import db
-from .guards import (EvaluationError, StaleEdit, TransitionError,  # noqa: F401 (re-exported)
-                     check_version, require)
+from .guards import (EvaluationError, StaleEdit, StepDateError,  # noqa: F401 (re-exported)
+                     TransitionError, check_version, require)
 from .models import (ApprovalItem, Assignment, AuditEvent, Case, CaseStatus, Message,
                      RectificationStatus, Role, Step, StepStatus)
 from .models.cases import FINAL_CASE_STATUSES
@@ -233,8 +233,10 @@ def update_step(step, actor, *, seen_version, action=None, internal=False, **det
 
     `details` may hold acceptance_no, submitted_on, approved_on, permit_no,
     by_commitment, correction_request, refusal_reason, refusal_decision_no,
-    not_required_reason and comment; an `internal` comment is shown to staff
-    only. Raises StaleEdit, TransitionError.
+    not_required_reason and comment, and the dates kept on the filing round only
+    (ROUND_DATES: refiled_on for a refiling after 补正, returned_on, refused_on); an
+    `internal` comment is shown to staff only. Raises StaleEdit, TransitionError
+    (StepDateError for a date that cannot be true).
     """
     from . import assignment   # assignment builds on this module
     check_version(step, seen_version)
@@ -246,8 +248,8 @@ def update_step(step, actor, *, seen_version, action=None, internal=False, **det
     public_comment = assignment.on_behalf(actor, step.case) + ("" if internal else comment)
     if action and not step_rules.covered(step):
         raise TransitionError(_l("该事项的续办委托书尚未签署生效，暂不能办理。"))
+    step_rules.check(step, action, details)
     if action:
-        step_rules.check(step, action, details)
         _move(step, STEP_MOVES, action, actor, public_comment)
     else:
         db.session.add(AuditEvent.record(actor, step, "edit", step.status, step.status,
@@ -266,15 +268,19 @@ def update_step(step, actor, *, seen_version, action=None, internal=False, **det
     return step
 
 
-# Dates a step form records on the filing round, not on the step itself.
-ROUND_DATES = ("returned_on", "refused_on")
+# Dates a step form records on the filing round, not on the step itself (a refiling's
+# becomes the step's submitted_on through step_rules).
+ROUND_DATES = ("refiled_on", "returned_on", "refused_on")
 
 
 def _record_round(step, action, dates):
-    """The filing rounds and the department's clock follow the step's action."""
+    """The filing rounds and the department's clock follow the step's action, and its last
+    round any filing or approval date the form corrected."""
     if action == "submit":
         deadlines.on_submit(step, step.submitted_on)
-    elif action == "return":
+        return
+    deadlines.on_correction(step)
+    if action == "return":
         deadlines.on_return(step, dates["returned_on"] or clock.today(), step.correction_request)
     elif action == "approve":
         deadlines.on_decision(step, step.approved_on)

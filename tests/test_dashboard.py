@@ -178,15 +178,16 @@ def test_workload_counts_match_a_hand_built_data_set(client, world, login_as, fr
     agent, colleague, manager = world.users["agent"], world.users["other_agent"], world.users["manager"]
     busy = new_case(world, 1)                       # agent: 1 open step after two approvals
     filing, planning, _ = busy.steps
-    move(filing, agent, "start", "submit", "approve", permit_no="备2025-001",
-         approved_on=date(2025, 6, 20))
-    move(planning, agent, "start", "submit", "approve", permit_no="建规2025-9",
+    move(filing, agent, "start", "submit", submitted_on=date(2025, 6, 18))
+    move(filing, agent, "approve", permit_no="备2025-001", approved_on=date(2025, 6, 20))
+    move(planning, agent, "start", "submit", submitted_on=date(2025, 4, 25))
+    move(planning, agent, "approve", permit_no="建规2025-9",
          approved_on=date(2025, 5, 1))              # older than 30 days: not counted
     paused = new_case(world, 2)                     # agent: suspended still counts as open
     workflow.suspend_case(paused, manager, "企业资金未到位")
     ended = new_case(world, 3, agent="other_agent")  # colleague: approved one, then ended
-    move(ended.steps[0], colleague, "start", "submit", "approve", permit_no="备2025-002",
-         approved_on=date(2025, 6, 25))
+    move(ended.steps[0], colleague, "start", "submit", submitted_on=date(2025, 6, 24))
+    move(ended.steps[0], colleague, "approve", permit_no="备2025-002", approved_on=date(2025, 6, 25))
     workflow.terminate_case(ended, manager, "项目取消")
     retired = factories.make_user("agent3", Role.AGENT, center=world.centers[0], name="退休代办")
     retired.active = False

@@ -84,8 +84,9 @@ def test_returned_time_does_not_count(running, world, frozen_clock):
     assert deadlines.step_light(planning) is Light.NONE
     assert deadlines.step_clock(planning).paused == "returned"
     on(frozen_clock, date(2026, 10, 20))
-    # The step form posts back the first filing date it shows: the resubmission is today.
-    act(planning, world, "submit", submitted_on=date(2026, 10, 8))
+    # 报送日期 still shows (and the form posts back) the first filing; the refiling has a
+    # date of its own, today unless typed.
+    act(planning, world, "submit", submitted_on=date(2026, 10, 8), refiled_on=None)
     assert planning.submitted_on == date(2026, 10, 20)
     assert planning.due_on == date(2026, 10, 22) and planning.remaining_workdays is None
     clock_ = deadlines.step_clock(planning)

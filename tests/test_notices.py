@@ -7,7 +7,7 @@ from pypdf import PdfReader
 from proxy_service import workflow
 from proxy_service.documents import generated, notices
 from proxy_service.extensions import db
-from proxy_service.models import CaseStatus, StepStatus
+from proxy_service.models import CaseStatus, StepRound, StepStatus
 
 
 def pdf_text(data):
@@ -57,6 +57,25 @@ def test_completion_form_lists_results_and_handover(world):
     for expected in ("代办服务办结单", "晋开审备〔2026〕58号", "2026-03-12", "不予许可", "晋开规不予〔2026〕3号",
                      "规划条件不符合园区控制性详细规划。", "无需办理", "园区已完成区域评估。", "移交清单",
                      "《项目备案》批文/证照原件", "办结日期：2026年4月1日", "代办员", "委托单位签收"):
+        assert flat(expected) in text, expected
+
+
+def test_completion_form_tells_each_items_correction_rounds(world):
+    """The 说明 column counts each item's 补正 and dates them, from the stored rounds."""
+    case = world.case()
+    filing, planning, _ = case.steps
+    filing.rounds = [
+        StepRound(number=1, filed_on=date(2026, 3, 2), budget=1, returned_on=date(2026, 3, 3),
+                  correction_request="补充营业执照副本"),
+        StepRound(number=2, filed_on=date(2026, 3, 5), budget=1, returned_on=date(2026, 3, 6),
+                  correction_request="建设规模与用地协议不一致"),
+        StepRound(number=3, filed_on=date(2026, 3, 10), budget=1, decided_on=date(2026, 3, 12))]
+    planning.rounds = [StepRound(number=1, filed_on=date(2026, 3, 2), budget=5,
+                                 decided_on=date(2026, 3, 9))]
+    _complete(case)
+    text = flat(pdf_text(notices.completion_form(case)))
+    for expected in ("补正2次：", "1.2026-03-03退回，2026-03-05重新报送",
+                     "2.2026-03-06退回，2026-03-10重新报送", "无补正规划条件不符合园区控制性详细规划。"):
         assert flat(expected) in text, expected
 
 

@@ -13,7 +13,7 @@ from proxy_service.demo import DEMO_TOTP_SECRET
 from proxy_service.extensions import db
 from proxy_service.models import (Agreement, AuditEvent, Case, CaseStatus, Center, Document,
                                   DocumentBlob, Enterprise, Message, Notification, Project, Role,
-                                  Step, StepStatus, User)
+                                  Step, StepRound, StepStatus, User)
 from proxy_service.scale.seed import RefusedToSeed, seed_scale
 
 from . import factories
@@ -96,26 +96,72 @@ def check_numbers_continue_where_the_app_continues():
 
 
 def check_due_dates_are_the_apps():
-    """Steps filed once, in cases never suspended: the due date deadlines.py computes."""
+    """Every due date and promised date is what deadlines.py derives from the rounds and
+    suspension periods written beside them; steps filed once in cases never suspended have
+    the item's promised limit."""
     suspended = set(db.session.scalars(select(AuditEvent.case_id).where(
         AuditEvent.action == "suspend")))
     returned = set(db.session.scalars(select(AuditEvent.object_id).where(
         AuditEvent.action == "return")))
-    checked = 0
+    checked, kinds = 0, Counter()
     for step in db.session.scalars(select(Step).where(Step.due_on.isnot(None))):
         assert step.yellow_on == workdays.add_workdays(
             step.due_on, -max(2, step.allotted_workdays // 5)), step.id
+        if step.status is StepStatus.SUBMITTED:
+            assert deadlines.due_of(step) == (step.due_on, step.allotted_workdays), step.id
+        else:
+            assert step.due_on == due_when_decided(step), step.id
+        last = step.rounds[-1]
+        kinds["refiled" if len(step.rounds) > 1 else "once" if step.due_on == deadlines.limit_end(
+            last.filed_on, last.budget, last.budget_unit) else "paused"] += 1
         if step.case_id in suspended or step.id in returned:
             continue
         assert step.due_on == deadlines.promised_due(step.item, step.submitted_on), step.id
         assert step.allotted_workdays == workdays.workdays_between(step.submitted_on, step.due_on)
         checked += 1
-    assert checked > 500
+    assert checked > 500 and kinds["refiled"] and kinds["paused"]
+    check_history_of_cases_and_steps()
     running = db.session.scalars(select(Case).where(Case.status == CaseStatus.IN_PROGRESS)).all()
     lights = Counter(deadlines.case_light(case) for case in running)
     assert lights[deadlines.Light.RED] and lights[deadlines.Light.GREEN]
     assert all(s.due_on is None and s.remaining_workdays is not None
                for s in db.session.scalars(select(Step).where(Step.status == StepStatus.RETURNED)))
+
+
+def due_when_decided(step):
+    """The due date a decided step kept: its last round's, moved by the suspensions that
+    began after its filing and ended before its decision (deadlines.resume)."""
+    last = step.rounds[-1]
+    paused = sum(workdays.workdays_between(period.started_on, period.ended_on)
+                 for period in step.case.suspensions
+                 if period.ended_on is not None and period.started_on >= last.filed_on
+                 and period.ended_on <= last.decided_on)
+    return workdays.add_workdays(deadlines.limit_end(last.filed_on, last.budget,
+                                                     last.budget_unit), paused)
+
+
+def check_history_of_cases_and_steps():
+    """Rounds agree with the step rows and the audit trail, periods with the case rows."""
+    started = db.session.scalars(select(Case).where(Case.started_on.isnot(None))).all()
+    assert started
+    for case in started:
+        assert deadlines.promised_of(case) == case.promised_on, case.number
+        assert [s.ended_on is None for s in case.suspensions] == (
+            [True] if case.status is CaseStatus.SUSPENDED else [False] * len(case.suspensions))
+    assert any(case.suspensions and case.suspensions[0].ended_on for case in started)
+    filings = Counter(db.session.scalars(select(AuditEvent.object_id).where(
+        AuditEvent.object_type == "step", AuditEvent.action == "submit")))
+    rounds = dict(db.session.execute(select(StepRound.step_id, func.count())
+                                     .group_by(StepRound.step_id)).all())
+    assert rounds == dict(filings)
+    for step in db.session.scalars(select(Step).where(Step.id.in_(rounds))):
+        last = step.rounds[-1]
+        assert last.filed_on == step.submitted_on, step.id
+        assert last.is_open == (step.status is StepStatus.SUBMITTED), step.id
+        assert last.decided_on == (step.approved_on if step.status is StepStatus.APPROVED
+                                   else last.decided_on), step.id
+        if step.status is StepStatus.RETURNED:
+            assert last.remaining_workdays == step.remaining_workdays, step.id
 
 
 def log_in(client, user):

@@ -55,11 +55,11 @@ def agent(world, login_as):
 
 
 def test_start_submit_approve_records_numbers_and_dates(case, agent, frozen_clock):
-    frozen_clock(2024, 5, 8)
+    frozen_clock(2024, 5, 10)
     filing = step_named(case, "项目备案")
     move(agent, filing, "start")
     assert filing.status is StepStatus.PREPARING
-    move(agent, filing, "submit", acceptance_no="SL-2024-001")
+    move(agent, filing, "submit", acceptance_no="SL-2024-001", submitted_on="2024-05-08")
     assert (filing.status, filing.acceptance_no, filing.submitted_on) == (
         StepStatus.SUBMITTED, "SL-2024-001", date(2024, 5, 8))
     move(agent, filing, "approve", permit_no="2405-140700-04-01-123456", approved_on="2024-05-09",

@@ -39,6 +39,10 @@ def step(case_id, step_id):
     except (workflow.StaleEdit, StaleDataError):
         db.session.rollback()
         return _render_stale(step, form)
+    except workflow.StepDateError as err:
+        db.session.rollback()
+        form[err.field].errors.append(str(err))
+        return _render_step(step, form), 422
     except workflow.TransitionError as err:
         db.session.rollback()
         return _render_step(step, form, error=str(err)), 422

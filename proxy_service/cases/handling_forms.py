@@ -6,7 +6,8 @@ from wtforms import (BooleanField, DateField, HiddenField, RadioField, SelectCho
                      StringField, TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from .. import workflow
+from .. import clock, workflow
+from ..models import StepStatus
 from ..uploads import ACCEPT
 
 NO_ACTION = ""
@@ -36,12 +37,18 @@ class StepForm(FlaskForm):
     action = RadioField(_l("办理操作"), default=NO_ACTION,
                         invalid_choice_message=_l("当前状态下不能执行所选操作。"))
     acceptance_no = StringField(_l("受理号"), validators=[Length(max=60)])
+    # Dates are checked here for their form only; whether they can be true (not after today,
+    # not before the round's filing) is step_rules.check_dates', whoever saves the step.
     submitted_on = DateField(_l("报送日期"), validators=[Optional()])
+    refiled_on = DateField(_l("重新报送日期"), default=clock.today, validators=[Optional()],
+                           description=_l("补正后重新报送时填写，默认今天。"))
     approved_on = DateField(_l("批准日期"), validators=[Optional()])
     permit_no = StringField(_l("批文/证照编号"), validators=[Length(max=80)])
     by_commitment = BooleanField(_l("以承诺制方式办结"))
     correction_request = text_area(_l("需补正内容"))
+    returned_on = DateField(_l("退回日期"), default=clock.today, validators=[Optional()])
     refusal_reason = text_area(_l("不予许可理由"))
+    refused_on = DateField(_l("不予许可日期"), default=clock.today, validators=[Optional()])
     refusal_decision_no = StringField(_l("不予许可决定书文号"), validators=[Length(max=80)])
     not_required_reason = text_area(_l("无需办理原因"))
     note = text_area(_l("办理说明"), rows=3)
@@ -56,18 +63,25 @@ class StepForm(FlaskForm):
     DETAIL_FIELDS = ("acceptance_no", "submitted_on", "approved_on", "permit_no", "by_commitment",
                      "correction_request", "refusal_reason", "refusal_decision_no",
                      "not_required_reason")
+    # Kept on the filing round (workflow.ROUND_DATES); the page shows each with its action.
+    ROUND_FIELDS = {"refiled_on": "submit", "returned_on": "return", "refused_on": "refuse"}
 
     def offer_actions(self, step):
         """Only the moves legal for the step now, after "information only"."""
+        offered = workflow.step_actions(step)
         self.action.choices = [SelectChoice(NO_ACTION, _l("只更新信息，不变更状态"))] + [
-            SelectChoice(action, workflow.ACTION_LABELS[action])
-            for action in workflow.step_actions(step)]
+            SelectChoice(action, workflow.ACTION_LABELS[action]) for action in offered]
+        # The round dates the page shows: those of the actions offered now, and a refiling
+        # date only after 补正 (a first filing's date is 报送日期).
+        refiling = step.status is StepStatus.RETURNED
+        self.round_dates = {name for name, action in self.ROUND_FIELDS.items()
+                            if action in offered and (name != "refiled_on" or refiling)}
 
     @property
     def details(self):
         """The filled-in fields; empty ones are None, which the workflow leaves alone."""
         values = {}
-        for name in self.DETAIL_FIELDS:
+        for name in (*self.DETAIL_FIELDS, *self.ROUND_FIELDS):
             value = self[name].data
             if isinstance(value, str):
                 value = value.strip()

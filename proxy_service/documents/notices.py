@@ -81,12 +81,33 @@ def _result(step):
     return step.status.label, "", "", step.not_required_reason
 
 
+def _corrections(step):
+    """The item's 补正, from its stored filing rounds: how many, each return's day and the
+    refiling's after it ("无补正" for an item filed without one; nothing if never filed)."""
+    rounds = step.rounds
+    returns = [(filing, after) for filing, after in zip(rounds, [*rounds[1:], None])
+               if filing.returned_on is not None]
+    if not returns:
+        return ["无补正"] if rounds else []
+    lines = [f"补正{len(returns)}次："]
+    for n, (filing, after) in enumerate(returns, 1):
+        refiled = f"，{iso_date(after.filed_on)}重新报送" if after else ""
+        lines.append(f"{n}. {iso_date(filing.returned_on)}退回{refiled}")
+    return lines
+
+
+def _result_row(n, step):
+    label, number, day, note = _result(step)
+    notes = "\n".join([*_corrections(step), *([note] if note else [])])
+    return str(n), step.item.name, step.item.department, label, number, day, notes
+
+
 @record_language()
 def completion_form(case, permit_documents=()):
     """代办服务办结单: each item's result (permit number and date, or refusal / not required and
-    why), the hand-over list of originals and electronic copies, and signature lines."""
-    rows = [(str(n), step.item.name, step.item.department, *_result(step))
-            for n, step in enumerate(case.steps, 1)]
+    why, and its 补正 rounds), the hand-over list of originals and electronic copies, and
+    signature lines."""
+    rows = [_result_row(n, step) for n, step in enumerate(case.steps, 1)]
     handover = [(str(n), f"《{step.item.name}》批文/证照原件", step.permit_no, "原件")
                 for n, step in enumerate(
                     [s for s in case.steps if s.status is StepStatus.APPROVED], 1)]

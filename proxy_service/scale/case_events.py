@@ -42,57 +42,86 @@ class StoryEvents:
     # --- steps ----------------------------------------------------------------------------
 
     def _step_at(self, st, sid, x):
-        """The step's row fields at workday x, after adding its events up to x."""
-        item, text = st["item"], self.world.cal.text
-        status, last = "pending", None
-        acceptance = submitted_on = approved_on = permit = correction = ""
-        refusal = decision_no = skip_reason = ""
-        due = remaining = allotted = None
+        """The step's row fields at workday x (a dict), after adding its events up to x; its
+        filing rounds under "rounds"."""
+        row = {"status": "pending", "last": None, "acceptance": "", "submitted_on": None,
+               "approved_on": None, "permit": "", "correction": "", "refusal": "",
+               "decision_no": "", "skip_reason": "", "due": None, "remaining": None,
+               "allotted": None, "yellow": None, "rounds": []}
         if st["start"] <= x and (st["outcome"] != "not_required" or st["started"]):
-            last = self.ev(st["start"], self.agent_at(st["start"]), "start", "step", sid,
-                           "pending", "preparing")
-            status = "preparing"
+            row["last"] = self.ev(st["start"], self.agent_at(st["start"]), "start", "step", sid,
+                                  "pending", "preparing")
+            row["status"] = "preparing"
         if st["outcome"] == "not_required":
             if st["end"] <= x:
-                skip_reason = self.pick(SKIP_REASONS)
-                last = self.ev(st["end"], self.agent_at(st["end"]), "skip", "step", sid, status,
-                               "not_required")
-                status = "not_required"
+                row["skip_reason"] = self.pick(SKIP_REASONS)
+                row["last"] = self.ev(st["end"], self.agent_at(st["end"]), "skip", "step", sid,
+                                      row["status"], "not_required")
+                row["status"] = "not_required"
         elif st["sub"] <= x:
-            year = text(st["sub"])[:4]
-            last = self.ev(st["sub"], self.agent_at(st["sub"]), "submit", "step", sid,
-                           "preparing", "submitted")
-            status, acceptance, submitted_on = "submitted", f"受理〔{year}〕{sid:07d}号", text(st["sub"])
-            due, allotted = st["due"], st["allotted"]
-            if st["ret"] is not None and st["ret"] <= x:
-                correction = self.pick(CORRECTIONS)
-                last = self.ev(st["ret"], self.agent_at(st["ret"]), "return", "step", sid,
-                               "submitted", "returned", extra=("notify", sid, correction))
-                status, due, remaining = "returned", None, st["remaining"]
-                if st["resub"] <= x:
-                    last = self.ev(st["resub"], self.agent_at(st["resub"]), "submit", "step", sid,
-                                   "returned", "submitted")
-                    status, due, remaining = "submitted", st["resub"] + remaining, None
-                    submitted_on = text(st["resub"])
-            if status == "submitted" and st["end"] <= x:
-                status = st["outcome"]
-                agent = self.agent_at(st["end"])
-                if status == "approved":
-                    approved_on, permit = text(st["end"]), f"许字〔{year}〕第{sid:07d}号"
-                    last = self.ev(st["end"], agent, "approve", "step", sid, "submitted",
-                                   "approved", extra=("notify", sid, permit))
-                    if self.rand() < 0.3:
-                        self._upload(st["end"], agent, "permit", sid, f"{item.name}批文")
-                else:
-                    refusal, decision_no = self.pick(REFUSALS), f"不予许可〔{year}〕{sid}号"
-                    last = self.ev(st["end"], agent, "refuse", "step", sid, "submitted", "refused")
-        yellow = None
-        if due is not None:
-            yellow = text(due - max(self.world.yellow_days, allotted // 5))
-        return (status, acceptance, submitted_on or None, approved_on or None, permit,
-                status == "approved" and item.commitment, correction, refusal, decision_no,
-                skip_reason, None if due is None else text(due), remaining, allotted, yellow,
-                last, due)
+            self._filings(st, sid, x, row)
+            if row["status"] == "submitted" and st["end"] <= x:
+                self._decision(st, sid, row)
+        if row["due"] is not None:
+            row["yellow"] = self.world.cal.text(
+                row["due"] - max(self.world.yellow_days, row["allotted"] // 5))
+        return row
+
+    def _filings(self, st, sid, x, row):
+        """The filing, and the return for 补正 and refiling up to x: the rounds, the due date
+        and the working days left, as deadlines.on_submit / on_return keep them."""
+        item, cal, sub = st["item"], self.world.cal, st["sub"]
+        event = self.ev(sub, self.agent_at(sub), "submit", "step", sid, "preparing", "submitted")
+        end = cal.index_after_days(sub, item.limit) if item.calendar_days else sub + item.limit
+        # A round: [filed, budget, unit, end of its clock, returned, correction, left, decided, event]
+        first = [sub, item.limit, "calendar_day" if item.calendar_days else "workday", end,
+                 None, "", None, None, event]
+        row.update(status="submitted", acceptance=f"受理〔{cal.text(sub)[:4]}〕{sid:07d}号",
+                   submitted_on=cal.text(sub), last=event, rounds=[first],
+                   allotted=end - sub, due=self._due(first))
+        ret = st["ret"]
+        if ret is None or ret > x:
+            return
+        correction = self.pick(CORRECTIONS)
+        left = max(0, self._due(first, until=ret) - ret)
+        first[4:7] = ret, correction, left
+        row.update(status="returned", due=None, remaining=left, correction=correction,
+                   last=self.ev(ret, self.agent_at(ret), "return", "step", sid, "submitted",
+                                "returned", extra=("notify", sid, correction)))
+        resub = st["resub"]
+        if resub > x:
+            return
+        event = self.ev(resub, self.agent_at(resub), "submit", "step", sid, "returned",
+                        "submitted")
+        second = [resub, left, "workday", resub + left, None, "", None, None, event]
+        row["rounds"].append(second)
+        row.update(status="submitted", due=self._due(second), remaining=None,
+                   submitted_on=cal.text(resub), last=event)
+
+    def _due(self, filing, until=None):
+        """deadlines.due_of in workday indices: the round's end, moved by the suspension that
+        began on or after its filing and had ended (by `until`, when given)."""
+        pause = self.pause
+        if pause is not None and pause[0] >= filing[0] and (
+                until is None or pause[0] + pause[1] <= until):
+            return filing[3] + pause[1]
+        return filing[3]
+
+    def _decision(self, st, sid, row):
+        """Approved or refused on its planned day, keeping the due date it had then."""
+        end, text = st["end"], self.world.cal.text
+        agent, year = self.agent_at(end), text(st["sub"])[:4]
+        row["rounds"][-1][7] = end
+        row["status"], row["due"] = st["outcome"], self._due(row["rounds"][-1], until=end)
+        if row["status"] == "approved":
+            row["approved_on"], row["permit"] = text(end), f"许字〔{year}〕第{sid:07d}号"
+            row["last"] = self.ev(end, agent, "approve", "step", sid, "submitted", "approved",
+                                  extra=("notify", sid, row["permit"]))
+            if self.rand() < 0.3:
+                self._upload(end, agent, "permit", sid, f"{st['item'].name}批文")
+        else:
+            row["refusal"], row["decision_no"] = self.pick(REFUSALS), f"不予许可〔{year}〕{sid}号"
+            row["last"] = self.ev(end, agent, "refuse", "step", sid, "submitted", "refused")
 
     # --- uploads, messages, evaluation ----------------------------------------------------
 

@@ -110,20 +110,36 @@ class StoryRows:
         accepted_at = self.e_accept[TS] if self.e_accept is not None else None
         closed_at = self.e_close[TS] if self.e_close is not None else None
         agent = self.agent_at(self.world.cut) if self.assigned else None
+        started_on = promised_workdays = None
+        if self.e_started is not None:
+            started_on, promised_workdays = self.world.cal.text(self.seal_w), self.itemset.limit
         out.add("cases", (self.case_id, self.number, c.id, ent.id, self.project_id,
                           self.itemset.template_id, agent, self.case_status, ent.contact, ent.mobile, "",
                           self.itemset.requested, self.reason, stamp, accepted_at, closed_at,
-                          self.promised_on, self.suspended_on, self.last_stamp, 1))
+                          self.promised_on, self.suspended_on, started_on, promised_workdays,
+                          self.last_stamp, 1))
+        self._suspension_row()
         if self.e_accept is None:
             return
         self._step_rows(accepted_at)
         if self.assigned:
             self._agreement_rows()
 
+    def _suspension_row(self):
+        """The case's suspension period (deadlines.suspend / resume), once it began."""
+        if self.e_suspend is None:
+            return
+        text = self.world.cal.text
+        ended = text(self.e_resume[W]) if self.e_resume is not None else None
+        self.out.add("case_suspensions", (self.out.next_id("case_suspensions"), self.case_id,
+                                          text(self.e_suspend[W]), ended, self.e_suspend[COMMENT],
+                                          self.e_suspend[TS]))
+
     def _step_rows(self, accepted_at):
         out, case_id, agreement_id = self.out, self.case_id, self.agreement_id
         states = getattr(self, "step_state", None)
         running = self.case_status == "in_progress"
+        text = self.world.cal.text
         for n, (st, sid) in enumerate(zip(self.steps, self.step_ids)):
             item = st["item"]
             if states is None:
@@ -131,15 +147,28 @@ class StoryRows:
                                   "pending", "", None, None, "", 0, "", "", "", "", None, None, None,
                                   None, agreement_id, accepted_at, 1))
                 continue
-            (status, acceptance, submitted_on, approved_on, permit, commitment, correction, refusal,
-             decision_no, skip_reason, due_on, remaining, allotted, yellow, last, due) = states[n]
+            row = states[n]
+            status, due, last = row["status"], row["due"], row["last"]
             out.add("steps", (sid, case_id, item.id, item.stage, item.stage_order, item.sort,
-                              status, acceptance, submitted_on, approved_on, permit,
-                              1 if commitment else 0, correction, refusal, decision_no, skip_reason,
-                              due_on, remaining, allotted, yellow, agreement_id,
+                              status, row["acceptance"], row["submitted_on"], row["approved_on"],
+                              row["permit"], 1 if status == "approved" and item.commitment else 0,
+                              row["correction"], row["refusal"], row["decision_no"],
+                              row["skip_reason"], None if due is None else text(due),
+                              row["remaining"], row["allotted"], row["yellow"], agreement_id,
                               last[TS] if last is not None else accepted_at, 1))
+            self._round_rows(sid, row["rounds"])
             if running and status == "submitted":
-                self._alerts(sid, due, yellow)
+                self._alerts(sid, due, row["yellow"])
+
+    def _round_rows(self, step_id, rounds):
+        """The step's filing rounds (deadlines.on_submit, on_return, on_decision)."""
+        out, text = self.out, self.world.cal.text
+        for number, (filed, budget, unit, _, returned, correction, left, decided, event) \
+                in enumerate(rounds, 1):
+            out.add("step_rounds", (
+                out.next_id("step_rounds"), step_id, number, text(filed), budget, unit,
+                None if returned is None else text(returned), correction, left,
+                None if decided is None else text(decided), event[TS]))
 
     def _alerts(self, step_id, due, yellow_on):
         """The alerts `flask check-deadlines` would have raised by now, so that its first run

@@ -6,7 +6,9 @@ sealed, each step started, filed, maybe returned for 补正 and refiled, then ap
 or skipped; some cases are suspended and resumed, some end early (withdrawn or terminated).
 Everything that happened before today is written; the case's status is the one it has now.
 Due dates, allotted working days and yellow_on are computed as deadlines.py does, through
-the precomputed calendar (workday indices: wd[w + n] is add_workdays(wd[w], n)).
+the precomputed calendar (workday indices: wd[w + n] is add_workdays(wd[w], n)), from the
+filing rounds and the suspension period written with them (step_rounds, case_suspensions,
+cases.started_on / promised_workdays), so deadlines.due_of and promised_of agree.
 
 Each audit event is hash-chained per case exactly as audit_chain.py does: the canonical
 JSON is written by one format string (its keys are sorted and fixed), so `flask audit
@@ -30,7 +32,8 @@ class Story(StoryEvents, StoryRows):
         self.step_ids, self.agreement_id, self.agreement_state = [], None, None
         self.promised_on = self.suspended_on = None
         self.reason = ""
-        self.e_close = self.e_accept = None
+        self.e_close = self.e_accept = self.e_started = self.e_suspend = self.e_resume = None
+        self.pause = None    # (suspended at, working days) once the case resumed
 
     # --- the plan -------------------------------------------------------------------------
 
@@ -90,11 +93,11 @@ class Story(StoryEvents, StoryRows):
             else:
                 sub = begin + self.ri(1, 4)
                 due = cal.index_after_days(sub, item.limit) if item.calendar_days else sub + item.limit
-                st.update(sub=sub, due=due, allotted=due - sub)
+                st["sub"] = sub
                 last, left = sub, due - sub
                 if roll > 0.88 and left > 1:
                     ret = sub + self.ri(1, left - 1)
-                    st.update(ret=ret, resub=ret + self.ri(2, 8), remaining=due - ret)
+                    st.update(ret=ret, resub=ret + self.ri(2, 8))
                     last, left = st["resub"], max(1, due - ret)
                 # Departments mostly decide within the promised limit; one in ten is late.
                 pace = 0.2 + 0.7 * self.rand() if self.rand() > 0.1 else 1.05 + 0.6 * self.rand()
@@ -106,19 +109,13 @@ class Story(StoryEvents, StoryRows):
         return steps
 
     def _shift_after_suspension(self):
-        """Resumed `resume_shift` working days later: later moves happen that much later, and
-        the clocks running at the suspension move too (deadlines.resume)."""
+        """Resumed `resume_shift` working days later: later moves happen that much later (the
+        clocks running at the suspension move once it ended: StoryEvents._due)."""
         x, r = self.suspend_w, self.resume_shift
         for st in self.steps:
-            running = st["sub"] is not None and st["sub"] <= x < st["end"] \
-                and not (st["ret"] is not None and st["ret"] <= x < st["resub"])
             for key in ("start", "sub", "ret", "resub", "end"):
                 if st.get(key) is not None and st[key] > x:
                     st[key] += r
-            if running:
-                st["due"] += r
-            elif st["sub"] is not None and st["sub"] > x:
-                st["due"] += r
         self.done_w = max(st["end"] for st in self.steps)
 
     # --- what happened up to the cut --------------------------------------------------------
@@ -199,7 +196,8 @@ class Story(StoryEvents, StoryRows):
                                      f"{self.manager[1]}（主任）")
         self.e_seal = self.ev(self.seal_w, m, "agreement_seal", "agreement", self.agreement_id,
                               comment=self.agreement_no)
-        self.ev(self.seal_w, m, "seal", "case", self.case_id, "signing", "in_progress")
+        self.e_started = self.ev(self.seal_w, m, "seal", "case", self.case_id, "signing",
+                                 "in_progress")
         self.agreement_state = "sealed"
         return self._in_progress(x)
 
@@ -215,14 +213,16 @@ class Story(StoryEvents, StoryRows):
         if suspended and not resumed:
             status, x = "suspended", self.suspend_w
             self.suspended_on = self.world.cal.text(self.suspend_w)
+        if resumed:
+            self.pause = (self.suspend_w, self.resume_shift)
         self.step_state = [self._step_at(st, sid, x) for st, sid in zip(self.steps, self.step_ids)]
         if suspended:   # after the steps: the same day's step moves came before it
             self.reason = self.pick(SUSPEND_REASONS)
-            self.ev(self.suspend_w, m, "suspend", "case", self.case_id, "in_progress",
-                    "suspended", self.reason)
+            self.e_suspend = self.ev(self.suspend_w, m, "suspend", "case", self.case_id,
+                                     "in_progress", "suspended", self.reason)
         if resumed:
-            self.ev(self.suspend_w + self.resume_shift, m, "resume", "case", self.case_id,
-                    "suspended", "in_progress")
+            self.e_resume = self.ev(self.suspend_w + self.resume_shift, m, "resume", "case",
+                                    self.case_id, "suspended", "in_progress")
             promised += self.resume_shift
         self.promised_on = self.world.cal.text(promised)
         if status == "in_progress" and self.done_w <= x:
