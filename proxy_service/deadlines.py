@@ -157,11 +157,17 @@ def _round_end(filing):
     return limit_end(filing.filed_on, filing.budget, filing.budget_unit)
 
 
+def _ended_workdays(periods, since, day=None):
+    """Working days in the suspension `periods` that began on or after `since` and had ended
+    (by the end of `day`, when given)."""
+    return sum(workdays.workdays_between(period.started_on, period.ended_on) for period in periods
+               if period.ended_on is not None and period.started_on >= since
+               and (day is None or period.ended_on <= day))
+
+
 def _suspended_workdays(case, since):
     """Working days in the case's ended suspensions that began on or after `since`."""
-    return sum(workdays.workdays_between(period.started_on, period.ended_on)
-               for period in case.suspensions
-               if period.ended_on is not None and period.started_on >= since)
+    return _ended_workdays(case.suspensions, since)
 
 
 def due_of(step):
@@ -171,10 +177,17 @@ def due_of(step):
         rounds = list(step.rounds)
         if not rounds or not rounds[-1].is_open:
             return None
-        current, first = rounds[-1], rounds[0]
-        due = workdays.add_workdays(_round_end(current),
-                                    _suspended_workdays(step.case, current.filed_on))
-        return due, workdays.workdays_between(first.filed_on, _round_end(first))
+        return due_from(rounds, step.case.suspensions)
+
+
+def due_from(rounds, suspensions, day=None):
+    """(due_on, allotted_workdays) of the last of a step's `rounds` (filed, in order): its
+    end moved by the case's `suspensions` that had ended by the end of `day` (all ended ones
+    when None). With `day` it is the due date as it stood then, under the current calendar."""
+    current, first = rounds[-1], rounds[0]
+    due = workdays.add_workdays(_round_end(current),
+                                _ended_workdays(suspensions, current.filed_on, day))
+    return due, workdays.workdays_between(first.filed_on, _round_end(first))
 
 
 def refresh_step(step):
@@ -207,10 +220,13 @@ def refresh_promised(case):
 
 
 def _set_yellow(step):
-    """Yellow from the day only N working days are left (the center's setting) or 80 % of
-    the allotted working days are used, whichever comes first."""
-    threshold = max(step.case.center.yellow_days, (step.allotted_workdays or 0) // 5)
-    step.yellow_on = workdays.add_workdays(step.due_on, -threshold)
+    step.yellow_on = yellow_from(step.due_on, step.allotted_workdays, step.case.center.yellow_days)
+
+
+def yellow_from(due_on, allotted_workdays, yellow_days):
+    """The first yellow day: from the day only `yellow_days` working days are left (the
+    center's setting) or 80 % of the allotted working days are used, whichever comes first."""
+    return workdays.add_workdays(due_on, -max(yellow_days, (allotted_workdays or 0) // 5))
 
 
 def chain_workdays(case):
@@ -236,10 +252,14 @@ def step_light(step, today=None):
     if (step.status is not StepStatus.SUBMITTED or step.due_on is None
             or step.case.status is not CaseStatus.IN_PROGRESS):
         return Light.NONE
-    today = today or clock.today()
-    if today > step.due_on:
+    return light_on(step.due_on, step.yellow_on, today or clock.today())
+
+
+def light_on(due_on, yellow_on, today):
+    """The light of a running clock due on `due_on`, turning yellow on `yellow_on`."""
+    if today > due_on:
         return Light.RED
-    if step.yellow_on is not None and today >= step.yellow_on:
+    if yellow_on is not None and today >= yellow_on:
         return Light.YELLOW
     return Light.GREEN
 

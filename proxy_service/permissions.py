@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from .assignment import acts_for, agents_covered_by
 from .extensions import db
-from .models import Case, CaseStatus, Document, Enterprise, Project, Role, Step
+from .models import Case, CaseStatus, Document, Enterprise, MonthlyReport, Project, Role, Step
 
 
 def role_required(*roles):
@@ -96,6 +96,12 @@ def document_or_404(user, document_id):
     else:
         abort(404)
     return document
+
+
+def monthly_report_or_404(user, report_id):
+    """A stored monthly report of the (manager) user's own center."""
+    return db.first_or_404(select(MonthlyReport).where(
+        MonthlyReport.id == report_id, MonthlyReport.center_id == user.center_id))
 
 
 def _uploaded_within(document, user):
