@@ -105,3 +105,24 @@ def test_stored_versions_are_the_centers_own(world, december, login_as):
     agent = login_as(world.users["agent"])
     assert agent.get(f"/manage/report/versions/{report.id}.pdf").status_code == 403
     assert _reissue(agent, "无权").status_code == 403
+
+
+def test_leave_is_shown_as_registered_by_the_months_end(world, frozen_clock, login_as):
+    """休假状态 of November: 刘代办's leave over 11-30 (registered 11-20) shows; 陈代办's
+    leave registered in December does not (it was not known on 11-30)."""
+    from datetime import date, datetime, timezone
+
+    from proxy_service import assignment
+    users = world.users
+    for user in users.values():   # on the staff since January (made at the real time)
+        user.created_at = datetime(2026, 1, 5, tzinfo=timezone.utc)
+    frozen_clock(2026, 11, 20)
+    assignment.record_absence(users["agent"], users["manager"], start_on=date(2026, 11, 27),
+                              end_on=date(2026, 12, 4))
+    frozen_clock(2026, 12, 3)
+    assignment.record_absence(users["other_agent"], users["manager"], start_on=date(2026, 12, 14),
+                              end_on=date(2026, 12, 18))
+    db.session.commit()
+    client = login_as(users["manager"])
+    text = _text(client.get("/manage/report.pdf?month=2026-11").data)
+    assert re.search(r"刘代办[\s\d—]*休假中", text) and re.search(r"陈代办[\s\d—]*在岗", text)

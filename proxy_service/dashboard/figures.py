@@ -177,10 +177,13 @@ def workload(center_id, filters, steps=None, sort="name", work=None):
     return sort_loads(list(loads.values()), sort)
 
 
-def attach_absences(loads, center_id, day):
-    """Each agent's absence current or next on `day`; one query."""
-    for absence in db.session.scalars(select(Absence).where(
-            Absence.center_id == center_id, Absence.end_on >= day).order_by(Absence.start_on)):
+def attach_absences(loads, center_id, day, registered_before=None):
+    """Each agent's absence current or next on `day` (of those registered before the instant
+    `registered_before`, when given); one query."""
+    query = select(Absence).where(Absence.center_id == center_id, Absence.end_on >= day)
+    if registered_before is not None:
+        query = query.where(Absence.created_at < registered_before)
+    for absence in db.session.scalars(query.order_by(Absence.start_on)):
         if absence.agent_id in loads and loads[absence.agent_id].absence is None:
             loads[absence.agent_id].absence = absence
 

@@ -108,7 +108,7 @@ def _workload(center_id, history, moment, approved, open_steps, grades):
             loads[row.agent_id].completed += 1
             loads[row.agent_id].on_time += figures.on_time(row)
     _rate(loads, grades)
-    figures.attach_absences(loads, center_id, moment.day)
+    figures.attach_absences(loads, center_id, moment.day, moment.cut)
     # Agents who had work in the month, and the others then on the staff (not those who
     # joined later, nor those who have left since).
     return [load for load in loads.values() if load.open_cases or load.completed or load.ratings
