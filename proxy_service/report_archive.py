@@ -47,13 +47,13 @@ def issue(center_id, month, actor, reason="", *, render):
         raise TransitionError(_l("本月尚未结束，月度报告不存档。"))
     number = (db.session.scalar(select(func.max(MonthlyReport.version)).where(
         MonthlyReport.center_id == center_id, MonthlyReport.month == month)) or 0) + 1
-    reason = require(reason, _l("重新生成须说明原因。")) if number > 1 else ""
+    reason = require(reason, _l("重新生成须说明原因。")) if number > 1 else (reason or "").strip()
     report = MonthlyReport(center_id=center_id, month=month, version=number, reason=reason,
                            issued_by_id=actor.id, issued_at=clock.now())
     report.data = render(number, report.issued_at)
     db.session.add(report)
     db.session.flush()
-    db.session.add(AuditEvent.record(actor, report, "report_reissue" if reason else "report_issue",
+    db.session.add(AuditEvent.record(actor, report, "report_reissue" if number > 1 else "report_issue",
                                      comment=_audit_comment(report)))
     db.session.flush()
     return report

@@ -81,29 +81,20 @@ class History:
 
 def read_history(center_id, since, moment):
     """The history up to `moment` of the center's cases that were open at some time from
-    `since` on (open today, or closed since): six statements."""
-    active = queries.cases_active_since(center_id, since)
+    `since` to the moment (filed by then, and open today or closed since): six statements."""
     cut = moment.cut
+    active = select(Case.id).where(Case.id.in_(queries.cases_active_since(center_id, since)),
+                                   Case.submitted_at < cut)
     cases = {row.id: row for row in db.session.execute(
         select(Case.id, Case.number, Case.submitted_at, Case.accepted_at, Case.closed_at)
-        .where(Case.id.in_(active), Case.submitted_at < cut))}
+        .where(Case.id.in_(active)))}
     assignments = defaultdict(list)
     for row in db.session.execute(select(Assignment.case_id, Assignment.assigned_at,
                                          Assignment.agent_id)
                                   .where(Assignment.case_id.in_(active))
                                   .order_by(Assignment.id)):
         assignments[row.case_id].append((row.assigned_at, row.agent_id))
-    step_ids = select(Step.id).where(Step.case_id.in_(active))
-    rounds = defaultdict(list)
-    for row in db.session.execute(select(StepRound).where(
-            StepRound.step_id.in_(step_ids), StepRound.filed_on <= moment.day)
-            .order_by(StepRound.step_id, StepRound.number)).scalars():
-        rounds[row.step_id].append(row)
-    suspensions = defaultdict(list)
-    for row in db.session.execute(select(Suspension).where(
-            Suspension.case_id.in_(active), Suspension.started_on <= moment.day)
-            .order_by(Suspension.id)).scalars():
-        suspensions[row.case_id].append(row)
+    rounds, suspensions = _rounds(active, moment.day), _suspensions(active, moment.day)
     steps = db.session.execute(
         select(Step.id, Step.case_id, Step.stage, Step.status, Step.item_id, Step.submitted_on,
                Step.approved_on, Step.due_on, ApprovalItem.name.label("item_name"))
@@ -111,6 +102,31 @@ def read_history(center_id, since, moment):
         .order_by(Step.case_id, Step.stage_order, Step.sort, Step.id)).all()
     added_after, skipped = _step_events(active, cut)
     return History(cases, assignments, rounds, suspensions, steps, added_after, skipped)
+
+
+def _rounds(active, day):
+    """step id → the rounds filed by `day`, in order. Plain rows, not entities: a busy month
+    has thousands of them."""
+    rounds = defaultdict(list)
+    for row in db.session.execute(select(
+            StepRound.step_id, StepRound.filed_on, StepRound.budget, StepRound.budget_unit,
+            StepRound.returned_on, StepRound.correction_request, StepRound.decided_on)
+            .where(StepRound.step_id.in_(select(Step.id).where(Step.case_id.in_(active))),
+                   StepRound.filed_on <= day)
+            .order_by(StepRound.step_id, StepRound.number)):
+        rounds[row.step_id].append(row)
+    return rounds
+
+
+def _suspensions(active, day):
+    """case id → the suspensions begun by `day`, in order."""
+    suspensions = defaultdict(list)
+    for row in db.session.execute(select(
+            Suspension.case_id, Suspension.started_on, Suspension.ended_on, Suspension.reason)
+            .where(Suspension.case_id.in_(active), Suspension.started_on <= day)
+            .order_by(Suspension.id)):
+        suspensions[row.case_id].append(row)
+    return suspensions
 
 
 def _step_events(active, cut):
