@@ -116,6 +116,29 @@ def test_december_so_far_is_reported_as_of_today(client, world, login_as, novemb
     assert _agent_row(html, "陈代办")[:5] == ["1", "2", "0", "0", "1"]
 
 
+def test_steps_added_or_skipped_count_from_that_day(client, world, login_as, frozen_clock):
+    """施工许可证 marked 无需办理 on 11-20 is not open at November's end; 环评批复 added on
+    12-05 did not exist yet."""
+    from proxy_service import supplements
+    users = world.users
+    for user in users.values():
+        user.created_at = _at(2026, 1, 5)
+    frozen_clock(2026, 11, 2)
+    case = world.case()
+    extra = factories.make_item(world.centers[0], "环评批复", factories.Stage.LAND_PLANNING, sort=9)
+    db.session.commit()
+    frozen_clock(2026, 11, 20)
+    _act(case.steps[2], "skip", not_required_reason="项目不涉及施工")
+    frozen_clock(2026, 12, 5)
+    supplements.add_items(case, users["manager"], [extra])
+    db.session.commit()
+    frozen_clock(2026, 12, 10)
+    login_as(users["manager"])
+    assert _agent_row(client.get("/manage/report?month=2026-11").text, "刘代办")[:2] == ["1", "2"]
+    assert _agent_row(client.get("/manage/report?month=2026-10").text, "刘代办")[:2] == ["0", "0"]
+    assert _agent_row(client.get("/manage/report?month=2026-12").text, "刘代办")[:2] == ["1", "3"]
+
+
 def _headline(html):
     table = re.search(r'<table[^>]*id="report-headline".*?</table>', html, re.S).group(0)
     return dict(re.findall(r'<th scope="row">([^<]*)</th><td class="text-end">([^<]*)</td>', table))
