@@ -41,3 +41,12 @@ def test_report_pdf(client, world, login_as, frozen_clock):
     assert response.mimetype == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
     assert "代办服务月度报告" in text and case.number in text and "刘代办" in text
+
+
+def test_a_month_that_cannot_be_read_shows_this_month(client, world, login_as, frozen_clock):
+    frozen_clock(2026, 3, 20)
+    login_as(world.users["manager"])
+    for month in ("9999-12", "2026-13", "abc", "0-1", "2026"):
+        response = client.get(f"/manage/report?month={month}")
+        assert response.status_code == 200 and "2026-03-01 — 2026-03-31" in response.text
+        assert client.get(f"/manage/report.pdf?month={month}").status_code == 200

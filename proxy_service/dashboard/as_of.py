@@ -48,10 +48,8 @@ class Moment:
 @dataclass
 class StepThen:
     """An open step at the moment, with its case's number and agent then."""
-    step_id: int
     case_number: str
     item_name: str
-    stage: object
     agent_id: int | None
     due_on: date | None = None       # with its department, on a running clock
     light: deadlines.Light = deadlines.Light.NONE
@@ -96,7 +94,7 @@ def read_history(center_id, since, moment):
         assignments[row.case_id].append((row.assigned_at, row.agent_id))
     rounds, suspensions = _rounds(active, moment.day), _suspensions(active, moment.day)
     steps = db.session.execute(
-        select(Step.id, Step.case_id, Step.stage, Step.status, Step.item_id, Step.submitted_on,
+        select(Step.id, Step.case_id, Step.status, Step.item_id, Step.submitted_on,
                Step.approved_on, Step.due_on, ApprovalItem.name.label("item_name"))
         .join(Step.item).where(Step.case_id.in_(active))
         .order_by(Step.case_id, Step.stage_order, Step.sort, Step.id)).all()
@@ -147,7 +145,7 @@ def _step_events(active, cut):
 
 
 def open_at(case, cut):
-    """Whether the case row was filed before `cut` and not closed by then."""
+    """Whether the case (a row of History.cases: filed before `cut`) was not closed by then."""
     return case.closed_at is None or case.closed_at >= cut
 
 
@@ -162,8 +160,7 @@ def open_steps(history, moment, yellow_days):
         current = rounds[-1] if rounds else None
         if step.id in history.skipped or (current is not None and _decided(current, moment)):
             continue
-        then = StepThen(step.id, case.number, step.item_name, step.stage,
-                        history.agent_on(step.case_id, cut),
+        then = StepThen(case.number, step.item_name, history.agent_on(step.case_id, cut),
                         reasons=reasons(rounds, history.suspensions.get(step.case_id, []), moment))
         if current is not None and not _returned(current, moment):
             _clock(then, rounds, history.suspensions.get(step.case_id, []), moment, yellow_days)

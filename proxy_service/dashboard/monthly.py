@@ -40,8 +40,8 @@ def month_of(start):
 
 def report_data(center, start):
     """Everything the report of the month starting on `start` shows, for `center`."""
-    filters, today = month_of(start), clock.today()
-    moment = as_of.Moment.end_of(filters.end, today)
+    filters = month_of(start)
+    moment = as_of.Moment.end_of(filters.end, clock.today())
     history = as_of.read_history(center.id, filters.start, moment)
     approved = _approved(history, filters, moment)
     headline = figures.activity(center.id, filters, approved)
@@ -52,7 +52,7 @@ def report_data(center, start):
     headline.open_rectifications = len(dues)
     headline.overdue_rectifications = sum(due < moment.light_day for due in dues)
     open_steps = as_of.open_steps(history, moment, center.yellow_days)
-    return {"filters": filters, "moment": moment, "center": center, "today": today,
+    return {"filters": filters, "moment": moment, "center": center,
             "headline": headline, "overdue": _overdue(history, approved, open_steps, moment),
             "loads": _workload(center.id, history, moment, approved, open_steps, grades)}
 

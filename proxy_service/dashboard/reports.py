@@ -15,12 +15,15 @@ from .forms import ReissueForm
 
 
 def _month():
-    """The first day of the month asked for by ?month=YYYY-MM; this month by default."""
+    """The first day of the month asked for by ?month=YYYY-MM (2000–2099); this month for
+    anything else."""
     try:
         year, month = (int(part) for part in request.args.get("month", "").split("-"))
-        return date(year, month, 1)
+        if 2000 <= year <= 2099:
+            return date(year, month, 1)
     except ValueError:
-        return clock.today().replace(day=1)
+        pass
+    return clock.today().replace(day=1)
 
 
 def _page(month, form, status=200):
