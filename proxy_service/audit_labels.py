@@ -70,4 +70,6 @@ ACTION_LABELS = {
     "notify_settings": _lp("audit log", "修改通知设置"),
     "personal_data_export": _lp("audit log", "导出个人信息"),
     "personal_data_erase": _lp("audit log", "删除个人信息"),
+    "report_issue": _lp("audit log", "月度报告存档"),
+    "report_reissue": _lp("audit log", "重新生成月度报告"),
 }

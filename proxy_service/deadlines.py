@@ -172,11 +172,12 @@ def _round_end(filing):
     return limit_end(filing.filed_on, filing.budget, filing.budget_unit)
 
 
-def _suspended_workdays(case, since):
-    """Working days in the case's ended suspensions that began on or after `since`."""
-    return sum(workdays.workdays_between(period.started_on, period.ended_on)
-               for period in case.suspensions
-               if period.ended_on is not None and period.started_on >= since)
+def _ended_workdays(periods, since, day=None):
+    """Working days in the suspension `periods` that began on or after `since` and had ended
+    (by the end of `day`, when given)."""
+    return sum(workdays.workdays_between(period.started_on, period.ended_on) for period in periods
+               if period.ended_on is not None and period.started_on >= since
+               and (day is None or period.ended_on <= day))
 
 
 def due_of(step):
@@ -186,20 +187,27 @@ def due_of(step):
         rounds = list(step.rounds)
         if not rounds or not rounds[-1].is_open:
             return None
-        current, first = rounds[-1], rounds[0]
-        due = workdays.add_workdays(_round_end(current),
-                                    _suspended_workdays(step.case, current.filed_on))
-        return due, _allotted(step, first, current)
+        due, allotted = due_from(rounds, step.case.suspensions)
+        return due, _allotted(step, rounds, allotted)
 
 
-def _allotted(step, first, current):
-    """The working days the first filing gave the department: its working-day limit, or the
-    working days inside its calendar-day limit, which follow the calendar while that round
-    runs. Once it came back for 补正 the number is history: a day changed before the last
-    filing changes nothing."""
-    if first is not current and step.allotted_workdays is not None:
+def due_from(rounds, suspensions, day=None):
+    """(due_on, allotted_workdays) of the last of a step's `rounds` (filed, in order): its
+    end moved by the case's `suspensions` that had ended by the end of `day` (all ended ones
+    when None). With `day` it is the due date as it stood then, under the current calendar."""
+    current, first = rounds[-1], rounds[0]
+    due = workdays.add_workdays(_round_end(current),
+                                _ended_workdays(suspensions, current.filed_on, day))
+    return due, workdays.workdays_between(first.filed_on, _round_end(first))
+
+
+def _allotted(step, rounds, counted):
+    """The working days the first filing gave the department: `counted` from its limit under
+    the current calendar while that round runs. Once it came back for 补正 the number is
+    history: a day changed before the last filing changes nothing."""
+    if len(rounds) > 1 and step.allotted_workdays is not None:
         return step.allotted_workdays
-    return workdays.workdays_between(first.filed_on, _round_end(first))
+    return counted
 
 
 def dates_of(step):
@@ -229,7 +237,7 @@ def promised_of(case):
     with db.session.no_autoflush:
         return workdays.add_workdays(
             workdays.add_workdays(case.started_on, case.promised_workdays),
-            _suspended_workdays(case, case.started_on))
+            _ended_workdays(case.suspensions, case.started_on))
 
 
 def refresh_promised(case):
@@ -269,10 +277,14 @@ def step_light(step, today=None):
     if (step.status is not StepStatus.SUBMITTED or step.due_on is None
             or step.case.status is not CaseStatus.IN_PROGRESS):
         return Light.NONE
-    today = today or clock.today()
-    if today > step.due_on:
+    return light_on(step.due_on, step.yellow_on, today or clock.today())
+
+
+def light_on(due_on, yellow_on, today):
+    """The light of a running clock due on `due_on`, turning yellow on `yellow_on`."""
+    if today > due_on:
         return Light.RED
-    if step.yellow_on is not None and today >= step.yellow_on:
+    if yellow_on is not None and today >= yellow_on:
         return Light.YELLOW
     return Light.GREEN
 

@@ -44,19 +44,19 @@ def _suspensions(case, today):
             for period in case.suspensions]
 
 
-def _while_filed(step, period):
-    """Whether a suspension began while one of the step's rounds was with the department:
+def while_filed(rounds, period):
+    """Whether a suspension began while one of a step's `rounds` was with the department:
     only then did it stop this step's clock."""
     return any(filing.filed_on <= period.started_on
                and (filing.returned_on or filing.decided_on or date.max) > period.started_on
-               for filing in step.rounds)
+               for filing in rounds)
 
 
 def of_step(step, today=None):
     """The pauses of one step's clock, oldest first."""
     today = today or clock.today()
     suspended = [p for p, period in zip(_suspensions(step.case, today), step.case.suspensions)
-                 if _while_filed(step, period)]
+                 if while_filed(step.rounds, period)]
     return sorted(_corrections(step, today) + suspended, key=lambda p: p.started_on)
 
 

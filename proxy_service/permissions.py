@@ -12,7 +12,7 @@ from sqlalchemy import false, select
 from .assignment import acts_for, agents_covered_by
 from .extensions import db
 from .models import (Case, CaseStatus, ClaimStatus, Document, Enterprise, EnterpriseClaim,
-                     Project, Role, Step)
+                     MonthlyReport, Project, Role, Step)
 
 
 def role_required(*roles):
@@ -124,6 +124,12 @@ def _hidden_claim_evidence(user, document):
         return False
     visible = visible_claims(user).where(EnterpriseClaim.licence_document_id == document.id)
     return db.session.scalar(visible.with_only_columns(EnterpriseClaim.id).limit(1)) is None
+
+
+def monthly_report_or_404(user, report_id):
+    """A stored monthly report of the (manager) user's own center."""
+    return db.first_or_404(select(MonthlyReport).where(
+        MonthlyReport.id == report_id, MonthlyReport.center_id == user.center_id))
 
 
 def _uploaded_within(document, user):

@@ -4,17 +4,23 @@ from datetime import date
 
 from pypdf import PdfReader
 
+from proxy_service import workflow
 from proxy_service.extensions import db
-from proxy_service.models import StepStatus
 
 
 def _late_case(world, frozen_clock):
+    """项目备案 (one working day) filed 03-02, returned 03-03 to correct the licence copy,
+    refiled 03-05 with no day left and approved 03-06: late, for that reason."""
     frozen_clock(2026, 3, 2)
     case = world.case()
     step = case.steps[0]
-    step.status, step.submitted_on, step.due_on = StepStatus.APPROVED, date(2026, 3, 2), date(2026, 3, 4)
-    step.approved_on, step.correction_request = date(2026, 3, 6), "营业执照复印件不清晰"
-    db.session.commit()
+    for day, action, details in ((2, "start", {}), (2, "submit", {}),
+                                 (3, "return", {"correction_request": "营业执照复印件不清晰"}),
+                                 (5, "submit", {}), (6, "approve", {"permit_no": "BA-001"})):
+        frozen_clock(2026, 3, day)
+        workflow.update_step(step, case.agent, seen_version=None, action=action, **details)
+        db.session.commit()
+    assert (step.due_on, step.approved_on) == (date(2026, 3, 5), date(2026, 3, 6))
     frozen_clock(2026, 3, 20)
     return case
 
@@ -35,3 +41,12 @@ def test_report_pdf(client, world, login_as, frozen_clock):
     assert response.mimetype == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
     assert "代办服务月度报告" in text and case.number in text and "刘代办" in text
+
+
+def test_a_month_that_cannot_be_read_shows_this_month(client, world, login_as, frozen_clock):
+    frozen_clock(2026, 3, 20)
+    login_as(world.users["manager"])
+    for month in ("9999-12", "2026-13", "abc", "0-1", "2026"):
+        response = client.get(f"/manage/report?month={month}")
+        assert response.status_code == 200 and "2026-03-01 — 2026-03-31" in response.text
+        assert client.get(f"/manage/report.pdf?month={month}").status_code == 200

@@ -54,19 +54,14 @@ class Headline:
         return _rate(self.good, self.evaluations)
 
 
-def approved_steps(center_id, filters, detail=False):
-    """Steps approved in the period: item_id, submitted_on, approved_on, due_on, agent_id;
-    with `detail` (the monthly report's late list) also the case number, the last
-    correction request (a likely reason for lateness) and the item's name. A year of a busy
-    center is tens of thousands of rows: only the columns the figures need, read from the
-    index on steps (case_id, status, approved_on, …) of the cases active in the period."""
-    columns = [Step.item_id, Step.submitted_on, Step.approved_on, Step.due_on, Case.agent_id]
-    query = select(*columns)
-    if detail:
-        query = query.add_columns(Case.number, Step.correction_request, ApprovalItem.name) \
-            .join(Step.item)
+def approved_steps(center_id, filters):
+    """Steps approved in the period: item_id, submitted_on, approved_on, due_on, agent_id. A
+    year of a busy center is tens of thousands of rows: only the columns the figures need,
+    read from the index on steps (case_id, status, approved_on, …) of the cases active in
+    the period."""
     return db.session.execute(
-        query.join(Step.case)
+        select(Step.item_id, Step.submitted_on, Step.approved_on, Step.due_on, Case.agent_id)
+        .join(Step.case)
         .where(Step.status == StepStatus.APPROVED,
                Step.approved_on.between(filters.start, filters.end),
                Step.case_id.in_(queries.cases_active_since(center_id, filters.start)),
@@ -88,12 +83,8 @@ def _counts(model, where, *parts):
 
 def headline(center_id, filters, steps=None):
     """Six queries (five when `steps`, the approved_steps rows, are given)."""
-    conditions, closed_in = filters.case_conditions(center_id), in_period(Case.closed_at, filters)
-    result = Headline(*_counts(Case, conditions, [in_period(Case.submitted_at, filters)],
-                               [in_period(Case.accepted_at, filters)],
-                               [closed_in, Case.status == CaseStatus.DECLINED],
-                               [closed_in, Case.status == CaseStatus.COMPLETED]))
-    _step_figures(result, approved_steps(center_id, filters) if steps is None else steps)
+    result = activity(center_id, filters, steps)
+    conditions = filters.case_conditions(center_id)
 
     def about_cases(model):
         # Narrowed to the filtered cases only when a filter narrows them: the center's own
@@ -107,6 +98,19 @@ def headline(center_id, filters, steps=None):
         Rectification, [Rectification.center_id == center_id, *about_cases(Rectification),
                         Rectification.status.in_(OPEN_RECTIFICATION)],
         [], [Rectification.due_on < clock.today()])
+    return result
+
+
+def activity(center_id, filters, steps=None):
+    """The Headline's cases filed, accepted, declined and completed in the period and its
+    approved steps (`steps`: approved_steps rows); two queries, three without `steps`.
+    Their timestamps are set once, so the counts of a past period stay as they were."""
+    conditions, closed_in = filters.case_conditions(center_id), in_period(Case.closed_at, filters)
+    result = Headline(*_counts(Case, conditions, [in_period(Case.submitted_at, filters)],
+                               [in_period(Case.accepted_at, filters)],
+                               [closed_in, Case.status == CaseStatus.DECLINED],
+                               [closed_in, Case.status == CaseStatus.COMPLETED]))
+    _step_figures(result, approved_steps(center_id, filters) if steps is None else steps)
     return result
 
 
@@ -169,12 +173,19 @@ def workload(center_id, filters, steps=None, sort="name", work=None):
             load.completed += 1
             load.on_time += row[3] is None or row[2] <= row[3]   # on_time(): due_on, approved_on
     _ratings(loads, center_id, filters)
-    today = clock.today()
-    for absence in db.session.scalars(select(Absence).where(
-            Absence.center_id == center_id, Absence.end_on >= today).order_by(Absence.start_on)):
+    attach_absences(loads, center_id, clock.today())
+    return sort_loads(list(loads.values()), sort)
+
+
+def attach_absences(loads, center_id, day, registered_before=None):
+    """Each agent's absence current or next on `day` (of those registered before the instant
+    `registered_before`, when given); one query."""
+    query = select(Absence).where(Absence.center_id == center_id, Absence.end_on >= day)
+    if registered_before is not None:
+        query = query.where(Absence.created_at < registered_before)
+    for absence in db.session.scalars(query.order_by(Absence.start_on)):
         if absence.agent_id in loads and loads[absence.agent_id].absence is None:
             loads[absence.agent_id].absence = absence
-    return sort_loads(list(loads.values()), sort)
 
 
 def sort_loads(loads, sort):

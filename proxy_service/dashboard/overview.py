@@ -1,7 +1,5 @@
-"""The managers' dashboard (their landing page) and the monthly report page and PDF."""
-from datetime import date, timedelta
-
-from flask import Response, render_template, request
+"""The managers' dashboard (their landing page)."""
+from flask import render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -19,10 +17,9 @@ def _choices(center_id):
     return agents, industries
 
 
-def collect(center_id, filters, sort="name", detail=False):
-    """Everything the dashboard shows; a fixed number of queries. `detail`: the approved
-    steps carry what the monthly report's late list shows."""
-    steps = figures.approved_steps(center_id, filters, detail)
+def collect(center_id, filters, sort="name"):
+    """Everything the dashboard shows; a fixed number of queries."""
+    steps = figures.approved_steps(center_id, filters)
     work = figures.open_work(center_id, filters)
     return {"filters": filters, "steps_done": steps,
             "headline": figures.headline(center_id, filters, steps),
@@ -43,43 +40,3 @@ def overview():
                            late=figures.late_steps(center_id, filters), sort=sort,
                            agents=agents, industries=industries, stage_choices=list(Stage),
                            today=clock.today(), buckets=figures.AGING_BUCKETS)
-
-
-def month_filters():
-    """The month asked for by ?month=YYYY-MM; this month by default."""
-    today = clock.today()
-    try:
-        year, month = (int(part) for part in request.args.get("month", "").split("-"))
-        start = date(year, month, 1)
-    except ValueError:
-        start = today.replace(day=1)
-    end = (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-    return figures.Filters(start, end)
-
-
-def report_data():
-    filters = month_filters()
-    data = collect(current_user.center_id, filters, detail=True)
-    data["overdue"] = [row for row in data.pop("steps_done") if not figures.on_time(row)]
-    data["late"] = figures.late_steps(current_user.center_id, figures.Filters(
-        filters.start, filters.end), limit=500)
-    data["center"], data["today"] = current_user.center, clock.today()
-    return data
-
-
-@bp.get("/manage/report")
-@permissions.manager_required
-def report():
-    from ..documents.monthly_report import overdue_rows
-    return render_template("dashboard/report.html", overdue_rows=overdue_rows, **report_data())
-
-
-@bp.get("/manage/report.pdf")
-@permissions.manager_required
-def report_pdf():
-    from ..documents import monthly_report
-    data = report_data()
-    pdf = monthly_report.render(data)
-    name = f"monthly-report-{data['filters'].start:%Y-%m}.pdf"
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{name}"'})

@@ -1,14 +1,22 @@
 """The monthly report as PDF: headline figures, the per-agent table and the overdue items,
-built from the same reportlab blocks as the other documents."""
+built from the same reportlab blocks as the other documents. The figures are those of the
+month's end (dashboard/monthly.py); a stored version says which it is and, after the first,
+why it was issued again."""
 from flask_babel import gettext as _
 
 from ..i18n import record_language
 from . import common
-from .common import grid_table, text, title_block
+from .common import cn_datetime, grid_table, text, title_block
 
 
 def _pct(rate):
     return "—" if rate is None else f"{rate * 100:.1f}%"
+
+
+def rectifications(h):
+    """The open rectifications and how many of them are overdue, as one figure."""
+    return _("%(open)s（超期 %(overdue)s）", open=h.open_rectifications,
+             overdue=h.overdue_rectifications)
 
 
 def _headline_rows(h):
@@ -17,43 +25,62 @@ def _headline_rows(h):
             ("办结案件", h.cases_completed), ("办结事项", h.items_completed),
             ("按时办结率", _pct(h.on_time_rate)), ("超期率", _pct(h.overdue_rate)),
             ("平均办理工作日", avg), ("好评率", _pct(h.satisfaction_rate)),
-            ("未结整改", f"{h.open_rectifications}（超期 {h.overdue_rectifications}）")]
+            ("未结整改", rectifications(h))]
 
 
-def _agent_rows(loads, today):
+def _agent_rows(loads, day):
     return [[load.agent.name, load.open_cases, load.open_steps, load.yellow, load.red,
              load.completed, _pct(load.on_time_rate),
              "—" if load.rating is None else f"{load.rating:.2f}",
-             str(load.absence.state_label(today)) if load.absence else "在岗"]
+             str(load.absence.state_label(day)) if load.absence else "在岗"]
             for load in loads]
 
 
-def overdue_rows(data):
-    """Approved late in the month, then still running past the due date. Also shown on the
-    report page, so in the reader's language (the PDF forces Chinese)."""
-    rows = [[row.number, row.name, str(row.due_on), _("%(day)s 批准", day=row.approved_on),
-             row.correction_request or _("逾期批准")] for row in data["overdue"]]
-    rows += [[step.case.number, step.item.name, str(step.due_on), _("超期未批"),
-              step.correction_request or step.status.label] for step in data["late"]
-             if step.due_on is not None and step.due_on < data["today"]]
-    return [[str(cell) for cell in row] for row in rows]
+def reason_text(reasons):
+    """What stopped a step's clock, in the reader's language: each 补正 asked and each
+    suspension's reason (as_of.reasons), or that the record holds none."""
+    parts = [_("补正：%(text)s", text=text) if kind == "returned" else _("中止：%(text)s", text=text)
+             for kind, text in reasons]
+    return _("；").join(parts) if parts else _("未记录补正或中止")
+
+
+def overdue_rows(overdue):
+    """The rows of the overdue table (monthly.Overdue): approved late, then undecided at the
+    month's end. Also shown on the report page, so in the reader's language (the PDF forces
+    Chinese)."""
+    return [[item.case_number, item.item_name, str(item.due_on),
+             _("%(day)s 批准", day=item.decided_on) if item.decided_on else _("超期未批"),
+             reason_text(item.reasons)] for item in overdue]
+
+
+def as_of_line(data):
+    """Which moment the figures are of: the month's end, or today while the month runs."""
+    moment = data["moment"]
+    if moment.over:
+        return _("数据截至 %(day)s 日终", day=moment.day)
+    return _("本月尚未结束，数据截至 %(day)s", day=moment.day)
 
 
 @record_language()
-def render(data):
+def render(data, issue=None):
+    """The PDF bytes. `issue` (version, issued_at, reason) for a stored version."""
     filters, center = data["filters"], data["center"]
     story = title_block(f"代办服务月度报告（{filters.start:%Y年%m月}）",
-                        f"{filters.start} 至 {filters.end}")
+                        f"{filters.start} 至 {filters.end}（{as_of_line(data)}）")
+    if issue is not None:
+        version, issued_at, reason = issue
+        line = f"第 {version} 版，生成于 {cn_datetime(issued_at)}"
+        story.append(text(f"{line}；重新生成原因：{reason}" if reason else line, "subtitle"))
     story.append(text("一、核心指标", "heading"))
     pairs = [(label, str(value)) for label, value in _headline_rows(data["headline"])]
     story.append(common.info_table([pairs[i] + pairs[i + 1] for i in range(0, len(pairs), 2)]))
     story.append(text("二、代办员工作量", "heading"))
     story.append(grid_table(["代办员", "进行中案件", "未办结环节", "临近到期", "超期", "期间批准",
                              "按时办结率", "平均评分", "休假状态"],
-                            _agent_rows(data["loads"], data["today"]),
+                            _agent_rows(data["loads"], data["moment"].day),
                             [0.13, 0.1, 0.11, 0.1, 0.08, 0.1, 0.13, 0.1, 0.15]))
     story.append(text("三、超期事项及原因", "heading"))
-    rows = overdue_rows(data)
+    rows = overdue_rows(data["overdue"])
     if rows:
         story.append(grid_table(["案件编号", "审批事项", "到期日", "情况", "原因"], rows,
                                 [0.2, 0.22, 0.14, 0.16, 0.28]))

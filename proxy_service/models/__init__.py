@@ -13,6 +13,7 @@ from .evaluations import (Evaluation, Grade, Outcome, Rectification,
                           RectificationStatus)
 from .enterprises import (ClaimStatus, Enterprise, EnterpriseClaim, FilingType, Industry, Project,
                           Verification)
+from .reports import MonthlyReport
 from .users import Center, RecoveryCode, Role, User
 from .submit_tokens import SubmitToken
 
@@ -22,6 +23,6 @@ __all__ = [
     "DeadlineAlert", "Holiday", "Notification", "OutboxMessage", "Signature",
     "ApprovalItem", "Assignment", "AuditCheckpoint", "AuditEvent", "Case", "CaseStatus", "CaseTemplate", "Center",
     "ClaimStatus", "Document", "DocumentBlob", "Enterprise", "EnterpriseClaim", "FilingType", "Industry",
-    "LimitUnit", "Message", "Mode", "OPEN_CASE_STATUSES", "OPEN_STEP_STATUSES", "Project",
+    "LimitUnit", "Message", "Mode", "MonthlyReport", "OPEN_CASE_STATUSES", "OPEN_STEP_STATUSES", "Project",
     "RecoveryCode", "Role", "Stage", "Step", "StepRound", "StepStatus", "SubmitToken", "Suspension", "User", "Verification",
 ]
