@@ -12,8 +12,9 @@ from proxy_service.extensions import db
 from proxy_service.models import AuditEvent, EnterpriseClaim
 from proxy_service.uploads import store_document
 
+from .factories import PDF
+
 OUTSIDERS = ["other_enterprise", "other_manager", "other_center_agent", "other_agent"]
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def _object_routes():
