@@ -90,6 +90,8 @@ def register_errors(app):
         db.session.rollback()
         return server_error(error)
     app.register_error_handler(500, after_rollback)
+    from . import outage
+    outage.init_app(app)   # a database that does not answer: 503, not 500
 
     @app.after_request
     def no_store_for_users(response):
