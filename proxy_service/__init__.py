@@ -96,7 +96,8 @@ def register_errors(app):
     @app.after_request
     def no_store_for_users(response):
         from flask_login import current_user
-        if current_user.is_authenticated and request.endpoint != "static":
+        # Static files first: they need no user, and looking one up is a query per file.
+        if request.endpoint != "static" and current_user.is_authenticated:
             response.headers["Cache-Control"] = "no-store"
         return response
 

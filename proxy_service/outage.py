@@ -33,11 +33,12 @@ def init_app(app):
 def database_unavailable(error):
     _forget_the_transaction()
     g._login_user = login_manager.anonymous_user()   # Flask-Login's per-request user
+    user_id = str(session.get("_user_id", ""))       # from the cookie: no query
     log.warning(json.dumps({
         "event": "database_unavailable", "error": type(error).__name__,
         "detail": _first_line(getattr(error, "orig", None) or error),
         "method": request.method, "path": request.path, "request_id": g.get("request_id"),
-        "user_id": session.get("_user_id"),
+        "user_id": int(user_id) if user_id.isdigit() else None,
     }, ensure_ascii=False))
     page = render_template("errors/error.html", code=503, title=_l("服务暂时不可用"),
                            message=_l("系统暂时无法连接数据库，本次操作未保存任何内容。请稍候片刻再试。"))

@@ -90,6 +90,14 @@ def test_a_logged_in_page_during_an_outage_is_a_503_and_recovers(client, world, 
     assert client.get(case_url).status_code == 200
 
 
+def test_static_files_are_served_during_an_outage(client, world, login_as):
+    """The outage page's own styles: a static file never asks the database who is logged in."""
+    login_as(world.users["agent"])
+    with database_outage(db.engine):
+        response = client.get("/static/css/app.css")
+    assert response.status_code == 200 and response.data
+
+
 def test_a_write_during_an_outage_saves_nothing(client, world, login_as, case_url):
     login_as(world.users["owner"])
     with database_outage(db.engine):
@@ -120,7 +128,8 @@ def test_an_outage_is_logged_once_per_request_without_a_traceback(client, world,
             assert client.get(path).status_code == 503
     lines = _outage_lines(caplog)
     assert [line["path"] for line in lines] == ["/cases", case_url, "/login"]
-    assert {line["event"] for line in lines} == {"database_unavailable"}
+    assert {(line["event"], line["user_id"]) for line in lines} == {
+        ("database_unavailable", world.users["owner"].id)}
     assert all("SELECT" not in line["detail"] for line in lines)   # no SQL, no parameters
     assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
 
