@@ -22,9 +22,9 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from .i18n import join_list
 
-# A scan of a few hundred pages has a few thousand objects; far more is a file built to make
-# the check itself slow.
-MAX_OBJECTS = 200_000
+# A scan of a few hundred pages has a few thousand objects, a 3,000-page text file ten
+# thousand (0.6 s to check); far more is a file built to make the check itself slow.
+MAX_OBJECTS = 50_000
 
 # A damaged upload is the uploader's matter, answered on the page; pypdf's notes about the
 # repairs it made would only fill the operators' log.

@@ -150,10 +150,10 @@ def _log_request(response):
     return response
 
 
-# Our loggers write their JSON themselves; the rate limiter's plain messages ("Rate limit
-# storage unreachable - falling back to in-memory storage", "... recovered") are wrapped.
-JSON_LOGGERS = {"proxy_service.request": None, "proxy_service.security": None,
-                "proxy_service.database": None, "flask-limiter": "wrap"}
+# Ours write their JSON themselves; a library's plain messages ("Rate limit storage
+# unreachable - falling back to in-memory storage", "... recovered") are wrapped in JSON.
+OWN_LOGGERS = ("proxy_service.request", "proxy_service.security", "proxy_service.database")
+LIBRARY_LOGGERS = ("flask-limiter",)
 
 
 def _init_logging(app):
@@ -164,12 +164,13 @@ def _init_logging(app):
     debugging switch, turns them on."""
     if not app.config.get("SQLALCHEMY_ECHO"):
         logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
-    for name, wrap in JSON_LOGGERS.items():
+    for name in OWN_LOGGERS + LIBRARY_LOGGERS:
         logger = logging.getLogger(name)
         logger.setLevel(logging.INFO)
         if not _has_handler(logger) and not logging.getLogger().handlers and not app.testing:
             handler = logging.StreamHandler()
-            handler.setFormatter(JsonLine() if wrap else logging.Formatter("%(message)s"))
+            handler.setFormatter(JsonLine() if name in LIBRARY_LOGGERS
+                                 else logging.Formatter("%(message)s"))
             logger.addHandler(handler)
             # Written once, here: Flask puts its own handler on the app's "proxy_service"
             # logger (at the first unhandled exception), which would repeat every line.

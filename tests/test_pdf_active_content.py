@@ -9,6 +9,7 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.writer import PdfFileWriter
 from pypdf import PdfWriter
 
+from proxy_service import pdf_safety
 from proxy_service.extensions import db
 from proxy_service.models import Document
 
@@ -177,3 +178,12 @@ def test_verify_compares_an_active_pdf_instead_of_refusing_it(client):
                            content_type="multipart/form-data")
     assert response.status_code == 200
     assert "不一致" in response.text and REFUSED not in response.text
+
+
+def test_a_pdf_of_more_objects_than_a_document_needs_is_not_parsed_through(client, owner_on_case,
+                                                                          monkeypatch):
+    """A file built of countless objects would make the check itself the slow part."""
+    monkeypatch.setattr(pdf_safety, "MAX_OBJECTS", 3)
+    page = upload(client, owner_on_case, classic_pdf(b"", b"", b"<<>>")).text   # 4 objects
+    assert UNREADABLE in page
+    assert db.session.query(Document).count() == 0
