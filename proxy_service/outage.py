@@ -50,7 +50,7 @@ def _forget_the_transaction():
         db.session.rollback()
     except DBAPIError:
         # The connection died without the driver saying so: drop it rather than pool it.
-        db.session.invalidate()
+        db.session().invalidate()
 
 
 def _first_line(error):

@@ -7,9 +7,11 @@ open connections are really cut (pg_terminate_backend), as a restart would cut t
 import json
 import logging
 from contextlib import contextmanager
+from unittest import mock
 
 import pytest
 from sqlalchemy import create_engine, event, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from proxy_service.extensions import db
@@ -50,6 +52,8 @@ def database_outage(engine):
         yield
     finally:
         event.remove(engine, "do_connect", refuse)
+        # A connection the test's session held and no request used since is dead too.
+        db.session().invalidate()
 
 
 @contextmanager
@@ -90,6 +94,17 @@ def test_a_logged_in_page_during_an_outage_is_a_503_and_recovers(client, world, 
     assert client.get(case_url).status_code == 200
 
 
+def test_a_connection_that_cannot_even_roll_back_is_dropped(client, world, login_as, case_url,
+                                                            monkeypatch):
+    login_as(world.users["agent"])
+    lost = OperationalError("ROLLBACK", {}, Exception("server closed the connection unexpectedly"))
+    monkeypatch.setattr(db.session, "rollback", mock.Mock(side_effect=lost))
+    with database_outage(db.engine):
+        response = client.get(case_url)
+    assert response.status_code == 503 and NOTHING_SAVED in response.text
+    db.session.rollback.assert_called_once()
+
+
 def test_static_files_are_served_during_an_outage(client, world, login_as):
     """The outage page's own styles: a static file never asks the database who is logged in."""
     login_as(world.users["agent"])
@@ -121,6 +136,7 @@ def test_a_connection_lost_in_the_middle_of_a_write_rolls_the_request_back(clien
 
 def test_an_outage_is_logged_once_per_request_without_a_traceback(client, world, login_as, case_url,
                                                                   caplog):
+    owner_id = world.users["owner"].id
     login_as(world.users["owner"])
     caplog.set_level(logging.DEBUG)
     with database_outage(db.engine):
@@ -129,7 +145,7 @@ def test_an_outage_is_logged_once_per_request_without_a_traceback(client, world,
     lines = _outage_lines(caplog)
     assert [line["path"] for line in lines] == ["/cases", case_url, "/login"]
     assert {(line["event"], line["user_id"]) for line in lines} == {
-        ("database_unavailable", world.users["owner"].id)}
+        ("database_unavailable", owner_id)}
     assert all("SELECT" not in line["detail"] for line in lines)   # no SQL, no parameters
     assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
 
