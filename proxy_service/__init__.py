@@ -90,11 +90,14 @@ def register_errors(app):
         db.session.rollback()
         return server_error(error)
     app.register_error_handler(500, after_rollback)
+    from . import outage
+    outage.init_app(app)   # a database that does not answer: 503, not 500
 
     @app.after_request
     def no_store_for_users(response):
         from flask_login import current_user
-        if current_user.is_authenticated and request.endpoint != "static":
+        # Static files first: they need no user, and looking one up is a query per file.
+        if request.endpoint != "static" and current_user.is_authenticated:
             response.headers["Cache-Control"] = "no-store"
         return response
 

@@ -5,8 +5,10 @@ backup is a whole backup. SQLite: the online backup API (consistent while the ap
 PostgreSQL: pg_dump custom format / pg_restore --clean, against the app's DATABASE_URL.
 """
 import os
+import re
 import sqlite3
 import subprocess
+from contextlib import closing
 from pathlib import Path
 
 import click
@@ -16,6 +18,13 @@ from sqlalchemy.engine import make_url
 from .extensions import db
 
 backup_cli = AppGroup("backup", help="Back the database up to a file, or restore it.")
+# Every database of this application has it (the migrations' bookkeeping).
+MARKER_TABLE = "alembic_version"
+
+
+class NotABackup(click.ClickException):
+    """A restore refused before the database is touched: one line, exit status 2."""
+    exit_code = 2
 
 
 def _url():
@@ -52,11 +61,35 @@ def create_backup(path):
     return path
 
 
-def restore_backup(path):
-    """Replace the database's contents with the backup's (the schema comes with it)."""
-    url = _url()
+def check_backup(path, url):
+    """Raise NotABackup unless `path` holds a database of this application in the form a
+    restore to `url` reads (a SQLite file, or a pg_dump archive)."""
     if not Path(path).is_file():
-        raise click.ClickException(f"no backup at {path}")
+        raise NotABackup(f"no backup at {path}")
+    if url.get_backend_name() == "sqlite":
+        found = MARKER_TABLE in _sqlite_tables(path)
+    else:
+        listing = subprocess.run(["pg_restore", "--list", str(path)], capture_output=True)
+        found = listing.returncode == 0 and re.search(
+            rb"\bTABLE public %s\b" % MARKER_TABLE.encode(), listing.stdout) is not None
+    if not found:
+        raise NotABackup(f"{path} is not a proxy_service backup; nothing was restored")
+
+
+def _sqlite_tables(path):
+    # Read-only: an empty or foreign file must not become a database by being looked at.
+    try:
+        with closing(sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)) as conn:
+            return {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+    except sqlite3.DatabaseError:   # "file is not a database"
+        return set()
+
+
+def restore_backup(path):
+    """Replace the database's contents with the backup's (the schema comes with it).
+    Raises NotABackup, before anything is changed, for a file that is not a backup."""
+    url = _url()
+    check_backup(path, url)
     db.session.remove()
     db.engine.dispose()   # no pooled connection may hold the old database open
     if url.get_backend_name() == "sqlite":

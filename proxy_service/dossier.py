@@ -19,10 +19,9 @@ from .extensions import db
 from .i18n import record_language
 from .models import Agreement, Document
 from .models.blobs import blob_chunks
+from .uploads import EXTENSIONS, name_for_type
 
 SPOOL_BYTES = 32 * 1024 * 1024
-EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png",
-              "application/ofd": "ofd"}
 
 
 class _Writer:
@@ -90,11 +89,12 @@ def build_dossier(case, generated_at):
 
 def _documents(case, writer):
     rows = db.session.execute(select(Document.id, Document.kind, Document.filename,
-                                     Document.sha256, Document.size)
+                                     Document.content_type, Document.sha256, Document.size)
                               .where(Document.case_id == case.id).order_by(Document.id)).all()
-    for document_id, kind, filename, sha, size in rows:
+    for document_id, kind, filename, content_type, sha, size in rows:
         label = Document.KIND_LABELS.get(kind, kind)
-        writer.add_chunks(f"材料/{label}/{document_id}-{filename}",
+        name = name_for_type(filename, content_type)   # as the download names it
+        writer.add_chunks(f"材料/{label}/{document_id}-{name}",
                           blob_chunks(db.session, sha, size))
 
 
@@ -111,8 +111,8 @@ def _agreements(case, writer):
                        _column(Agreement.final_pdf, agreement.id))
         if agreement.paper_scan_id:
             scan = db.session.get(Document, agreement.paper_scan_id)
-            ext = EXTENSIONS.get(scan.content_type, "bin")
-            writer.add_chunks(f"{folder}/{agreement.number}-纸质签署扫描件.{ext}", scan.chunks())
+            ext = EXTENSIONS.get(scan.content_type, (".bin",))[0]
+            writer.add_chunks(f"{folder}/{agreement.number}-纸质签署扫描件{ext}", scan.chunks())
 
 
 def _column(column, row_id, model=Agreement):

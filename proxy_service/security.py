@@ -30,6 +30,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from . import clock
+from .limiter_health import StorageHealth
 
 CSP = "; ".join((
     "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
@@ -158,23 +159,49 @@ def _log_request(response):
     return response
 
 
+# Ours write their JSON themselves; a library's plain messages ("Rate limit storage
+# unreachable - falling back to in-memory storage", "... recovered") are wrapped in JSON.
+OWN_LOGGERS = ("proxy_service.request", "proxy_service.security", "proxy_service.database")
+LIBRARY_LOGGERS = ("flask-limiter",)
+
+
 def _init_logging(app):
-    """Request and security events go to stderr as JSON lines unless the host configured
-    logging itself (a handler on the logger or the root). SQL statements are never logged
-    by level inheritance: their parameters hold password hashes and session tokens — only
-    SQLALCHEMY_ECHO, a deliberate debugging switch, turns them on."""
+    """Request and security events, database outages and the rate limiter's storage changes
+    go to stderr as JSON lines unless the host configured logging itself (a handler on the
+    logger or the root). SQL statements are never logged by level inheritance: their
+    parameters hold password hashes and session tokens — only SQLALCHEMY_ECHO, a deliberate
+    debugging switch, turns them on."""
     if not app.config.get("SQLALCHEMY_ECHO"):
         logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
-    for name in ("proxy_service.request", "proxy_service.security"):
+    for name in OWN_LOGGERS + LIBRARY_LOGGERS:
         logger = logging.getLogger(name)
         logger.setLevel(logging.INFO)
-        if not logger.handlers and not logging.getLogger().handlers and not app.testing:
+        if not _has_handler(logger) and not logging.getLogger().handlers and not app.testing:
             handler = logging.StreamHandler()
-            handler.setFormatter(logging.Formatter("%(message)s"))
+            handler.setFormatter(JsonLine() if name in LIBRARY_LOGGERS
+                                 else logging.Formatter("%(message)s"))
             logger.addHandler(handler)
             # Written once, here: Flask puts its own handler on the app's "proxy_service"
             # logger (at the first unhandled exception), which would repeat every line.
             logger.propagate = False
+
+
+def _has_handler(logger):
+    # Flask-Limiter gives its logger a NullHandler, which writes nowhere.
+    return any(not isinstance(h, logging.NullHandler) for h in logger.handlers)
+
+
+class JsonLine(logging.Formatter):
+    """A library's record as one JSON line beside ours; an exception by its type and text,
+    without the traceback (the library logs it on every request while its storage is down)."""
+
+    def format(self, record):
+        line = {"time": clock.now().isoformat(timespec="milliseconds"),
+                "level": record.levelname.lower(), "logger": record.name,
+                "message": record.getMessage()}
+        if record.exc_info and record.exc_info[1] is not None:
+            line["error"] = f"{type(record.exc_info[1]).__name__}: {record.exc_info[1]}"
+        return json.dumps(line, ensure_ascii=False)
 
 
 # --- rate limits ------------------------------------------------------------------------------
@@ -183,6 +210,7 @@ def _init_rate_limits(app):
     # One Limiter per app, so that two apps in one process (tests) keep their own storage.
     limiter = Limiter(key_func=get_remote_address)
     limiter.init_app(app)
+    app.extensions["rate_limit_health"] = StorageHealth(limiter)   # for /healthz
     app.register_error_handler(429, _too_many_requests)
     if not app.config.get("RATELIMIT_ENABLED", True):
         return

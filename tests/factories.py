@@ -12,6 +12,12 @@ PASSWORD = "secret-pass-1"
 # The authenticator secret login_as enrols staff with (tests/conftest.py).
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 VALID_USCC = ["914403001922038216", "91440300708461136T", "91140700MA0K1234X0"]
+# The smallest PDF a parser reads through (one blank A4 page): uploads accept it.
+PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>> endobj\n"
+       b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>> endobj\n"
+       b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>> endobj\n"
+       b"xref\n0 4\n0000000000 65535 f \n0000000009 00000 n \n0000000053 00000 n \n"
+       b"0000000103 00000 n \ntrailer<</Size 4/Root 1 0 R>>\nstartxref\n167\n%%EOF\n")
 
 
 def make_center(prefix="JZKFQ", name="山西转型综合改革示范区晋中开发区企业服务中心"):

@@ -14,9 +14,9 @@ from proxy_service.models import AuditEvent, EnterpriseClaim, Role
 from proxy_service.uploads import store_document
 
 from . import factories
+from .factories import PDF
 
 OUTSIDERS = ["other_enterprise", "other_manager", "other_center_agent", "other_agent", "claimant"]
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def _object_routes():
@@ -62,7 +62,17 @@ def targets(world):
             # An enterprise user of the first center's enterprise: personal-data requests.
             "person_id": world.users["owner"].id,
             "key": "materials", "notification_id": _notification_id(world),
-            "agreement_id": case.agreements[0].id}
+            "agreement_id": case.agreements[0].id, "report_id": _report_id(world)}
+
+
+def _report_id(world):
+    """A stored monthly report of the first center (a closed month)."""
+    from datetime import date
+
+    from proxy_service import report_archive
+    report = report_archive.issue(world.centers[0].id, date(2020, 1, 1), world.users["manager"],
+                                  render=lambda version, issued_at: PDF)
+    return report.id
 
 
 def _notification_id(world):

@@ -85,7 +85,8 @@ def test_authenticated_pages_are_not_cached(client, world, login_as):
 def test_healthz_reports_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "database": "ok"}
+    # The suite turns rate limits off (TestingConfig); tests/test_bruteforce.py has them on.
+    assert response.json == {"status": "ok", "database": "ok", "rate_limit_storage": "off"}
 
 
 def test_healthz_answers_503_when_the_database_fails(client):

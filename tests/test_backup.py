@@ -3,6 +3,7 @@ sealed agreements and intact audit chains (SQLite or PostgreSQL, whichever the s
 import hashlib
 import io
 import os
+import sqlite3
 from contextlib import contextmanager
 
 from sqlalchemy import func, select, text
@@ -86,3 +87,26 @@ def test_restore_of_a_missing_file_fails(app, tmp_path):
     result = app.test_cli_runner().invoke(args=["backup", "restore", str(tmp_path / "none")])
     assert result.exit_code != 0
     assert "no backup" in result.output
+
+
+def _not_a_database(tmp_path):
+    """A file of text, an empty file, and a SQLite database of some other program."""
+    text_file, empty, other = tmp_path / "notes.backup", tmp_path / "empty.backup", tmp_path / "other.db"
+    text_file.write_bytes("这不是数据库备份\n".encode() * 200)
+    empty.write_bytes(b"")
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE songs (title TEXT)")
+    conn.close()
+    return [text_file, empty, other]
+
+
+def test_restoring_a_file_that_is_not_a_backup_exits_2_and_changes_nothing(app, world, tmp_path):
+    world.case()
+    db.session.commit()
+    before = _counts()
+    for path in _not_a_database(tmp_path):
+        result = app.test_cli_runner().invoke(args=["backup", "restore", str(path)])
+        assert result.exit_code == 2, result.output
+        assert result.output.count("\n") == 1 and "Traceback" not in result.output
+        assert "not a proxy_service backup" in result.output and str(path) in result.output
+        assert _counts() == before

@@ -8,7 +8,7 @@ import pytest
 import redis
 
 from config import TestingConfig
-from proxy_service import clock, create_app
+from proxy_service import clock, create_app, limiter_health
 from proxy_service.auth import twofactor
 from proxy_service.extensions import db
 
@@ -239,3 +239,44 @@ def test_verify_answers_and_is_limited_when_the_store_is_down(dead_store_app):
         response = client.post("/verify", data={"number": "", "code": ""})
         assert response.status_code == 422 and 'name="number"' in response.text
     assert client.post("/verify", data={"number": "", "code": ""}).status_code == 429
+
+
+# --- what /healthz says about the store ----------------------------------------------------------
+
+def test_healthz_says_degraded_but_still_200_when_the_store_is_down(dead_store_app):
+    response = dead_store_app().test_client().get("/healthz")
+    assert response.status_code == 200   # the balancer keeps the host: logins still work
+    assert response.json == {"status": "degraded", "database": "ok", "rate_limit_storage": "degraded"}
+
+
+def test_healthz_reports_the_limiters_own_fallback(dead_store_app, monkeypatch):
+    instance = dead_store_app(VERIFY_RATE_LIMIT="5 per minute")
+    client = instance.test_client()
+    store = instance.extensions["rate_limit_health"].limiter.storage
+    monkeypatch.setattr(store, "check", lambda: True)    # the store answers a ping...
+    assert client.get("/healthz").json["rate_limit_storage"] == "ok"
+    client.get("/verify")                                # ...but a counted request failed there
+    assert client.get("/healthz").json["rate_limit_storage"] == "degraded"
+
+
+def test_the_store_is_pinged_at_most_every_ten_seconds_and_only_by_healthz(dead_store_app,
+                                                                            monkeypatch):
+    instance = dead_store_app()
+    now = [1000.0]
+    monkeypatch.setattr(limiter_health, "monotonic", lambda: now[0])
+    answers, pings = iter([False, True]), []
+    store = instance.extensions["rate_limit_health"].limiter.storage
+    monkeypatch.setattr(store, "check", lambda: pings.append(now[0]) or next(answers))
+    client = instance.test_client()
+    states = []
+    for now[0] in (1000.0, 1001.0, 1009.9, 1010.0, 1015.0):
+        states.append(client.get("/healthz").json["rate_limit_storage"])
+    for now[0] in (1100.0, 1200.0):
+        assert client.get("/login").status_code == 200
+    assert pings == [1000.0, 1010.0]
+    assert states == ["degraded", "degraded", "degraded", "ok", "ok"]
+
+
+def test_healthz_says_ok_when_the_store_answers(make_app):
+    response = make_app(RATELIMIT_ENABLED=True).test_client().get("/healthz")   # memory://
+    assert response.json == {"status": "ok", "database": "ok", "rate_limit_storage": "ok"}

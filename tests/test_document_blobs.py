@@ -9,7 +9,8 @@ from proxy_service.extensions import db
 from proxy_service.models import Document, DocumentBlob
 from proxy_service.models.blobs import CHUNK_SIZE
 
-PDF = b"%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n"
+from .factories import PDF
+
 
 
 def blob_count():

@@ -5,12 +5,14 @@ import zipfile
 from urllib.parse import quote
 
 import pytest
+from werkzeug.http import parse_options_header
 
 from proxy_service import workflow
 from proxy_service.extensions import db
 from proxy_service.models import AuditEvent, Document, Message
 
-PDF = b"%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n"
+from .factories import PDF
+
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
 
@@ -82,6 +84,40 @@ def test_files_that_are_not_what_they_claim_are_refused(client, world, login_as,
     assert db.session.query(Document).count() == 0
     assert db.session.query(AuditEvent).filter_by(action="upload").count() == 0
     assert "alert-danger" in client.get(f"/cases/{case.id}").text
+
+
+OFD = zip_bytes("OFD.xml")
+
+
+@pytest.mark.parametrize("content, uploaded_as, stored_as", [
+    (JPEG, "poly.html", "poly.jpg"),
+    (PNG, "截图.svg", "截图.png"),
+    (PDF, "申请书.exe", "申请书.pdf"),
+    (OFD, "执照.zip", "执照.ofd"),
+    (PDF, "申请书", "申请书.pdf"),
+    (PDF, "合同.2024", "合同.2024.pdf"),
+    (JPEG, "现场照片.JPEG", "现场照片.JPEG"),
+], ids=lambda value: value if isinstance(value, str) else None)
+def test_the_name_takes_the_extension_of_the_detected_type(client, world, login_as, case,
+                                                           content, uploaded_as, stored_as):
+    login_as(world.users["owner"])
+    upload(client, case, content, uploaded_as)
+    document = db.session.query(Document).one()
+    assert document.filename == stored_as
+    disposition = client.get(f"/documents/{document.id}").headers["Content-Disposition"]
+    assert parse_options_header(disposition)[1]["filename"] == stored_as
+
+
+def test_a_file_stored_under_a_misleading_name_downloads_under_its_type(client, world, login_as, case):
+    """Rows stored before names followed the type are renamed on the way out."""
+    document = Document(case_id=case.id, uploaded_by_id=world.users["owner"].id, kind="material",
+                        filename="poly.html", content_type="image/jpeg", size=len(JPEG),
+                        sha256=hashlib.sha256(JPEG).hexdigest(), data=JPEG)
+    db.session.add(document)
+    db.session.commit()
+    login_as(world.users["owner"])
+    response = client.get(f"/documents/{document.id}")
+    assert response.headers["Content-Disposition"] == 'attachment; filename=poly.jpg'
 
 
 def test_a_file_just_over_the_limit_is_refused(app, client, world, login_as, case):

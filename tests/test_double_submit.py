@@ -15,13 +15,12 @@ from proxy_service import clock, submit_once
 from proxy_service.extensions import db
 from proxy_service.models import Project, SubmitToken
 
-from .factories import make_project
+from .factories import PDF, make_project
 from .test_admin_catalog import item_data
 from .test_admin_users import user_data
 from .test_enterprise_users import colleague
 from .test_evaluations import GOOD, complete
 from .test_projects import project_form
-from .test_registration import PDF
 
 TOKEN = re.compile(r'<input[^>]*name="submit_token"[^>]*value="([^"]+)"|'
                    r'<input[^>]*value="([^"]+)"[^>]*name="submit_token"')
@@ -131,7 +130,7 @@ def _paper_upload(world):
     db.session.commit()
     agreement = case.agreements[0]
     return CreateForm("owner", f"/agreements/{agreement.id}", f"/agreements/{agreement.id}/paper",
-                      {"scan": lambda: (io.BytesIO(b"%PDF-1.4 signed scan"), "signed.pdf")},
+                      {"scan": lambda: (io.BytesIO(PDF), "signed.pdf")},
                       multipart=True)
 
 

@@ -22,6 +22,7 @@ def test_case_csv_has_bom_chinese_headers_and_neutralised_cells(client, world, l
     confirm_identity(world.users["manager"])
     response = client.get("/manage/export?list=cases&format=csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"   # the charset once
     assert response.is_streamed
     body = response.get_data()
     assert body.startswith("\ufeff".encode())

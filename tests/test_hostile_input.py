@@ -385,6 +385,8 @@ FORMS = {
                                      lambda o: {"year": "2031"}, query=("year",)),
     "/admin/calendar/complete": Form("manager", lambda o: "/admin/calendar/complete",
                                      lambda o: {"year": "2031"}, query=("year",)),
+    "/manage/report/reissue": Form("manager", lambda o: "/manage/report/reissue", lambda o: {
+        "month": "2020-01", "reason": "更正了批准日期", "seen": "0"}, query=("month",)),
     "/admin/people/<int:person_id>/export": _people("export"),
     "/admin/people/<int:person_id>/erase": _people("erase", {"confirm": "y"}),
     # -- public ----------------------------------------------------------------------------------

@@ -124,8 +124,8 @@ def _licence():
     from io import BytesIO
 
     from werkzeug.datastructures import FileStorage
-    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-    return FileStorage(BytesIO(pdf), filename="licence.pdf", content_type="application/pdf")
+    from .factories import PDF
+    return FileStorage(BytesIO(PDF), filename="licence.pdf", content_type="application/pdf")
 
 
 def test_internal_events_reach_staff_only(world):

@@ -1,5 +1,6 @@
 """What the production server relies on: SQLite connections that wait for the write lock
 instead of failing, gunicorn settings from the environment, one JSON log line per request."""
+import json
 import runpy
 import subprocess
 import sys
@@ -84,3 +85,28 @@ def test_one_json_line_per_request_on_stderr(tmp_path, touch_app_logger):
     # propagated to it came out twice, the second copy not JSON: log shippers choke on it.
     assert len(lines) == 1, lines
     assert lines[0].startswith("{")
+
+
+STORE_DOWN = """
+import sys
+from config import DevelopmentConfig
+from proxy_service import create_app
+
+class StoreDown(DevelopmentConfig):
+    SQLALCHEMY_DATABASE_URI = sys.argv[1]
+    RATELIMIT_STORAGE_URI = "redis://127.0.0.1:1"   # nothing listens there
+
+client = create_app(StoreDown).test_client()
+for _ in range(3):
+    client.get("/verify")
+"""
+
+
+def test_the_rate_limit_store_going_down_reaches_the_log_once(tmp_path):
+    result = subprocess.run([sys.executable, "-c", STORE_DOWN, f"sqlite:///{tmp_path / 'log.db'}"],
+                            cwd=BASE_DIR, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stderr.splitlines() if '"flask-limiter"' in line]
+    assert [(line["level"], line["message"]) for line in lines] == [
+        ("warning", "Rate limit storage unreachable - falling back to in-memory storage")]
+    assert all(line.startswith("{") for line in result.stderr.splitlines() if line)

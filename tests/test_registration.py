@@ -8,9 +8,8 @@ from proxy_service.extensions import db
 from proxy_service.models import (AuditEvent, ClaimStatus, Document, Enterprise, EnterpriseClaim,
                                   Project, Role, User, Verification)
 
-from .factories import VALID_USCC, make_center, make_enterprise, make_user
+from .factories import PDF, VALID_USCC, make_center, make_enterprise, make_user
 
-PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 BAD_CHECK_USCC = "914403001922038217"
 
 

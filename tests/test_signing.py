@@ -14,7 +14,7 @@ from proxy_service.extensions import db
 from proxy_service.models import (AgreementState, AuditEvent, CaseStatus, Document, Signature,
                                   StepStatus, User)
 
-from .factories import PASSWORD, ensure_seal, staff_code
+from .factories import PASSWORD, PDF, ensure_seal, staff_code
 
 AS = AgreementState
 
@@ -236,7 +236,7 @@ def test_ending_the_case_voids_the_open_agreement(client, login_as, world, case)
 
 # --- on paper -------------------------------------------------------------------
 
-def upload_scan(client, agreement, name="signed.pdf", data=b"%PDF-1.4 signed scan"):
+def upload_scan(client, agreement, name="signed.pdf", data=PDF):
     return client.post(f"/agreements/{agreement.id}/paper",
                        data={"scan": (io.BytesIO(data), name)}, content_type="multipart/form-data")
 

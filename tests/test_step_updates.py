@@ -12,7 +12,8 @@ from proxy_service import workflow
 from proxy_service.extensions import db
 from proxy_service.models import AuditEvent, Document, Message, StepStatus
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+from .factories import PDF
+
 STALE = "该事项在您编辑期间已被他人修改，以下为最新内容，您的修改未保存。"
 
 

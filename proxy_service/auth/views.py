@@ -1,4 +1,4 @@
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -98,9 +98,13 @@ def confirm():
 
 @bp.get("/healthz")
 def healthz():
+    """200 while the database answers (a rate-limit storage that does not answer is
+    "degraded", not down: the app works without it); 503 when the database does not."""
+    rate_limits = current_app.extensions["rate_limit_health"].state()
     try:
         db.session.execute(select(1))
     except Exception:  # any database failure means "not ready", whatever the driver raises
         db.session.rollback()
-        return {"status": "error", "database": "unavailable"}, 503
-    return {"status": "ok", "database": "ok"}
+        return {"status": "error", "database": "unavailable", "rate_limit_storage": rate_limits}, 503
+    return {"status": "degraded" if rate_limits == "degraded" else "ok", "database": "ok",
+            "rate_limit_storage": rate_limits}

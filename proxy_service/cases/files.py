@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from .. import submit_once, workflow
 from ..extensions import db
 from ..permissions import can_write_internal, case_or_404, document_or_404
-from ..uploads import UploadError, store_document
+from ..uploads import UploadError, name_for_type, store_document
 from . import bp
 from .forms import MessageForm
 from .views import render_detail, upload_form
@@ -58,7 +58,9 @@ def download(document_id):
     response = Response(stream_with_context(document.chunks()), mimetype=document.content_type,
                         direct_passthrough=True)
     response.content_length = document.size
-    response.headers.set("Content-Disposition", "attachment", **disposition_names(document.filename))
+    # Files stored before names followed their type get the right extension on the way out.
+    name = name_for_type(document.filename, document.content_type)
+    response.headers.set("Content-Disposition", "attachment", **disposition_names(name))
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 

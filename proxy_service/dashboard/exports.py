@@ -155,7 +155,8 @@ def export():
     name = f"{kind}-{clock.today():%Y%m%d}.{fmt}"
     disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
     if fmt == "csv":
+        # content_type, not mimetype: Werkzeug adds "; charset=utf-8" to a text/* mimetype.
         return Response(stream_with_context(csv_stream(header, rows)),
-                        mimetype="text/csv; charset=utf-8", headers=disposition)
+                        content_type="text/csv; charset=utf-8", headers=disposition)
     return Response(xlsx_bytes(header, rows), headers=disposition, mimetype=(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
