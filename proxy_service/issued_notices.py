@@ -45,7 +45,7 @@ def on_assign(case, actor, assignment):
     """The 代办员变更通知书 of a re-assignment after the case's agreement was sealed (before
     sealing the agreement itself is regenerated instead); None otherwise."""
     agreement = _sealed_agreement(case)
-    if agreement is None or agreement.sealed_at > assignment.assigned_at:
+    if agreement is None:
         return None
     facts = _change_facts(case, assignment, agreement)
     return _issue(case, actor, NK.CHANGE, facts, assignment_id=assignment.id)
@@ -59,9 +59,8 @@ def on_complete(case, actor):
 def _issue(case, actor, kind, facts, **subject):
     seq = 1 + db.session.scalar(select(func.count(IssuedNotice.id)).where(
         IssuedNotice.case_id == case.id, IssuedNotice.kind == kind, IssuedNotice.revision == 1))
-    return _store(case, actor, facts, kind=kind, seq=seq, number=notices.number(case.number,
-                                                                                 kind.value, seq),
-                  **subject)
+    number = notices.number(case.number, kind.value, seq)
+    return _store(case, actor, facts, kind=kind, seq=seq, number=number, **subject)
 
 
 def _store(case, actor, facts, *, kind, seq, number, revision=1, reason="", **subject):

@@ -12,7 +12,7 @@ from proxy_service.extensions import db
 from proxy_service.models import IssuedNotice, NoticeKind
 from proxy_service.uploads import store_document
 
-from .factories import make_item, sign_and_seal
+from .factories import make_case, make_item, sign_and_seal
 
 
 def pdf_text(data):
@@ -239,6 +239,14 @@ def test_the_materials_notice_lists_each_items_materials_and_limits(world):
                      "项目备案", "建设工程规划许可证", "施工许可证", "行政审批局", "申请表", "营业执照",
                      "1工作日", "14工作日", "7工作日", "请于三日内提交备案信息表。", "待指派", "第1页共1页"):
         assert flat(expected) in text, expected
+
+
+def test_the_items_are_listed_in_stage_order(world):
+    late = make_item(world.centers[0], "取水许可", sort=0)    # the first stage, created last
+    make_case(world.project, world.users["owner"], [*world.items, late],
+              accept_by=world.users["manager"])
+    text = flat(pdf_text(db.session.query(IssuedNotice).one().data))
+    assert text.index("取水许可") < text.index("项目备案") < text.index("施工许可证")
 
 
 def test_the_completion_form_lists_results_and_handover(client, login_as, world, frozen_clock):

@@ -65,10 +65,14 @@ def upgrade():
 
 
 def downgrade():
-    # The bytes only these notices used go with them; a blob a document shares stays.
-    op.execute(sa.text(
-        "DELETE FROM document_blobs WHERE sha256 IN (SELECT sha256 FROM issued_notices) "
-        "AND sha256 NOT IN (SELECT sha256 FROM documents)"))
+    bind = op.get_bind()
+    hashes = bind.execute(sa.text("SELECT DISTINCT sha256 FROM issued_notices")).scalars().all()
     with op.batch_alter_table('issued_notices', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_issued_notices_case_id'))
     op.drop_table('issued_notices')
+    # The bytes only the notices used go with them; a blob a document shares stays.
+    orphans = sa.text("DELETE FROM document_blobs WHERE sha256 IN :hashes "
+                      "AND sha256 NOT IN (SELECT sha256 FROM documents)")
+    orphans = orphans.bindparams(sa.bindparam("hashes", expanding=True))
+    for start in range(0, len(hashes), 500):
+        bind.execute(orphans, {"hashes": hashes[start:start + 500]})

@@ -18,10 +18,7 @@ from .forms import NoticeCorrectionForm
 @login_required
 def notice(case_id, notice_id):
     """The notice's bytes exactly as stored when it was issued."""
-    case = case_or_404(current_user, case_id)
-    found = issued_notices.notice_of(case, notice_id)
-    if found is None:
-        abort(404)
+    _case, found = _notice_or_404(case_id, notice_id)
     return _send(io.BytesIO(found.data), "application/pdf", issued_notices.filename(found))
 
 
@@ -29,10 +26,7 @@ def notice(case_id, notice_id):
 @login_required
 def correct_notice(case_id, notice_id):
     """A manager of the case's center issues a corrected revision, with the reason."""
-    case = case_or_404(current_user, case_id)
-    found = issued_notices.notice_of(case, notice_id)
-    if found is None:
-        abort(404)
+    case, found = _notice_or_404(case_id, notice_id)
     if not can_update_case(current_user, case):
         abort(403)
     form = NoticeCorrectionForm(revision=str(found.revision))
@@ -45,6 +39,15 @@ def correct_notice(case_id, notice_id):
     if outcome.conflict is None:
         flash(_("已签发更正后的第%(revision)s版。", revision=corrected.revision), "success")
     return redirect(url_for("cases.detail", case_id=case.id, _anchor="generated"))
+
+
+def _notice_or_404(case_id, notice_id):
+    """(the case, its notice) when the user sees the case and the notice is on it."""
+    case = case_or_404(current_user, case_id)
+    found = issued_notices.notice_of(case, notice_id)
+    if found is None:
+        abort(404)
+    return case, found
 
 
 @bp.get("/cases/<int:case_id>/dossier.zip")
