@@ -81,13 +81,13 @@ class CaseHistory:
     """One case's rows, and how it stood at a given moment."""
 
     def __init__(self, bind, case_id):
-        one = lambda query: bind.execute(query).mappings().one()  # noqa: E731
-        self.case = Row(**one(sa.select(CASES).where(CASES.c.id == case_id)))
-        self.enterprise = Row(**one(sa.select(ENTERPRISES).where(
-            ENTERPRISES.c.id == self.case.enterprise_id)))
-        self.project = Row(**one(sa.select(PROJECTS).where(PROJECTS.c.id == self.case.project_id)))
-        self.center = Row(**one(sa.select(CENTERS).where(CENTERS.c.id == self.case.center_id)))
+        one = lambda table, row_id: Row(**bind.execute(  # noqa: E731
+            sa.select(table).where(table.c.id == row_id)).mappings().one())
         rows = lambda query: [Row(**r) for r in bind.execute(query).mappings()]  # noqa: E731
+        self.case = one(CASES, case_id)
+        self.enterprise = one(ENTERPRISES, self.case.enterprise_id)
+        self.project = one(PROJECTS, self.case.project_id)
+        self.center = one(CENTERS, self.case.center_id)
         item_columns = [c.label(f"item_{c.name}") for c in ITEMS.c if c.name != "id"]
         self.steps = rows(sa.select(STEPS, *item_columns)
                           .join(ITEMS, ITEMS.c.id == STEPS.c.item_id)
@@ -106,8 +106,7 @@ class CaseHistory:
                                       DOCUMENTS.c.created_at)
                             .where(DOCUMENTS.c.case_id == case_id, DOCUMENTS.c.kind == "permit")
                             .order_by(DOCUMENTS.c.created_at, DOCUMENTS.c.id))
-        self.current_agent = bind.execute(sa.select(USERS).where(
-            USERS.c.id == self.case.agent_id)).first() if self.case.agent_id else None
+        self.current_agent = one(USERS, self.case.agent_id) if self.case.agent_id else None
 
     # --- which notices the case has had ---------------------------------------------------
 
@@ -167,7 +166,7 @@ class CaseHistory:
                  if self._step_since(step) <= moment]
         return self._case(self._agent_at(agent_moment)), steps
 
-    def now(self):
+    def current(self):
         """(the case look-alike, its step look-alikes) as they are now."""
         agent = self.current_agent
         steps = [_step(step, step.status) for step in self.steps]
@@ -235,7 +234,7 @@ def _insert(bind, history, notice, now):
         case, steps = history.as_of(moment, kind)
         issued_at, origin, remark = moment, "history", notices.HISTORY_REMARK
     except CannotSay:
-        case, steps = history.now()
+        case, steps = history.current()
         issued_at, origin, remark = now, "reconstructed", notices.RECONSTRUCTED_REMARK
     remark = remark.format(stored=cn_date(now))
     with record_language():

@@ -6,14 +6,16 @@ import os
 from sqlalchemy import func, select, text
 
 from proxy_service.extensions import db
-from proxy_service.models import Document, DocumentBlob
+from proxy_service.models import Document, DocumentBlob, IssuedNotice
 from proxy_service.models.blobs import CHUNK_SIZE
 
 PDF = b"%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n"
 
 
 def blob_count():
-    return db.session.scalar(select(func.count()).select_from(DocumentBlob))
+    """The blobs of uploaded documents (the case's issued notices are stored there too)."""
+    return db.session.scalar(select(func.count()).select_from(DocumentBlob).where(
+        DocumentBlob.sha256.notin_(select(IssuedNotice.sha256))))
 
 
 def add_document(world, case, data, **fields):
