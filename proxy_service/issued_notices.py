@@ -86,15 +86,15 @@ def correct(notice, actor, reason, seen_revision=None):
     stay as they were. Raises TransitionError without a reason, StaleEdit when `notice` is not
     the latest revision (someone corrected it meanwhile)."""
     reason = require(reason, _l("更正须说明原因。"))
-    latest = _revisions(notice)[-1]
-    if latest.id != notice.id or (seen_revision is not None and int(seen_revision) != latest.revision):
+    latest = _latest_revision(notice)
+    if notice.revision != latest or (seen_revision is not None and int(seen_revision) != latest):
         raise StaleEdit(notice)
     case = notice.case
     # Touch the case: its version moves, so a second correction made at the same time fails
     # (StaleDataError) instead of both storing the same revision number.
     case.updated_at = clock.now()
     corrected = _store(case, actor, _facts_again(notice), kind=notice.kind, seq=notice.seq,
-                       number=notice.number, revision=latest.revision + 1, reason=reason,
+                       number=notice.number, revision=latest + 1, reason=reason,
                        event_id=notice.event_id, assignment_id=notice.assignment_id)
     db.session.add(AuditEvent.record(actor, case, "notice_correct",  # i18n-keep: audit record
                                      comment=f"{in_record_language(notice.title)} {notice.number} "
@@ -115,10 +115,10 @@ def _facts_again(notice):
     return _stop_facts(db.session.get(AuditEvent, notice.event_id))
 
 
-def _revisions(notice):
-    return db.session.scalars(select(IssuedNotice).where(
+def _latest_revision(notice):
+    return db.session.scalar(select(func.max(IssuedNotice.revision)).where(
         IssuedNotice.case_id == notice.case_id, IssuedNotice.kind == notice.kind,
-        IssuedNotice.seq == notice.seq).order_by(IssuedNotice.revision)).all()
+        IssuedNotice.seq == notice.seq))
 
 
 # --- reading -----------------------------------------------------------------------------

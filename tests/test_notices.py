@@ -23,7 +23,8 @@ def flat(value):
     return "".join(value.split())
 
 
-NOTICE_LINK = re.compile(r'<a href="(/cases/\d+/notices/[^"]+\.pdf)"[^>]*>\s*<i [^>]*></i>\s*([^<]+?)\s*</a>')
+NOTICE_LINK = re.compile(
+    r'<a href="(/cases/\d+/notices/[^"]+\.pdf)"[^>]*>\s*<i [^>]*></i>\s*([^<]+?)\s*</a>')
 
 
 def notice_links(client, case):

@@ -38,9 +38,10 @@ NOTICE_LABELS = {
 
 
 class NoticeOrigin(str, enum.Enum):
-    ISSUED = "issued"                  # rendered by the verb that issued it
-    HISTORY = "history"                # stored later, rendered from the audit history as of its date
-    RECONSTRUCTED = "reconstructed"    # stored later; the history could not say, so as of then
+    """How a notice came to be stored (notice_history.py makes the last two, once)."""
+    ISSUED = "issued"                  # by the verb that issued it
+    HISTORY = "history"                # later, from the audit history as of its date
+    RECONSTRUCTED = "reconstructed"    # later, as of then: the history could not say
 
     @property
     def label(self):
