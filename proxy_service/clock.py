@@ -17,7 +17,12 @@ def now() -> datetime:
 
 def today() -> date:
     """Today's date in Asia/Shanghai."""
-    return now().astimezone(BEIJING).date()
+    return local_date(now())
+
+
+def local_date(instant: datetime) -> date:
+    """The Beijing date of an aware instant."""
+    return instant.astimezone(BEIJING).date()
 
 
 def freeze(instant: datetime | None) -> None:

@@ -1,6 +1,6 @@
 """The case's dossier (案卷) for archiving: one ZIP with every uploaded document, the agreements
-(sealed finals, unsigned originals, paper scans), the generated notices, the audit trail as a
-PDF and a manifest with each file's SHA-256.
+(sealed finals, unsigned originals, paper scans), the notices as issued (every revision), the
+audit trail as a PDF and a manifest with each file's SHA-256.
 
 Memory: the ZIP is written to a spooled temporary file (in memory up to SPOOL_BYTES, then on
 disk) and uploaded files are read from the database in 1 MiB slices, so neither a dossier
@@ -12,8 +12,8 @@ import zipfile
 
 from sqlalchemy import select
 
+from . import issued_notices
 from .clock import BEIJING
-from .documents import generated
 from .documents.audit_trail import audit_trail_pdf, case_events
 from .extensions import db
 from .i18n import record_language
@@ -78,8 +78,8 @@ def build_dossier(case, generated_at):
     writer = _Writer(spool, generated_at)
     _documents(case, writer)
     _agreements(case, writer)
-    for notice in generated.available(case):
-        writer.add(f"通知书/{notice.filename}", notice.build())
+    for entry in issued_notices.listed(case):
+        writer.add_chunks(f"通知书/{entry.filename}", entry.notice.chunks())
     writer.add("操作日志.pdf", audit_trail_pdf(case, case_events(case), generated_at))
     writer.close(f"案卷 {case.number}　{case.enterprise.name}　{case.project.name}\n"
                  f"导出时间（北京时间）：{generated_at.astimezone(BEIJING):%Y-%m-%d %H:%M}")

@@ -258,7 +258,15 @@ def _view(signature):
         signer_title=signature.signer_title, method=signature.method,
         signed_at=signature.signed_at, ip_address=signature.ip_address,
         document_sha256=signature.document_sha256, image=signature.image,
-        seal_image=signature.seal_image, voided=signature.voided)
+        seal_image=signature.seal_image, voided=signature.voided,
+        checked_by=_checker(signature))
+
+
+def _checker(signature):
+    """On paper the signature is recorded by the staff member who checked the scan."""
+    if signature.method != "paper" or signature.user is None:
+        return ""
+    return f"{signature.user.name}（{in_record_language(signature.user.role.label)}）"  # i18n-keep: PDF text
 
 
 def _scan_sha(agreement):

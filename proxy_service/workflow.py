@@ -6,7 +6,7 @@ writes an AuditEvent in the same transaction, and flushes; the view commits.
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from . import clock, deadlines, step_rules
+from . import clock, deadlines, issued_notices, step_rules
 from .audit_labels import ACTION_LABELS
 from .extensions import db
 from .guards import (EvaluationError, StaleEdit, StepDateError,  # noqa: F401 (re-exported)
@@ -100,6 +100,7 @@ def accept_case(case, actor, *, seen_version=None, agent=None, comment=""):
     db.session.flush()
     if agent is not None:
         assign_agent(case, actor, agent)
+    issued_notices.on_accept(case, actor, comment)
     return case
 
 
@@ -126,13 +127,15 @@ def assign_agent(case, actor, agent, reason="", seen_version=None):
     else:
         raise TransitionError(_l("当前状态“%(status)s”下不能指派代办员。", status=case.status.label))
     case.agent = agent
-    db.session.add(Assignment(case=case, agent=agent, assigned_by_id=actor.id, reason=reason,
-                              assigned_at=clock.now()))
+    assignment = Assignment(case=case, agent=agent, assigned_by_id=actor.id, reason=reason,
+                            assigned_at=clock.now())
+    db.session.add(assignment)
     db.session.flush()
     if signing.main_agreement(case) is None:
         signing.generate(case, actor)
     else:
         signing.refresh(case, actor, _l("改派代办员"))
+    issued_notices.on_assign(case, actor, assignment)
     return case
 
 
@@ -157,6 +160,7 @@ def withdraw_case(case, actor, reason, seen_version=None):
     _move(case, CASE_MOVES, "withdraw", actor, reason)
     _void_agreements(case, actor, reason)
     _close(case, reason)
+    issued_notices.on_stop(case, actor)
 
 
 def terminate_case(case, actor, reason, seen_version=None):
@@ -166,6 +170,7 @@ def terminate_case(case, actor, reason, seen_version=None):
     _move(case, CASE_MOVES, "terminate", actor, reason)
     _void_agreements(case, actor, reason)
     _close(case, reason)
+    issued_notices.on_stop(case, actor)
 
 
 def suspend_case(case, actor, reason, seen_version=None):
@@ -174,6 +179,7 @@ def suspend_case(case, actor, reason, seen_version=None):
     _move(case, CASE_MOVES, "suspend", actor, reason)
     deadlines.suspend(case, clock.today(), case.reason)
     db.session.flush()
+    issued_notices.on_stop(case, actor)
 
 
 def resume_case(case, actor, comment="", seen_version=None):
@@ -265,6 +271,7 @@ def update_step(step, actor, *, seen_version, action=None, internal=False, **det
     if step.case.all_steps_done:
         _move(step.case, CASE_MOVES, "complete", actor)
         _close(step.case)
+        issued_notices.on_complete(step.case, actor)
     return step
 
 

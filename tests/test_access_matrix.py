@@ -61,7 +61,7 @@ def targets(world):
             "user_id": world.users["agent"].id, "claim_id": claim.id, "licence": licence.id,
             # An enterprise user of the first center's enterprise: personal-data requests.
             "person_id": world.users["owner"].id,
-            "key": "materials", "notification_id": _notification_id(world),
+            "notice_id": _notice_id(case), "notification_id": _notification_id(world),
             "agreement_id": case.agreements[0].id, "report_id": _report_id(world)}
 
 
@@ -73,6 +73,12 @@ def _report_id(world):
     report = report_archive.issue(world.centers[0].id, date(2020, 1, 1), world.users["manager"],
                                   render=lambda version, issued_at: PDF)
     return report.id
+
+
+def _notice_id(case):
+    """The case's 一次性告知单, issued when it was accepted."""
+    from proxy_service.models import IssuedNotice
+    return db.session.query(IssuedNotice.id).filter_by(case_id=case.id).first()[0]
 
 
 def _notification_id(world):

@@ -6,7 +6,7 @@ import os
 from sqlalchemy import func, select, text
 
 from proxy_service.extensions import db
-from proxy_service.models import Document, DocumentBlob
+from proxy_service.models import Document, DocumentBlob, IssuedNotice
 from proxy_service.models.blobs import CHUNK_SIZE
 
 from .factories import PDF
@@ -14,7 +14,9 @@ from .factories import PDF
 
 
 def blob_count():
-    return db.session.scalar(select(func.count()).select_from(DocumentBlob))
+    """The blobs of uploaded documents (the case's issued notices are stored there too)."""
+    return db.session.scalar(select(func.count()).select_from(DocumentBlob).where(
+        DocumentBlob.sha256.notin_(select(IssuedNotice.sha256))))
 
 
 def add_document(world, case, data, **fields):

@@ -41,7 +41,7 @@ def test_manager_exports_everything(client, login_as, confirm_identity, world):
     folder = f"协议/{agreement.number}/{agreement.number}"
     assert archive.read(f"{folder}-签署盖章版.pdf") == agreement.final_pdf
     assert any(name.startswith(f"{folder}-原件") for name in names)
-    assert f"通知书/{case.number}-一次性告知单.pdf" in names
+    assert f"通知书/{case.number}-GZ-一次性告知单.pdf" in names
     assert "操作日志.pdf" in names and "清单.txt" in names
     manifest = archive.read("清单.txt").decode()
     assert hashlib.sha256(agreement.final_pdf).hexdigest() in manifest

@@ -176,6 +176,12 @@ class Objects:
             Notification.user_id == self.users["owner"].id).limit(1))
 
     @cached_property
+    def notice(self):
+        """The case's 一次性告知单, issued when it was accepted."""
+        from proxy_service.models import IssuedNotice
+        return db.session.scalar(select(IssuedNotice).where(IssuedNotice.case_id == self.case.id))
+
+    @cached_property
     def extra_item(self):
         item = factories.make_item(self.world.centers[0], "排水许可", sort=9)
         db.session.commit()
@@ -292,6 +298,9 @@ FORMS = {
                    "acceptance_no": "晋审受 2025-001", "note": "已报送",
                    "note_visibility": "visible", "document_kind": "permit"},
         multipart=True, examples=25),
+    "/cases/<int:case_id>/notices/<int:notice_id>/correct": Form(
+        "manager", lambda o: f"/cases/{o.case.id}/notices/{o.notice.id}/correct",
+        lambda o: {"reason": "代办员联系电话有误", "revision": "1"}),
     "/cases/<int:case_id>/messages": Form(
         "agent", lambda o: f"/cases/{o.case.id}/messages",
         lambda o: {"body": "请补充材料", "internal": "y"}, examples=25),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.mofile import read_mo
+from flask_babel import force_locale
 from jinja2 import Environment, nodes
 from pypdf import PdfReader
 
@@ -30,7 +31,6 @@ NOT_INTERFACE = {
     "proxy_service/documents/audit_trail.py": "PDF text (the audit trail in the dossier), always Chinese",
     "proxy_service/documents/common.py": "PDF text (shared blocks of the notices), always Chinese",
     "proxy_service/documents/default_clauses.py": "PDF text (the default agreement clauses), always Chinese",
-    "proxy_service/documents/generated.py": "file names of the Chinese notices (the PDFs' own titles)",
     "proxy_service/documents/monthly_report.py": "PDF text (the monthly report); its rows shown on the page are wrapped",
     "proxy_service/documents/notices.py": "PDF text (one-time notice, completion form, stop and change notices)",
     "proxy_service/documents/signature_block.py": "PDF text (signature block of the agreement)",
@@ -330,14 +330,17 @@ def _pdf_text(data):
 
 
 def test_a_pdf_downloaded_from_the_english_interface_is_chinese(client, world, login_as):
-    case = world.case()
+    case = world.case(accepted=False)
+    with force_locale("en"):     # issued by a manager working in English
+        workflow.accept_case(case, world.users["manager"], agent=world.users["agent"])
     owner = world.users["owner"]
     owner.locale = "en"
     db.session.commit()
     login_as(owner)
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "One-time notice of materials" in page       # the link is translated...
-    response = client.get(f"/cases/{case.id}/notices/materials.pdf")
+    link = re.search(r'href="(/cases/\d+/notices/\d+\.pdf)"', page).group(1)
+    response = client.get(link)
     text = "".join(_pdf_text(response.data).split())
     # ...the document is not: its own title and the labels it takes from the models.
     assert "代办事项一次性告知单" in text and "工作日" in text and "审批" in text

@@ -267,6 +267,22 @@ def test_signing_on_paper(client, login_as, world, case):
     assert check_seal(agreement.final_pdf, [center_certificate(case.center)]).intact
 
 
+def test_the_signing_record_names_who_checked_the_scan_and_when(world, case, frozen_clock):
+    from proxy_service import paper_signing
+    from werkzeug.datastructures import FileStorage
+    agreement = agreement_of(case)
+    scan = FileStorage(io.BytesIO(PDF), filename="signed.pdf")
+    paper_signing.upload_scan(agreement, world.users["owner"], scan)
+    frozen_clock(2026, 3, 5, hour=14)
+    paper_signing.confirm_scan(agreement, world.users["agent"], signer_name="张三",
+                               signer_title="法定代表人")
+    signing.sign(agreement, world.users["manager"], signer_name="王经理", signer_title="主任",
+                 method="typed")
+    record = "".join(pdf_text(agreement.final_pdf).split("签署记录")[-1].split())
+    assert "扫描件核对" in record
+    assert "刘代办（代办员）于2026-03-0514:00:00（北京时间）核对扫描件与原件一致" in record
+
+
 def test_the_enterprise_cannot_confirm_its_own_scan(client, login_as, world, case):
     agreement = agreement_of(case)
     login_as(world.users["owner"])

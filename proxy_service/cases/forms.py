@@ -109,3 +109,11 @@ class UploadForm(SubmitOnceMixin, FlaskForm):
         # Enterprises and staff upload different kinds: a forged kind is refused.
         if field.data not in _values(field):
             raise ValidationError(_l("请选择材料类别。"))
+
+
+class NoticeCorrectionForm(FlaskForm):
+    """Correct an issued notice: the reason is printed on the new revision."""
+
+    reason = TextAreaField(_l("更正原因"), validators=[
+        DataRequired(_l("更正须说明原因。")), Length(max=2000)])
+    revision = optional_version_field()

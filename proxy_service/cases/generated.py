@@ -1,31 +1,53 @@
-"""Downloads of the case's generated notices and of its whole dossier (案卷)."""
+"""The case's notices as issued (downloads and corrections) and its whole dossier (案卷)."""
 import io
 
-from flask import abort, send_file
+from flask import abort, flash, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import clock
+from .. import clock, issued_notices
 from ..auth.reauth import demand_recent_reauth
-from ..documents import generated
+from ..conflicts import committing
 from ..dossier import build_dossier, dossier_name
-from ..permissions import can_export_dossier, case_or_404
+from ..permissions import can_export_dossier, can_update_case, case_or_404
 from . import bp
+from .forms import NoticeCorrectionForm
 
 
-@bp.app_template_global("generated_notices")
-def generated_notices(case):
-    """The notices that apply to `case`, for the case page."""
-    return generated.available(case)
-
-
-@bp.get("/cases/<int:case_id>/notices/<key>.pdf")
+@bp.get("/cases/<int:case_id>/notices/<int:notice_id>.pdf")
 @login_required
-def notice(case_id, key):
+def notice(case_id, notice_id):
+    """The notice's bytes exactly as stored when it was issued."""
+    _case, found = _notice_or_404(case_id, notice_id)
+    return _send(io.BytesIO(found.data), "application/pdf", issued_notices.filename(found))
+
+
+@bp.route("/cases/<int:case_id>/notices/<int:notice_id>/correct", methods=["GET", "POST"])
+@login_required
+def correct_notice(case_id, notice_id):
+    """A manager of the case's center issues a corrected revision, with the reason."""
+    case, found = _notice_or_404(case_id, notice_id)
+    if not can_update_case(current_user, case):
+        abort(403)
+    form = NoticeCorrectionForm(revision=str(found.revision))
+    if not form.validate_on_submit():
+        return render_template("cases/notice_correct.html", case=case, notice=found,
+                               form=form), (422 if form.is_submitted() else 200)
+    with committing() as outcome:
+        corrected = issued_notices.correct(found, current_user, form.reason.data,
+                                           seen_revision=form.revision.data or None)
+    if outcome.conflict is None:
+        flash(_("已签发更正后的第%(revision)s版。", revision=corrected.revision), "success")
+    return redirect(url_for("cases.detail", case_id=case.id, _anchor="generated"))
+
+
+def _notice_or_404(case_id, notice_id):
+    """(the case, its notice) when the user sees the case and the notice is on it."""
     case = case_or_404(current_user, case_id)
-    found = generated.find(case, key)
+    found = issued_notices.notice_of(case, notice_id)
     if found is None:
-        abort(404)   # unknown, or not yet applicable (e.g. the completion form of an open case)
-    return _send(io.BytesIO(found.build()), "application/pdf", found.filename)
+        abort(404)
+    return case, found
 
 
 @bp.get("/cases/<int:case_id>/dossier.zip")

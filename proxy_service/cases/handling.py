@@ -56,15 +56,17 @@ def step(case_id, step_id):
 
 def _save_step(step, form):
     note, internal = form.note_text, form.note_is_internal
+    # The document first: when this update completes the case, the 办结单 issued in the same
+    # verb lists the permit uploaded with the last approval.
+    if form.document.data:
+        uploads.store_document(form.document.data, kind=form.document_kind.data,
+                               uploader=current_user, case=step.case, step=step)
     workflow.update_step(step, current_user, seen_version=form.version.data,
                          action=form.action.data or None, comment=note, internal=internal,
                          **form.details)
     if note:
         db.session.add(Message(case=step.case, step=step, author=current_user,
                                body=note, internal=internal))
-    if form.document.data:
-        uploads.store_document(form.document.data, kind=form.document_kind.data,
-                               uploader=current_user, case=step.case, step=step)
 
 
 def _outdated(form, step):

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import deadlines, pauses, submit_once, workflow
+from .. import deadlines, issued_notices, pauses, submit_once, workflow
 from ..conflicts import attempt
 from ..extensions import db
 from ..models import (ApprovalItem, AuditEvent, Case, CaseStatus, CaseTemplate, Document,
@@ -212,6 +212,7 @@ def render_detail(case, status=200, **forms):
         "cases/detail.html", case=case, stages=_stages(case), documents=documents,
         step_documents=_by_step(documents), step_names={s.id: s.item.name for s in case.steps},
         messages=_messages(case), events=_events(case), pauses=pauses.of_case(case),
+        notices=issued_notices.listed(case),
         requested=_requested_items(case), status_label=status_label, **forms), status
 
 

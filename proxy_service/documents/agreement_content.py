@@ -89,6 +89,7 @@ class SignatureView:
     image: bytes | None = None
     seal_image: bytes | None = None
     voided: bool = False
+    checked_by: str = ""       # "paper": who compared the scan with the original (at signed_at)
 
     @property
     def local_time(self):

@@ -57,6 +57,9 @@ def text(value, style="body"):
 
 # --- dates -----------------------------------------------------------------------
 
+BLANK_DATE = "______年____月____日"
+
+
 def cn_date(value):
     """2026年3月5日 for a date or an aware datetime (reckoned in Beijing); "" for None."""
     if value is None:
@@ -125,12 +128,14 @@ _GRID_STYLE = [
 
 
 def signature_block(parties, date_label="日期"):
-    """Side-by-side signature boxes: parties is [(heading, [lines...])]. Headings, lines and
-    the blank date lines sit in rows of one table so that they align across the boxes; the
-    block is kept together on one page."""
-    headings = [text(heading, "heading") for heading, _ in parties]
-    bodies = [[text(line) for line in lines if line] for _, lines in parties]
-    dates = [text(f"{date_label}：______年____月____日") for _ in parties]
+    """Side-by-side signature boxes: parties is [(heading, [lines...]) or (heading, [lines...],
+    date)]; a box with a date has its date line filled (the issuer's: the issue date), the
+    others a blank one to write on. Headings, lines and date lines sit in rows of one table so
+    that they align across the boxes; the block is kept together on one page."""
+    headings = [text(party[0], "heading") for party in parties]
+    bodies = [[text(line) for line in party[1] if line] for party in parties]
+    dates = [text(f"{date_label}：{cn_date(party[2]) if len(party) > 2 else BLANK_DATE}")
+             for party in parties]
     width = FRAME_WIDTH / len(parties)
     table = Table([headings, bodies, dates], colWidths=[width] * len(parties),
                   rowHeights=[None, None, 16 * mm])

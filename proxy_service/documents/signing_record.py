@@ -1,8 +1,8 @@
 """The last page of a final agreement: 签署记录 (signing certificate).
 
 Every signing event with its time, IP address and the SHA-256 of the document revision it
-was made on, the SHA-256 of the unsigned original, and a QR code leading to the public
-verification page.
+was made on, the SHA-256 of the unsigned original, who checked a paper scan against the
+original and when, and a QR code leading to the public verification page.
 """
 from reportlab.graphics.barcode.qr import QrCode
 from reportlab.lib.units import mm
@@ -21,6 +21,9 @@ def signing_record(content, signed, st, grid):
              ("乙方", content.center.name)]
     if signed.scan_sha256:
         facts.append(("纸质签署扫描件 SHA-256", signed.scan_sha256))
+    facts += [("扫描件核对", f"{sig.checked_by}于 {sig.local_time}（北京时间）核对扫描件与原件一致"
+               + ("（文本更新后作废）" if sig.voided else ""))
+              for sig in signed.signatures if sig.method == "paper" and sig.checked_by]
     story += [grid(facts, [42 * mm, None]), Spacer(1, 5 * mm)]
     rows = [("序号", "签署方", "签署人 / 职务", "方式", "时间（北京时间）", "IP 地址", "所签文件 SHA-256")]
     for number, sig in enumerate(signed.signatures, 1):

@@ -5,6 +5,7 @@ from .audit import AuditCheckpoint, AuditEvent
 from .blobs import DocumentBlob
 from .calendar import CalendarYear, DayKind, DeadlineAlert, Holiday
 from .notifications import Notification, OutboxMessage
+from .notices import IssuedNotice, NoticeKind, NoticeOrigin
 from .cases import (Assignment, Case, CaseStatus, Document, Message, Step, StepStatus,
                     OPEN_CASE_STATUSES, OPEN_STEP_STATUSES)
 from .history import StepRound, Suspension
@@ -20,7 +21,8 @@ from .submit_tokens import SubmitToken
 __all__ = [
     "Absence", "Evaluation", "Grade", "Outcome", "Rectification", "RectificationStatus",
     "Agreement", "AgreementKind", "AgreementState", "AgreementTemplate", "CalendarYear", "DayKind",
-    "DeadlineAlert", "Holiday", "Notification", "OutboxMessage", "Signature",
+    "DeadlineAlert", "Holiday", "IssuedNotice", "NoticeKind", "NoticeOrigin", "Notification",
+    "OutboxMessage", "Signature",
     "ApprovalItem", "Assignment", "AuditCheckpoint", "AuditEvent", "Case", "CaseStatus", "CaseTemplate", "Center",
     "ClaimStatus", "Document", "DocumentBlob", "Enterprise", "EnterpriseClaim", "FilingType", "Industry",
     "LimitUnit", "Message", "Mode", "MonthlyReport", "OPEN_CASE_STATUSES", "OPEN_STEP_STATUSES", "Project",

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from config import BASE_DIR
 from proxy_service.extensions import db
 from proxy_service.models import (Agreement, AgreementKind, AgreementState, ApprovalItem, Case,
-                                  CaseStatus, CaseTemplate, Enterprise, EnterpriseClaim, Project,
+                                  CaseStatus, CaseTemplate, Enterprise, EnterpriseClaim,
+                                  IssuedNotice, Project,
                                   Rectification, RectificationStatus, Step, StepStatus, User,
                                   Verification)
 
@@ -74,6 +75,7 @@ PAGES = {
         ("declined case", "/cases/{case_declined}"),
         ("step", "/cases/{case_in_progress}/steps/{step_submitted}"),
         ("add items", "/cases/{case_in_progress}/add-items"),
+        ("correct a notice", "/cases/{case_in_progress}/notices/{notice}/correct"),
         ("agreement paper check", "/agreements/{agreement_paper}"),
         ("sealed agreement", "/agreements/{agreement_sealed}"),
         ("countersign page", "/agreements/{agreement_to_countersign}/sign"),
@@ -135,6 +137,7 @@ def demo_ids(app):
             "step_submitted": _first(select(Step.id).where(Step.case_id == in_progress,
                                                            Step.status == StepStatus.SUBMITTED)
                                      .order_by(Step.id)),
+            "notice": _first(select(IssuedNotice.id).where(IssuedNotice.case_id == in_progress)),
             "project": _first(select(Project.id).where(Project.enterprise_id == ent)
                               .order_by(Project.id)),
             "project_free": _first(select(Project.id).where(Project.enterprise_id == ent,

@@ -1,0 +1,245 @@
+"""Notices as issued (DESIGN.md §5, "what was issued stays as issued").
+
+The workflow verbs call `on_accept`, `on_stop`, `on_assign` and `on_complete` in their own
+transaction: the notice is rendered there, once, from the case as it stands at that moment,
+numbered and dated, and its bytes are stored (document_blobs, by SHA-256). Every download and
+the dossier return those bytes. `correct` issues the next revision with a reason; earlier
+revisions stay stored and listed. Nothing here changes a row once written.
+"""
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from . import clock
+from .documents import notices
+from .documents.notice_facts import CaseHeader, ItemFacts, NoticeFacts, StepFacts, corrections_of
+from .extensions import db
+from .guards import StaleEdit, TransitionError, require
+from .i18n import in_record_language, record_language
+from .models import (Agreement, AgreementKind, AgreementState, Assignment, AuditEvent, Document,
+                     IssuedNotice, NoticeKind, NoticeOrigin)
+from .templating import wan
+
+NK = NoticeKind
+STOP_ACTIONS = ("suspend", "terminate", "withdraw")
+
+
+# --- issuing: called by the workflow verbs -----------------------------------------------
+
+def on_accept(case, actor, comment=""):
+    """The 一次性告知单 of a case just accepted (after the agent named on the accept form, if
+    any, was assigned: it names them)."""
+    return _issue(case, actor, NK.MATERIALS, _materials_facts(case, comment))
+
+
+def on_stop(case, actor):
+    """The 中止通知书 or 终止通知书 of the suspension, termination or withdrawal just recorded."""
+    event = _last_stop_event(case)
+    kind = NK.SUSPEND if event.action == "suspend" else NK.TERMINATE
+    return _issue(case, actor, kind, _stop_facts(event), event_id=event.id)
+
+
+def on_assign(case, actor, assignment):
+    """The 代办员变更通知书 of a re-assignment after the case's agreement was sealed (before
+    sealing the agreement itself is regenerated instead); None otherwise."""
+    agreement = _sealed_agreement(case)
+    if agreement is None:
+        return None
+    facts = _change_facts(case, assignment, agreement)
+    return _issue(case, actor, NK.CHANGE, facts, assignment_id=assignment.id)
+
+
+def on_complete(case, actor):
+    """The 代办服务办结单 of a case just completed."""
+    return _issue(case, actor, NK.COMPLETION, _completion_facts(case))
+
+
+def _issue(case, actor, kind, facts, **subject):
+    seq = 1 + db.session.scalar(select(func.count(IssuedNotice.id)).where(
+        IssuedNotice.case_id == case.id, IssuedNotice.kind == kind, IssuedNotice.revision == 1))
+    number = notices.number(case.number, kind.value, seq)
+    return _store(case, actor, facts, kind=kind, seq=seq, number=number, **subject)
+
+
+def _store(case, actor, facts, *, kind, seq, number, revision=1, reason="", **subject):
+    now = clock.now()
+    with record_language():
+        facts = NoticeFacts(kind=kind.value, number=number, issued_at=now, revision=revision,
+                            correction=reason, header=header_facts(case),
+                            steps=tuple(step_facts(s) for s in case.steps), **facts)
+    notice = IssuedNotice(case_id=case.id, kind=kind, seq=seq, revision=revision, number=number,
+                          issued_at=now, issued_by_id=getattr(actor, "id", None), reason=reason,
+                          origin=NoticeOrigin.ISSUED, created_at=now, **subject)
+    notice.data = notices.render(facts)
+    db.session.add(notice)
+    db.session.flush()
+    return notice
+
+
+# --- corrections -------------------------------------------------------------------------
+
+def correct(notice, actor, reason, seen_revision=None):
+    """Issue the next revision of `notice` from the case as it stands now (its own event —
+    the suspension, the re-assignment — stays the same), with `reason`; the earlier revisions
+    stay as they were. Raises TransitionError without a reason, StaleEdit when `notice` is not
+    the latest revision (someone corrected it meanwhile)."""
+    reason = require(reason, _l("更正须说明原因。"))
+    latest = _latest_revision(notice)
+    if notice.revision != latest or (seen_revision is not None and int(seen_revision) != latest):
+        raise StaleEdit(notice)
+    case = notice.case
+    # Touch the case: its version moves, so a second correction made at the same time fails
+    # (StaleDataError) instead of both storing the same revision number.
+    case.updated_at = clock.now()
+    corrected = _store(case, actor, _facts_again(notice), kind=notice.kind, seq=notice.seq,
+                       number=notice.number, revision=latest + 1, reason=reason,
+                       event_id=notice.event_id, assignment_id=notice.assignment_id)
+    db.session.add(AuditEvent.record(actor, case, "notice_correct",  # i18n-keep: audit record
+                                     comment=f"{in_record_language(notice.title)} {notice.number} "
+                                             f"第{corrected.revision}版：{reason}"))
+    db.session.flush()
+    return corrected
+
+
+def _facts_again(notice):
+    case = notice.case
+    if notice.kind is NK.MATERIALS:
+        return _materials_facts(case, _accept_comment(case))
+    if notice.kind is NK.COMPLETION:
+        return _completion_facts(case)
+    if notice.kind is NK.CHANGE:
+        assignment = db.session.get(Assignment, notice.assignment_id)
+        return _change_facts(case, assignment, _sealed_agreement(case))
+    return _stop_facts(db.session.get(AuditEvent, notice.event_id))
+
+
+def _latest_revision(notice):
+    return db.session.scalar(select(func.max(IssuedNotice.revision)).where(
+        IssuedNotice.case_id == notice.case_id, IssuedNotice.kind == notice.kind,
+        IssuedNotice.seq == notice.seq))
+
+
+# --- reading -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Listed:
+    notice: IssuedNotice
+    current: bool          # False: a later revision corrected it
+
+    @property
+    def filename(self):
+        return filename(self.notice)
+
+
+def filename(notice):
+    """The notice's file name, for downloads and the dossier."""
+    return notices.filename(notice.kind.value, notice.number, notice.revision)
+
+
+def listed(case):
+    """The case's notices, every revision, in the order they were first issued (revisions of
+    one notice together, oldest first)."""
+    rows = db.session.scalars(select(IssuedNotice).where(IssuedNotice.case_id == case.id)
+                              .order_by(IssuedNotice.issued_at, IssuedNotice.id)).all()
+    first, latest = {}, {}
+    for row in rows:
+        key = (row.kind, row.seq)
+        first.setdefault(key, (row.issued_at, row.id))
+        latest[key] = max(latest.get(key, 0), row.revision)
+    rows.sort(key=lambda r: (first[(r.kind, r.seq)], r.revision))
+    return [Listed(r, r.revision == latest[(r.kind, r.seq)]) for r in rows]
+
+
+def notice_of(case, notice_id):
+    """The case's notice `notice_id`, or None."""
+    return db.session.scalar(select(IssuedNotice).where(
+        IssuedNotice.id == notice_id, IssuedNotice.case_id == case.id))
+
+
+# --- the facts, from the case as it stands -----------------------------------------------
+
+def header_facts(case):
+    """The parties and the center as the notices print them (ORM rows or look-alikes)."""
+    enterprise, project, center, agent = case.enterprise, case.project, case.center, case.agent
+    return CaseHeader(
+        case_number=case.number, enterprise_name=enterprise.name, uscc=enterprise.uscc,
+        project_name=project.name, project_code=project.code or "", location=project.location,
+        investment=wan(project.total_investment),
+        contact=f"{case.contact_name} {case.contact_mobile}",
+        agent_name=agent.name if agent else "", agent_phone=agent.phone if agent else "",
+        center_name=center.name, center_address=center.address or "",
+        center_phone=center.phone or "")
+
+
+def item_facts(item):
+    """An approval item as the notices print it (labels in the record language)."""
+    return ItemFacts(name=item.name, department=item.department, mode=str(item.mode.label),
+                     statutory=_limit(item.statutory_limit, item.statutory_unit),
+                     promised=_limit(item.promised_limit, item.promised_unit),
+                     materials=tuple(item.material_list))
+
+
+def _limit(value, unit):
+    return f"{value}{unit.label}" if value is not None else "—"
+
+
+def step_facts(step):
+    """A step as the notices print it (labels in the record language)."""
+    filed, corrections = corrections_of(step.rounds)
+    return StepFacts(item=item_facts(step.item), state=step.status.value,
+                     state_label=str(step.status.label), by_commitment=step.by_commitment,
+                     permit_no=step.permit_no, approved_on=step.approved_on,
+                     refusal_reason=step.refusal_reason,
+                     refusal_decision_no=step.refusal_decision_no,
+                     not_required_reason=step.not_required_reason,
+                     filed=filed, corrections=corrections)
+
+
+def _materials_facts(case, comment):
+    return dict(accepted_at=case.accepted_at, comment=comment or "")
+
+
+def _completion_facts(case):
+    permits = db.session.execute(select(Document.filename, Document.sha256).where(
+        Document.case_id == case.id, Document.kind == "permit")
+        .order_by(Document.created_at, Document.id)).all()
+    return dict(accepted_at=case.accepted_at, closed_at=case.closed_at,
+                permits=tuple((name, sha) for name, sha in permits))
+
+
+def _stop_facts(event):
+    return dict(action=event.action, event_at=event.at, reason=event.comment or "")
+
+
+def _change_facts(case, assignment, agreement):
+    previous = db.session.scalar(select(Assignment).where(
+        Assignment.case_id == case.id, Assignment.id < assignment.id)
+        .options(joinedload(Assignment.agent)).order_by(Assignment.id.desc()).limit(1))
+    old = previous.agent if previous else None
+    return dict(event_at=assignment.assigned_at, reason=assignment.reason or "",
+                agreement_number=agreement.number,
+                previous_agent=f"{old.name} {old.phone}" if old else "")
+
+
+def _case_events(case, *actions):
+    return select(AuditEvent).where(
+        AuditEvent.case_id == case.id, AuditEvent.object_type == "case",
+        AuditEvent.action.in_(actions)).order_by(AuditEvent.id.desc()).limit(1)
+
+
+def _last_stop_event(case):
+    return db.session.scalar(_case_events(case, *STOP_ACTIONS))
+
+
+def _accept_comment(case):
+    event = db.session.scalar(_case_events(case, "accept"))
+    return event.comment if event else ""
+
+
+def _sealed_agreement(case):
+    """The case's sealed agreement proper (not a supplement), or None."""
+    return db.session.scalar(select(Agreement).where(
+        Agreement.case_id == case.id, Agreement.kind == AgreementKind.AGREEMENT,
+        Agreement.state == AgreementState.SEALED).order_by(Agreement.sealed_at).limit(1))

@@ -1,0 +1,94 @@
+"""Notices of cases from before notices were stored: the migration renders each once, as of
+its issue date from the audit history, or marks it as reconstructed where the history is silent."""
+from datetime import datetime, timezone
+
+from sqlalchemy import text as text_sql, update
+
+from proxy_service import clock, notice_history, workflow
+from proxy_service.extensions import db
+from proxy_service.models import IssuedNotice, NoticeKind, NoticeOrigin, Step, StepStatus
+
+from .test_notice_corrections import text
+from .test_notices import add_item, file_first_step, reassign, suspend
+
+MIGRATION_DAY = datetime(2026, 12, 20, 2, tzinfo=timezone.utc)
+
+
+def _a_case_with_history(world, frozen_clock):
+    frozen_clock(2026, 10, 13)
+    case = world.case()
+    frozen_clock(2026, 11, 25)
+    suspend(world, case)
+    frozen_clock(2026, 12, 7)
+    workflow.resume_case(case, world.users["manager"])
+    file_first_step(world, case)
+    frozen_clock(2026, 12, 8)
+    reassign(world, case)
+    add_item(world, case)
+    return case
+
+
+def _as_before_the_migration():
+    """The notices gone, as on a database from before they were stored."""
+    db.session.query(IssuedNotice).delete()
+    db.session.commit()
+
+
+def _backfill():
+    stored = notice_history.backfill(db.session.connection(), now=MIGRATION_DAY)
+    db.session.commit()
+    return {n.kind: n for n in db.session.query(IssuedNotice).order_by(IssuedNotice.id)}, stored
+
+
+def test_each_notice_is_rendered_as_of_its_issue_date(world, frozen_clock):
+    _a_case_with_history(world, frozen_clock)
+    _as_before_the_migration()
+    notices, stored = _backfill()
+    assert stored == 3 and set(notices) == {NoticeKind.MATERIALS, NoticeKind.SUSPEND,
+                                            NoticeKind.CHANGE}
+    assert {n.origin for n in notices.values()} == {NoticeOrigin.HISTORY}
+    materials = notices[NoticeKind.MATERIALS]
+    assert materials.issued_at.astimezone(clock.BEIJING).date().isoformat() == "2026-10-13"
+    printed = text(materials.data)
+    assert "刘代办" in printed and "陈代办" not in printed and "取水许可" not in printed
+    assert "日期：2026年10月13日" in printed and "系统升级时依据操作记录" in printed
+    suspension = text(notices[NoticeKind.SUSPEND].data)
+    assert "自2026年11月25日起中止代办服务" in suspension and "已报送审批" not in suspension
+    change = text(notices[NoticeKind.CHANGE].data)
+    assert "原代办员刘代办" in change and "新代办员陈代办" in change
+
+
+def test_what_the_history_cannot_say_is_reconstructed_and_says_so(world, frozen_clock):
+    frozen_clock(2026, 10, 13)
+    case = world.case()
+    # A step moved without a trace in the audit log: how it stood on any day is unknown.
+    db.session.execute(update(Step).where(Step.id == case.steps[0].id)
+                       .values(status=StepStatus.PREPARING))
+    frozen_clock(2026, 11, 25)
+    suspend(world, case)
+    _as_before_the_migration()
+    notices, _ = _backfill()
+    suspension = notices[NoticeKind.SUSPEND]
+    assert suspension.origin is NoticeOrigin.RECONSTRUCTED and suspension.issued_at == MIGRATION_DAY
+    printed = text(suspension.data)
+    assert "补制" in printed and "日期：2026年12月20日" in printed
+    assert "自2026年11月25日起中止代办服务" in printed   # the event's own date stays
+
+
+def test_the_migration_stores_the_notices_of_existing_cases(app, world, frozen_clock):
+    from alembic.script import ScriptDirectory
+    from flask_migrate import downgrade, upgrade
+
+    _a_case_with_history(world, frozen_clock)
+    db.session.commit()
+    db.session.close()
+    config = app.extensions["migrate"].migrate.get_config()
+    before = ScriptDirectory.from_config(config).get_revision("i9c0de500009").down_revision
+    downgrade(revision=before)
+    # The notices' bytes went with them (no document shares them).
+    assert db.session.execute(text_sql("SELECT COUNT(*) FROM document_blobs")).scalar() == 0
+    db.session.close()
+    upgrade()
+    notices = db.session.query(IssuedNotice).all()
+    assert sorted(n.kind.value for n in notices) == ["change", "materials", "suspend"]
+    assert all(n.origin is NoticeOrigin.HISTORY and n.data[:5] == b"%PDF-" for n in notices)
