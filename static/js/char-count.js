@@ -30,8 +30,16 @@
     warning.id = counter.id + "-cut";
     warning.setAttribute("role", "status");
     counter.parentNode.insertBefore(warning, counter.nextSibling);
-    field.setAttribute("aria-describedby",
-                       ((field.getAttribute("aria-describedby") || "") + " " + warning.id).trim());
+
+    // The warning describes the field while it has something to say.
+    function warn(text) {
+      warning.textContent = text;
+      var ids = (field.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
+        return id && id !== warning.id;
+      });
+      if (text) { ids.push(warning.id); }
+      field.setAttribute("aria-describedby", ids.join(" "));
+    }
 
     function update() {
       var count = field.value.length;
@@ -45,7 +53,7 @@
       var text = data ? pasted(field, data.getData("text") || "") : "";
       var room = max - field.value.length + selected(field);
       var cut = text.length - room;
-      warning.textContent = cut > 0 ? counter.getAttribute("data-cut").replace("{cut}", cut) : "";
+      warn(cut > 0 ? counter.getAttribute("data-cut").replace("{cut}", cut) : "");
     });
     field.addEventListener("input", update);
     update();
