@@ -57,10 +57,9 @@ def blockers(step):
     return tuple(blocker for blocker in found if blocker is not None)
 
 
-def holding(step, action, found=None):
-    """The first of `found` (default: the step's blockers) that holds `action` back, or None."""
-    return next((b for b in (blockers(step) if found is None else found) if action in b.holds),
-                None)
+def holding(step, action):
+    """The first of the step's blockers that holds `action` back, or None."""
+    return next((blocker for blocker in blockers(step) if action in blocker.holds), None)
 
 
 def check(step, action, details):
