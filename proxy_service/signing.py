@@ -233,8 +233,8 @@ def finalize(agreement, actor):
     signed = SignedParts(signatures=tuple(_view(s) for s in agreement.signatures),
                          unsigned_sha256=agreement.unsigned_sha256,
                          verify_url=verify_url(agreement), scan_sha256=_scan_sha(agreement))
-    # One moment, to the second (as a PDF states it): the seal states it, the record keeps it.
-    sealed_at = clock.now().replace(microsecond=0)
+    # One moment: the record keeps it, the seal states it (to the second, as a PDF dates).
+    sealed_at = clock.now()
     try:
         data = seal_pdf(agreement.case.center, render_agreement(content(agreement), signed),
                         signed_at=sealed_at)

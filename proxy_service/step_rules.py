@@ -52,7 +52,10 @@ def covered(step):
 
 
 def blockers(step):
-    """What holds `step`'s actions back now, the most fundamental first; () when nothing."""
+    """What holds `step`'s actions back now, the most fundamental first; () when nothing,
+    and for a step that is done (approved, refused, not required): it waits for nothing."""
+    if step.status.is_done:
+        return ()
     found = [_case_blocker(step) or _agreement_blocker(step), _prerequisite_blocker(step)]
     return tuple(blocker for blocker in found if blocker is not None)
 

@@ -76,15 +76,19 @@ def test_unapproved_prerequisites_hold_back_filing_only(world, case):
         "submit", "skip"]
 
 
-def test_a_suspended_case_holds_every_step_until_it_resumes(world, case):
+def test_a_suspended_case_holds_every_open_step_until_it_resumes(world, case):
+    agent = world.users["agent"]
+    filing, planning = step_named(case, "项目备案"), step_named(case, "建设工程规划许可证")
+    for action, extra in (("start", {}), ("submit", {}), ("approve", {"permit_no": "备案001"})):
+        workflow.update_step(filing, agent, seen_version=filing.version, action=action, **extra)
     workflow.suspend_case(case, world.users["manager"], "企业暂缓建设")
-    filing = step_named(case, "项目备案")
-    (blocker,) = step_rules.blockers(filing)
+    (blocker,) = step_rules.blockers(planning)
     assert blocker.holds_everything and "案件已中止" in str(blocker.reason)
     assert [(link.endpoint, dict(link.values)) for link in blocker.links] == [
         ("cases.detail", {"case_id": case.id})]
+    assert step_rules.blockers(filing) == ()      # approved: it waits for nothing
     workflow.resume_case(case, world.users["manager"])
-    assert step_rules.blockers(filing) == ()
+    assert step_rules.blockers(planning) == ()
 
 
 def test_blockers_change_nothing(world, case, supplement):

@@ -20,7 +20,7 @@ HEADER = """() => {
     const entries = [...document.querySelectorAll(
         "nav.navbar .navbar-brand, #nav > .navbar-nav > .nav-item")].map(el => {
             const box = el.getBoundingClientRect();
-            return {text: el.innerText.trim().split("\\n")[0] || el.querySelector(".visually-hidden")?.textContent,
+            return {text: el.innerText.trim().split("\\n")[0],
                     left: box.left, right: box.right, top: box.top, width: box.width};
         });
     return {toggler: document.querySelector("nav.navbar .navbar-toggler").offsetParent !== null,
@@ -32,11 +32,11 @@ def header_problems(page):
     """What keeps the header from showing its whole menu on one line, in words."""
     found = page.evaluate(HEADER)
     problems = ["the menu is folded behind the menu button"] if found["toggler"] else []
-    entries = sorted(found["entries"], key=lambda e: e["left"])
+    entries, inner = sorted(found["entries"], key=lambda e: e["left"]), found["inner"]
     for entry in entries:
         if entry["width"] == 0:
             problems.append(f"{entry['text']!r} is hidden")
-        elif entry["left"] < found["inner"]["left"] - 1 or entry["right"] > found["inner"]["right"] + 1:
+        elif entry["left"] < inner["left"] - 1 or entry["right"] > inner["right"] + 1:
             problems.append(f"{entry['text']!r} sticks out of the header "
                             f"({entry['left']:.0f}–{entry['right']:.0f} px)")
     shown = [e for e in entries if e["width"]]
@@ -134,7 +134,8 @@ def test_a_text_field_counts_its_characters_and_says_when_a_paste_was_cut(live_a
     expect(page.locator("#note-count")).to_have_text("5 / 2000 字")
 
     number = page.get_by_label("受理号")
-    counter, warning = page.locator("#acceptance_no-count"), page.locator("#acceptance_no-count-cut")
+    counter = page.locator("#acceptance_no-count")
+    warning = page.locator("#acceptance_no-count-cut")
     expect(counter).to_be_hidden()                 # a one-line field far from its limit
     page.evaluate("text => navigator.clipboard.writeText(text)", "受" * 75)
     number.fill("")
