@@ -144,11 +144,17 @@ def can_update_case(user, case):
     return user.role is Role.MANAGER and case.center_id == user.center_id
 
 
-def can_update_step(user, step):
+def can_open_step(user, step):
+    """The staff handling the step's case may open its page while the case is open, also when
+    nothing can be done on it now: the page says what it waits for (step_rules.blockers)."""
     case = step.case
-    if case.center_id != user.center_id or case.status is not CaseStatus.IN_PROGRESS:
+    if case.center_id != user.center_id or not case.is_open:
         return False
     return user.role is Role.MANAGER or (user.role is Role.AGENT and acts_for(user, case.agent_id))
+
+
+def can_update_step(user, step):
+    return can_open_step(user, step) and step.case.status is CaseStatus.IN_PROGRESS
 
 
 def can_withdraw_case(user, case):

@@ -233,13 +233,16 @@ def finalize(agreement, actor):
     signed = SignedParts(signatures=tuple(_view(s) for s in agreement.signatures),
                          unsigned_sha256=agreement.unsigned_sha256,
                          verify_url=verify_url(agreement), scan_sha256=_scan_sha(agreement))
+    # One moment: the record keeps it, the seal states it (to the second, as a PDF dates).
+    sealed_at = clock.now()
     try:
-        data = seal_pdf(agreement.case.center, render_agreement(content(agreement), signed))
+        data = seal_pdf(agreement.case.center, render_agreement(content(agreement), signed),
+                        signed_at=sealed_at)
     except SealError as err:
         current_app.logger.error("cannot seal %s: %s", agreement.number, err)
         raise workflow.TransitionError(_l("服务中心的电子印章尚未配置，暂不能完成签署，请联系管理员。"))
     agreement.final_pdf, agreement.final_sha256 = data, sha256(data)
-    agreement.state, agreement.sealed_at = AS.SEALED, clock.now()
+    agreement.state, agreement.sealed_at = AS.SEALED, sealed_at
     _audit(actor, agreement, "agreement_seal", agreement.number)
     if agreement.kind is AK.AGREEMENT:
         workflow.start_work(agreement.case, actor)

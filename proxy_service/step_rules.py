@@ -1,24 +1,71 @@
 """What a step action needs before the workflow moves the step (DESIGN.md §3).
 
-The step's agreement must be sealed (`covered`), and workflow.update_step calls `check`
-before it changes the step: a rule raises TransitionError for what the action is missing
-and fills in the dates the form may leave empty; then `check_dates` refuses, with
-StepDateError naming the form field, a date that cannot be true against the clock or the
-step's filing rounds. The rule lives here, not in the form (which checks only that a date
-is a date), so that it holds whoever saves the step.
+Two kinds of rule. `blockers` says what holds a step's actions back now — the case is not
+in progress, the agreement delegating the step is not sealed yet, its prerequisite items are
+not approved — and what ends each wait: workflow.step_actions leaves held actions out,
+workflow.update_step refuses them, and the step page and the inbox show why (a pure query:
+it reads the step, its case, agreement and sibling steps and changes nothing).
+`check` is what an action must record: it raises TransitionError for what is missing and
+fills in the dates the form may leave empty; then `check_dates` refuses, with StepDateError
+naming the form field, a date that cannot be true against the clock or the step's filing
+rounds. These rules live here, not in the form (which checks only that a date is a date), so
+that they hold whoever saves the step.
 No status changes here: only workflow.py assigns `.status`.
 """
+from dataclasses import dataclass
+
 from flask_babel import lazy_gettext as _l
 
 from . import clock
 from .i18n import join_list
-from .models import AgreementState, StepStatus as SS
+from .models import AgreementState, CaseStatus as CS, StepStatus as SS
+from .models.cases import FINAL_CASE_STATUSES
 from .guards import StepDateError, TransitionError, require
+
+EVERY_ACTION = frozenset({"start", "submit", "return", "approve", "refuse", "skip"})
+# The statuses from which a step is still to be filed with its department.
+TO_BE_FILED = (SS.PENDING, SS.PREPARING, SS.RETURNED)
+
+
+@dataclass(frozen=True)
+class Link:
+    """A page that ends a wait: url_for(endpoint, **dict(values)), shown as `label`."""
+    label: str
+    endpoint: str
+    values: tuple
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """Why the actions in `holds` cannot be taken now (`reason`), what ends the wait
+    (`unblock`, may be empty when nothing will) and the pages where that happens."""
+    holds: frozenset
+    reason: str
+    unblock: str
+    links: tuple = ()
+
+    @property
+    def holds_everything(self):
+        return self.holds >= EVERY_ACTION
 
 
 def covered(step):
     """Whether the agreement (or supplement) delegating `step` is sealed, so work may start."""
     return step.agreement is None or step.agreement.state is AgreementState.SEALED
+
+
+def blockers(step):
+    """What holds `step`'s actions back now, the most fundamental first; () when nothing,
+    and for a step that is done (approved, refused, not required): it waits for nothing."""
+    if step.status.is_done:
+        return ()
+    found = [_case_blocker(step) or _agreement_blocker(step), _prerequisite_blocker(step)]
+    return tuple(blocker for blocker in found if blocker is not None)
+
+
+def holding(step, action):
+    """The first of the step's blockers that holds `action` back, or None."""
+    return next((blocker for blocker in blockers(step) if action in blocker.holds), None)
 
 
 def check(step, action, details):
@@ -30,11 +77,78 @@ def check(step, action, details):
     check_dates(step, action, details)
 
 
+# --- what holds a step back --------------------------------------------------------------
+
+def _case_link(case):
+    return Link(_l("案件 %(number)s", number=case.number), "cases.detail", (("case_id", case.id),))
+
+
+def _case_blocker(step):
+    case = step.case
+    if case.status is CS.SUSPENDED:
+        return Blocker(EVERY_ACTION, _l("案件已中止，各事项暂停办理。"),
+                       _l("服务中心管理员在案件页面恢复办理后即可继续。"), (_case_link(case),))
+    if case.status in FINAL_CASE_STATUSES:
+        return Blocker(EVERY_ACTION, _l("案件已结束（%(status)s），事项不再办理。",
+                                        status=case.status.label), "", (_case_link(case),))
+    if case.status is not CS.IN_PROGRESS and covered(step):   # no agreement generated yet
+        return Blocker(EVERY_ACTION, _l("案件尚未签订代办委托协议。"),
+                       _l("管理员受理并指派代办员、双方签署协议并加盖电子印章后即可办理。"),
+                       (_case_link(case),))
+    return None
+
+
+# What an unsealed agreement waits for, by its state: (reason, what ends the wait).
+AGREEMENT_WAITS = {
+    AgreementState.AWAITING_ENTERPRISE: (
+        _l("《%(kind)s》尚待企业签署。"),
+        _l("企业签署、服务中心会签并加盖电子印章后，即可办理本事项。")),
+    AgreementState.AWAITING_PAPER_CHECK: (
+        _l("《%(kind)s》的纸质签署件尚待核对。"),
+        _l("代办员核对扫描件、服务中心会签并加盖电子印章后，即可办理本事项。")),
+    AgreementState.AWAITING_CENTER: (
+        _l("《%(kind)s》尚待服务中心会签。"),
+        _l("服务中心会签并加盖电子印章后，即可办理本事项。")),
+    AgreementState.VOID: (_l("《%(kind)s》已作废。"), ""),
+}
+
+
+def _agreement_blocker(step):
+    if covered(step):
+        return None
+    agreement = step.agreement
+    reason, unblock = AGREEMENT_WAITS[agreement.state]
+    link = Link(_l("《%(kind)s》%(number)s", kind=agreement.kind.label, number=agreement.number),
+                "agreements.detail", (("agreement_id", agreement.id),))
+    return Blocker(EVERY_ACTION, reason % {"kind": agreement.kind.label}, unblock, (link,))
+
+
+def _prerequisite_blocker(step):
+    if step.status not in TO_BE_FILED:
+        return None
+    waiting = _unapproved_prerequisites(step)
+    if not waiting:
+        return None
+    links = tuple(Link(_l("%(item)s（%(status)s）", item=other.item.name, status=other.status.label),
+                       "cases.step", (("case_id", other.case_id), ("step_id", other.id)))
+                  for other in waiting)
+    return Blocker(frozenset({"submit"}),
+                   _l("前置事项尚未批准：%(items)s", items=join_list([s.item.name for s in waiting])),
+                   _l("前置事项批准（或确认无需办理）后，方可报送审批部门。"), links)
+
+
+def _unapproved_prerequisites(step):
+    """The case's steps of `step`'s prerequisite items that are neither approved nor waived
+    (an item the case does not delegate is the enterprise's own affair)."""
+    wanted = {item.id for item in step.item.prerequisites}
+    return [other for other in step.case.steps if other.item_id in wanted
+            and other.status not in (SS.APPROVED, SS.NOT_REQUIRED)]
+
+
+# --- what an action records ---------------------------------------------------------------
+
 def _rule_submit(step, details):
-    missing = [s.item.name for s in _prerequisite_steps(step)
-               if s.status not in (SS.APPROVED, SS.NOT_REQUIRED)]
-    if missing:
-        raise TransitionError(_l("前置事项尚未批准：%(items)s", items=join_list(missing)))
+    # Its prerequisites are a blocker (update_step refuses a held action before this runs).
     # A refiling after 补正 has a field of its own: 报送日期 still shows the last filing.
     day = details.get("refiled_on" if step.status is SS.RETURNED else "submitted_on")
     details["submitted_on"] = day or clock.today()
@@ -60,11 +174,6 @@ def _rule_skip(step, details):
 ACTION_RULES = {"start": lambda step, details: None, "submit": _rule_submit,
                 "return": _rule_return, "approve": _rule_approve, "refuse": _rule_refuse,
                 "skip": _rule_skip}
-
-
-def _prerequisite_steps(step):
-    wanted = {item.id for item in step.item.prerequisites}
-    return [other for other in step.case.steps if other.item_id in wanted]
 
 
 # --- the dates of a step's filing rounds ----------------------------------------------

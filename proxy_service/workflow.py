@@ -227,11 +227,21 @@ def post_message(case, actor, body, *, internal=False, step=None):
 
 # --- steps -----------------------------------------------------------------
 
-def step_actions(step):
-    """The actions legal for `step` now, in the order a form offers them."""
-    if step.case.status is not CS.IN_PROGRESS or not step_rules.covered(step):
-        return []
-    return [action for (status, action) in STEP_MOVES if status is step.status]
+def step_actions(step, blockers=None):
+    """The actions legal for `step` now, in the order a form offers them: its status's moves
+    that nothing holds back (`blockers`: step_rules.blockers(step), when the caller has them)."""
+    found = step_rules.blockers(step) if blockers is None else blockers
+    held = frozenset().union(*(blocker.holds for blocker in found))
+    return [action for (status, action) in STEP_MOVES
+            if status is step.status and action not in held]
+
+
+def step_waits_on(step):
+    """The step_rules.Blocker `step` waits on when nothing moves it forward now (no action
+    left, or only "skip"), for lists that would otherwise offer to handle it; else None."""
+    found = step_rules.blockers(step)
+    forward = [action for action in step_actions(step, found) if action != "skip"]
+    return found[0] if found and not forward else None
 
 
 def update_step(step, actor, *, seen_version, action=None, internal=False, **details):
@@ -252,8 +262,10 @@ def update_step(step, actor, *, seen_version, action=None, internal=False, **det
     # An internal comment goes into an event of its own, so that the status
     # change itself stays visible to the enterprise.
     public_comment = assignment.on_behalf(actor, step.case) + ("" if internal else comment)
-    if action and not step_rules.covered(step):
-        raise TransitionError(_l("该事项的续办委托书尚未签署生效，暂不能办理。"))
+    blocker = step_rules.holding(step, action) if action else None
+    if blocker is not None:
+        raise TransitionError(_l("%(reason)s%(unblock)s", reason=blocker.reason,
+                                 unblock=blocker.unblock))
     step_rules.check(step, action, details)
     if action:
         _move(step, STEP_MOVES, action, actor, public_comment)

@@ -2,6 +2,7 @@
 import io
 import os
 import stat
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -9,6 +10,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from sqlalchemy import select
 
+from proxy_service import clock
 from proxy_service.documents import seal
 from proxy_service.extensions import db
 from proxy_service.models import Center
@@ -123,6 +125,23 @@ def test_init_seal_creates_a_self_signed_certificate(app, tmp_path, monkeypatch)
     # Run again: the same certificate is kept (sealed PDFs stay verifiable).
     again = app.test_cli_runner().invoke(args=["init-seal", "--center", "INITS"])
     assert again.exit_code == 0 and seal.center_certificate(center).sha256 == certificate.sha256
+
+
+def test_the_seal_states_the_given_moment_by_a_certificate_valid_then(app, tmp_path, frozen_clock):
+    """The demo seals weeks back, at the moments its clock travels to: a development seal made
+    then is valid from then (and for five years from now), and each seal states its moment."""
+    center = make_center("PASTS", "山西转型综合改革示范区阳曲产业园区企业服务中心")
+    frozen_clock(2026, 9, 1, 9)
+    seal.init_center_seal(center, folder=tmp_path / "PASTS")
+    certificate = seal.center_certificate(center)
+    assert certificate.not_valid_before <= clock.now()
+    assert certificate.not_valid_after > datetime.now(timezone.utc) + timedelta(days=365 * 4)
+    frozen_clock(2026, 9, 14, 16)
+    check = seal.check_seal(seal.seal_pdf(center, simple_pdf()), [certificate])
+    assert check.ok and check.signed_at == clock.now()
+    moment = datetime(2026, 9, 15, 8, 30, 5, tzinfo=timezone.utc)
+    check = seal.check_seal(seal.seal_pdf(center, simple_pdf(), signed_at=moment), [certificate])
+    assert check.ok and check.signed_at == moment
 
 
 def test_init_seal_of_an_unknown_center_fails(app):

@@ -1,4 +1,6 @@
 """Shell commands: seed-demo, create-center, create-user (README "Demo logins", "Configuration")."""
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
@@ -6,10 +8,12 @@ from config import ProductionConfig, TestingConfig
 from proxy_service import clock, create_app
 from proxy_service.catalog_seed import INDUSTRIES, seed_center_catalog
 from proxy_service.extensions import db
-from proxy_service.models import (ApprovalItem, AuditEvent, Case, CaseStatus, CaseTemplate, Center,
-                                  ClaimStatus, Document, Enterprise, EnterpriseClaim, Industry,
-                                  Message, Role, Stage, Step, StepStatus, User, Verification)
+from proxy_service.models import (Agreement, AgreementState, ApprovalItem, AuditEvent, Case,
+                                  CaseStatus, CaseTemplate, Center, ClaimStatus, Document,
+                                  Enterprise, EnterpriseClaim, Industry, Message, Role, Stage, Step,
+                                  StepStatus, User, Verification)
 from proxy_service.registration import uscc_check_ok
+from proxy_service.verify.service import check_file
 
 DEMO_LOGINS = ["manager", "agent1", "agent2", "agent3", "manager2", "agent4",
                "ent1", "ent2", "ent3", "claimant"]
@@ -89,6 +93,19 @@ def test_demo_history_is_spread_over_past_working_days_and_clock_runs_again(seed
     assert (clock.now() - min(times)).days >= 28
     assert len({t.date() for t in times}) >= 20
     assert clock._frozen is None
+
+
+def test_demo_seals_state_the_moments_the_agreements_were_sealed(seeded):
+    """/verify shows 加盖电子印章日期 (sealed_at) beside the seal's signing time: the demo
+    seals at past moments, and each seal states the same moment."""
+    sealed = db.session.scalars(select(Agreement).where(
+        Agreement.state == AgreementState.SEALED)).all()
+    assert len(sealed) >= 3
+    for agreement in sealed:
+        check = check_file(agreement.final_pdf)
+        assert check.matches and check.seal.ok and check.by_center, agreement.number
+        assert check.seal.signed_at == agreement.sealed_at.replace(microsecond=0), agreement.number
+    assert min(a.sealed_at for a in sealed) < clock.now() - timedelta(days=14)
 
 
 def test_demo_identifiers_are_valid_and_queues_are_not_empty(seeded):

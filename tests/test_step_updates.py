@@ -257,8 +257,12 @@ def test_steps_of_a_suspended_case_cannot_be_updated(case, agent, world):
     workflow.suspend_case(case, world.users["manager"], "企业暂停投资")
     db.session.commit()
     filing = step_named(case, "项目备案")
-    assert post(agent, filing, action="start").status_code == 403
-    assert filing.status is StepStatus.PENDING
+    response = post(agent, filing, action="start", acceptance_no="SL-9")
+    # A form loaded before the suspension: refused as a conflict with the case's state, and
+    # the page says what the step waits on.
+    assert response.status_code == 409
+    assert "案件当前不在办理中，您的修改未保存。" in response.text and "案件已中止" in response.text
+    assert filing.status is StepStatus.PENDING and filing.acceptance_no == ""
 
 
 def test_each_move_writes_an_audit_event_by_its_actor(case, agent, world):

@@ -1,10 +1,12 @@
 """The public verification page: by number + code, by uploaded file, and the QR link."""
 import io
+import re
 
 import pytest
 
 from proxy_service.extensions import db
 from proxy_service.models.agreements import AgreementState
+from proxy_service.verify.service import check_file
 
 from .seal_helpers import make_sealed_agreement, seal_folder, simple_pdf  # noqa: F401 (fixture)
 
@@ -144,3 +146,19 @@ def test_the_english_catalogue_has_one_word_for_the_agreements_code():
     named = [m for m in catalogue if m.id and "校验码" in str(m.id)]
     assert named and all("check code" in str(m.string).lower() for m in named)
     assert not [m.id for m in catalogue if m.id and "协议" in str(m.id) and "验证码" in str(m.id)]
+
+
+def test_the_seal_states_the_moment_the_agreement_was_sealed(client, world, frozen_clock):
+    """The demo seals its agreements at past moments (its clock travels): the date the page
+    gives for the seal and the seal's own signing time agree."""
+    frozen_clock(2026, 10, 12, 16)
+    agreement = next(a for a in world.case().agreements if a.state is AgreementState.SEALED)
+    db.session.commit()
+    frozen_clock(2026, 12, 1)
+    page = _upload(client, agreement.final_pdf).text
+    # To the second: a PDF dates its signature in whole seconds.
+    seal = check_file(agreement.final_pdf).seal
+    assert seal.signed_at == agreement.sealed_at.replace(microsecond=0)
+    sealed_on = re.search(r"加盖电子印章日期</dt><dd[^>]*>([^<]*)</dd>", page).group(1)
+    signed_at = re.search(r"签名时间：([0-9-]+ [0-9:]+)", page).group(1)
+    assert sealed_on == "2026-10-12" and signed_at == "2026-10-12 16:00"

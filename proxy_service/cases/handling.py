@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import assignment, pauses, permissions, queries, uploads, workflow
+from .. import assignment, pauses, permissions, queries, step_rules, uploads, workflow
 from ..conflicts import attempt
 from ..extensions import db
 from ..models import Assignment, AuditEvent, CaseStatus, Message
@@ -17,6 +17,8 @@ from .handling_forms import (AcceptForm, AgentChoiceMixin, AssignForm, DeclineFo
 from .views import status_label
 
 STALE_STEP = _l("该事项在您编辑期间已被他人修改，以下为最新内容，您的修改未保存。")
+# The case stopped (was suspended, say) after the form was loaded; the page says what it waits on.
+NOT_IN_PROGRESS = _l("案件当前不在办理中，您的修改未保存。")
 
 
 # --- step update --------------------------------------------------------------
@@ -25,10 +27,12 @@ STALE_STEP = _l("该事项在您编辑期间已被他人修改，以下为最新
 @login_required
 def step(case_id, step_id):
     step = permissions.step_or_404(current_user, case_id, step_id)
-    if not permissions.can_update_step(current_user, step):
+    if not permissions.can_open_step(current_user, step):
         abort(403)
     form = StepForm(obj=step if request.method == "GET" else None)
     form.offer_actions(step)
+    if request.method == "POST" and not permissions.can_update_step(current_user, step):
+        return _render_step(step, form, error=str(NOT_IN_PROGRESS)), 409
     if not form.validate_on_submit():
         if request.method == "POST" and _outdated(form, step):
             return _render_stale(step, form)
@@ -75,9 +79,12 @@ def _outdated(form, step):
 
 
 def _render_step(step, form, error=None, stale=False):
+    """The step page: the form while the step can be updated, and what holds it back."""
     return render_template("cases/step.html", step=step, case=step.case, form=form,
-                           error=error, stale=stale, pauses=pauses.of_step(step),
-                           events=_step_events(step), step_names={}, status_label=status_label)
+                           error=error, stale=stale, blockers=step_rules.blockers(step),
+                           editable=permissions.can_update_step(current_user, step),
+                           pauses=pauses.of_step(step), events=_step_events(step), step_names={},
+                           status_label=status_label)
 
 
 def _step_events(step):

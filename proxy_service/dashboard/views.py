@@ -4,9 +4,10 @@ from flask_login import current_user
 from sqlalchemy import case as when, func, select
 from sqlalchemy.orm import joinedload
 
-from .. import deadlines, permissions, queries
+from .. import deadlines, permissions, queries, workflow
 from ..extensions import db
-from ..models import Case, CaseStatus, OPEN_CASE_STATUSES, OPEN_STEP_STATUSES, Role, Step, StepStatus
+from ..models import (ApprovalItem, Case, CaseStatus, OPEN_CASE_STATUSES, OPEN_STEP_STATUSES, Role,
+                      Step, StepStatus)
 from . import bp
 
 # Open cases listed on the inbox, most urgent first (the case list has them all).
@@ -22,7 +23,8 @@ STEP_URGENCY = when({StepStatus.SUBMITTED.value: 0, StepStatus.PREPARING.value: 
 @bp.get("/inbox")
 @permissions.role_required(Role.AGENT)
 def inbox():
-    """The agent's open cases and, paginated, the steps needing action across them.
+    """The agent's open cases and, paginated, the steps needing action across them; a step
+    that nothing moves forward now says what it waits on instead of offering to handle it.
 
     Steps of a suspended case are left out: nothing can be done on them until it resumes.
     """
@@ -45,13 +47,19 @@ def inbox():
         select(Step).join(Step.case)
         .where(mine, Case.status == CaseStatus.IN_PROGRESS, Step.status.in_(OPEN_STEP_STATUSES)),
         step_rank, light)
-        .options(joinedload(Step.item),
+        .options(joinedload(Step.item).selectinload(ApprovalItem.prerequisites),
+                 joinedload(Step.agreement),
                  joinedload(Step.case).joinedload(Case.enterprise),
-                 joinedload(Step.case).joinedload(Case.project))
+                 joinedload(Step.case).joinedload(Case.project),
+                 # what the steps may wait on: their prerequisite items' steps in the case
+                 joinedload(Step.case).selectinload(Case.steps).joinedload(Step.item))
         .order_by(step_rank, STEP_URGENCY, Step.due_on.asc().nulls_last(),
                   Step.submitted_on.asc().nulls_last(), Case.submitted_at,
                   Case.id, Step.stage_order, Step.sort, Step.id))
-    return render_template("dashboard/inbox.html", cases=cases, open_count=open_count, steps=steps)
+    waits = {step.id: blocker for step in steps.items
+             if (blocker := workflow.step_waits_on(step)) is not None}
+    return render_template("dashboard/inbox.html", cases=cases, open_count=open_count, steps=steps,
+                           waits=waits)
 
 
 REQUEST_TABS = {"new": (CaseStatus.SUBMITTED, False), "unassigned": (CaseStatus.ACCEPTED, True)}

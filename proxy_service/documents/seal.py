@@ -32,6 +32,8 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from sqlalchemy import select
 
+from .. import clock
+
 FIELD_NAME = "CenterSeal"
 VALID_YEARS = 5
 RESERVED, RESERVED_WITH_TSA = 16 * 1024, 32 * 1024   # bytes for the signature (CMS) blob
@@ -111,9 +113,13 @@ def trust_roots(centers):
 
 # --- sealing -----------------------------------------------------------------------
 
-def seal_pdf(center, pdf_bytes: bytes) -> bytes:
+def seal_pdf(center, pdf_bytes: bytes, signed_at: datetime | None = None) -> bytes:
     """`pdf_bytes` with the center's PAdES seal (SHA-256) appended as an incremental update,
-    timestamped by the center's TSA when one is configured. Raises SealError."""
+    timestamped by the center's TSA when one is configured. Raises SealError.
+
+    `signed_at` (default: clock.now()) is the signing time the seal states, the moment the
+    caller records as the sealing: /verify shows both, and they must agree. A TSA's token,
+    when there is one, still attests its own (real) time."""
     signer = _signer(seal_files(center))
     if signer is None:
         raise SealError(f"cannot load the seal key/certificate of {center.number_prefix}")
@@ -127,8 +133,22 @@ def seal_pdf(center, pdf_bytes: bytes) -> bytes:
     # A fixed reservation spares pyHanko a dry-run signature to measure the CMS blob; a TSA
     # token (with its certificates) needs more room.
     reserved = RESERVED_WITH_TSA if timestamper else RESERVED
-    return signers.sign_pdf(writer, meta, signer=signer, timestamper=timestamper,
-                            bytes_reserved=reserved).getvalue()
+    pdf_signer = _SignerAt(signed_at or clock.now(), meta, signer=signer, timestamper=timestamper)
+    return pdf_signer.sign_pdf(writer, bytes_reserved=reserved).getvalue()
+
+
+class _SignerAt(signers.PdfSigner):
+    """A PdfSigner whose signature states `signed_at` (the /M entry and the CMS signing-time
+    attribute) instead of the host's clock: pyHanko reads the time from its signing session."""
+
+    def __init__(self, signed_at, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.signed_at = signed_at
+
+    def init_signing_session(self, *args, **kwargs):
+        session = super().init_signing_session(*args, **kwargs)
+        session.system_time = self.signed_at
+        return session
 
 
 def _signer(files):
@@ -223,12 +243,14 @@ def _self_signed(center, key, years):
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, center.name),
         _common_name(center),
     ])
-    # Real time, not clock.now(): the certificate must be valid when pyHanko validates.
-    start = datetime.now(timezone.utc) - timedelta(days=1)
+    # Valid from the app clock's day too (the demo seals its agreements weeks back, at the
+    # moments it tells of), and for `years` from real time: pyHanko validates now.
+    real = datetime.now(timezone.utc)
+    start = min(real, clock.now()) - timedelta(days=1)
     return (x509.CertificateBuilder()
             .subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(x509.random_serial_number())
-            .not_valid_before(start).not_valid_after(start + timedelta(days=365 * years + 1))
+            .not_valid_before(start).not_valid_after(real + timedelta(days=365 * years))
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(x509.KeyUsage(
                 digital_signature=True, content_commitment=True, key_encipherment=False,

@@ -1,6 +1,7 @@
 """Delegation agreements (代办委托协议), their clause templates and signatures."""
 import enum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
@@ -25,6 +26,14 @@ class AgreementTemplate(db.Model):
 class AgreementKind(str, enum.Enum):
     AGREEMENT = "agreement"      # 代办委托协议
     SUPPLEMENT = "supplement"    # 续办委托书
+
+    @property
+    def label(self):
+        return AGREEMENT_KIND_LABELS[self]
+
+
+AGREEMENT_KIND_LABELS = {AgreementKind.AGREEMENT: _l("代办委托协议"),
+                         AgreementKind.SUPPLEMENT: _l("代办服务续办委托书")}
 
 
 class AgreementState(str, enum.Enum):
