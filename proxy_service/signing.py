@@ -247,7 +247,7 @@ def finalize(agreement, actor):
 
 
 def verify_url(agreement):
-    base = current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
+    base = current_app.config["PUBLIC_BASE_URL"]
     return (f"{base.rstrip('/')}/verify/{quote(agreement.number)}"
             f"?code={quote(agreement.verification_code)}")
 
