@@ -12,7 +12,8 @@ from sqlalchemy import event, select
 from .. import clock
 from ..extensions import db
 from ..i18n import recipient_locale
-from ..models import Assignment, AuditEvent, Case, Enterprise, Notification, Role, Step, User
+from ..models import (Agreement, Assignment, AuditEvent, Case, Enterprise, Notification, Role,
+                      Step, User)
 from .outbox import enqueue_for
 from .rules import RULES
 
@@ -82,7 +83,11 @@ def _context(session, audit, case, step, enterprise):
     comment = audit.comment or ""
     if audit.action == "message" and len(comment) > MESSAGE_SNIPPET:
         comment = comment[:MESSAGE_SNIPPET] + "…"
+    agreement = session.get(Agreement, audit.object_id) if audit.object_type == "agreement" \
+        else None
     return {
+        "agreement": agreement.number if agreement else "",
+        "reason": audit.detail(agreement.number) if agreement else comment,
         "case": case.number if case else "", "project": case.project.name if case else "",
         "enterprise": enterprise.name if enterprise else "", "step": step.item.name if step else "",
         "comment": comment, "agent": agent.name if agent else "", "actor": actor.name if actor else "",
