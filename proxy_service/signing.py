@@ -12,6 +12,7 @@ A sealed agreement is immutable: nothing below changes it again.
 """
 import hashlib
 import secrets
+from dataclasses import replace
 from urllib.parse import quote
 
 from flask import current_app
@@ -137,6 +138,20 @@ def refresh(case, actor, reason=""):
                f"{agreement.number} 第{agreement.revision}版：{reason}".rstrip("："))
         changed.append(agreement)
     return changed
+
+
+def voided_by_reassigning(case, agent):
+    """The case's open agreements on which the enterprise has signed (or uploaded a paper scan)
+    and whose printed text changes with `agent` as the responsible agent: what re-assigning
+    the case to `agent` voids (refresh regenerates them). Renders each such agreement once."""
+    voided = []
+    for agreement in open_agreements(case):
+        if agreement.state is AS.AWAITING_ENTERPRISE:
+            continue   # nothing given yet: a new revision costs the enterprise nothing
+        text = replace(content(agreement), agent_name=agent.name, agent_phone=agent.phone)
+        if sha256(render_agreement(text)) != agreement.unsigned_sha256:
+            voided.append(agreement)
+    return voided
 
 
 def void_open(case, actor, reason):

@@ -1,18 +1,17 @@
-"""Absences (请假) and substitutes (代岗): agents' self-service, managers' overview;
-and the managers' bulk re-assignment of an agent's open cases."""
-from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, ngettext
+"""Absences (请假) and substitutes (代岗): agents' self-service, managers' overview."""
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from .. import assignment, clock, submit_once, workflow
 from ..extensions import db
-from ..models import Absence, Case, OPEN_CASE_STATUSES, Role, User
+from ..models import Absence, Role, User
 from ..permissions import manager_required, role_required
 from ..queries import paginate
 from . import bp
-from .forms import AbsenceForm, BulkReassignForm, CancelForm, SubstituteForm
+from .forms import AbsenceForm, CancelForm, SubstituteForm
 
 ABSENCE_OPTIONS = (joinedload(Absence.agent), joinedload(Absence.substitute))
 
@@ -154,33 +153,3 @@ def set_substitute(absence_id):
         _commit(lambda: assignment.set_substitute(absence, current_user, substitute),
                 _("已设置代岗人员。") if substitute else _("已取消代岗安排。"))
     return redirect(url_for("service_quality.absences"))
-
-
-# --- managers: bulk re-assignment -----------------------------------------------------
-
-@bp.route("/quality/reassign", methods=["GET", "POST"])
-@manager_required
-def reassign():
-    """Move every open case of one agent (e.g. leaving the center) to another, one reason."""
-    everyone = _agents(active_only=False)
-    counts = dict(db.session.execute(
-        select(Case.agent_id, func.count(Case.id))
-        .where(Case.center_id == current_user.center_id, Case.status.in_(OPEN_CASE_STATUSES))
-        .group_by(Case.agent_id)).all())
-    form = BulkReassignForm(formdata=request.form if request.method == "POST" else request.args)
-    form.offer("from_agent_id", [a for a in everyone if counts.get(a.id)], _("请选择"))
-    form.offer("to_agent_id", [a for a in everyone if a.active], _("请选择"))
-    if request.method == "POST" and form.validate_on_submit():
-        source, target = form.agent("from_agent_id"), form.agent("to_agent_id")
-        cases = []
-        if _commit(lambda: cases.extend(assignment.bulk_reassign(
-                source, target, current_user, form.reason.data)), _("批量改派已完成。")):
-            flash(ngettext("已将 %(name)s 的 %(num)s 个在办案件改派给 %(target)s。",
-                           "已将 %(name)s 的 %(num)s 个在办案件改派给 %(target)s。", len(cases),
-                           name=source.name, target=target.name), "info")
-            return redirect(url_for("service_quality.reassign"))
-    source = form.agent("from_agent_id")
-    preview = assignment.open_cases_of(source) if source else []
-    return render_template("service_quality/reassign.html", form=form, agents=everyone,
-                           counts=counts, preview=preview), \
-        422 if request.method == "POST" else 200
