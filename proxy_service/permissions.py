@@ -111,8 +111,18 @@ def can_update_case(user, case):
 
 
 def can_update_step(user, step):
+    return step.case.status is CaseStatus.IN_PROGRESS and _handles_step(user, step)
+
+
+def can_read_suspended_step(user, step):
+    """While the case is suspended, those who handle its steps read them (no form)."""
+    return step.case.status is CaseStatus.SUSPENDED and _handles_step(user, step)
+
+
+def _handles_step(user, step):
+    """The center's managers, the case's agent and their substitute during an absence."""
     case = step.case
-    if case.center_id != user.center_id or case.status is not CaseStatus.IN_PROGRESS:
+    if case.center_id != user.center_id:
         return False
     return user.role is Role.MANAGER or (user.role is Role.AGENT and acts_for(user, case.agent_id))
 
@@ -136,5 +146,6 @@ def can_export_dossier(user, case):
     return user.role is Role.MANAGER or case.agent_id == user.id
 
 
-PREDICATES = {f.__name__: f for f in (can_update_case, can_update_step, can_withdraw_case,
-                                       can_edit_project, can_write_internal, can_export_dossier)}
+PREDICATES = {f.__name__: f for f in (can_update_case, can_update_step, can_read_suspended_step,
+                                       can_withdraw_case, can_edit_project, can_write_internal,
+                                       can_export_dossier)}

@@ -255,7 +255,8 @@ def test_steps_of_a_suspended_case_cannot_be_updated(case, agent, world):
     workflow.suspend_case(case, world.users["manager"], "企业暂停投资")
     db.session.commit()
     filing = step_named(case, "项目备案")
-    assert post(agent, filing, action="start").status_code == 403
+    response = post(agent, filing, action="start")   # refused on the read-only step page
+    assert response.status_code == 409 and "案件已中止办理" in response.text
     assert filing.status is StepStatus.PENDING
 
 

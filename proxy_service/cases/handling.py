@@ -16,6 +16,7 @@ from .handling_forms import (AcceptForm, AgentChoiceMixin, AssignForm, DeclineFo
                              StepForm, SuspendForm, TerminateForm)
 
 STALE_STEP = _l("该事项在您编辑期间已被他人修改，以下为最新内容，您的修改未保存。")
+SUSPENDED_STEP = _l("案件已中止办理，本事项现在不能更新，您的修改未保存。")
 
 
 # --- step update --------------------------------------------------------------
@@ -25,6 +26,8 @@ STALE_STEP = _l("该事项在您编辑期间已被他人修改，以下为最新
 def step(case_id, step_id):
     step = permissions.step_or_404(current_user, case_id, step_id)
     if not permissions.can_update_step(current_user, step):
+        if permissions.can_read_suspended_step(current_user, step):
+            return _render_suspended(step)
         abort(403)
     form = StepForm(obj=step if request.method == "GET" else None)
     form.offer_actions(step)
@@ -70,6 +73,15 @@ def _outdated(form, step):
 def _render_step(step, form, error=None, stale=False):
     return render_template("cases/step.html", step=step, case=step.case, form=form,
                            error=error, stale=stale)
+
+
+def _render_suspended(step):
+    """The step read-only while its case is suspended; a save (begun before the suspension)
+    is refused with 409 and the same page."""
+    refused = request.method == "POST"
+    return render_template("cases/step.html", step=step, case=step.case, form=None,
+                           read_only=True, error=str(SUSPENDED_STEP) if refused else None,
+                           stale=False), 409 if refused else 200
 
 
 def _render_stale(step, form):
