@@ -52,7 +52,7 @@ class AuditEvent(db.Model):
     def detail(self, subject):
         """The comment without the leading "subject：" that names the object (agreement
         events write "number：reason")."""
-        return self.comment.removeprefix(f"{subject}：")
+        return self.comment.removeprefix(f"{subject}：")  # i18n-keep: audit record format
 
 
 def _value(status):

@@ -61,7 +61,8 @@ def set_contact(user, actor, *, email, phone):
     user.notify_sms = bool(after["sms"]) and (user.notify_sms or (
         not before["sms"] and user.is_enterprise))
     if changes:
-        db.session.add(AuditEvent.record(actor, user, "contact_update", comment="，".join(changes)))
+        db.session.add(AuditEvent.record(actor, user, "contact_update",  # i18n-keep: audit record
+                                         comment="，".join(changes)))
     db.session.flush()
 
 
