@@ -73,7 +73,7 @@ def test_the_rejection_notification_gives_the_reason_and_asks_for_the_scan_again
     login_as(owner)
     _upload(client, agreement)
     login_as(world.users["agent"])
-    _reject(client, agreement, "第3页缺少骑缝章")
+    _reject(client, agreement, "第3页缺少骑缝章。")
     (text,) = db.session.scalars(select(Notification.text).where(
         Notification.user_id == owner.id, Notification.kind == "agreement_ready",
         Notification.text.contains("未通过核对"))).all()

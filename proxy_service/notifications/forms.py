@@ -43,6 +43,8 @@ class ContactForm(FlaskForm):
     """The user's own addresses for notifications; both may stay empty."""
 
     email = StringField(_l("电子邮箱"), filters=[_strip], validators=[
-        Optional(), Length(max=120), Email(_l("请输入有效的电子邮箱地址。"))])
+        Optional(), Length(max=120), Email(_l("请输入有效的电子邮箱地址。"))],
+        render_kw={"type": "email", "autocomplete": "email"})
     phone = StringField(_l("手机号码"), filters=[_strip], validators=[
-        Optional(), Regexp(MOBILE_SHAPE, message=_l("请输入正确的 11 位手机号码（以 1 开头）。"))])
+        Optional(), Regexp(MOBILE_SHAPE, message=_l("请输入正确的 11 位手机号码（以 1 开头）。"))],
+        render_kw={"type": "tel", "autocomplete": "tel"})
