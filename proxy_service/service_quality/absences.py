@@ -16,7 +16,8 @@ from .forms import AbsenceForm, CancelForm, SubstituteForm
 ABSENCE_OPTIONS = (joinedload(Absence.agent), joinedload(Absence.substitute))
 
 
-def _agents(active_only=True):
+def center_agents(active_only=True):
+    """The agents of the manager's (or agent's) center, by name."""
     query = select(User).where(User.center_id == current_user.center_id, User.role == Role.AGENT)
     if active_only:
         query = query.where(User.active.is_(True))
@@ -29,7 +30,7 @@ def _flash_errors(form):
             flash(_("%(label)s：%(message)s", label=form[name].label.text, message=message), "warning")
 
 
-def _commit(perform, done, form=None, target=None):
+def commit_call(perform, done, form=None, target=None):
     """Run one service call, commit, flash; a rule violation rolls back with its message.
     With a create `form`, its one-time token is recorded as landing on `target`."""
     try:
@@ -54,7 +55,7 @@ def my_absences():
     if form.validate_on_submit():
         target = url_for("service_quality.my_absences")
         submit_once.claim(form)
-        if _commit(lambda: assignment.record_absence(
+        if commit_call(lambda: assignment.record_absence(
                 current_user, current_user, start_on=form.start_on.data, end_on=form.end_on.data,
                 reason=form.reason.data), _("请假已登记，请联系管理员安排代岗人员。"), form, target):
             return redirect(target)
@@ -85,7 +86,7 @@ def absence_or_404(absence_id):
 def cancel_absence(absence_id):
     absence = absence_or_404(absence_id)
     if CancelForm().validate_on_submit():
-        _commit(lambda: assignment.cancel_absence(absence, current_user), _("请假已撤销。"))
+        commit_call(lambda: assignment.cancel_absence(absence, current_user), _("请假已撤销。"))
     return redirect(url_for("service_quality.absences" if current_user.is_manager
                             else "service_quality.my_absences"))
 
@@ -97,7 +98,7 @@ def cancel_absence(absence_id):
 def absences():
     """Current and upcoming absences with a substitute form each; a manager may also
     record an absence for an agent (e.g. sudden illness)."""
-    agents = _agents()
+    agents = center_agents()
     form = AbsenceForm()
     form.offer("agent_id", agents, _("请选择代办员"))
     form.offer("substitute_id", agents, _("暂不指定"))
@@ -128,7 +129,7 @@ def _record_for_agent(form):
                                             end_on=form.end_on.data, reason=form.reason.data)
         if substitute is not None:
             assignment.set_substitute(absence, current_user, substitute)
-    if _commit(perform, _("已为 %(name)s 登记请假。", name=agent.name), form, target):
+    if commit_call(perform, _("已为 %(name)s 登记请假。", name=agent.name), form, target):
         return redirect(target)
     return None
 
@@ -145,11 +146,11 @@ def _substitute_form(absence, agents):
 def set_substitute(absence_id):
     absence = absence_or_404(absence_id)
     form = SubstituteForm()
-    form.offer("substitute_id", _agents(), "")
+    form.offer("substitute_id", center_agents(), "")
     if not form.validate_on_submit():
         _flash_errors(form)
     else:
         substitute = form.agent("substitute_id")
-        _commit(lambda: assignment.set_substitute(absence, current_user, substitute),
+        commit_call(lambda: assignment.set_substitute(absence, current_user, substitute),
                 _("已设置代岗人员。") if substitute else _("已取消代岗安排。"))
     return redirect(url_for("service_quality.absences"))

@@ -10,7 +10,7 @@ from ..extensions import db
 from ..models import Case, OPEN_CASE_STATUSES
 from ..permissions import manager_required
 from . import bp
-from .absences import _agents, _commit
+from .absences import center_agents, commit_call
 from .forms import BulkReassignForm
 
 
@@ -19,7 +19,7 @@ from .forms import BulkReassignForm
 def reassign():
     """GET: the agents, their leave and open cases. POST: the confirmation; POST with
     confirmed=1 and the fingerprint it showed: the move."""
-    everyone = _agents(active_only=False)
+    everyone = center_agents(active_only=False)
     counts = _open_case_counts()
     absent = assignment.absent_today(current_user.center_id)
     form = BulkReassignForm(formdata=request.form if request.method == "POST" else request.args)
@@ -52,7 +52,7 @@ def _confirm_or_move(form, absent):
         flash(_("确认期间在办案件或协议的签署情况已有变化，请重新核对后再确认。"), "warning")
         return _confirmation(form, plan, absent, 409)
     moved = []
-    if not _commit(lambda: moved.extend(assignment.bulk_reassign(
+    if not commit_call(lambda: moved.extend(assignment.bulk_reassign(
             source, target, current_user, form.reason.data)), _("批量改派已完成。")):
         return _confirmation(form, assignment.plan_bulk_reassign(source, target), absent, 409)
     flash(ngettext("已将 %(name)s 的 %(num)s 个在办案件改派给 %(target)s。",
