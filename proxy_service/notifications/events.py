@@ -88,7 +88,8 @@ def _context(session, audit, case, step, enterprise):
     return {
         "agreement": agreement.number if agreement else "",
         # The texts end the reason with their own full stop.
-        "reason": audit.detail(agreement.number).rstrip("。.") if agreement else comment,
+        "reason": audit.detail(agreement.number).rstrip("。.")  # i18n-keep: punctuation only
+        if agreement else comment,
         "case": case.number if case else "", "project": case.project.name if case else "",
         "enterprise": enterprise.name if enterprise else "", "step": step.item.name if step else "",
         "comment": comment, "agent": agent.name if agent else "", "actor": actor.name if actor else "",

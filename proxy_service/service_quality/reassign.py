@@ -5,7 +5,7 @@ from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from .. import assignment
+from .. import assignment, i18n
 from ..extensions import db
 from ..models import Case, OPEN_CASE_STATUSES
 from ..permissions import manager_required
@@ -26,7 +26,7 @@ def reassign():
     form.offer("from_agent_id", [a for a in everyone if counts.get(a.id)], _("请选择"))
     form.offer("to_agent_id", [a for a in everyone if a.active], _("请选择"), labels={
         agent_id: _("%(name)s（休假中，至 %(day)s）", name=absence.agent.name,
-                    day=f"{absence.end_on:%Y-%m-%d}") for agent_id, absence in absent.items()})
+                    day=i18n.day(absence.end_on)) for agent_id, absence in absent.items()})
     if request.method == "POST" and form.validate_on_submit():
         return _confirm_or_move(form, absent)
     source = form.agent("from_agent_id")
