@@ -76,12 +76,11 @@ def _render_step(step, form, error=None, stale=False):
 
 
 def _render_suspended(step):
-    """The step read-only while its case is suspended; a save (begun before the suspension)
-    is refused with 409 and the same page."""
+    """The step read-only (no form) while its case is suspended; a save (begun before the
+    suspension) is refused with 409 and the same page."""
     refused = request.method == "POST"
-    return render_template("cases/step.html", step=step, case=step.case, form=None,
-                           read_only=True, error=str(SUSPENDED_STEP) if refused else None,
-                           stale=False), 409 if refused else 200
+    return _render_step(step, None, error=str(SUSPENDED_STEP) if refused else None), \
+        409 if refused else 200
 
 
 def _render_stale(step, form):
