@@ -19,6 +19,12 @@ def _env_flag(name, default=False):
     return os.environ.get(name, "1" if default else "0").lower() in ("1", "true", "yes", "on")
 
 
+def _local_base_url():
+    # Outside production the app is where `make run` serves it (PORT, else flask run's port).
+    port = os.environ.get("PORT") or os.environ.get("FLASK_RUN_PORT") or "5000"
+    return f"http://127.0.0.1:{port}"
+
+
 def _sqlite_default(name):
     return f"sqlite:///{BASE_DIR / 'instance' / name}"
 
@@ -46,7 +52,7 @@ class Config:
     SEAL_DIR = os.environ.get("SEAL_DIR", "")
     SEAL_TRUST_ROOTS = tuple(filter(None, os.environ.get("SEAL_TRUST_ROOTS", "").split(":")))
     # Absolute address of the site, printed in QR codes and links that leave the browser.
-    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or _local_base_url()
     # Sessions (auth/sessions.py): idle limits per audience and an absolute limit.
     STAFF_IDLE_MINUTES = _env_int("STAFF_IDLE_MINUTES", 30)
     ENTERPRISE_IDLE_MINUTES = _env_int("ENTERPRISE_IDLE_MINUTES", 120)
@@ -135,11 +141,16 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     HSTS_SECONDS = _env_int("HSTS_SECONDS", 31536000)
     SEED_DEMO_ALLOWED = False
+    # No guessed default: a QR code printed on a sealed agreement cannot be corrected later.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
 
     @classmethod
     def check(cls):
         if cls.SECRET_KEY == DEFAULT_SECRET:
             raise RuntimeError("SECRET_KEY must be set in production")
+        if not cls.PUBLIC_BASE_URL:
+            raise RuntimeError("PUBLIC_BASE_URL must be set in production "
+                               "(the site's address, e.g. https://daiban.example.gov.cn)")
 
 
 CONFIGS = {

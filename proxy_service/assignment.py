@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import joinedload
 
-from . import clock, workflow
+from . import clock, signing, workflow
 from .extensions import db
 from .i18n import in_record_language
 from .models import (Absence, AuditEvent, Case, OPEN_CASE_STATUSES, Project, Role, User)
@@ -187,6 +187,25 @@ def open_cases_of(agent):
         Case.agent_id == agent.id, Case.status.in_(OPEN_CASE_STATUSES))
         .options(joinedload(Case.project), joinedload(Case.enterprise))
         .order_by(Case.submitted_at, Case.id)).all()
+
+
+@dataclass
+class BulkPlan:
+    """What moving every open case of one agent to another does, for the manager to confirm."""
+    cases: list                   # the open cases that move
+    voided: list                  # agreements whose enterprise signature (or scan) the move voids
+
+    @property
+    def fingerprint(self):
+        """Changes when what the confirmation showed no longer holds."""
+        return "c" + ".".join(str(c.id) for c in self.cases) + \
+            "-a" + ".".join(str(a.id) for a in self.voided)
+
+
+def plan_bulk_reassign(from_agent, to_agent):
+    cases = open_cases_of(from_agent)
+    return BulkPlan(cases, [agreement for case in cases
+                            for agreement in signing.voided_by_reassigning(case, to_agent)])
 
 
 def bulk_reassign(from_agent, to_agent, actor, reason):

@@ -69,6 +69,7 @@ ACTION_LABELS = {
     "absence_cancel": _lp("audit log", "撤销请假"),
     "substitute_set": _lp("audit log", "设置代岗人员"),
     "notify_settings": _lp("audit log", "修改通知设置"),
+    "contact_update": _lp("audit log", "修改联系方式"),
     "personal_data_export": _lp("audit log", "导出个人信息"),
     "personal_data_erase": _lp("audit log", "删除个人信息"),
     "report_issue": _lp("audit log", "月度报告存档"),

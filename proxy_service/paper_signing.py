@@ -3,14 +3,29 @@ someone uploads the scan, a staff member compares it with the original and confi
 recorded like an online signature (method "paper") — or rejects it with a reason. The
 center then counter-signs and seals the original PDF; the scan stays on the case beside it.
 """
+from dataclasses import dataclass
+from datetime import datetime
+
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from . import workflow
-from .models import AgreementState, Role
+from .extensions import db
+from .models import AgreementState, AuditEvent, Role
 from .signing import ENTERPRISE, _audit, _record
 from .uploads import store_document
 
 AS = AgreementState
+# The events that decide whether a rejection still stands: a new upload or a new revision
+# of the text replaces it.
+PAPER_EVENTS = ("agreement_paper_upload", "agreement_paper_reject", "agreement_regenerate")
+
+
+@dataclass(frozen=True)
+class Rejection:
+    at: datetime
+    checker: str
+    reason: str
 
 
 def may_upload_scan(user, agreement):
@@ -65,3 +80,21 @@ def reject_scan(agreement, actor, reason):
 def _check(agreement, actor):
     if agreement.state is not AS.AWAITING_PAPER_CHECK or not may_check_scan(actor, agreement.case):
         raise workflow.TransitionError(_l("现在不能核对该协议的纸质签署件。"))
+
+
+def rejection(agreement, events=None):
+    """Why the latest paper scan was sent back, while the enterprise is to upload it again:
+    None unless the agreement awaits the enterprise and its latest paper event is a rejection.
+    `events`: the case's audit events when the caller has them (the case page), else one query."""
+    if agreement.state is not AS.AWAITING_ENTERPRISE:
+        return None
+    if events is None:
+        events = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.case_id == agreement.case_id, AuditEvent.object_type == "agreement",
+            AuditEvent.object_id == agreement.id, AuditEvent.action.in_(PAPER_EVENTS))).all()
+    latest = max((e for e in events if e.object_type == "agreement" and e.object_id == agreement.id
+                  and e.action in PAPER_EVENTS), key=lambda e: e.id, default=None)
+    if latest is None or latest.action != "agreement_paper_reject":
+        return None
+    return Rejection(latest.at, latest.actor.name if latest.actor else "",
+                     latest.detail(agreement.number))

@@ -176,5 +176,6 @@ def can_export_dossier(user, case):
     return user.role is Role.MANAGER or case.agent_id == user.id
 
 
-PREDICATES = {f.__name__: f for f in (can_update_case, can_update_step, can_withdraw_case,
-                                       can_edit_project, can_write_internal, can_export_dossier)}
+PREDICATES = {f.__name__: f for f in (can_update_case, can_open_step, can_update_step,
+                                       can_withdraw_case, can_edit_project, can_write_internal,
+                                       can_export_dossier)}

@@ -12,6 +12,7 @@ A sealed agreement is immutable: nothing below changes it again.
 """
 import hashlib
 import secrets
+from dataclasses import replace
 from urllib.parse import quote
 
 from flask import current_app
@@ -139,6 +140,20 @@ def refresh(case, actor, reason=""):
     return changed
 
 
+def voided_by_reassigning(case, agent):
+    """The case's open agreements on which the enterprise has signed (or uploaded a paper scan)
+    and whose printed text changes with `agent` as the responsible agent: what re-assigning
+    the case to `agent` voids (refresh regenerates them). Renders each such agreement once."""
+    voided = []
+    for agreement in open_agreements(case):
+        if agreement.state is AS.AWAITING_ENTERPRISE:
+            continue   # nothing given yet: a new revision costs the enterprise nothing
+        text = replace(content(agreement), agent_name=agent.name, agent_phone=agent.phone)
+        if sha256(render_agreement(text)) != agreement.unsigned_sha256:
+            voided.append(agreement)
+    return voided
+
+
 def void_open(case, actor, reason):
     """The case ended before its open agreements were sealed: they can no longer be signed."""
     for agreement in open_agreements(case):
@@ -250,7 +265,7 @@ def finalize(agreement, actor):
 
 
 def verify_url(agreement):
-    base = current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
+    base = current_app.config["PUBLIC_BASE_URL"]
     return (f"{base.rstrip('/')}/verify/{quote(agreement.number)}"
             f"?code={quote(agreement.verification_code)}")
 

@@ -159,8 +159,12 @@ def test_bulk_reassignment_moves_every_open_case_with_one_event_each(client, wor
     db.session.commit()
     login_as(world.users["manager"])
     assert agent.name in client.get("/quality/reassign").text
-    response = client.post("/quality/reassign", data={
-        "from_agent_id": agent.id, "to_agent_id": target.id, "reason": "刘代办离职"})
+    data = {"from_agent_id": agent.id, "to_agent_id": target.id, "reason": "刘代办离职"}
+    confirmation = client.post("/quality/reassign", data=data)      # names what the move does
+    assert confirmation.status_code == 200
+    expected = re.search(r'name="expected" value="([^"]+)"', confirmation.text).group(1)
+    response = client.post("/quality/reassign", data={**data, "confirmed": "1",
+                                                      "expected": expected})
     assert response.status_code == 302
     for case in departing:
         db.session.refresh(case)

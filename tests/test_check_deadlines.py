@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from proxy_service import clock, workflow
 from proxy_service.extensions import db
 from proxy_service.models import DeadlineAlert, Notification, OutboxMessage
+from proxy_service.notifications import inbox
 from proxy_service.notifications.deadline_alerts import check_deadlines
 
 
@@ -103,7 +104,8 @@ def test_a_moved_due_date_alerts_again(app, world, filed, frozen_clock):
 
 
 def test_alerts_reach_the_outbox_per_preference(app, world, filed, frozen_clock):
-    world.users["agent"].email = "liu@example.com"
+    agent = world.users["agent"]
+    inbox.set_contact(agent, agent, email="liu@example.com", phone=agent.phone)
     db.session.commit()
     frozen_clock(2026, 3, 5)
     check_deadlines()

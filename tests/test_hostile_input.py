@@ -254,6 +254,8 @@ FORMS = {
     "/notifications/read-all": Form("owner", lambda o: "/notifications/read-all", lambda o: {}),
     "/notifications/settings": Form("owner", lambda o: "/notifications/settings",
                                     lambda o: {"notify_email": "", "notify_sms": "y"}),
+    "/notifications/contact": Form("owner", lambda o: "/notifications/contact",
+                                   lambda o: {"email": "li.si@example.com", "phone": "13912345678"}),
     # -- registration, the enterprise, its projects -----------------------------------------
     "/register": Form(None, lambda o: "/register", lambda o: {
         "name": "山西晋新智能装备有限公司", "uscc": VALID_USCC[2], "legal_representative": "张三",

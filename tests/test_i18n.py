@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from proxy_service import catalogs, workflow
 from proxy_service.extensions import db
 from proxy_service.models import AuditEvent, Notification, OutboxMessage, Role, User
+from proxy_service.notifications import inbox
 
 from . import factories
 
@@ -350,7 +351,9 @@ def test_a_pdf_downloaded_from_the_english_interface_is_chinese(client, world, l
 def test_notifications_are_written_in_the_recipients_language(world):
     owner, colleague = world.users["owner"], factories.make_user(
         "ent1b", Role.ENTERPRISE, enterprise=world.enterprises[0], name="王五")
-    owner.locale, owner.email, colleague.email = "en", "owner@example.com", "wang@example.com"
+    owner.locale = "en"
+    inbox.set_contact(owner, owner, email="owner@example.com", phone=owner.phone)
+    inbox.set_contact(colleague, colleague, email="wang@example.com", phone=colleague.phone)
     db.session.commit()
     case = world.case(accepted=False)
     workflow.accept_case(case, world.users["manager"], agent=world.users["agent"])

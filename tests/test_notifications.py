@@ -9,6 +9,7 @@ from proxy_service import workflow
 from proxy_service.enterprises import services
 from proxy_service.extensions import db
 from proxy_service.models import AuditEvent, Notification, OutboxMessage, Role, User
+from proxy_service.notifications import inbox
 
 from .factories import make_user
 
@@ -151,8 +152,9 @@ def test_a_rolled_back_change_leaves_no_notification(world):
 def test_email_and_sms_follow_preferences_and_sms_carry_no_personal_data(world):
     owner, agent = world.users["owner"], world.users["agent"]
     assert owner.notify_sms is True and agent.notify_sms is False   # SMS by default for enterprises
-    owner.email = "li.si@example.com"
-    agent.email = "liu@example.com"
+    inbox.set_contact(owner, owner, email="li.si@example.com", phone=owner.phone)
+    inbox.set_contact(agent, agent, email="liu@example.com", phone=agent.phone)
+    assert owner.notify_email is True             # a new address turns its channel on
     agent.notify_email = False
     db.session.commit()
     case = world.case()
@@ -258,7 +260,7 @@ def test_preferences_form(client, world, login_as):
     db.session.expire_all()
     assert (owner.notify_email, owner.notify_sms) == (False, False)
     assert db.session.scalar(select(AuditEvent.comment).where(
-        AuditEvent.action == "notify_settings")) == "邮件: 关，短信: 关"
+        AuditEvent.action == "notify_settings")) == "短信: 关"   # e-mail was never on
 
 
 def test_preferences_are_in_the_user_menu(client, world, login_as):

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from proxy_service import clock, workflow
 from proxy_service.extensions import db
 from proxy_service.models import OutboxMessage
-from proxy_service.notifications import outbox
+from proxy_service.notifications import inbox as notification_inbox, outbox
 from proxy_service.notifications.jobs import send_notifications
 from proxy_service.notifications.transports import LogSmsSender, rpc_signature
 
@@ -91,7 +91,8 @@ def reload(row):
 def test_an_event_arrives_by_smtp_in_utf8_with_its_message_id(app, world, smtp):
     inbox = smtp()
     manager = world.users["manager"]
-    manager.email = "wang@jz.example.gov.cn"
+    notification_inbox.set_contact(manager, manager, email="wang@jz.example.gov.cn",
+                                   phone=manager.phone)     # e-mail on with the address
     db.session.commit()
     case = world.case(accepted=False)
     db.session.commit()

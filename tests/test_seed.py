@@ -134,6 +134,7 @@ def test_second_seed_reports_present_and_creates_nothing(cli, seeded):
 def test_seed_demo_refuses_under_the_production_config(app, cli):
     class Production(ProductionConfig):
         SECRET_KEY = "a-real-secret-for-this-test-only"
+        PUBLIC_BASE_URL = "https://daiban.example.gov.cn"
         SQLALCHEMY_DATABASE_URI = TestingConfig.SQLALCHEMY_DATABASE_URI
 
     production = create_app(Production)

@@ -135,6 +135,7 @@ def test_session_cookie_is_httponly_and_lax_and_no_remember_cookie(client, world
 def test_session_cookie_is_secure_in_production(app):
     class Production(ProductionConfig):
         SECRET_KEY = "a-real-secret-for-this-test"
+        PUBLIC_BASE_URL = "https://daiban.example.gov.cn"
         SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
 
     production = create_app(Production)

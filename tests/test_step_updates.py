@@ -258,10 +258,11 @@ def test_steps_of_a_suspended_case_cannot_be_updated(case, agent, world):
     db.session.commit()
     filing = step_named(case, "项目备案")
     response = post(agent, filing, action="start", acceptance_no="SL-9")
-    # A form loaded before the suspension: refused as a conflict with the case's state, and
-    # the page says what the step waits on.
+    # A form loaded before the suspension: refused as a conflict with the case's state, on the
+    # step's read-only page, which says since when and why the case is suspended.
     assert response.status_code == 409
-    assert "案件当前不在办理中，您的修改未保存。" in response.text and "案件已中止" in response.text
+    assert "案件已中止办理，本事项现在不能更新，您的修改未保存。" in response.text
+    assert "中止原因：企业暂停投资" in response.text
     assert filing.status is StepStatus.PENDING and filing.acceptance_no == ""
 
 

@@ -27,7 +27,9 @@ def agreement_or_404(user, agreement_id):
 def _agreement_helpers():
     return {"signing_party": signing.signing_party,
             "may_upload_scan": paper_signing.may_upload_scan,
-            "may_check_scan": paper_signing.may_check_scan}
+            "may_check_scan": paper_signing.may_check_scan,
+            # Pure over the events the case page has loaded already (no query).
+            "paper_rejection": paper_signing.rejection}
 
 
 @bp.get("/agreements/<int:agreement_id>")
@@ -45,7 +47,7 @@ def render_detail(agreement, status=200, **forms):
     forms.setdefault("reject_form", PaperRejectForm(formdata=None))
     scan = db.session.get(Document, agreement.paper_scan_id) if agreement.paper_scan_id else None
     return render_template("agreements/detail.html", agreement=agreement, case=agreement.case,
-                           scan=scan, **forms), status
+                           scan=scan, rejection=paper_signing.rejection(agreement), **forms), status
 
 
 @bp.get("/agreements/<int:agreement_id>/pdf")

@@ -19,6 +19,7 @@ from .views import status_label
 STALE_STEP = _l("该事项在您编辑期间已被他人修改，以下为最新内容，您的修改未保存。")
 # The case stopped (was suspended, say) after the form was loaded; the page says what it waits on.
 NOT_IN_PROGRESS = _l("案件当前不在办理中，您的修改未保存。")
+SUSPENDED_STEP = _l("案件已中止办理，本事项现在不能更新，您的修改未保存。")
 
 
 # --- step update --------------------------------------------------------------
@@ -32,7 +33,8 @@ def step(case_id, step_id):
     form = StepForm(obj=step if request.method == "GET" else None)
     form.offer_actions(step)
     if request.method == "POST" and not permissions.can_update_step(current_user, step):
-        return _render_step(step, form, error=str(NOT_IN_PROGRESS)), 409
+        refused = SUSPENDED_STEP if step.case.status is CaseStatus.SUSPENDED else NOT_IN_PROGRESS
+        return _render_step(step, form, error=str(refused)), 409
     if not form.validate_on_submit():
         if request.method == "POST" and _outdated(form, step):
             return _render_stale(step, form)

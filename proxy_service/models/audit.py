@@ -49,6 +49,11 @@ class AuditEvent(db.Model):
     def action_label(self):
         return ACTION_LABELS.get(self.action, self.action)
 
+    def detail(self, subject):
+        """The comment without the leading "subject：" that names the object (agreement
+        events write "number：reason")."""
+        return self.comment.removeprefix(f"{subject}：")  # i18n-keep: audit record format
+
 
 def _value(status):
     return getattr(status, "value", status) or ""

@@ -63,6 +63,19 @@ def _is_enterprise(context):
     return getattr(role, "value", role) == Role.ENTERPRISE.value
 
 
+# A channel is on by default only when there is an address to use it (notifications/inbox.py):
+# e-mail when the account has one; SMS for enterprises, whose enterprise always registers a
+# mobile (staff opt in).
+def _email_by_default(context):
+    return bool(context.get_current_parameters().get("email"))
+
+
+def _sms_by_default(context):
+    parameters = context.get_current_parameters()
+    return _is_enterprise(context) and bool(parameters.get("phone")
+                                            or parameters.get("enterprise_id"))
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -76,9 +89,8 @@ class User(UserMixin, db.Model):
     center_id: Mapped[int | None] = mapped_column(ForeignKey("centers.id"), index=True)
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
-    notify_email: Mapped[bool] = mapped_column(default=True)
-    # Enterprises register a mobile number and get SMS by default; staff opt in.
-    notify_sms: Mapped[bool] = mapped_column(default=_is_enterprise)
+    notify_email: Mapped[bool] = mapped_column(default=_email_by_default)
+    notify_sms: Mapped[bool] = mapped_column(default=_sms_by_default)
     created_at = mapped_column(UTCDateTime, default=utcnow)
     # Security state (auth/): the token every session cookie must carry (a new one kills every
     # copy of the old cookies), the lockout counter and the TOTP authenticator (secret encrypted).

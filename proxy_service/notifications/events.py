@@ -9,9 +9,11 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import event, select
 
+from .. import clock
 from ..extensions import db
 from ..i18n import recipient_locale
-from ..models import Assignment, AuditEvent, Case, Enterprise, Notification, Role, Step, User
+from ..models import (Agreement, Assignment, AuditEvent, Case, Enterprise, Notification, Role,
+                      Step, User)
 from .outbox import enqueue_for
 from .rules import RULES
 
@@ -42,18 +44,21 @@ def notify_event(session, audit):
                 continue
             told.add(user.id)
             deliver(session, user, rule, text, context, case=case, step=step,
-                    enterprise=enterprise)
+                    enterprise=enterprise, at=audit.at)
 
 
-def deliver(session, user, rule, message, context, *, case=None, step=None, enterprise=None):
+def deliver(session, user, rule, message, context, *, case=None, step=None, enterprise=None,
+            at=None):
     """One in-app notification for `user`, and the e-mail/SMS copies the user asked for, all
     written in the user's language (not the actor's): `message` is a lazy text to fill with
-    `context`."""
+    `context`. `at`: the time of the event it reports (the notification is written by a later
+    flush, possibly at another time); default now."""
     path = link_for(rule.target, case=case, step=step, enterprise=enterprise)
     with force_locale(recipient_locale(user)):
         text = str(message) % context
         session.add(Notification(user_id=user.id, case_id=case.id if case else None,
-                                 kind=rule.kind, text=text[:2000], url=path))
+                                 kind=rule.kind, text=text[:2000], url=path,
+                                 created_at=at or clock.now()))
         enqueue_for(session, user, rule, text, path, case=case)
 
 
@@ -78,7 +83,13 @@ def _context(session, audit, case, step, enterprise):
     comment = audit.comment or ""
     if audit.action == "message" and len(comment) > MESSAGE_SNIPPET:
         comment = comment[:MESSAGE_SNIPPET] + "…"
+    agreement = session.get(Agreement, audit.object_id) if audit.object_type == "agreement" \
+        else None
     return {
+        "agreement": agreement.number if agreement else "",
+        # The texts end the reason with their own full stop.
+        "reason": audit.detail(agreement.number).rstrip("。.")  # i18n-keep: punctuation only
+        if agreement else comment,
         "case": case.number if case else "", "project": case.project.name if case else "",
         "enterprise": enterprise.name if enterprise else "", "step": step.item.name if step else "",
         "comment": comment, "agent": agent.name if agent else "", "actor": actor.name if actor else "",

@@ -11,7 +11,8 @@ Audiences:
 The actor never hears about their own action, and internal events reach staff only.
 
 Texts are %-formatted with: case, project, enterprise, step, comment, agent, actor,
-correction, permit, refusal, due. SMS never carry them: an SMS names a template
+correction, permit, refusal, due; for agreement events also agreement (its number) and
+reason (the comment after the number). SMS never carry them: an SMS names a template
 (SMS_TEMPLATES in outbox.py; "notice" when there is no case) filled with the case
 number and a link only.
 """
@@ -115,7 +116,8 @@ RULES = {
         "agent": _l("案件 %(case)s 的纸质签署协议已上传，请核对。"),
         "managers": _l("案件 %(case)s 的纸质签署协议已上传，请核对。")}, target="agreement"),
     "agreement_paper_reject": Rule("agreement_ready", {
-        "enterprise": _l("案件 %(case)s 的纸质签署件未通过核对：%(comment)s 请重新签署。")},
+        "enterprise": _l("案件 %(case)s 协议 %(agreement)s 的纸质签署件未通过核对，原因：%(reason)s。"
+                         "请按退回原因重新签字盖章后，再次上传扫描件。")},
         target="agreement"),
     "agreement_seal": Rule("agreement_sealed", {
         "enterprise": _l("案件 %(case)s 的代办委托协议已签章生效。"),

@@ -8,7 +8,7 @@ from ..extensions import db
 from ..models import Notification
 from ..security import same_site_path
 from . import bp, inbox
-from .forms import PreferencesForm
+from .forms import ContactForm, PreferencesForm
 from .rules import KIND_TITLES
 
 
@@ -61,11 +61,29 @@ def read_all():
 @login_required
 def settings():
     form = PreferencesForm(obj=current_user)
-    phone = inbox.sms_number(current_user)
-    if form.validate_for(current_user, phone):
+    addresses = inbox.addresses(current_user)
+    if form.validate_for(addresses):
         inbox.set_preferences(current_user, email=form.notify_email.data, sms=form.notify_sms.data)
         db.session.commit()
         flash(_("通知设置已保存。"), "success")
         return redirect(url_for("notifications.settings"))
+    form.show_reachable(addresses)
     status = 422 if form.errors else 200
-    return render_template("notifications/settings.html", form=form, phone=phone), status
+    return render_template("notifications/settings.html", form=form, addresses=addresses), status
+
+
+@bp.route("/notifications/contact", methods=["GET", "POST"])
+@login_required
+def contact():
+    """The user's own e-mail address and mobile, where notifications go."""
+    form = ContactForm(obj=current_user)
+    if form.validate_on_submit():
+        inbox.set_contact(current_user, current_user, email=form.email.data or "",
+                          phone=form.phone.data or "")
+        db.session.commit()
+        flash(_("联系方式已保存。"), "success")
+        return redirect(url_for("notifications.settings"))
+    enterprise = current_user.enterprise
+    return render_template("notifications/contact.html", form=form,
+                           fallback=enterprise.mobile if enterprise is not None else ""), \
+        422 if form.is_submitted() else 200

@@ -123,8 +123,9 @@ def staff_rows(centers, infos, ids, stamp, secrets_):
             if user_id is None:
                 ids["users"] += 1
                 user_id = ids["users"]
+                # No e-mail on file: no e-mail notifications (models/users.py); SMS opt-in.
                 rows.append((user_id, username, password_hash, role, name,
-                             f"1383541{n:02d}{k:02d}", "", center.id, None, 1, 1, 0, stamp,
+                             f"1383541{n:02d}{k:02d}", "", center.id, None, 1, 0, 0, stamp,
                              secrets.token_urlsafe(32), 0, None, totp, stamp, None))
             (info.managers if role == "manager" else info.agents).append((user_id, name))
     return rows

@@ -1,23 +1,23 @@
-"""Absences (请假) and substitutes (代岗): agents' self-service, managers' overview;
-and the managers' bulk re-assignment of an agent's open cases."""
-from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, ngettext
+"""Absences (请假) and substitutes (代岗): agents' self-service, managers' overview."""
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from .. import assignment, clock, submit_once, workflow
 from ..extensions import db
-from ..models import Absence, Case, OPEN_CASE_STATUSES, Role, User
+from ..models import Absence, Role, User
 from ..permissions import manager_required, role_required
 from ..queries import paginate
 from . import bp
-from .forms import AbsenceForm, BulkReassignForm, CancelForm, SubstituteForm
+from .forms import AbsenceForm, CancelForm, SubstituteForm
 
 ABSENCE_OPTIONS = (joinedload(Absence.agent), joinedload(Absence.substitute))
 
 
-def _agents(active_only=True):
+def center_agents(active_only=True):
+    """The agents of the manager's (or agent's) center, by name."""
     query = select(User).where(User.center_id == current_user.center_id, User.role == Role.AGENT)
     if active_only:
         query = query.where(User.active.is_(True))
@@ -30,7 +30,7 @@ def _flash_errors(form):
             flash(_("%(label)s：%(message)s", label=form[name].label.text, message=message), "warning")
 
 
-def _commit(perform, done, form=None, target=None):
+def commit_call(perform, done, form=None, target=None):
     """Run one service call, commit, flash; a rule violation rolls back with its message.
     With a create `form`, its one-time token is recorded as landing on `target`."""
     try:
@@ -55,7 +55,7 @@ def my_absences():
     if form.validate_on_submit():
         target = url_for("service_quality.my_absences")
         submit_once.claim(form)
-        if _commit(lambda: assignment.record_absence(
+        if commit_call(lambda: assignment.record_absence(
                 current_user, current_user, start_on=form.start_on.data, end_on=form.end_on.data,
                 reason=form.reason.data), _("请假已登记，请联系管理员安排代岗人员。"), form, target):
             return redirect(target)
@@ -86,7 +86,7 @@ def absence_or_404(absence_id):
 def cancel_absence(absence_id):
     absence = absence_or_404(absence_id)
     if CancelForm().validate_on_submit():
-        _commit(lambda: assignment.cancel_absence(absence, current_user), _("请假已撤销。"))
+        commit_call(lambda: assignment.cancel_absence(absence, current_user), _("请假已撤销。"))
     return redirect(url_for("service_quality.absences" if current_user.is_manager
                             else "service_quality.my_absences"))
 
@@ -98,7 +98,7 @@ def cancel_absence(absence_id):
 def absences():
     """Current and upcoming absences with a substitute form each; a manager may also
     record an absence for an agent (e.g. sudden illness)."""
-    agents = _agents()
+    agents = center_agents()
     form = AbsenceForm()
     form.offer("agent_id", agents, _("请选择代办员"))
     form.offer("substitute_id", agents, _("暂不指定"))
@@ -129,7 +129,7 @@ def _record_for_agent(form):
                                             end_on=form.end_on.data, reason=form.reason.data)
         if substitute is not None:
             assignment.set_substitute(absence, current_user, substitute)
-    if _commit(perform, _("已为 %(name)s 登记请假。", name=agent.name), form, target):
+    if commit_call(perform, _("已为 %(name)s 登记请假。", name=agent.name), form, target):
         return redirect(target)
     return None
 
@@ -146,41 +146,11 @@ def _substitute_form(absence, agents):
 def set_substitute(absence_id):
     absence = absence_or_404(absence_id)
     form = SubstituteForm()
-    form.offer("substitute_id", _agents(), "")
+    form.offer("substitute_id", center_agents(), "")
     if not form.validate_on_submit():
         _flash_errors(form)
     else:
         substitute = form.agent("substitute_id")
-        _commit(lambda: assignment.set_substitute(absence, current_user, substitute),
+        commit_call(lambda: assignment.set_substitute(absence, current_user, substitute),
                 _("已设置代岗人员。") if substitute else _("已取消代岗安排。"))
     return redirect(url_for("service_quality.absences"))
-
-
-# --- managers: bulk re-assignment -----------------------------------------------------
-
-@bp.route("/quality/reassign", methods=["GET", "POST"])
-@manager_required
-def reassign():
-    """Move every open case of one agent (e.g. leaving the center) to another, one reason."""
-    everyone = _agents(active_only=False)
-    counts = dict(db.session.execute(
-        select(Case.agent_id, func.count(Case.id))
-        .where(Case.center_id == current_user.center_id, Case.status.in_(OPEN_CASE_STATUSES))
-        .group_by(Case.agent_id)).all())
-    form = BulkReassignForm(formdata=request.form if request.method == "POST" else request.args)
-    form.offer("from_agent_id", [a for a in everyone if counts.get(a.id)], _("请选择"))
-    form.offer("to_agent_id", [a for a in everyone if a.active], _("请选择"))
-    if request.method == "POST" and form.validate_on_submit():
-        source, target = form.agent("from_agent_id"), form.agent("to_agent_id")
-        cases = []
-        if _commit(lambda: cases.extend(assignment.bulk_reassign(
-                source, target, current_user, form.reason.data)), _("批量改派已完成。")):
-            flash(ngettext("已将 %(name)s 的 %(num)s 个在办案件改派给 %(target)s。",
-                           "已将 %(name)s 的 %(num)s 个在办案件改派给 %(target)s。", len(cases),
-                           name=source.name, target=target.name), "info")
-            return redirect(url_for("service_quality.reassign"))
-    source = form.agent("from_agent_id")
-    preview = assignment.open_cases_of(source) if source else []
-    return render_template("service_quality/reassign.html", form=form, agents=everyone,
-                           counts=counts, preview=preview), \
-        422 if request.method == "POST" else 200

@@ -1,7 +1,7 @@
 """Forms of the service-quality pages. Business rules stay in evaluations.py / assignment.py."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, SelectField, TextAreaField
+from wtforms import DateField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
@@ -79,12 +79,14 @@ class RectificationFilterForm(FlaskForm):
 class AgentSelectMixin:
     """Agent selects whose choices the view sets (`offer`); a forged id reads as None."""
 
-    def offer(self, name, agents, blank=None):
+    def offer(self, name, agents, blank=None, labels=None):
+        """`labels`: {agent id: text} shown instead of the name where given."""
         if not hasattr(self, "_offered"):
             self._offered = {}
         self._offered[name] = {str(a.id): a for a in agents}
+        labels = labels or {}
         self[name].choices = ([SelectChoice("", blank)] if blank is not None else []) + [
-            SelectChoice(str(a.id), a.name) for a in agents]
+            SelectChoice(str(a.id), labels.get(a.id, a.name)) for a in agents]
 
     def agent(self, name):
         return getattr(self, "_offered", {}).get(name, {}).get(self[name].data or "")
@@ -119,6 +121,9 @@ class BulkReassignForm(AgentSelectMixin, FlaskForm):
                               validators=[DataRequired(_l("请选择新代办员。"))],
                               invalid_choice_message=_l("只能改派给本中心在岗的代办员。"))
     reason = _text(_l("改派原因"), DataRequired(_l("批量改派须填写原因。")), rows=2, max_length=500)
+    # Set by the confirmation page: "1", and the plan's fingerprint it showed.
+    confirmed = HiddenField()
+    expected = HiddenField()
 
     def validate_to_agent_id(self, field):
         if field.data and field.data == self.from_agent_id.data:

@@ -50,6 +50,7 @@ PAGES = {
         ("new colleague", "/enterprise/users/new"),
         ("notifications", "/notifications"),
         ("notification settings", "/notifications/settings"),
+        ("contact details", "/notifications/contact"),
         ("change password", "/password"),
         ("account security", "/account/security"),
     ],
@@ -71,6 +72,7 @@ PAGES = {
         ("accepted case", "/cases/{case_accepted}"),
         ("case in progress", "/cases/{case_in_progress}"),
         ("suspended case", "/cases/{case_suspended}"),
+        ("step of the suspended case", "/cases/{case_suspended}/steps/{step_suspended}"),
         ("completed case", "/cases/{case_completed}"),
         ("declined case", "/cases/{case_declined}"),
         ("step", "/cases/{case_in_progress}/steps/{step_submitted}"),
@@ -104,6 +106,7 @@ PAGES = {
         ("rectifications", "/quality/rectifications"),
         ("open rectification", "/quality/rectifications/{rectification_open}"),
         ("notifications", "/notifications"),
+        ("notification settings", "/notifications/settings"),
     ],
 }
 
@@ -123,6 +126,7 @@ def demo_ids(app):
     with app.app_context():
         in_progress = _first(mine.where(Case.status == CaseStatus.IN_PROGRESS,
                                         Case.agent_id == agent).order_by(Case.id))
+        suspended = _first(select(Case.id).where(Case.status == CaseStatus.SUSPENDED))
         busy = select(Case.project_id).where(Case.status.notin_(
             [CaseStatus.COMPLETED, CaseStatus.DECLINED, CaseStatus.TERMINATED]))
         return {
@@ -132,7 +136,8 @@ def demo_ids(app):
             "case_submitted": _first(select(Case.id).where(Case.status == CaseStatus.SUBMITTED)
                                      .order_by(Case.id)),
             "case_accepted": _first(select(Case.id).where(Case.status == CaseStatus.ACCEPTED)),
-            "case_suspended": _first(select(Case.id).where(Case.status == CaseStatus.SUSPENDED)),
+            "case_suspended": suspended,
+            "step_suspended": _first(select(Step.id).where(Step.case_id == suspended)),
             "case_declined": _first(select(Case.id).where(Case.status == CaseStatus.DECLINED)),
             "step_submitted": _first(select(Step.id).where(Step.case_id == in_progress,
                                                            Step.status == StepStatus.SUBMITTED)

@@ -1,0 +1,114 @@
+"""Bulk re-assignment tells the truth: the table shows who is on leave, the target list marks
+absent agents, and a confirmation names the agreements whose signatures the move voids."""
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from proxy_service import clock, signing
+from proxy_service.extensions import db
+from proxy_service.models import Absence, AgreementState, AuditEvent, CaseStatus
+
+from .factories import ensure_seal, make_case, make_project
+
+URL = "/quality/reassign"
+
+
+def _row(html, name):
+    """The text of the workload table's row of `name`."""
+    row = re.search(r"<tr>\s*<td[^>]*>" + re.escape(name) + r".*?</tr>", html, re.S).group(0)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row))
+
+
+def _away(world, who, days=3, substitute=None):
+    today = clock.today()
+    db.session.add(Absence(center_id=world.centers[0].id, agent=world.users[who],
+                           start_on=today - timedelta(days=1), end_on=today + timedelta(days=days),
+                           substitute=substitute and world.users[substitute], reason="年假"))
+    db.session.commit()
+    return today + timedelta(days=days)
+
+
+@pytest.fixture
+def cases(world):
+    """agent: one case in progress, one whose enterprise signed (waiting for the center),
+    one whose agreement nobody signed yet."""
+    running = world.case()
+    second = make_project(world.enterprises[0], world.centers[0], "动力电池梯次利用项目")
+    waiting = make_case(second, world.users["owner"], world.items, accept_by=world.users["manager"],
+                        agent=world.users["agent"], sign=False)
+    ensure_seal(waiting.center)
+    signing.sign(signing.main_agreement(waiting), world.users["owner"], signer_name="张三",
+                 signer_title="法定代表人", method="typed")
+    db.session.commit()
+    return running, waiting
+
+
+def test_the_table_shows_leave_and_the_target_list_marks_absent_agents(client, world, login_as,
+                                                                      cases):
+    back = _away(world, "other_agent", substitute="agent")
+    login_as(world.users["manager"])
+    html = client.get(URL).text
+    row = _row(html, "陈代办")
+    assert "休假中" in row and f"{back:%Y-%m-%d}" in row and "在岗" not in row
+    assert "在岗" in _row(html, "刘代办")
+    target = html[html.index('name="to_agent_id"'):]
+    target = target[:target.index("</select>")]
+    option = re.search(r"<option[^>]*>([^<]*陈代办[^<]*)</option>", target).group(1)
+    assert "休假中" in option
+
+
+def test_the_confirmation_names_the_agreements_whose_signatures_are_voided(client, world,
+                                                                          login_as, cases):
+    running, waiting = cases
+    signed = signing.main_agreement(waiting)
+    login_as(world.users["manager"])
+    data = {"from_agent_id": world.users["agent"].id, "to_agent_id": world.users["other_agent"].id,
+            "reason": "刘代办调岗"}
+    page = client.post(URL, data=data)
+    assert page.status_code == 200                       # a confirmation, nothing moved yet
+    assert db.session.scalar(select(AuditEvent.id).where(AuditEvent.action == "reassign")) is None
+    html = page.text
+    assert running.number in html and waiting.number in html
+    voided = html[html.index('id="voided"'):]
+    voided = voided[:voided.index("</section>")]
+    assert signed.number in voided and "企业已在线签署" in voided
+    assert signing.main_agreement(running).number not in voided      # sealed: stays as it is
+    expected = re.search(r'name="expected"[^>]*value="([^"]+)"', html).group(1)
+    response = client.post(URL, data={**data, "confirmed": "1", "expected": expected})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert running.agent == waiting.agent == world.users["other_agent"]
+    assert signed.state is AgreementState.AWAITING_ENTERPRISE and signed.signatures[0].voided
+
+
+def test_an_agreement_nobody_signed_is_not_named(client, world, login_as):
+    case = world.case(signed=False)
+    db.session.commit()
+    login_as(world.users["manager"])
+    html = client.post(URL, data={"from_agent_id": world.users["agent"].id,
+                                  "to_agent_id": world.users["other_agent"].id,
+                                  "reason": "调岗"}).text
+    assert case.number in html and 'id="voided"' not in html
+    assert "没有企业已签署的协议受影响" in html
+
+
+def test_a_confirmation_overtaken_by_a_signature_is_shown_again(client, world, login_as):
+    case = world.case(signed=False)
+    ensure_seal(case.center)
+    db.session.commit()
+    login_as(world.users["manager"])
+    data = {"from_agent_id": world.users["agent"].id, "to_agent_id": world.users["other_agent"].id,
+            "reason": "调岗"}
+    html = client.post(URL, data=data).text
+    expected = re.search(r'name="expected"[^>]*value="([^"]+)"', html).group(1)
+    agreement = signing.main_agreement(case)
+    signing.sign(agreement, world.users["owner"], signer_name="张三", signer_title="法定代表人",
+                 method="typed")                 # the enterprise signs meanwhile
+    db.session.commit()
+    response = client.post(URL, data={**data, "confirmed": "1", "expected": expected})
+    assert response.status_code == 409 and agreement.number in response.text
+    db.session.expire_all()
+    assert case.agent == world.users["agent"] and case.status is CaseStatus.SIGNING
+    assert not agreement.signatures[0].voided
