@@ -103,11 +103,11 @@ def register_errors(app):
 
 
 def register_template_helpers(app):
-    from . import deadlines, i18n, permissions
+    from . import lights, i18n, permissions
     from .templating import TEMPLATE_FILTERS
 
     app.jinja_env.globals.update(permissions.PREDICATES)
-    app.jinja_env.globals.update(deadlines.TEMPLATE_GLOBALS)
+    app.jinja_env.globals.update(lights.TEMPLATE_GLOBALS)
     app.jinja_env.globals.update(i18n.TEMPLATE_GLOBALS)
     app.jinja_env.filters.update(TEMPLATE_FILTERS)
 

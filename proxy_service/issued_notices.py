@@ -16,7 +16,7 @@ from . import clock
 from .documents import notices
 from .documents.notice_facts import CaseHeader, ItemFacts, NoticeFacts, StepFacts, corrections_of
 from .extensions import db
-from .guards import StaleEdit, TransitionError, require
+from .guards import StaleEdit, require
 from .i18n import in_record_language, record_language
 from .models import (Agreement, AgreementKind, AgreementState, Assignment, AuditEvent, Document,
                      IssuedNotice, NoticeKind, NoticeOrigin)

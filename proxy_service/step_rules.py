@@ -20,7 +20,7 @@ from . import clock
 from .i18n import join_list
 from .models import AgreementState, CaseStatus as CS, StepStatus as SS
 from .models.cases import FINAL_CASE_STATUSES
-from .guards import StepDateError, TransitionError, require
+from .guards import StepDateError, require
 
 EVERY_ACTION = frozenset({"start", "submit", "return", "approve", "refuse", "skip"})
 # The statuses from which a step is still to be filed with its department.

@@ -3,8 +3,8 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from proxy_service import clock, deadlines, workflow
-from proxy_service.deadlines import Light
+from proxy_service import clock, deadlines, lights, workflow
+from proxy_service.lights import Light
 from proxy_service.extensions import db
 from proxy_service.models import CaseTemplate, LimitUnit
 
@@ -81,15 +81,15 @@ def test_returned_time_does_not_count(running, world, frozen_clock):
     on(frozen_clock, date(2026, 10, 12))
     act(planning, world, "return", correction_request="补充总平面图")
     assert planning.remaining_workdays == 2 and planning.due_on is None
-    assert deadlines.step_light(planning) is Light.NONE
-    assert deadlines.step_clock(planning).paused == "returned"
+    assert lights.step_light(planning) is Light.NONE
+    assert lights.step_clock(planning).paused == "returned"
     on(frozen_clock, date(2026, 10, 20))
     # 报送日期 still shows (and the form posts back) the first filing; the refiling has a
     # date of its own, today unless typed.
     act(planning, world, "submit", submitted_on=date(2026, 10, 8), refiled_on=None)
     assert planning.submitted_on == date(2026, 10, 20)
     assert planning.due_on == date(2026, 10, 22) and planning.remaining_workdays is None
-    clock_ = deadlines.step_clock(planning)
+    clock_ = lights.step_clock(planning)
     assert (clock_.allotted, clock_.remaining, clock_.elapsed) == (5, 2, 3)
 
 
@@ -103,8 +103,8 @@ def test_suspension_moves_due_dates(running, world, frozen_clock):
     db.session.commit()
     assert running.suspended_on == date(2026, 10, 9)
     on(frozen_clock, date(2026, 10, 20))
-    assert deadlines.step_clock(planning).remaining == 4      # frozen at the suspension day
-    assert deadlines.step_light(planning) is Light.NONE
+    assert lights.step_clock(planning).remaining == 4      # frozen at the suspension day
+    assert lights.step_light(planning) is Light.NONE
     workflow.resume_case(running, world.users["manager"])
     db.session.commit()
     # 10-10, 10-12 … 10-20: 8 working days spent suspended
@@ -126,8 +126,8 @@ def test_light_boundaries(running, world, frozen_clock, today, light):
     submit(planning, world)
     assert (planning.due_on, planning.yellow_on) == (date(2026, 10, 14), date(2026, 10, 12))
     on(frozen_clock, today)
-    assert deadlines.step_light(planning) is light
-    assert deadlines.case_light(running) is light
+    assert lights.step_light(planning) is light
+    assert lights.case_light(running) is light
 
 
 @pytest.mark.parametrize("today, light", [(date(2026, 11, 23), Light.GREEN),
@@ -143,14 +143,14 @@ def test_eighty_percent_rule(world, frozen_clock, today, light):
     # 80 % of 20 working days used = 4 left, earlier than the 2-day warning
     assert step.yellow_on == date(2026, 11, 24)
     on(frozen_clock, today)
-    assert deadlines.step_light(step) is light
+    assert lights.step_light(step) is light
 
 
 def test_case_red_once_past_its_promised_date(running, frozen_clock):
     on(frozen_clock, running.promised_on)
-    assert deadlines.case_light(running) is Light.NONE    # nothing filed yet, still on time
+    assert lights.case_light(running) is Light.NONE    # nothing filed yet, still on time
     on(frozen_clock, deadlines.workdays.add_workdays(running.promised_on, 1))
-    assert deadlines.case_light(running) is Light.RED
+    assert lights.case_light(running) is Light.RED
 
 
 def test_beijing_date_at_one_in_the_morning(running, world):
@@ -161,10 +161,10 @@ def test_beijing_date_at_one_in_the_morning(running, world):
     # 01:00 Beijing on 2026-10-08 is 17:00 UTC on 10-07, a holiday: today is the Beijing date.
     clock.freeze(datetime(2026, 10, 7, 17, tzinfo=timezone.utc))
     assert clock.today() == date(2026, 10, 8)
-    assert deadlines.step_light(filing) is Light.YELLOW
+    assert lights.step_light(filing) is Light.YELLOW
     submit(planning, world)
     assert planning.submitted_on == date(2026, 10, 8)
     assert planning.due_on == date(2026, 10, 14)
     # 00:30 Beijing on 10-09 (still 10-08 in UTC): the filing is overdue.
     clock.freeze(datetime(2026, 10, 8, 16, 30, tzinfo=timezone.utc))
-    assert deadlines.step_light(filing) is Light.RED
+    assert lights.step_light(filing) is Light.RED

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select, text
 
-from proxy_service import clock, deadlines, workdays, workflow
+from proxy_service import clock, deadlines, lights, workdays, workflow
 from proxy_service.audit_chain import verify_chains
 from proxy_service.demo import DEMO_TOTP_SECRET
 from proxy_service.extensions import db
@@ -122,8 +122,8 @@ def check_due_dates_are_the_apps():
     assert checked > 500 and kinds["refiled"] and kinds["paused"]
     check_history_of_cases_and_steps()
     running = db.session.scalars(select(Case).where(Case.status == CaseStatus.IN_PROGRESS)).all()
-    lights = Counter(deadlines.case_light(case) for case in running)
-    assert lights[deadlines.Light.RED] and lights[deadlines.Light.GREEN]
+    lights = Counter(lights.case_light(case) for case in running)
+    assert lights[lights.Light.RED] and lights[lights.Light.GREEN]
     assert all(s.due_on is None and s.remaining_workdays is not None
                for s in db.session.scalars(select(Step).where(Step.status == StepStatus.RETURNED)))
 

@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import permissions, workdays
-from ..conflicts import attempt
 from ..extensions import db
 from ..models import CalendarYear, DayKind
 from ..statutory_holidays import FIRST_YEAR as FIRST_ESTIMATED_YEAR

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import deadlines, issued_notices, pauses, submit_once, workflow
+from .. import lights, issued_notices, pauses, submit_once, workflow
 from ..conflicts import attempt
 from ..extensions import db
 from ..models import (ApprovalItem, AuditEvent, Case, CaseStatus, CaseTemplate, Document,
@@ -32,9 +32,9 @@ DETAIL_OPTIONS = (joinedload(Case.center), joinedload(Case.enterprise), joinedlo
 @login_required
 def index():
     # ?light= narrows to one traffic light; ?sort=light puts the most urgent first.
-    rank = deadlines.case_rank()
-    query = deadlines.with_light(visible_cases(current_user).options(*LIST_OPTIONS), rank,
-                                 deadlines.parse_light(request.args.get("light")))
+    rank = lights.case_rank()
+    query = lights.with_light(visible_cases(current_user).options(*LIST_OPTIONS), rank,
+                                 lights.parse_light(request.args.get("light")))
     newest = (Case.submitted_at.desc(), Case.id.desc())
     query = query.order_by(rank, *newest) if request.args.get("sort") == "light" \
         else query.order_by(*newest)

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import and_, or_, select
 
-from .. import clock, deadlines, pauses, queries, workdays
+from .. import clock, deadlines, lights, pauses, queries, workdays
 from ..evaluations import RESPONSE_WORKDAYS
 from ..extensions import db
 from ..models import (ApprovalItem, Assignment, AuditEvent, Case, Evaluation, Grade,
@@ -52,7 +52,7 @@ class StepThen:
     item_name: str
     agent_id: int | None
     due_on: date | None = None       # with its department, on a running clock
-    light: deadlines.Light = deadlines.Light.NONE
+    light: lights.Light = lights.Light.NONE
     reasons: list = field(default_factory=list)
 
 
@@ -189,7 +189,7 @@ def _clock(then, rounds, suspensions, moment, yellow_days):
     if any(s.ended_on is None or s.ended_on > moment.day for s in suspensions):
         return
     yellow_on = deadlines.yellow_of(yellow_days, then.due_on, allotted)
-    then.light = deadlines.light_on(then.due_on, yellow_on, moment.light_day)
+    then.light = lights.light_on(then.due_on, yellow_on, moment.light_day)
 
 
 def reasons(rounds, suspensions, moment):

@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from .. import clock, deadlines, permissions
+from .. import clock, lights, permissions
 from ..auth.reauth import demand_recent_reauth
 from ..extensions import db
 from ..models import (Case, CaseStatus, Enterprise, OPEN_CASE_STATUSES, OPEN_STEP_STATUSES,
@@ -51,8 +51,8 @@ def case_rows(filters, status=None, light=None):
     """The rows of every case matching the filters, newest first. Plain columns rather than
     objects, fetched BATCH at a time (yield_per; a server-side cursor on PostgreSQL): the
     first rows leave while the rest are still being read, and memory stays flat."""
-    rank = deadlines.case_rank()
-    query = deadlines.with_light(
+    rank = lights.case_rank()
+    query = lights.with_light(
         select(Case.number, Enterprise.name, Project.name, User.name, Case.status,
                Case.submitted_at, Case.promised_on)
         .join(Case.enterprise).join(Case.project).outerjoin(Case.agent)
@@ -70,19 +70,19 @@ def case_rows(filters, status=None, light=None):
 
 
 def step_rows(filters, light=None):
-    rank = deadlines.step_rank()
-    query = deadlines.with_light(select(Step, rank).join(Step.case).where(
+    rank = lights.step_rank()
+    query = lights.with_light(select(Step, rank).join(Step.case).where(
         *filters.step_conditions(current_user.center_id), Case.status.in_(OPEN_CASE_STATUSES),
         Step.status.in_(OPEN_STEP_STATUSES)), rank, light)
     query = query.options(joinedload(Step.item), joinedload(Step.case).joinedload(Case.enterprise),
                           joinedload(Step.case).joinedload(Case.agent)).order_by(
         rank, Step.due_on, Step.id)
-    lights = list(deadlines.Light)
+    by_rank = list(lights.Light)
     for step, step_rank in db.session.execute(query.execution_options(yield_per=BATCH)):
         case = step.case
         yield [case.number, case.enterprise.name, step.item.name, str(step.stage.label),
                case.agent.name if case.agent else "", str(step.status.label),
-               _date(step.submitted_on), _date(step.due_on), str(lights[step_rank].label)]
+               _date(step.submitted_on), _date(step.due_on), str(by_rank[step_rank].label)]
 
 
 def workload_rows(filters, sort="name"):
@@ -99,7 +99,7 @@ EXPORTS = ("cases", "steps", "workload")
 
 def _table(kind):
     filters = figures.parse_filters(request.args)
-    light = deadlines.parse_light(request.args.get("light"))
+    light = lights.parse_light(request.args.get("light"))
     if kind == "cases":
         status = next((s for s in CaseStatus if s.value == request.args.get("status")), None)
         return CASE_HEADER, case_rows(filters, status, light)

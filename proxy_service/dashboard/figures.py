@@ -8,7 +8,7 @@ from datetime import date, timedelta, timezone
 from sqlalchemy import case as when, func, select
 from sqlalchemy.orm import joinedload
 
-from .. import clock, deadlines, queries, workdays
+from .. import clock, lights, queries, workdays
 from ..extensions import db
 from ..models import (Absence, ApprovalItem, Case, CaseStatus, Evaluation, Grade, Rectification,
                       RectificationStatus, Role, Stage, Step, StepStatus, User)
@@ -201,13 +201,13 @@ def _open_counts(loads, work):
     for (agent_id, _), n in work.cases.items():
         if agent_id in loads:
             loads[agent_id].open_cases += n
-    lights = {deadlines.Light.YELLOW.rank: "yellow", deadlines.Light.RED.rank: "red"}
+    counted = {lights.Light.YELLOW.rank: "yellow", lights.Light.RED.rank: "red"}
     for (agent_id, _, rank, _), n in work.steps.items():
         if agent_id in loads:
             load = loads[agent_id]
             load.open_steps += n
-            if rank in lights:
-                setattr(load, lights[rank], getattr(load, lights[rank]) + n)
+            if rank in counted:
+                setattr(load, counted[rank], getattr(load, counted[rank]) + n)
 
 
 def _ratings(loads, center_id, filters):
@@ -272,13 +272,13 @@ def open_steps_by_stage(center_id, filters, work=None):
 
 def late_steps(center_id, filters, limit=100):
     """Red then yellow running steps across the center's cases, most urgent first; one query."""
-    rank = deadlines.step_rank()
+    rank = lights.step_rank()
     return db.session.scalars(
         select(Step).join(Step.case)
         .where(*filters.step_conditions(center_id),
                # Only running clocks have a light (what the rank says, in terms indexes serve).
                Case.status == CaseStatus.IN_PROGRESS, Step.status == StepStatus.SUBMITTED,
-               rank.in_((deadlines.Light.RED.rank, deadlines.Light.YELLOW.rank)))
+               rank.in_((lights.Light.RED.rank, lights.Light.YELLOW.rank)))
         .options(joinedload(Step.item), joinedload(Step.case).joinedload(Case.enterprise),
                  joinedload(Step.case).joinedload(Case.agent))
         .order_by(rank, Step.due_on, Step.id).limit(limit)).unique().all()

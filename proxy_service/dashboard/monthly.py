@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from .. import clock, deadlines
+from .. import clock, lights
 from ..extensions import db
 from ..models import Role, StepStatus, User
 from . import as_of, figures
@@ -82,7 +82,7 @@ def _overdue(history, approved, open_steps, moment):
                                 step.approved_on, reasons))
     late.sort(key=lambda o: (o.decided_on, o.case_number))
     running = sorted((Overdue(s.case_number, s.item_name, s.due_on, None, s.reasons)
-                      for s in open_steps if s.light is deadlines.Light.RED),
+                      for s in open_steps if s.light is lights.Light.RED),
                      key=lambda o: (o.due_on, o.case_number))
     return late + running
 
@@ -101,8 +101,8 @@ def _workload(center_id, history, moment, approved, open_steps, grades):
         if step.agent_id in loads:
             load = loads[step.agent_id]
             load.open_steps += 1
-            load.yellow += step.light is deadlines.Light.YELLOW
-            load.red += step.light is deadlines.Light.RED
+            load.yellow += step.light is lights.Light.YELLOW
+            load.red += step.light is lights.Light.RED
     for row in approved:
         if row.agent_id in loads:
             loads[row.agent_id].completed += 1

@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import and_, case as when, func, or_, select
 
-from .. import clock, deadlines, workdays
+from .. import clock, lights, workdays
 from ..extensions import db
 from ..models import Case, OPEN_CASE_STATUSES, OPEN_STEP_STATUSES, Step
 
@@ -39,7 +39,7 @@ def open_work(center_id, filters):
         and_(Step.submitted_on.isnot(None), Step.submitted_on >= day),
         and_(Step.submitted_on.is_(None),
              or_(Case.accepted_at.is_(None), Case.accepted_at >= _instant(day)))))
-    rank = deadlines.step_rank()
+    rank = lights.step_rank()
     open_cases = Case.status.in_(OPEN_CASE_STATUSES)
     cases = db.session.execute(
         select(Case.agent_id, case_age.label("age"), func.count(Case.id))

@@ -4,7 +4,7 @@ from flask_login import current_user
 from sqlalchemy import case as when, func, select
 from sqlalchemy.orm import joinedload
 
-from .. import deadlines, permissions, queries, workflow
+from .. import lights, permissions, queries, workflow
 from ..extensions import db
 from ..models import (ApprovalItem, Case, CaseStatus, OPEN_CASE_STATUSES, OPEN_STEP_STATUSES, Role,
                       Step, StepStatus)
@@ -28,22 +28,22 @@ def inbox():
 
     Steps of a suspended case are left out: nothing can be done on them until it resumes.
     """
-    light = deadlines.parse_light(request.args.get("light"))
+    light = lights.parse_light(request.args.get("light"))
     mine = permissions.visible_cases(current_user).whereclause
-    case_rank = deadlines.case_rank()
-    open_cases = deadlines.with_light(select(Case).where(mine, Case.status.in_(OPEN_CASE_STATUSES)),
+    case_rank = lights.case_rank()
+    open_cases = lights.with_light(select(Case).where(mine, Case.status.in_(OPEN_CASE_STATUSES)),
                                       case_rank, light)
     # The most urgent few: a busy agent's whole caseload is on the case list (sorted by light).
     # Each with its light, from the rank the database sorted by, so their steps stay unread.
-    lights = list(deadlines.Light)
-    cases = [(case, lights[rank]) for case, rank in db.session.execute(
+    by_rank = list(lights.Light)
+    cases = [(case, by_rank[rank]) for case, rank in db.session.execute(
         open_cases.add_columns(case_rank)
         .options(joinedload(Case.enterprise), joinedload(Case.project))
         .order_by(case_rank, Case.submitted_at, Case.id).limit(INBOX_CASES))]
     open_count = db.session.scalar(open_cases.with_only_columns(func.count(Case.id)))
-    step_rank = deadlines.step_rank()
+    step_rank = lights.step_rank()
     # Joined with the agent's cases (not "case_id IN (…)"), so the database starts from them.
-    steps = queries.paginate(deadlines.with_light(
+    steps = queries.paginate(lights.with_light(
         select(Step).join(Step.case)
         .where(mine, Case.status == CaseStatus.IN_PROGRESS, Step.status.in_(OPEN_STEP_STATUSES)),
         step_rank, light)

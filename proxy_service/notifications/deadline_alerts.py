@@ -1,6 +1,6 @@
 """Yellow and red alerts for filed steps, raised once per step, level and due date.
 
-The light is the one the pages show (deadlines.step_light). A DeadlineAlert row is
+The light is the one the pages show (lights.step_light). A DeadlineAlert row is
 inserted first with ON CONFLICT DO NOTHING on (step_id, level, due_on): only the run
 whose insert took effect tells anyone, so hourly runs — even two at once on different
 hosts — alert once. A due date moved by a pause (补正, 中止) may alert again.
@@ -9,13 +9,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
-from .. import clock, deadlines
+from .. import clock, lights
 from ..extensions import db
 from ..models import Case, CaseStatus, DeadlineAlert, Step, StepStatus
 from .events import center_managers, deliver
 from .rules import DEADLINE_RULES
 
-ALERT_LIGHTS = (deadlines.Light.YELLOW, deadlines.Light.RED)
+ALERT_LIGHTS = (lights.Light.YELLOW, lights.Light.RED)
 
 
 def check_deadlines(today=None):
@@ -28,7 +28,7 @@ def check_deadlines(today=None):
     today = today or clock.today()
     raised = 0
     for step in _candidates(today):
-        light = deadlines.step_light(step, today)
+        light = lights.step_light(step, today)
         if light in ALERT_LIGHTS and _record_alert(step, light.value):
             _notify(step, light.value)
             db.session.commit()
