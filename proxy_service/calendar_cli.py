@@ -9,7 +9,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy.exc import IntegrityError
 
-from . import workdays
+from . import calendar_schedule
 from .extensions import db
 
 calendar_cli = AppGroup("calendar", help="The working-day calendar.")
@@ -18,10 +18,10 @@ calendar_cli = AppGroup("calendar", help="The working-day calendar.")
 @calendar_cli.command("estimate")
 def estimate_command():
     """Estimate this year through the year after next, where no schedule exists yet."""
-    years = workdays.estimate_years()
+    years = calendar_schedule.estimate_years()
     for year in years:
         try:
-            days = workdays.estimate_new_year(year)
+            days = calendar_schedule.estimate_new_year(year)
             db.session.commit()
         except IntegrityError:
             db.session.rollback()

@@ -12,7 +12,7 @@ from flask import request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case as when, func, select
 
-from . import clock, statutory_holidays, workdays
+from . import calendar_schedule, clock, statutory_holidays, workdays
 from .models import Case, CaseStatus, Step, StepStatus
 
 
@@ -154,5 +154,5 @@ def query_args(**changes):
 
 
 TEMPLATE_GLOBALS = {"query_args": query_args, "step_light": step_light, "case_light": case_light,
-                    "step_clock": step_clock, "calendar_unfinished_years": workdays.unfinished_years,
+                    "step_clock": step_clock, "calendar_unfinished_years": calendar_schedule.unfinished_years,
                     "holiday_labels": statutory_holidays.labels, "FILTER_LIGHTS": FILTER_LIGHTS}

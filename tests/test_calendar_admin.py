@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from proxy_service import deadlines, workdays
+from proxy_service import calendar_schedule, deadlines, workdays
 from proxy_service.extensions import db
 from proxy_service.models import AuditEvent, CalendarYear, DayKind, Holiday, LimitUnit
 
@@ -49,7 +49,7 @@ def test_fallback_then_the_same_limit_after_the_year_is_entered(manager, world):
 def test_import_replaces_the_year(manager):
     manager.post("/admin/calendar/import?year=2099", data={"text": SCHEDULE_2099})
     manager.post("/admin/calendar/import?year=2099", data={"text": "2099-10-01,rest,国庆节"})
-    assert [(h.day, h.kind) for h in workdays.days_of(2099)] == [(date(2099, 10, 1), DayKind.REST)]
+    assert [(h.day, h.kind) for h in calendar_schedule.days_of(2099)] == [(date(2099, 10, 1), DayKind.REST)]
 
 
 @pytest.mark.parametrize("text, message", [

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from proxy_service import clock, deadlines, statutory_holidays, workdays
+from proxy_service import calendar_schedule, clock, deadlines, statutory_holidays, workdays
 from proxy_service.extensions import db
 from proxy_service.models import AuditEvent, CalendarYear, DayKind, Holiday
 
@@ -28,7 +28,7 @@ def manager(client, world, login_as, frozen_clock):
 
 
 def _estimates(year):
-    return [(row.day, row.name) for row in workdays.days_of(year) if row.estimated]
+    return [(row.day, row.name) for row in calendar_schedule.days_of(year) if row.estimated]
 
 
 def _banner(client):
@@ -37,12 +37,12 @@ def _banner(client):
 
 def test_the_migration_estimated_the_years_after_the_package():
     # Migrated today (before any test froze the clock): through the year after next.
-    for year in range(2027, clock.today().year + workdays.YEARS_AHEAD + 1):
+    for year in range(2027, clock.today().year + calendar_schedule.YEARS_AHEAD + 1):
         row = db.session.get(CalendarYear, year)
         assert (row.source, row.complete) == ("estimated", False)
         assert _estimates(year) == [(guess.day, guess.name)
                                     for guess in statutory_holidays.rest_rows(year)]
-    assert {row.complete for row in workdays.years() if row.year <= 2026} == {True}
+    assert {row.complete for row in calendar_schedule.years() if row.year <= 2026} == {True}
 
 
 def test_deadlines_count_the_estimated_holidays(world):
@@ -86,7 +86,7 @@ def test_the_year_page_shows_the_estimates(manager):
 def test_an_import_replaces_the_estimates(manager):
     manager.post("/admin/calendar/import?year=2027", data={"text": SCHEDULE_2027})
     assert _estimates(2027) == []
-    assert workdays.missing_holidays(2027) == ["清明节", "劳动节", "端午节", "中秋节", "国庆节"]
+    assert calendar_schedule.missing_holidays(2027) == ["清明节", "劳动节", "端午节", "中秋节", "国庆节"]
     # Estimating again fills in only what is missing, around the entered days.
     manager.post("/admin/calendar/estimate?year=2027")
     assert [day for day, _name in _estimates(2027)] == [
@@ -100,7 +100,7 @@ def test_a_day_set_on_an_estimate_becomes_an_entry(manager):
     manager.post("/admin/calendar/days?year=2027", data={"day": "2027-02-09", "kind": "rest", "name": "春节"})
     held = db.session.scalar(select(Holiday).where(Holiday.day == date(2027, 2, 9)))
     assert (held.kind, held.name, held.estimated) == (DayKind.REST, "春节", False)
-    assert "春节" not in workdays.missing_holidays(2027)
+    assert "春节" not in calendar_schedule.missing_holidays(2027)
 
 
 def test_marking_complete_keeps_the_estimates_as_entries(manager, world):
@@ -109,7 +109,7 @@ def test_marking_complete_keeps_the_estimates_as_entries(manager, world):
     assert manager.post("/admin/calendar/complete?year=2027").status_code == 302
     row = db.session.get(CalendarYear, 2027)
     assert (row.complete, row.source) == (True, "manual")
-    assert _estimates(2027) == [] and workdays.missing_holidays(2027) == []
+    assert _estimates(2027) == [] and calendar_schedule.missing_holidays(2027) == []
     assert not workdays.is_workday(date(2027, 10, 4))
     assert "2027 年的节假日安排" not in _banner(manager)
     event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
@@ -144,14 +144,14 @@ def test_the_cron_command_estimates_the_coming_years_once(app, frozen_clock):
 
 def test_the_cron_command_leaves_a_year_another_host_estimated(app, frozen_clock, monkeypatch):
     frozen_clock(2031, 1, 1)
-    listed = workdays.estimate_years
+    listed = calendar_schedule.estimate_years
 
     def raced():
         years = listed()
         with db.engine.begin() as other:   # another host's run, committed meanwhile
             other.execute(CalendarYear.__table__.insert().values(year=2031, source="estimated"))
         return years
-    monkeypatch.setattr(workdays, "estimate_years", raced)
+    monkeypatch.setattr(calendar_schedule, "estimate_years", raced)
     result = app.test_cli_runner().invoke(args=["calendar", "estimate"])
     assert result.exit_code == 0, result.output
     assert "2031: estimated by another run" in result.output
@@ -160,19 +160,19 @@ def test_the_cron_command_leaves_a_year_another_host_estimated(app, frozen_clock
 
 
 @pytest.mark.parametrize("change, expected", [
-    (lambda actor: workdays.set_day(actor, date(2027, 2, 9), DayKind.REST, "春节"), set()),
-    (lambda actor: workdays.set_day(actor, date(2027, 2, 20), DayKind.WORKDAY, "调休"),
+    (lambda actor: calendar_schedule.set_day(actor, date(2027, 2, 9), DayKind.REST, "春节"), set()),
+    (lambda actor: calendar_schedule.set_day(actor, date(2027, 2, 20), DayKind.WORKDAY, "调休"),
      {date(2027, 2, 20)}),
-    (lambda actor: workdays.remove_day(actor, date(2027, 2, 9)), {date(2027, 2, 9)}),
-    (lambda actor: workdays.replace_year(actor, 2027, [(date(2027, 1, 1), DayKind.REST, "元旦")]),
+    (lambda actor: calendar_schedule.remove_day(actor, date(2027, 2, 9)), {date(2027, 2, 9)}),
+    (lambda actor: calendar_schedule.replace_year(actor, 2027, [(date(2027, 1, 1), DayKind.REST, "元旦")]),
      {guess.day for guess in statutory_holidays.rest_rows(2027)} - {date(2027, 1, 1)}),
-    (lambda actor: workdays.replace_estimates(actor, 2027), set()),
-    (lambda actor: workdays.mark_complete(actor, 2027), set()),
+    (lambda actor: calendar_schedule.replace_estimates(actor, 2027), set()),
+    (lambda actor: calendar_schedule.mark_complete(actor, 2027), set()),
 ])
 def test_every_change_reports_the_days_it_changed_through_one_function(world, monkeypatch,
                                                                        change, expected):
     seen = []
-    monkeypatch.setattr(workdays, "_days_changed", lambda actor, days: seen.append((actor, days)))
+    monkeypatch.setattr(calendar_schedule, "_days_changed", lambda actor, days: seen.append((actor, days)))
     manager = world.users["manager"]
     assert change(manager) == expected
     assert seen == [(manager, expected)]
@@ -181,9 +181,9 @@ def test_every_change_reports_the_days_it_changed_through_one_function(world, mo
 def test_the_banner_costs_one_query_while_the_years_are_complete(app, frozen_clock, count_queries):
     frozen_clock(2025, 6, 2)
     with count_queries() as counter:
-        assert workdays.unfinished_years() == []
+        assert calendar_schedule.unfinished_years() == []
     assert counter.count == 1
     frozen_clock(2027, 6, 2)
     with count_queries() as counter:
-        assert [entry.year for entry in workdays.unfinished_years()] == [2027, 2028]
+        assert [entry.year for entry in calendar_schedule.unfinished_years()] == [2027, 2028]
     assert counter.count == 2

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from sqlalchemy import insert, select, update
 
-from proxy_service import audit_chain, deadline_recompute, workdays, workflow
+from proxy_service import audit_chain, calendar_schedule, deadline_recompute, workdays, workflow
 from proxy_service.deadline_recompute import recompute_in_migration
 from proxy_service.extensions import db
 from proxy_service.models import AuditEvent, DayKind, Holiday, LimitUnit, Notification, Step
@@ -23,17 +23,17 @@ def running(world, frozen_clock):
 
 
 def rest(world, day):
-    workdays.set_day(world.users["manager"], day, DayKind.REST, "测试")
+    calendar_schedule.set_day(world.users["manager"], day, DayKind.REST, "测试")
     db.session.commit()
 
 
 def work(world, day):
-    workdays.set_day(world.users["manager"], day, DayKind.WORKDAY, "测试调休")
+    calendar_schedule.set_day(world.users["manager"], day, DayKind.WORKDAY, "测试调休")
     db.session.commit()
 
 
 def unset(world, day):
-    workdays.remove_day(world.users["manager"], day)
+    calendar_schedule.remove_day(world.users["manager"], day)
     db.session.commit()
 
 
@@ -182,7 +182,7 @@ def test_replacing_a_year_moves_what_the_changed_days_touch(client, login_as, ru
     submit(planning, world)                     # due 10-13
     # The published list again, renamed, but with 10-07 worked.
     lines = [f"{h.day},{h.kind.value},{h.name}（国务院办公厅通知）"
-             for h in workdays.days_of(2026) if h.day != date(2026, 10, 7)]
+             for h in calendar_schedule.days_of(2026) if h.day != date(2026, 10, 7)]
     manager = login_as(world.users["manager"])
     response = manager.post("/admin/calendar/import?year=2026", data={"text": "\n".join(lines)})
     assert response.status_code == 302

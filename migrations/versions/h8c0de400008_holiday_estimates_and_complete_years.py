@@ -37,7 +37,7 @@ calendar_years = sa.table("calendar_years", sa.column("year", sa.Integer),
 def _estimates(last_packaged, taken):
     from proxy_service import clock
     from proxy_service.statutory_holidays import rest_rows
-    from proxy_service.workdays import YEARS_AHEAD
+    from proxy_service.calendar_schedule import YEARS_AHEAD
 
     years = [year for year in range(last_packaged + 1, clock.today().year + YEARS_AHEAD + 1)
              if year not in taken]

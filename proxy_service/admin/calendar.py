@@ -9,7 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import permissions, workdays
+from .. import calendar_schedule, permissions
 from ..extensions import db
 from ..models import CalendarYear, DayKind
 from ..statutory_holidays import FIRST_YEAR as FIRST_ESTIMATED_YEAR
@@ -24,8 +24,8 @@ def calendar():
     form = YearForm(formdata=request.args if "year" in request.args else None)
     if "year" in request.args and form.validate():
         return redirect(url_for("admin.calendar_year", year=form.year.data))
-    return render_template("admin/calendar.html", years=workdays.years(),
-                           counts=workdays.year_counts(), unfinished=workdays.unfinished_years(),
+    return render_template("admin/calendar.html", years=calendar_schedule.years(),
+                           counts=calendar_schedule.year_counts(), unfinished=calendar_schedule.unfinished_years(),
                            form=form)
 
 
@@ -39,8 +39,8 @@ def _year_or_404():
 def _render_year(year, status=200, day_form=None, import_form=None):
     row = db.session.get(CalendarYear, year)
     return render_template(
-        "admin/calendar_year.html", year=year, row=row, days=workdays.days_of(year),
-        missing=[] if row is not None and row.complete else workdays.missing_holidays(year),
+        "admin/calendar_year.html", year=year, row=row, days=calendar_schedule.days_of(year),
+        missing=[] if row is not None and row.complete else calendar_schedule.missing_holidays(year),
         can_estimate=year >= FIRST_ESTIMATED_YEAR,
         kind_labels=KIND_LABELS, day_form=day_form or DayForm(year, formdata=None),
         import_form=import_form or ImportForm(year, formdata=None)), status
@@ -61,7 +61,7 @@ def calendar_add_day():
         return _render_year(year, 422, day_form=form)
     day, kind, name = form.entry
     # The deadlines the day touches move with it: a step saved meanwhile is a conflict.
-    if attempt(workdays.set_day, current_user, day, kind, name) is None:
+    if attempt(calendar_schedule.set_day, current_user, day, kind, name) is None:
         flash(_("已将 %(day)s 设为%(kind)s。", day=day.isoformat(), kind=KIND_LABELS[kind]), "success")
     return redirect(url_for("admin.calendar_year", year=year))
 
@@ -76,7 +76,7 @@ def calendar_remove_day():
         abort(404)
     if day.year != year:
         abort(404)
-    if attempt(workdays.remove_day, current_user, day) is None:
+    if attempt(calendar_schedule.remove_day, current_user, day) is None:
         flash(_("已删除 %(day)s 的安排，该日按周一至周五规则计算。", day=day.isoformat()), "success")
     return redirect(url_for("admin.calendar_year", year=year))
 
@@ -88,7 +88,7 @@ def calendar_import():
     form = ImportForm(year)
     if not form.validate_on_submit():
         return _render_year(year, 422, import_form=form)
-    if attempt(workdays.replace_year, current_user, year, form.entries) is None:
+    if attempt(calendar_schedule.replace_year, current_user, year, form.entries) is None:
         rest = sum(kind is DayKind.REST for _day, kind, _name in form.entries)
         flash(_("已导入 %(year)s 年安排：放假 %(rest)s 天，调休上班 %(work)s 天。", year=year,
                 rest=rest, work=len(form.entries) - rest), "success")
@@ -99,7 +99,7 @@ def calendar_import():
 @permissions.manager_required
 def calendar_estimate():
     year = _year_or_404()
-    if attempt(workdays.replace_estimates, current_user, year) is None:
+    if attempt(calendar_schedule.replace_estimates, current_user, year) is None:
         flash(_("已按放假办法估算 %(year)s 年尚未录入的法定节假日。", year=year), "success")
     return redirect(url_for("admin.calendar_year", year=year))
 
@@ -108,6 +108,6 @@ def calendar_estimate():
 @permissions.manager_required
 def calendar_complete():
     year = _year_or_404()
-    if attempt(workdays.mark_complete, current_user, year) is None:
+    if attempt(calendar_schedule.mark_complete, current_user, year) is None:
         flash(_("已将 %(year)s 年标记为完整录入。", year=year), "success")
     return redirect(url_for("admin.calendar_year", year=year))

@@ -33,7 +33,7 @@ class CalendarYear(db.Model):
     by a manager. Years without a row fall back to Monday–Friday.
 
     `complete`: the whole published schedule is in (the package's years, or a manager said
-    so); until then managers are warned (workdays.unfinished_years).
+    so); until then managers are warned (calendar_schedule.unfinished_years).
     """
 
     __tablename__ = "calendar_years"
