@@ -34,6 +34,26 @@ def promised_due(item, day):
     return limit_end(day, item.promised_limit, item.promised_unit)
 
 
+# Dates a step form records on the filing round, not on the step itself (a refiling's
+# becomes the step's submitted_on through step_rules); workflow.update_step takes them apart.
+ROUND_DATES = ("refiled_on", "returned_on", "refused_on")
+
+
+def after_step_action(step, action, dates):
+    """The filing rounds and the department's clock follow the step's action (None: a save
+    of its details), and its last round any filing or approval date the form corrected."""
+    if action == "submit":
+        on_submit(step, step.submitted_on)
+        return
+    on_correction(step)
+    if action == "return":
+        on_return(step, dates["returned_on"] or clock.today(), step.correction_request)
+    elif action == "approve":
+        on_decision(step, step.approved_on)
+    elif action == "refuse":
+        on_decision(step, dates["refused_on"] or clock.today())
+
+
 def on_submit(step, day):
     """The step was filed on `day` (报送): a new round starts, with the item's promised limit
     on the first filing, or the working days left at the last return after 补正."""

@@ -250,7 +250,7 @@ def update_step(step, actor, *, seen_version, action=None, internal=False, **det
     `details` may hold acceptance_no, submitted_on, approved_on, permit_no,
     by_commitment, correction_request, refusal_reason, refusal_decision_no,
     not_required_reason and comment, and the dates kept on the filing round only
-    (ROUND_DATES: refiled_on for a refiling after 补正, returned_on, refused_on); an
+    (deadlines.ROUND_DATES: refiled_on for a refiling after 补正, returned_on, refused_on); an
     `internal` comment is shown to staff only. Raises StaleEdit, TransitionError
     (StepDateError for a date that cannot be true).
     """
@@ -274,37 +274,17 @@ def update_step(step, actor, *, seen_version, action=None, internal=False, **det
                                          public_comment))
     if internal and comment:
         db.session.add(AuditEvent.record(actor, step, "note", comment=comment, internal=True))
-    round_dates = {key: details.pop(key, None) for key in ROUND_DATES}
+    round_dates = {key: details.pop(key, None) for key in deadlines.ROUND_DATES}
     for field, value in details.items():
         if value is not None:
             setattr(step, field, value)
-    _record_round(step, action, round_dates)
+    deadlines.after_step_action(step, action, round_dates)
     db.session.flush()
     if step.case.all_steps_done:
         _move(step.case, CASE_MOVES, "complete", actor)
         _close(step.case)
         issued_notices.on_complete(step.case, actor)
     return step
-
-
-# Dates a step form records on the filing round, not on the step itself (a refiling's
-# becomes the step's submitted_on through step_rules).
-ROUND_DATES = ("refiled_on", "returned_on", "refused_on")
-
-
-def _record_round(step, action, dates):
-    """The filing rounds and the department's clock follow the step's action, and its last
-    round any filing or approval date the form corrected."""
-    if action == "submit":
-        deadlines.on_submit(step, step.submitted_on)
-        return
-    deadlines.on_correction(step)
-    if action == "return":
-        deadlines.on_return(step, dates["returned_on"] or clock.today(), step.correction_request)
-    elif action == "approve":
-        deadlines.on_decision(step, step.approved_on)
-    elif action == "refuse":
-        deadlines.on_decision(step, dates["refused_on"] or clock.today())
 
 
 # --- rectifications (整改; the rules that drive them are in evaluations.py) -----------------

@@ -63,7 +63,7 @@ class StepForm(FlaskForm):
     DETAIL_FIELDS = ("acceptance_no", "submitted_on", "approved_on", "permit_no", "by_commitment",
                      "correction_request", "refusal_reason", "refusal_decision_no",
                      "not_required_reason")
-    # Kept on the filing round (workflow.ROUND_DATES); the page shows each with its action.
+    # Kept on the filing round (deadlines.ROUND_DATES); the page shows each with its action.
     ROUND_FIELDS = {"refiled_on": "submit", "returned_on": "return", "refused_on": "refuse"}
 
     def offer_actions(self, step):
