@@ -19,7 +19,7 @@ from .extensions import db
 from .guards import StaleEdit, require
 from .i18n import in_record_language, record_language
 from .models import (Agreement, AgreementKind, AgreementState, Assignment, AuditEvent, Document,
-                     IssuedNotice, NoticeKind, NoticeOrigin)
+                     IssuedNotice, NoticeKind, NoticeOrigin, StepStatus)
 from .templating import wan
 
 NK = NoticeKind
@@ -193,8 +193,15 @@ def step_facts(step):
                      permit_no=step.permit_no, approved_on=step.approved_on,
                      refusal_reason=step.refusal_reason,
                      refusal_decision_no=step.refusal_decision_no,
+                     refused_on=_refused_on(step),
                      not_required_reason=step.not_required_reason,
                      filed=filed, corrections=corrections)
+
+
+def _refused_on(step):
+    """The 不予许可日期 of a refused step: its last round's decision."""
+    rounds = step.rounds
+    return rounds[-1].decided_on if step.status is StepStatus.REFUSED and rounds else None
 
 
 def _materials_facts(case, comment):

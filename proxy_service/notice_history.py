@@ -47,7 +47,8 @@ STEPS = _table("steps", "id", "case_id", "item_id", "stage_order", "sort", "stat
                "not_required_reason", approved_on=sa.Date)
 ITEMS = _table("approval_items", "id", "name", "department", "mode", "statutory_limit",
                "statutory_unit", "promised_limit", "promised_unit", "materials")
-ROUNDS = _table("step_rounds", "step_id", "number", filed_on=sa.Date, returned_on=sa.Date)
+ROUNDS = _table("step_rounds", "step_id", "number", filed_on=sa.Date, returned_on=sa.Date,
+                decided_on=sa.Date)
 ASSIGNMENTS = _table("assignments", "id", "case_id", "agent_id", "reason", assigned_at=UTCDateTime)
 EVENTS = _table("audit_events", "id", "case_id", "object_type", "object_id", "action",
                 "to_status", "comment", at=UTCDateTime)
@@ -211,8 +212,10 @@ class CaseHistory:
 
 def _rounds_by(rounds, day):
     """The filing rounds as they stood at the end of `day`: a later return not yet made."""
-    return [Row(filed_on=r.filed_on, returned_on=r.returned_on if r.returned_on
-                and r.returned_on <= day else None) for r in rounds if r.filed_on <= day]
+    def by_then(value):
+        return value if value is not None and value <= day else None
+    return [Row(filed_on=r.filed_on, returned_on=by_then(r.returned_on),
+                decided_on=by_then(r.decided_on)) for r in rounds if r.filed_on <= day]
 
 
 def _step(step, state, rounds=()):

@@ -293,7 +293,9 @@ def test_completion_form_tells_each_items_correction_rounds(client, login_as, wo
     login_as(world.users["owner"])
     text = flat(pdf_text(download(client, case, "办结单")))
     for expected in ("补正2次：", "1.2026-03-03退回，2026-03-05重新报送",
-                     "2.2026-03-06退回，2026-03-10重新报送", "无补正规划条件不符合园区控制性详细规划。",
+                     "2.2026-03-06退回，2026-03-10重新报送",
+                     # the refusal dated as recorded (不予许可日期), then its 补正 and reason
+                     "不予许可晋开规不予〔2026〕3号2026-03-12无补正规划条件不符合园区控制性详细规划。",
                      "园区已完成区域评估。"):
         assert flat(expected) in text, expected
     assert "无补正园区已完成区域评估" not in flat(text)   # never filed: nothing about 补正

@@ -46,6 +46,7 @@ class StepFacts:
     approved_on: date | None = None
     refusal_reason: str = ""
     refusal_decision_no: str = ""
+    refused_on: date | None = None   # 不予许可日期, from the last filing round
     not_required_reason: str = ""
     filed: bool = False          # ever filed with the department
     corrections: tuple = ()      # (returned on, refiled on or None) of each 补正, in order

@@ -110,7 +110,7 @@ def _result(step):
         label = "已批准（承诺制）" if step.by_commitment else "已批准"
         return label, step.permit_no, iso_date(step.approved_on), ""
     if step.state == "refused":
-        return "不予许可", step.refusal_decision_no, "", step.refusal_reason
+        return "不予许可", step.refusal_decision_no, iso_date(step.refused_on), step.refusal_reason
     return step.state_label, "", "", step.not_required_reason
 
 
@@ -144,7 +144,7 @@ def _completion(facts):
              "right"),
         _parties(facts),
         text("事项办理结果", "heading"),
-        grid_table(("序号", "事项名称", "审批部门", "办理结果", "批文/证照/决定书编号", "批准日期", "说明"),
+        grid_table(("序号", "事项名称", "审批部门", "办理结果", "批文/证照/决定书编号", "批准/决定日期", "说明"),
                    rows, (0.05, 0.16, 0.13, 0.11, 0.19, 0.14, 0.22)),
         text("移交清单", "heading"),
         grid_table(("序号", "移交材料", "编号", "形式"), handover or [("—", "无", "", "")],
