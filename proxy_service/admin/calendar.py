@@ -7,6 +7,7 @@ from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .. import calendar_schedule, permissions
@@ -98,16 +99,19 @@ def calendar_import():
 @bp.post("/admin/calendar/estimate")
 @permissions.manager_required
 def calendar_estimate():
-    year = _year_or_404()
-    if attempt(calendar_schedule.replace_estimates, current_user, year) is None:
-        flash(_("已按放假办法估算 %(year)s 年尚未录入的法定节假日。", year=year), "success")
-    return redirect(url_for("admin.calendar_year", year=year))
+    return _year_action(calendar_schedule.replace_estimates,
+                        _l("已按放假办法估算 %(year)s 年尚未录入的法定节假日。"))
 
 
 @bp.post("/admin/calendar/complete")
 @permissions.manager_required
 def calendar_complete():
+    return _year_action(calendar_schedule.mark_complete, _l("已将 %(year)s 年标记为完整录入。"))
+
+
+def _year_action(verb, done):
+    """Run a whole-year change (`verb(actor, year)`), say `done` unless it conflicted."""
     year = _year_or_404()
-    if attempt(calendar_schedule.mark_complete, current_user, year) is None:
-        flash(_("已将 %(year)s 年标记为完整录入。", year=year), "success")
+    if attempt(verb, current_user, year) is None:
+        flash(done % {"year": year}, "success")
     return redirect(url_for("admin.calendar_year", year=year))

@@ -112,7 +112,7 @@ def _story(content, signed):
 
 
 def _parties(content):
-    st, ent, center = styles(), content.enterprise, content.center
+    ent, center = content.enterprise, content.center
     rows = [
         ("甲方（委托方）", ent.name), ("统一社会信用代码", ent.uscc), ("住所", ent.address),
         ("法定代表人", ent.legal_representative),
