@@ -122,8 +122,8 @@ def check_due_dates_are_the_apps():
     assert checked > 500 and kinds["refiled"] and kinds["paused"]
     check_history_of_cases_and_steps()
     running = db.session.scalars(select(Case).where(Case.status == CaseStatus.IN_PROGRESS)).all()
-    lights = Counter(lights.case_light(case) for case in running)
-    assert lights[lights.Light.RED] and lights[lights.Light.GREEN]
+    seen = Counter(lights.case_light(case) for case in running)
+    assert seen[lights.Light.RED] and seen[lights.Light.GREEN]
     assert all(s.due_on is None and s.remaining_workdays is not None
                for s in db.session.scalars(select(Step).where(Step.status == StepStatus.RETURNED)))
 
