@@ -4,30 +4,32 @@ A step's due date and a case's promised date are derived from stored history (fi
 suspension periods) under the calendar (deadlines.refresh_step / refresh_promised). When a
 manager adds, changes or removes a day, or replaces a year, `calendar_changed` derives them
 again, in the same transaction, for every running step whose clock (its last filing, its due
-date] and every open case whose (start, promised date] holds a changed day: a day outside
-that span cannot move the date. Returned steps keep the working days they had left, closed
-steps and closed cases their history: neither is touched.
+date] and every open case whose (start, promised date] holds a changed day, the span reaching
+to the end of the last suspension counted (one after the date included: its working days
+still move it); a day outside that span cannot move the date. Returned steps keep the
+working days they had left, closed steps and closed cases their history: neither is touched.
 
 Each moved due date is audited on its step ("到期日因节假日调整：旧 → 新"); each case with
 moved dates gets one "deadlines_moved" event listing them (its promised date included), which
 notifies its agent and its enterprise once (notifications/rules.py).
 
-Cost: one range query on ix_steps_status_due finds the steps, one on ix_cases_status_promised
-the cases; they are then loaded, recomputed and flushed BATCH cases at a time, with a number
-of statements that does not grow with the steps of those cases.
+Cost: one query on ix_steps_status_due finds the steps (the running ones, by due date or the
+end of a suspension of their case), one on ix_cases_status_promised the cases; they are then
+loaded, recomputed and flushed BATCH cases at a time, with a number of statements that does
+not grow with the steps of those cases.
 """
 from bisect import bisect_right
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import audit_chain, deadlines, workdays
 from .extensions import db
-from .models import AuditEvent, Case, CaseStatus, Step, StepStatus
+from .models import AuditEvent, Case, CaseStatus, Step, StepStatus, Suspension
 from .models.types import utcnow
 
 BATCH = 100                                     # cases per load and flush
@@ -55,34 +57,49 @@ def calendar_changed(actor, days):
     return moved
 
 
-def _spans(days, start, end):
-    """Whether a day of the sorted `days` lies in (start, end]."""
+def _spans(days, start, end, paused_until=None):
+    """Whether a day of the sorted `days` lies in (start, end], the end taken as late as the
+    last suspension counted (`paused_until`): its working days move the date wherever it
+    lies, after the date included."""
+    end = max(end, paused_until or end)
     first_after = bisect_right(days, start) if start is not None else 0
     return first_after < len(days) and days[first_after] <= end
 
 
+def _paused_until(case_id, since):
+    """SQL: the end of the last ended suspension of the case `case_id` that began on or after
+    `since`, the ones deadlines.due_from and promised_of count (NULL: none)."""
+    return select(func.max(Suspension.ended_on)).where(
+        Suspension.case_id == case_id, Suspension.started_on >= since).scalar_subquery()
+
+
 def _touched_steps(days):
     """{case id: [step ids]} of the running steps of open cases whose clock spans a day."""
+    paused_until = _paused_until(Step.case_id, Step.submitted_on)
     rows = db.session.execute(
-        select(Step.id, Step.case_id, Step.submitted_on, Step.due_on).join(Step.case)
-        .where(Step.status == StepStatus.SUBMITTED, Step.due_on >= days[0],
+        select(Step.id, Step.case_id, Step.submitted_on, Step.due_on, paused_until)
+        .join(Step.case)
+        .where(Step.status == StepStatus.SUBMITTED,
+               or_(Step.due_on >= days[0], paused_until >= days[0]),
                or_(Step.submitted_on.is_(None), Step.submitted_on < days[-1]),
                Case.status.in_(OPEN_CASES)))
     touched = {}
-    for step_id, case_id, filed_on, due_on in rows:
-        if _spans(days, filed_on, due_on):
+    for step_id, case_id, filed_on, due_on, until in rows:
+        if _spans(days, filed_on, due_on, until):
             touched.setdefault(case_id, []).append(step_id)
     return touched
 
 
 def _touched_cases(days):
     """Ids of the open cases whose promised date spans a day."""
+    paused_until = _paused_until(Case.id, Case.started_on)
     rows = db.session.execute(
-        select(Case.id, Case.started_on, Case.promised_on)
-        .where(Case.status.in_(OPEN_CASES), Case.promised_on >= days[0],
+        select(Case.id, Case.started_on, Case.promised_on, paused_until)
+        .where(Case.status.in_(OPEN_CASES),
+               or_(Case.promised_on >= days[0], paused_until >= days[0]),
                Case.started_on < days[-1]))
-    return {case_id for case_id, started_on, promised_on in rows
-            if _spans(days, started_on, promised_on)}
+    return {case_id for case_id, started_on, promised_on, until in rows
+            if _spans(days, started_on, promised_on, until)}
 
 
 @dataclass

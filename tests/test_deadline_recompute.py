@@ -138,6 +138,36 @@ def test_a_suspension_keeps_its_working_days_under_the_new_calendar(running, wor
     assert planning.due_on == date(2026, 10, 20)
 
 
+def suspend_between(case, world, frozen_clock, start, end):
+    manager = world.users["manager"]
+    on(frozen_clock, start)
+    workflow.suspend_case(case, manager, "企业暂缓")
+    on(frozen_clock, end)
+    workflow.resume_case(case, manager)
+    db.session.commit()
+
+
+def test_a_day_in_a_suspension_after_the_due_date_moves_it(running, world, frozen_clock):
+    """The suspended working days count wherever the suspension lies, overdue or not."""
+    planning = step_named(running, "建设工程规划许可证")
+    on(frozen_clock, date(2026, 9, 30))
+    submit(planning, world)                         # due 10-13
+    suspend_between(running, world, frozen_clock, date(2026, 10, 20), date(2026, 10, 27))
+    assert planning.due_on == date(2026, 10, 20)    # 5 working days suspended: 10-21..27
+    rest(world, date(2026, 10, 22))                 # 4 of them now
+    assert planning.due_on == date(2026, 10, 19)
+    assert audit_comments(planning, "due_moved") == ["到期日因节假日调整：2026-10-20 → 2026-10-19"]
+
+
+def test_a_day_in_a_suspension_after_the_promised_date_moves_it(running, world, frozen_clock):
+    assert running.promised_on == date(2026, 10, 20)
+    suspend_between(running, world, frozen_clock, date(2026, 10, 22), date(2026, 10, 29))
+    assert running.promised_on == date(2026, 10, 27)   # 5 working days suspended: 10-23..29
+    rest(world, date(2026, 10, 28))
+    assert running.promised_on == date(2026, 10, 26)
+    assert audit_comments(running, "deadlines_moved") == ["承诺办结日 2026-10-27 → 2026-10-26"]
+
+
 def test_closed_steps_and_closed_cases_keep_their_history(running, world, frozen_clock):
     filing, planning = step_named(running, "项目备案"), step_named(running, "建设工程规划许可证")
     submit(filing, world)
