@@ -40,7 +40,8 @@ STEP_DATES = ("due_on", "allotted_workdays", "yellow_on")      # deadlines.dates
 def calendar_changed(actor, days):
     """The calendar changed on `days` (an iterable of dates) and the session holds the change:
     move the deadlines those days touch, audit them and notify (see the module docstring).
-    `actor` is the manager who changed the calendar, or None for the system. Flushes, never
+    `actor` is the manager who changed the calendar (named on their own center's cases only),
+    or None for the system. Flushes, never
     commits; raises StaleDataError when a touched step or case was saved meanwhile.
     Returns {case: [what moved, as its audit event says]} for the cases whose dates moved."""
     days = sorted(set(days))
@@ -119,7 +120,8 @@ def _recompute(actor, case_ids, steps, cases):
     by_case = _load_steps([step_id for case_id in case_ids for step_id in steps.get(case_id, ())])
     changes, moved = _Changes(), {}
     for case in loaded:
-        lines = [line for step in by_case.get(case.id, ()) for line in _derive_step(actor, step, changes)]
+        lines = [line for step in by_case.get(case.id, ())
+                 for line in _derive_step(_named(actor, case), step, changes)]
         if case.id in cases:
             lines += _derive_promised(case, changes)
         if lines:
@@ -127,10 +129,17 @@ def _recompute(actor, case_ids, steps, cases):
     _store(Step, changes.steps)
     _store(Case, changes.cases)
     audit_chain.append_rows(db.session, changes.events)
-    db.session.add_all(AuditEvent.record(actor, case, "deadlines_moved",
+    db.session.add_all(AuditEvent.record(_named(actor, case), case, "deadlines_moved",
                                          comment="；".join(lines))  # i18n-keep: audit record
                        for case, lines in moved.items())
     return moved
+
+
+def _named(actor, case):
+    """Who moved the case's dates: the manager who changed the calendar on their own center's
+    cases, the system (None) on the others' (the calendar is national; the calendar_year
+    event names the manager)."""
+    return actor if actor is not None and actor.center_id == case.center_id else None
 
 
 def _derive_step(actor, step, changes):

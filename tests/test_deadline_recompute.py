@@ -205,6 +205,27 @@ def test_one_notification_per_case_to_its_agent_and_enterprise(running, world, f
     assert audit_chain.verify_chains(db.session)[0] == []     # events written in a batch too
 
 
+def test_another_centers_manager_is_not_named_on_this_centers_cases(running, world,
+                                                                      frozen_clock):
+    """The calendar is national: a manager of one center moves every center's deadlines,
+    and on the other centers' cases the move is the system's (review B11)."""
+    planning = step_named(running, "建设工程规划许可证")
+    on(frozen_clock, date(2026, 9, 30))
+    submit(planning, world)
+    other_manager = world.users["other_manager"]
+    workdays.set_day(other_manager, date(2026, 10, 12), DayKind.REST, "测试")
+    db.session.commit()
+    moved = db.session.execute(select(AuditEvent.action, AuditEvent.actor_id).where(
+        AuditEvent.action.in_(("due_moved", "deadlines_moved")))).all()
+    assert sorted(moved) == [("deadlines_moved", None), ("due_moved", None)]
+    calendar = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "calendar_add"))
+    assert calendar.actor_id == other_manager.id        # who changed the calendar is kept
+    rest(world, date(2026, 10, 13))                     # this center's manager: named
+    assert db.session.scalar(select(AuditEvent.actor_id).where(
+        AuditEvent.action == "due_moved").order_by(AuditEvent.id.desc()).limit(1)) \
+        == world.users["manager"].id
+
+
 def test_replacing_a_year_moves_what_the_changed_days_touch(client, login_as, running, world,
                                                            frozen_clock):
     planning = step_named(running, "建设工程规划许可证")
