@@ -21,6 +21,7 @@ not grow with the steps of those cases.
 from bisect import bisect_right
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
@@ -29,7 +30,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from . import audit_chain, deadlines, workdays
 from .extensions import db
-from .models import AuditEvent, Case, CaseStatus, Step, StepStatus, Suspension
+from .models import AuditEvent, CalendarYear, Case, CaseStatus, Step, StepStatus, Suspension
 from .models.types import utcnow
 
 BATCH = 100                                     # cases per load and flush
@@ -195,28 +196,35 @@ def _store(model, changes):
             set_committed_value(obj, name, value)
 
 
-# --- from a data migration --------------------------------------------------------
+# --- after an upgrade --------------------------------------------------------------
 
-def recompute_in_migration(connection, days):
-    """calendar_changed(None, days) inside an Alembic upgrade that changed holiday rows:
-    on the migration's connection and transaction (which hold the new rows), by the system.
-
-        from proxy_service.deadline_recompute import recompute_in_migration
-        recompute_in_migration(op.get_bind(), changed_days)
-
-    It needs the app context Flask-Migrate provides, and uses the current models: the tables
-    it reads and writes (steps, step_rounds, cases, case_suspensions, audit_events,
-    notifications, outbox_messages) must be as the code expects at that revision.
+def recompute_pending(connection):
+    """calendar_changed(None, …) for the years a migration changed (their calendar_years rows
+    marked deadlines_pending), every day of each (a migration may have taken days out as well
+    as put them in), and the marks cleared: migrations/env.py calls it when an upgrade reaches
+    head, on the migration's connection and in its transaction. Only there do the models this
+    code loads match the schema, so no migration runs it itself. By the system.
     Returns the number of cases whose dates moved."""
-    with _session_on(connection):
-        return len(calendar_changed(None, days))
+    with _session_on(connection) as session:
+        marked = session.scalars(select(CalendarYear).where(CalendarYear.deadlines_pending)).all()
+        moved = calendar_changed(None, [day for row in marked for day in _every_day(row.year)])
+        for row in marked:
+            row.deadlines_pending = False
+        return len(moved)
+
+
+def _every_day(year):
+    day = date(year, 1, 1)
+    while day.year == year:
+        yield day
+        day += timedelta(days=1)
 
 
 @contextmanager
 def _session_on(connection):
     """db.session works on `connection` for the block (and flushes there), then is restored."""
     if not connection.in_transaction():     # a session would begin one and roll it back
-        raise RuntimeError("recompute_in_migration runs inside the migration's transaction")
+        raise RuntimeError("recompute_pending runs inside the migration's transaction")
     factory, registry = db.session.session_factory, db.session.registry
     previous = registry() if registry.has() else None
 
@@ -228,6 +236,7 @@ def _session_on(connection):
     registry.set(session)
     try:
         yield session
+        session.flush()
         while session.new:      # a flush's events add notifications: the next one writes them
             session.flush()
     finally:

@@ -7,9 +7,10 @@ import pytest
 from sqlalchemy import insert, select, update
 
 from proxy_service import audit_chain, deadline_recompute, workdays, workflow
-from proxy_service.deadline_recompute import recompute_in_migration
+from proxy_service.deadline_recompute import recompute_pending
 from proxy_service.extensions import db
-from proxy_service.models import AuditEvent, DayKind, Holiday, LimitUnit, Notification, Step
+from proxy_service.models import (AuditEvent, CalendarYear, DayKind, Holiday, LimitUnit,
+                                   Notification, Step)
 
 from .factories import make_case, make_item, make_project
 from .test_deadlines import act, on, step_named, submit
@@ -319,20 +320,24 @@ def moved_events(steps):
         AuditEvent.object_id.in_([step.id for step in steps]))).all()
 
 
-def test_a_migration_recomputes_on_its_own_connection_and_transaction(running, world,
-                                                                        frozen_clock):
+def test_a_migrations_calendar_change_is_recomputed_on_its_connection_and_transaction(
+        running, world, frozen_clock):
     planning = step_named(running, "建设工程规划许可证")
     on(frozen_clock, date(2026, 9, 30))
     submit(planning, world)                     # due 10-13
     step_id, session_before = planning.id, db.session()
     db.session.close()
+    years = CalendarYear.__table__
     with db.engine.connect() as connection:
-        with connection.begin():                # what Alembic holds around upgrade()
+        with connection.begin():                # what Alembic holds around a migration
             connection.execute(insert(Holiday.__table__).values(
                 day=date(2026, 10, 12), kind="rest", name="估算"))
-            assert recompute_in_migration(connection, {date(2026, 10, 12)}) == 1
+            connection.execute(update(years).where(years.c.year == 2026)
+                               .values(deadlines_pending=True))
+            assert recompute_pending(connection) == 1
+            assert recompute_pending(connection) == 0      # the mark is cleared
         with pytest.raises(RuntimeError):      # outside one, its work would be rolled back
-            recompute_in_migration(connection, {date(2026, 10, 12)})
+            recompute_pending(connection)
     assert db.session() is session_before       # the app's session is back
     planning = db.session.get(Step, step_id)
     assert planning.due_on == date(2026, 10, 14)
