@@ -42,8 +42,8 @@ def calendar_changed(actor, days):
     """The calendar changed on `days` (an iterable of dates) and the session holds the change:
     move the deadlines those days touch, audit them and notify (see the module docstring).
     `actor` is the manager who changed the calendar (named on their own center's cases only),
-    or None for the system. Flushes, never
-    commits; raises StaleDataError when a touched step or case was saved meanwhile.
+    or None for the system. Flushes, never commits; raises StaleDataError when a touched step
+    or case was saved meanwhile.
     Returns {case: [what moved, as its audit event says]} for the cases whose dates moved."""
     days = sorted(set(days))
     if not days:
@@ -63,7 +63,7 @@ def _spans(days, start, end, paused_until=None):
     """Whether a day of the sorted `days` lies in (start, end], the end taken as late as the
     last suspension counted (`paused_until`): its working days move the date wherever it
     lies, after the date included."""
-    end = max(end, paused_until or end)
+    end = max(day for day in (end, paused_until) if day is not None)
     first_after = bisect_right(days, start) if start is not None else 0
     return first_after < len(days) and days[first_after] <= end
 

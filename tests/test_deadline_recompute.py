@@ -149,7 +149,8 @@ def suspend_between(case, world, frozen_clock, start, end):
 
 
 def test_a_day_in_a_suspension_after_the_due_date_moves_it(running, world, frozen_clock):
-    """The suspended working days count wherever the suspension lies, overdue or not."""
+    """The suspended working days count wherever the suspension lies, overdue or not (review
+    B3): a day changed inside it moves the date."""
     planning = step_named(running, "建设工程规划许可证")
     on(frozen_clock, date(2026, 9, 30))
     submit(planning, world)                         # due 10-13
