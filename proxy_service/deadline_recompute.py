@@ -4,30 +4,33 @@ A step's due date and a case's promised date are derived from stored history (fi
 suspension periods) under the calendar (deadlines.refresh_step / refresh_promised). When a
 manager adds, changes or removes a day, or replaces a year, `calendar_changed` derives them
 again, in the same transaction, for every running step whose clock (its last filing, its due
-date] and every open case whose (start, promised date] holds a changed day: a day outside
-that span cannot move the date. Returned steps keep the working days they had left, closed
-steps and closed cases their history: neither is touched.
+date] and every open case whose (start, promised date] holds a changed day, the span reaching
+to the end of the last suspension counted (one after the date included: its working days
+still move it); a day outside that span cannot move the date. Returned steps keep the
+working days they had left, closed steps and closed cases their history: neither is touched.
 
 Each moved due date is audited on its step ("到期日因节假日调整：旧 → 新"); each case with
 moved dates gets one "deadlines_moved" event listing them (its promised date included), which
 notifies its agent and its enterprise once (notifications/rules.py).
 
-Cost: one range query on ix_steps_status_due finds the steps, one on ix_cases_status_promised
-the cases; they are then loaded, recomputed and flushed BATCH cases at a time, with a number
-of statements that does not grow with the steps of those cases.
+Cost: one query on ix_steps_status_due finds the steps (the running ones, by due date or the
+end of a suspension of their case), one on ix_cases_status_promised the cases; they are then
+loaded, recomputed and flushed BATCH cases at a time, with a number of statements that does
+not grow with the steps of those cases.
 """
 from bisect import bisect_right
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import audit_chain, deadlines, workdays
 from .extensions import db
-from .models import AuditEvent, Case, CaseStatus, Step, StepStatus
+from .models import AuditEvent, CalendarYear, Case, CaseStatus, Step, StepStatus, Suspension
 from .models.types import utcnow
 
 BATCH = 100                                     # cases per load and flush
@@ -38,8 +41,9 @@ STEP_DATES = ("due_on", "allotted_workdays", "yellow_on")      # deadlines.dates
 def calendar_changed(actor, days):
     """The calendar changed on `days` (an iterable of dates) and the session holds the change:
     move the deadlines those days touch, audit them and notify (see the module docstring).
-    `actor` is the manager who changed the calendar, or None for the system. Flushes, never
-    commits; raises StaleDataError when a touched step or case was saved meanwhile.
+    `actor` is the manager who changed the calendar (named on their own center's cases only),
+    or None for the system. Flushes, never commits; raises StaleDataError when a touched step
+    or case was saved meanwhile.
     Returns {case: [what moved, as its audit event says]} for the cases whose dates moved."""
     days = sorted(set(days))
     if not days:
@@ -55,34 +59,49 @@ def calendar_changed(actor, days):
     return moved
 
 
-def _spans(days, start, end):
-    """Whether a day of the sorted `days` lies in (start, end]."""
+def _spans(days, start, end, paused_until=None):
+    """Whether a day of the sorted `days` lies in (start, end], the end taken as late as the
+    last suspension counted (`paused_until`): its working days move the date wherever it
+    lies, after the date included."""
+    end = max(day for day in (end, paused_until) if day is not None)
     first_after = bisect_right(days, start) if start is not None else 0
     return first_after < len(days) and days[first_after] <= end
 
 
+def _paused_until(case_id, since):
+    """SQL: the end of the last ended suspension of the case `case_id` that began on or after
+    `since`, the ones deadlines.due_from and promised_of count (NULL: none)."""
+    return select(func.max(Suspension.ended_on)).where(
+        Suspension.case_id == case_id, Suspension.started_on >= since).scalar_subquery()
+
+
 def _touched_steps(days):
     """{case id: [step ids]} of the running steps of open cases whose clock spans a day."""
+    paused_until = _paused_until(Step.case_id, Step.submitted_on)
     rows = db.session.execute(
-        select(Step.id, Step.case_id, Step.submitted_on, Step.due_on).join(Step.case)
-        .where(Step.status == StepStatus.SUBMITTED, Step.due_on >= days[0],
+        select(Step.id, Step.case_id, Step.submitted_on, Step.due_on, paused_until)
+        .join(Step.case)
+        .where(Step.status == StepStatus.SUBMITTED,
+               or_(Step.due_on >= days[0], paused_until >= days[0]),
                or_(Step.submitted_on.is_(None), Step.submitted_on < days[-1]),
                Case.status.in_(OPEN_CASES)))
     touched = {}
-    for step_id, case_id, filed_on, due_on in rows:
-        if _spans(days, filed_on, due_on):
+    for step_id, case_id, filed_on, due_on, until in rows:
+        if _spans(days, filed_on, due_on, until):
             touched.setdefault(case_id, []).append(step_id)
     return touched
 
 
 def _touched_cases(days):
     """Ids of the open cases whose promised date spans a day."""
+    paused_until = _paused_until(Case.id, Case.started_on)
     rows = db.session.execute(
-        select(Case.id, Case.started_on, Case.promised_on)
-        .where(Case.status.in_(OPEN_CASES), Case.promised_on >= days[0],
+        select(Case.id, Case.started_on, Case.promised_on, paused_until)
+        .where(Case.status.in_(OPEN_CASES),
+               or_(Case.promised_on >= days[0], paused_until >= days[0]),
                Case.started_on < days[-1]))
-    return {case_id for case_id, started_on, promised_on in rows
-            if _spans(days, started_on, promised_on)}
+    return {case_id for case_id, started_on, promised_on, until in rows
+            if _spans(days, started_on, promised_on, until)}
 
 
 @dataclass
@@ -102,7 +121,8 @@ def _recompute(actor, case_ids, steps, cases):
     by_case = _load_steps([step_id for case_id in case_ids for step_id in steps.get(case_id, ())])
     changes, moved = _Changes(), {}
     for case in loaded:
-        lines = [line for step in by_case.get(case.id, ()) for line in _derive_step(actor, step, changes)]
+        lines = [line for step in by_case.get(case.id, ())
+                 for line in _derive_step(_named(actor, case), step, changes)]
         if case.id in cases:
             lines += _derive_promised(case, changes)
         if lines:
@@ -110,10 +130,17 @@ def _recompute(actor, case_ids, steps, cases):
     _store(Step, changes.steps)
     _store(Case, changes.cases)
     audit_chain.append_rows(db.session, changes.events)
-    db.session.add_all(AuditEvent.record(actor, case, "deadlines_moved",
+    db.session.add_all(AuditEvent.record(_named(actor, case), case, "deadlines_moved",
                                          comment="；".join(lines))  # i18n-keep: audit record
                        for case, lines in moved.items())
     return moved
+
+
+def _named(actor, case):
+    """Who moved the case's dates: the manager who changed the calendar on their own center's
+    cases, the system (None) on the others' (the calendar is national; the calendar_year
+    event names the manager)."""
+    return actor if actor is not None and actor.center_id == case.center_id else None
 
 
 def _derive_step(actor, step, changes):
@@ -169,28 +196,35 @@ def _store(model, changes):
             set_committed_value(obj, name, value)
 
 
-# --- from a data migration --------------------------------------------------------
+# --- after an upgrade --------------------------------------------------------------
 
-def recompute_in_migration(connection, days):
-    """calendar_changed(None, days) inside an Alembic upgrade that changed holiday rows:
-    on the migration's connection and transaction (which hold the new rows), by the system.
-
-        from proxy_service.deadline_recompute import recompute_in_migration
-        recompute_in_migration(op.get_bind(), changed_days)
-
-    It needs the app context Flask-Migrate provides, and uses the current models: the tables
-    it reads and writes (steps, step_rounds, cases, case_suspensions, audit_events,
-    notifications, outbox_messages) must be as the code expects at that revision.
+def recompute_pending(connection):
+    """calendar_changed(None, …) for the years a migration changed (their calendar_years rows
+    marked deadlines_pending), every day of each (a migration may have taken days out as well
+    as put them in), and the marks cleared: migrations/env.py calls it when an upgrade reaches
+    head, on the migration's connection and in its transaction. Only there do the models this
+    code loads match the schema, so no migration runs it itself. By the system.
     Returns the number of cases whose dates moved."""
-    with _session_on(connection):
-        return len(calendar_changed(None, days))
+    with _session_on(connection) as session:
+        marked = session.scalars(select(CalendarYear).where(CalendarYear.deadlines_pending)).all()
+        moved = calendar_changed(None, [day for row in marked for day in _every_day(row.year)])
+        for row in marked:
+            row.deadlines_pending = False
+        return len(moved)
+
+
+def _every_day(year):
+    day = date(year, 1, 1)
+    while day.year == year:
+        yield day
+        day += timedelta(days=1)
 
 
 @contextmanager
 def _session_on(connection):
     """db.session works on `connection` for the block (and flushes there), then is restored."""
     if not connection.in_transaction():     # a session would begin one and roll it back
-        raise RuntimeError("recompute_in_migration runs inside the migration's transaction")
+        raise RuntimeError("recompute_pending runs inside the migration's transaction")
     factory, registry = db.session.session_factory, db.session.registry
     previous = registry() if registry.has() else None
 
@@ -202,6 +236,7 @@ def _session_on(connection):
     registry.set(session)
     try:
         yield session
+        session.flush()
         while session.new:      # a flush's events add notifications: the next one writes them
             session.flush()
     finally:

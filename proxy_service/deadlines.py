@@ -117,17 +117,33 @@ def suspend(case, day, reason=""):
 
 def resume(case, day):
     """The suspension ends on `day`: the running steps' due dates and the promised date move
-    by the working days it lasted (derived again from the stored periods)."""
+    by the working days it lasted (derived again from the stored periods; shifted, where
+    there is no stored history)."""
     # No autoflush while the steps load: the case's whole change stays one UPDATE (one version).
     with db.session.no_autoflush:
         current = next((s for s in case.suspensions if s.ended_on is None), None)
         if current is not None:
             current.ended_on = day
+        shift = workdays.workdays_between(case.suspended_on, day) if case.suspended_on else 0
         case.suspended_on = None
         for step in list(case.steps):
-            if step.status is StepStatus.SUBMITTED:
+            if step.status is StepStatus.SUBMITTED and step.rounds:
                 refresh_step(step)
-        refresh_promised(case)
+            elif step.status is StepStatus.SUBMITTED:
+                _shift_step(step, shift)
+        if case.started_on is not None:
+            refresh_promised(case)
+        elif case.promised_on is not None:
+            case.promised_on = workdays.add_workdays(case.promised_on, shift)
+
+
+def _shift_step(step, shift):
+    """A step with no stored round (filed before rounds were, with no submit event the
+    backfill could rebuild one from) moves by the working days suspended, as it did then."""
+    if step.due_on is not None:
+        step.due_on = workdays.add_workdays(step.due_on, shift)
+        step.yellow_on = yellow_of(step.case.center.yellow_days, step.due_on,
+                                   step.allotted_workdays)
 
 
 def start_case(case, day=None):

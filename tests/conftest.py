@@ -60,7 +60,7 @@ def _clean_tables(app):
 # The working-day calendar is seeded by a data migration: it stays between tests, and a
 # test that changed it (the admin page) gets the seeded schedule put back afterwards.
 CALENDAR_TABLES = {"holidays": "day, kind, name, estimated",
-                   "calendar_years": "year, source, complete"}
+                   "calendar_years": "year, source, complete, deadlines_pending"}
 _seeded_calendar = {}
 
 

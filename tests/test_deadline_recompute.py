@@ -7,9 +7,10 @@ import pytest
 from sqlalchemy import insert, select, update
 
 from proxy_service import audit_chain, calendar_schedule, deadline_recompute, workdays, workflow
-from proxy_service.deadline_recompute import recompute_in_migration
+from proxy_service.deadline_recompute import recompute_pending
 from proxy_service.extensions import db
-from proxy_service.models import AuditEvent, DayKind, Holiday, LimitUnit, Notification, Step
+from proxy_service.models import (AuditEvent, CalendarYear, DayKind, Holiday, LimitUnit,
+                                   Notification, Step)
 
 from .factories import make_case, make_item, make_project
 from .test_deadlines import act, on, step_named, submit
@@ -138,6 +139,37 @@ def test_a_suspension_keeps_its_working_days_under_the_new_calendar(running, wor
     assert planning.due_on == date(2026, 10, 20)
 
 
+def suspend_between(case, world, frozen_clock, start, end):
+    manager = world.users["manager"]
+    on(frozen_clock, start)
+    workflow.suspend_case(case, manager, "企业暂缓")
+    on(frozen_clock, end)
+    workflow.resume_case(case, manager)
+    db.session.commit()
+
+
+def test_a_day_in_a_suspension_after_the_due_date_moves_it(running, world, frozen_clock):
+    """The suspended working days count wherever the suspension lies, overdue or not (review
+    B3): a day changed inside it moves the date."""
+    planning = step_named(running, "建设工程规划许可证")
+    on(frozen_clock, date(2026, 9, 30))
+    submit(planning, world)                         # due 10-13
+    suspend_between(running, world, frozen_clock, date(2026, 10, 20), date(2026, 10, 27))
+    assert planning.due_on == date(2026, 10, 20)    # 5 working days suspended: 10-21..27
+    rest(world, date(2026, 10, 22))                 # 4 of them now
+    assert planning.due_on == date(2026, 10, 19)
+    assert audit_comments(planning, "due_moved") == ["到期日因节假日调整：2026-10-20 → 2026-10-19"]
+
+
+def test_a_day_in_a_suspension_after_the_promised_date_moves_it(running, world, frozen_clock):
+    assert running.promised_on == date(2026, 10, 20)
+    suspend_between(running, world, frozen_clock, date(2026, 10, 22), date(2026, 10, 29))
+    assert running.promised_on == date(2026, 10, 27)   # 5 working days suspended: 10-23..29
+    rest(world, date(2026, 10, 28))
+    assert running.promised_on == date(2026, 10, 26)
+    assert audit_comments(running, "deadlines_moved") == ["承诺办结日 2026-10-27 → 2026-10-26"]
+
+
 def test_closed_steps_and_closed_cases_keep_their_history(running, world, frozen_clock):
     filing, planning = step_named(running, "项目备案"), step_named(running, "建设工程规划许可证")
     submit(filing, world)
@@ -173,6 +205,27 @@ def test_one_notification_per_case_to_its_agent_and_enterprise(running, world, f
     assert db.session.scalar(select(db.func.count(Notification.id)).where(
         Notification.kind == "deadlines_moved")) == 2
     assert audit_chain.verify_chains(db.session)[0] == []     # events written in a batch too
+
+
+def test_another_centers_manager_is_not_named_on_this_centers_cases(running, world,
+                                                                      frozen_clock):
+    """The calendar is national: a manager of one center moves every center's deadlines,
+    and on the other centers' cases the move is the system's (review B11)."""
+    planning = step_named(running, "建设工程规划许可证")
+    on(frozen_clock, date(2026, 9, 30))
+    submit(planning, world)
+    other_manager = world.users["other_manager"]
+    calendar_schedule.set_day(other_manager, date(2026, 10, 12), DayKind.REST, "测试")
+    db.session.commit()
+    moved = db.session.execute(select(AuditEvent.action, AuditEvent.actor_id).where(
+        AuditEvent.action.in_(("due_moved", "deadlines_moved")))).all()
+    assert sorted(moved) == [("deadlines_moved", None), ("due_moved", None)]
+    calendar = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "calendar_add"))
+    assert calendar.actor_id == other_manager.id        # who changed the calendar is kept
+    rest(world, date(2026, 10, 13))                     # this center's manager: named
+    assert db.session.scalar(select(AuditEvent.actor_id).where(
+        AuditEvent.action == "due_moved").order_by(AuditEvent.id.desc()).limit(1)) \
+        == world.users["manager"].id
 
 
 def test_replacing_a_year_moves_what_the_changed_days_touch(client, login_as, running, world,
@@ -268,20 +321,24 @@ def moved_events(steps):
         AuditEvent.object_id.in_([step.id for step in steps]))).all()
 
 
-def test_a_migration_recomputes_on_its_own_connection_and_transaction(running, world,
-                                                                        frozen_clock):
+def test_a_migrations_calendar_change_is_recomputed_on_its_connection_and_transaction(
+        running, world, frozen_clock):
     planning = step_named(running, "建设工程规划许可证")
     on(frozen_clock, date(2026, 9, 30))
     submit(planning, world)                     # due 10-13
     step_id, session_before = planning.id, db.session()
     db.session.close()
+    years = CalendarYear.__table__
     with db.engine.connect() as connection:
-        with connection.begin():                # what Alembic holds around upgrade()
+        with connection.begin():                # what Alembic holds around a migration
             connection.execute(insert(Holiday.__table__).values(
                 day=date(2026, 10, 12), kind="rest", name="估算"))
-            assert recompute_in_migration(connection, {date(2026, 10, 12)}) == 1
+            connection.execute(update(years).where(years.c.year == 2026)
+                               .values(deadlines_pending=True))
+            assert recompute_pending(connection) == 1
+            assert recompute_pending(connection) == 0      # the mark is cleared
         with pytest.raises(RuntimeError):      # outside one, its work would be rolled back
-            recompute_in_migration(connection, {date(2026, 10, 12)})
+            recompute_pending(connection)
     assert db.session() is session_before       # the app's session is back
     planning = db.session.get(Step, step_id)
     assert planning.due_on == date(2026, 10, 14)

@@ -3,6 +3,7 @@ can be derived from them again (DESIGN.md §4, issue 13 item 1)."""
 from datetime import date
 
 import pytest
+from sqlalchemy import text
 
 from proxy_service import deadlines, workflow
 from proxy_service.extensions import db
@@ -105,3 +106,24 @@ def test_a_calendar_day_item_keeps_its_unit_on_the_first_round(world, running, f
     filing = step_named(running, "项目备案")
     assert (filing.rounds[0].budget, filing.rounds[0].budget_unit) == (7, LimitUnit.CALENDAR_DAY)
     assert filing.due_on == date(2026, 10, 8)    # 10-01 is a holiday: the next working day
+
+
+def test_dates_with_no_stored_history_still_move_on_resume(running, world, frozen_clock):
+    """A step filed and a case started before rounds were stored, with no submit or seal
+    event for the backfill to rebuild them from: a suspension moves their dates by the
+    working days it lasted, as it did then (review B10)."""
+    manager, planning = world.users["manager"], step_named(running, "建设工程规划许可证")
+    on(frozen_clock, date(2026, 9, 30))
+    submit(planning, world)                          # due 10-13
+    db.session.commit()
+    with db.engine.begin() as conn:                  # what such a database holds
+        conn.execute(text("DELETE FROM step_rounds"))
+        conn.execute(text("UPDATE cases SET started_on = NULL, promised_workdays = NULL"))
+    db.session.expire_all()
+    on(frozen_clock, date(2026, 10, 9))
+    workflow.suspend_case(running, manager, "企业补充用地手续")
+    on(frozen_clock, date(2026, 10, 14))
+    workflow.resume_case(running, manager)           # 4 working days: 10-10 (调休), 12, 13, 14
+    db.session.commit()
+    assert (planning.due_on, planning.yellow_on) == (date(2026, 10, 19), date(2026, 10, 15))
+    assert running.promised_on == date(2026, 10, 26)

@@ -80,9 +80,11 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('cases', schema=None) as batch_op:
-        batch_op.drop_column('promised_workdays')
-        batch_op.drop_column('started_on')
+    # ALTER TABLE … DROP COLUMN, SQLite's own (3.35+) too: batch mode would rebuild `cases`,
+    # and dropping the old copy fails once steps, agreements… point at it (foreign keys are
+    # on). On PostgreSQL batch mode issues this same statement.
+    op.drop_column('cases', 'promised_workdays')
+    op.drop_column('cases', 'started_on')
 
     op.drop_table('step_rounds')
     with op.batch_alter_table('case_suspensions', schema=None) as batch_op:

@@ -13,7 +13,23 @@ gets its estimates here; later years get theirs from `flask calendar estimate` (
 
 The estimates come from the app's own rules (proxy_service.statutory_holidays, pure, no
 models): they are the law's, the same for this migration as for the command.
+
+The open deadlines these rest days touch move once (issue 13 item 2), but not here: that is
+the application's recompute (audited, notified), whose models match the schema only at head,
+so a migration cannot run it without breaking the day a later one changes those tables. The
+years estimated here are marked calendar_years.deadlines_pending; migrations/env.py runs
+deadline_recompute.recompute_pending when the upgrade reaches head, in the transaction of the
+migration that reaches it (on PostgreSQL, the whole upgrade's).
+
+The downgrade takes the estimates out and gives the running steps and open cases the dates
+the older code has, derived again without them, each move audited by the system (frozen Core
+SQL, `_restore_deadlines`): kept as they were, g7c0de300007's backfill on an upgrade again
+would fit the rounds to dates that already count the estimates, and they would count twice.
 """
+from datetime import datetime, timezone
+import hashlib
+import json
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -31,6 +47,7 @@ holidays = sa.table("holidays", sa.column("day", sa.Date), sa.column("kind", sa.
                     sa.column("name", sa.String), sa.column("estimated", sa.Boolean))
 calendar_years = sa.table("calendar_years", sa.column("year", sa.Integer),
                           sa.column("source", sa.String), sa.column("complete", sa.Boolean),
+                          sa.column("deadlines_pending", sa.Boolean),
                           sa.column("updated_at", UTCDateTime()))
 
 
@@ -53,6 +70,8 @@ def upgrade():
     with op.batch_alter_table('calendar_years', schema=None) as batch_op:
         batch_op.add_column(sa.Column('complete', sa.Boolean(), server_default=sa.false(),
                                       nullable=False))
+        batch_op.add_column(sa.Column('deadlines_pending', sa.Boolean(),
+                                      server_default=sa.false(), nullable=False))
     with op.batch_alter_table('holidays', schema=None) as batch_op:
         batch_op.add_column(sa.Column('estimated', sa.Boolean(), server_default=sa.false(),
                                       nullable=False))
@@ -63,21 +82,136 @@ def upgrade():
     taken = {row[0] for row in op.get_bind().execute(sa.select(calendar_years.c.year))}
     years, rows = _estimates(last_packaged, taken)
     op.bulk_insert(calendar_years, [{"year": year, "source": ESTIMATED, "complete": False,
-                                     "updated_at": clock.now()} for year in years])
+                                     "deadlines_pending": True, "updated_at": clock.now()}
+                                    for year in years])
     op.bulk_insert(holidays, rows)
-    # The open deadlines these rest days touch move once, now (issue 13 item 2), audited and
-    # notified like a manager's change. It runs the application's code: on an empty database
-    # it reads two id queries and nothing more; with data, the tables it loads must be as the
-    # models are, so a later migration that changes steps, cases or audit_events has to run
-    # before this one touches them, or freeze this call.
-    from proxy_service.deadline_recompute import recompute_in_migration
-    recompute_in_migration(op.get_bind(), {row["day"] for row in rows})
 
 
 def downgrade():
     op.execute(holidays.delete().where(holidays.c.estimated == sa.true()))
     op.execute(calendar_years.delete().where(calendar_years.c.source == ESTIMATED))
+    _restore_deadlines(op.get_bind())
     with op.batch_alter_table('holidays', schema=None) as batch_op:
         batch_op.drop_column('estimated')
     with op.batch_alter_table('calendar_years', schema=None) as batch_op:
+        batch_op.drop_column('deadlines_pending')
         batch_op.drop_column('complete')
+
+
+# --- the downgrade: the dates the older code has ------------------------------------------
+
+CHUNK = 500                                     # cases per batch
+OPEN_CASES = ("in_progress", "suspended")       # the ones with clocks
+DATES = {"due_on", "yellow_on", "started_on", "promised_on", "filed_on", "returned_on",
+         "decided_on", "ended_on"}
+
+
+def _table(name, *columns):
+    return sa.table(name, *(sa.column(c, sa.Date) if c in DATES else
+                            sa.column(c, UTCDateTime()) if c in ("at", "updated_at") else
+                            sa.column(c) for c in columns))
+
+
+cases = _table("cases", "id", "center_id", "enterprise_id", "status", "started_on",
+               "promised_on", "promised_workdays", "version", "updated_at")
+centers = _table("centers", "id", "yellow_days")
+steps = _table("steps", "id", "case_id", "item_id", "status", "due_on", "yellow_on",
+               "allotted_workdays", "version", "updated_at")
+items = _table("approval_items", "id", "name")
+rounds = _table("step_rounds", "step_id", "number", "filed_on", "budget", "budget_unit",
+                "returned_on", "decided_on")
+suspensions = _table("case_suspensions", "case_id", "started_on", "ended_on")
+# audit_chain.FIELDS as this revision has them: the events hash as the app's writer does.
+FIELDS = ("at", "actor_id", "center_id", "case_id", "enterprise_id", "object_type",
+          "object_id", "action", "from_status", "to_status", "comment", "internal")
+events = _table("audit_events", *FIELDS, "id", "prev_hash", "hash")
+
+
+def _restore_deadlines(conn):
+    """The running steps' (due date, allotted working days, yellow day) and the open cases'
+    promised dates derived again from their rounds and suspensions under the holidays left,
+    as deadlines.dates_of and promised_of derive them; each that differs stored and audited."""
+    history = op.get_context().script.get_revision("g7c0de300007").module
+    calendar = history.Calendar(conn)           # the working-day arithmetic, frozen there
+    open_cases = conn.execute(sa.select(cases, centers.c.yellow_days).join(
+        centers, centers.c.id == cases.c.center_id).where(cases.c.status.in_(OPEN_CASES))
+        .order_by(cases.c.id)).all()
+    for start in range(0, len(open_cases), CHUNK):
+        batch = open_cases[start:start + CHUNK]
+        periods, running = _history(conn, [case.id for case in batch])
+        for case in batch:
+            lines = [line for step, filings in running.get(case.id, ()) for line in
+                     _restore_step(conn, calendar, history, case, step, filings, periods[case.id])]
+            lines += _restore_promised(conn, calendar, history, case, periods[case.id])
+            if lines:
+                _audit(conn, case, "case", case.id, "deadlines_moved", "；".join(lines))
+
+
+def _history(conn, case_ids):
+    """({case id: [suspension period]}, {case id: [(running step, [its rounds])]})."""
+    periods = {case_id: [] for case_id in case_ids}
+    for row in conn.execute(sa.select(suspensions).where(suspensions.c.case_id.in_(case_ids))):
+        periods[row.case_id].append(row._asdict())
+    query = sa.select(steps, items.c.name).join(items, items.c.id == steps.c.item_id).where(
+        steps.c.case_id.in_(case_ids), steps.c.status == "submitted").order_by(steps.c.id)
+    running = {row.id: (row, []) for row in conn.execute(query)}
+    for row in conn.execute(sa.select(rounds).where(rounds.c.step_id.in_(list(running)))
+                            .order_by(rounds.c.step_id, rounds.c.number)):
+        running[row.step_id][1].append(row)
+    by_case = {}
+    for step, filings in running.values():
+        by_case.setdefault(step.case_id, []).append((step, filings))
+    return periods, by_case
+
+
+def _restore_step(conn, calendar, history, case, step, filings, periods):
+    """The step's dates again (deadlines.dates_of); its due date's move as the case's line."""
+    if not filings or filings[-1].returned_on or filings[-1].decided_on:
+        return []
+    current, first = filings[-1], filings[0]
+    due = calendar.add(calendar.limit_end(current.filed_on, current.budget, current.budget_unit),
+                       history._paused(calendar, periods, current.filed_on))
+    allotted = step.allotted_workdays
+    if len(filings) == 1 or allotted is None:
+        allotted = calendar.between(first.filed_on, calendar.limit_end(
+            first.filed_on, first.budget, first.budget_unit))
+    yellow = calendar.add(due, -max(case.yellow_days, (allotted or 0) // 5))
+    if (due, allotted, yellow) == (step.due_on, step.allotted_workdays, step.yellow_on):
+        return []
+    _update(conn, steps, step, due_on=due, allotted_workdays=allotted, yellow_on=yellow)
+    if due == step.due_on:
+        return []
+    _audit(conn, case, "step", step.id, "due_moved",
+           f"到期日因节假日调整：{step.due_on} → {due}（估算的节假日已撤销）")
+    return [f"「{step.name}」到期日 {step.due_on} → {due}"]
+
+
+def _restore_promised(conn, calendar, history, case, periods):
+    if case.started_on is None or case.promised_workdays is None:
+        return []
+    promised = calendar.add(calendar.add(case.started_on, case.promised_workdays),
+                            history._paused(calendar, periods, case.started_on))
+    if promised == case.promised_on:
+        return []
+    _update(conn, cases, case, promised_on=promised)
+    return [f"承诺办结日 {case.promised_on} → {promised}"]
+
+
+def _update(conn, table, row, **values):
+    conn.execute(table.update().where(table.c.id == row.id).values(
+        version=row.version + 1, updated_at=datetime.now(timezone.utc), **values))
+
+
+def _audit(conn, case, object_type, object_id, action, comment):
+    """An event by the system on the case's chain, hashed as audit_chain.canonical_values."""
+    head = conn.execute(sa.select(events.c.hash).where(events.c.case_id == case.id)
+                        .order_by(events.c.id.desc()).limit(1)).scalar()
+    values = {"at": datetime.now(timezone.utc), "actor_id": None, "center_id": case.center_id,
+              "case_id": case.id, "enterprise_id": case.enterprise_id,
+              "object_type": object_type, "object_id": object_id, "action": action,
+              "from_status": "", "to_status": "", "comment": comment, "internal": False}
+    canonical = {**values, "at": values["at"].strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                 "prev_hash": head or ""}
+    text = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    conn.execute(events.insert().values(prev_hash=head, **values,
+                                        hash=hashlib.sha256(text.encode()).hexdigest()))

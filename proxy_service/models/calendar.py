@@ -40,6 +40,10 @@ class CalendarYear(db.Model):
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     source: Mapped[str] = mapped_column(String(20))   # "chinesecalendar", "estimated" or "manual"
     complete: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # A migration changed the year's days: the deadlines they touch move when the upgrade
+    # reaches head, where the models match the schema (deadline_recompute.recompute_pending,
+    # called by migrations/env.py), and the mark is cleared.
+    deadlines_pending: Mapped[bool] = mapped_column(default=False, server_default=false())
     updated_at = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -1,0 +1,139 @@
+"""Migrations on a database with data (review B1, B2, T1).
+
+A downgrade to the last release and an upgrade back keep every row and date, on SQLite (where
+a batch rebuild of a table other rows point at fails) as on PostgreSQL. The estimated
+holidays of h8c0de400008 move the open deadlines they touch once the upgrade reaches head,
+where the application's models match the schema, not in the migration; its downgrade gives
+them the dates the older code has, so that an upgrade again moves them once, not twice."""
+from datetime import date
+
+import pytest
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import inspect, text
+
+from proxy_service import audit_chain, clock
+from proxy_service.demo import load_demo
+from proxy_service.extensions import db
+
+from .test_deadlines import on, step_named, submit
+
+LAST_RELEASE = "f6c0de200006"
+DATES = {"steps": "id, status, submitted_on, approved_on, due_on, yellow_on, allotted_workdays, "
+                  "remaining_workdays",
+         "cases": "id, status, suspended_on, promised_on"}
+
+
+def revision():
+    with db.engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def dates():
+    with db.engine.connect() as conn:
+        return {table: conn.execute(text(f"SELECT {columns} FROM {table} ORDER BY id")).all()
+                for table, columns in DATES.items()}
+
+
+def counts(tables):
+    with db.engine.connect() as conn:
+        return {table: conn.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+                for table in tables}
+
+
+def fresh_connections():
+    """New connections, with the pragmas the app sets (SQLite: foreign keys on), as a
+    `flask db downgrade` has: the suite's pooled one may have had them turned off."""
+    db.session.remove()
+    db.engine.dispose()
+
+
+def test_a_downgrade_to_the_last_release_and_back_keeps_the_rows_and_dates(app):
+    assert load_demo()
+    fresh_connections()
+    head, tables = revision(), inspect(db.engine).get_table_names()
+    rows, stored = counts(tables), dates()
+    assert stored["steps"] and stored["cases"]
+    downgrade(revision=LAST_RELEASE)
+    assert revision() == LAST_RELEASE
+    assert dates() == stored
+    upgrade()
+    assert revision() == head
+    assert dates() == stored
+    assert counts(tables) == rows
+
+
+ESTIMATES = "h8c0de400008"
+
+
+@pytest.fixture
+def spring(world, frozen_clock):
+    """A case started 2027-01-27 (12 working days promised) whose 规划许可 (5 working days)
+    was filed 2027-02-01, at head: the estimated 春节 (02-05, 02-08, 补假 02-09, 02-10) counts.
+    Returns (case id, step id)."""
+    on(frozen_clock, date(2027, 1, 27))
+    case = world.case()
+    planning = step_named(case, "建设工程规划许可证")
+    on(frozen_clock, date(2027, 2, 1))
+    submit(planning, world)
+    db.session.commit()
+    ids = case.id, planning.id
+    clock.freeze(None)          # the migrations estimate from this year on, as the session's did
+    fresh_connections()
+    return ids
+
+
+def deadlines(case_id, step_id):
+    """(due date, allotted working days, yellow day, the case's promised date), as text."""
+    with db.engine.connect() as conn:
+        step = conn.execute(text("SELECT due_on, allotted_workdays, yellow_on FROM steps "
+                                 "WHERE id = :id"), {"id": step_id}).one()
+        promised = conn.execute(text("SELECT promised_on FROM cases WHERE id = :id"),
+                                {"id": case_id}).scalar()
+    return tuple(str(value) for value in (*step, promised))
+
+
+def moves_by_the_system():
+    with db.engine.connect() as conn:
+        return conn.execute(text(
+            "SELECT action, comment FROM audit_events WHERE actor_id IS NULL AND action IN "
+            "('due_moved', 'deadlines_moved') ORDER BY id")).all()
+
+
+def pending_years():
+    with db.engine.connect() as conn:
+        return conn.execute(text("SELECT year FROM calendar_years WHERE deadlines_pending "
+                                 "ORDER BY year")).scalars().all()
+
+
+WITH_ESTIMATES = ("2027-02-12", "5", "2027-02-04", "2027-02-18")
+WITHOUT = ("2027-02-08", "5", "2027-02-04", "2027-02-12")
+
+
+def test_the_downgrade_gives_back_the_dates_without_the_estimates(spring):
+    assert deadlines(*spring) == WITH_ESTIMATES
+    downgrade(revision=LAST_RELEASE)
+    assert deadlines(*spring) == WITHOUT
+    assert moves_by_the_system() == [
+        ("due_moved", "到期日因节假日调整：2027-02-12 → 2027-02-08（估算的节假日已撤销）"),
+        ("deadlines_moved", "「建设工程规划许可证」到期日 2027-02-12 → 2027-02-08；"
+                            "承诺办结日 2027-02-18 → 2027-02-12")]
+    upgrade()
+    assert audit_chain.verify_chains(db.session)[0] == []     # the downgrade's events chain
+
+
+def test_an_upgrade_moves_open_deadlines_over_the_estimates_once_at_head(spring):
+    downgrade(revision=LAST_RELEASE)               # the dates the released code has
+    upgrade(revision=ESTIMATES)
+    assert deadlines(*spring) == WITHOUT           # before head: nothing moved yet
+    assert pending_years() == [2027, 2028]
+    upgrade()
+    assert deadlines(*spring) == WITH_ESTIMATES    # once: 02-12, not 02-18
+    assert pending_years() == []
+    assert moves_by_the_system()[-2:] == [
+        ("due_moved", "到期日因节假日调整：2027-02-08 → 2027-02-12"),
+        ("deadlines_moved", "「建设工程规划许可证」到期日 2027-02-08 → 2027-02-12；"
+                            "承诺办结日 2027-02-12 → 2027-02-18")]
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM notifications "
+                                 "WHERE kind = 'deadlines_moved'")).scalar() == 2
