@@ -35,6 +35,9 @@ def app():
     with app.app_context():
         _drop_everything()
         upgrade()
+        # A migration may leave a pooled SQLite connection with foreign keys off (c3c0de700003);
+        # new connections get them on again (database.py).
+        db.engine.dispose()
         with db.engine.connect() as conn:
             _seeded_calendar.clear()
             _seeded_calendar.update(_calendar_rows(conn))
@@ -87,15 +90,21 @@ def _restore_calendar(conn):
 def _empty_tables():
     tables = [t.name for t in reversed(db.metadata.sorted_tables)
               if t.name not in CALENDAR_TABLES]
-    with db.engine.begin() as conn:
-        _restore_calendar(conn)
-        if conn.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            conn.execute(text("PRAGMA foreign_keys=OFF"))
-            for table in tables:
-                conn.execute(text(f"DELETE FROM {table}"))
-            conn.execute(text("PRAGMA foreign_keys=ON"))
+    with db.engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:   # outside a transaction: SQLite ignores the pragma inside one
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
+        with conn.begin():
+            _restore_calendar(conn)
+            if sqlite:
+                for table in tables:
+                    conn.execute(text(f"DELETE FROM {table}"))
+            else:
+                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+            conn.commit()
 
 
 class FreshUserClient(FlaskClient):
