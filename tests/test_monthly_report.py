@@ -1,6 +1,6 @@
 """The monthly report page and PDF."""
 import io
-from datetime import date
+from datetime import date, datetime, timezone
 
 from pypdf import PdfReader
 
@@ -10,7 +10,10 @@ from proxy_service.extensions import db
 
 def _late_case(world, frozen_clock):
     """项目备案 (one working day) filed 03-02, returned 03-03 to correct the licence copy,
-    refiled 03-05 with no day left and approved 03-06: late, for that reason."""
+    refiled 03-05 with no day left and approved 03-06: late, for that reason. The center's
+    staff since January, so that February has a report."""
+    for user in world.users.values():
+        user.created_at = datetime(2026, 1, 5, 2, tzinfo=timezone.utc)
     frozen_clock(2026, 3, 2)
     case = world.case()
     step = case.steps[0]
