@@ -150,6 +150,12 @@ def test_the_page_of_a_closed_month_says_which_version_is_the_record(world, dece
     page = _page(client)
     assert "以存档第 1 版为准" in page and "本页数据与存档第 1 版一致" in page
     assert "不一致" not in page
+    # The figures are compared as printed (in Chinese), whatever the reader's language.
+    world.users["manager"].locale = "en"
+    db.session.commit()
+    assert "The figures on this page agree with filed version 1." in _page(client)
+    world.users["manager"].locale = "zh_CN"
+    db.session.commit()
     # A paper application of 11-05 entered afterwards with its date: November now has two.
     frozen_clock(2026, 11, 5)
     factories.make_case(world.other_project, world.users["other_enterprise"], world.items)
