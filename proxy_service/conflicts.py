@@ -23,16 +23,19 @@ def conflict_message(err):
 
 
 @contextmanager
-def committing():
+def committing(*, quiet=False):
     """Run the block and commit. On a conflict: roll back, flash it, and set `.conflict` on
-    the yielded outcome (None otherwise); the conflict does not propagate, other errors do."""
+    the yielded outcome (None otherwise); the conflict does not propagate, other errors do.
+    `quiet` flashes nothing: for a request answered with a file, whose view settles the
+    conflict itself."""
     outcome = SimpleNamespace(conflict=None)
     try:
         yield outcome
         db.session.commit()
     except CONFLICTS as err:
         db.session.rollback()
-        flash(conflict_message(err), "warning")
+        if not quiet:
+            flash(conflict_message(err), "warning")
         outcome.conflict = err
 
 

@@ -21,10 +21,12 @@ class StepDateError(TransitionError):
 
 
 class StaleEdit(Exception):
-    """The object changed after the form was loaded; nothing was saved."""
+    """The object changed after the form was loaded; nothing was saved. `message` says what
+    changed where the general one would not. It stays lazy until shown: raised from a failed
+    flush, the session cannot load the user's language until the view has rolled back."""
 
-    def __init__(self, obj):
-        super().__init__(str(_l("该记录在您编辑期间已被他人修改，未保存。")))
+    def __init__(self, obj, message=None):
+        super().__init__(_l("该记录在您编辑期间已被他人修改，未保存。") if message is None else message)
         self.obj = obj
 
 

@@ -15,7 +15,7 @@ from types import SimpleNamespace as Row
 
 import sqlalchemy as sa
 
-from . import clock
+from . import clock, supplements
 from .documents import notices
 from .documents.common import cn_date
 from .documents.notice_facts import NoticeFacts
@@ -195,8 +195,7 @@ class CaseHistory:
         if step.item_id in requested and self.case.accepted_at is not None:
             return self.case.accepted_at
         for event in self._case_events("add_items"):
-            # i18n-keep: the separator supplements.add_items joins the item names with
-            if step.item_name in (event.comment or "").split("、"):
+            if supplements.names_item(event.comment, step.item_name):
                 return event.at
         raise CannotSay(f"when step {step.id} joined the case")
 

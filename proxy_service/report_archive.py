@@ -2,24 +2,53 @@
 
 Once a month has ended its report PDF is stored the first time it is asked for, with its
 SHA-256, and served as stored from then on; a manager may issue a new version, with a
-reason, when the record was corrected; earlier versions stay and are listed. The verbs take
-the PDF's bytes (the dashboard renders them), the actor, write an AuditEvent and flush; the
-view commits.
+reason, when the record was corrected; earlier versions stay and are listed. Only the months
+of the center's records have a report: none before its first case or account, none to come.
+The verb, `issue`, takes the actor and a `render(version, issued_at)` callback that gives the
+PDF's bytes (the dashboard renders them), writes an AuditEvent and flushes; the view commits.
 """
+from dataclasses import dataclass
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from . import clock
 from .extensions import db
-from .guards import TransitionError, require
-from .models import AuditEvent, MonthlyReport
+from .guards import StaleEdit, TransitionError, require
+from .models import AuditEvent, Case, MonthlyReport, User
+
+NEWER_VERSION = _l("该月报告刚刚已有新的版本，请先查看后再决定是否重新生成。")
 
 
-def is_closed(month, today=None):
-    """Whether the month starting on `month` has ended (its report is then issued once)."""
-    today = today or clock.today()
-    return (today.year, today.month) > (month.year, month.month)
+@dataclass(frozen=True)
+class Months:
+    """The center's months that have a report, by their first days: from its `first` to the
+    running month (`last`). A month in it before the running one is closed: its report is
+    issued once and stored."""
+    first: date
+    last: date
+
+    def __contains__(self, month):
+        return self.first <= month <= self.last
+
+    def closed(self, month):
+        return self.first <= month < self.last
+
+
+def months(center_id):
+    """The center's Months. They begin with its first case or its first account, whichever
+    came first (the center row has no date of its own; a center that brought its earlier
+    cases in has cases older than its accounts); one query."""
+    earliest = [first for first in db.session.execute(select(
+        select(func.min(Case.submitted_at)).where(Case.center_id == center_id).scalar_subquery(),
+        select(func.min(User.created_at)).where(User.center_id == center_id).scalar_subquery(),
+    )).one() if first is not None]
+    last = clock.today().replace(day=1)
+    first = clock.local_date(min(earliest)).replace(day=1) if earliest else last
+    return Months(min(first, last), last)
 
 
 def versions(center_id, month):
@@ -38,21 +67,27 @@ def latest(center_id, month):
         .order_by(MonthlyReport.version.desc()).limit(1))
 
 
-def issue(center_id, month, actor, reason="", *, render):
+def issue(center_id, month, actor, reason="", *, render, seen_version=None):
     """Store the closed month's report as its next version: `render(version, issued_at)` gives
     the PDF's bytes. The first version needs no reason, a later one does (TransitionError
-    without). Two managers issuing the same version at once: the second fails on the unique
-    key (IntegrityError) when it flushes or commits."""
-    if not is_closed(month):
-        raise TransitionError(_l("本月尚未结束，月度报告不存档。"))
+    without). StaleEdit when the latest version is not `seen_version` (the one the page
+    listed; None compares nothing), or when another request stored this version meanwhile
+    (the unique key)."""
+    if not months(center_id).closed(month):
+        raise TransitionError(_l("该月份没有可存档的月度报告。"))
     number = (db.session.scalar(select(func.max(MonthlyReport.version)).where(
         MonthlyReport.center_id == center_id, MonthlyReport.month == month)) or 0) + 1
+    if seen_version is not None and number - 1 != int(seen_version):
+        raise StaleEdit(None, NEWER_VERSION)
     reason = require(reason, _l("重新生成须说明原因。")) if number > 1 else (reason or "").strip()
     report = MonthlyReport(center_id=center_id, month=month, version=number, reason=reason,
                            issued_by_id=actor.id, issued_at=clock.now())
     report.data = render(number, report.issued_at)
     db.session.add(report)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as err:
+        raise StaleEdit(report, NEWER_VERSION) from err
     db.session.add(AuditEvent.record(actor, report, "report_reissue" if number > 1 else "report_issue",
                                      comment=_audit_comment(report)))
     db.session.flush()

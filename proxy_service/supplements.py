@@ -12,6 +12,15 @@ from .extensions import db
 from .models import AgreementKind, AgreementState, AuditEvent, CaseStatus, Step, StepStatus
 
 ADDABLE = (CaseStatus.ACCEPTED, CaseStatus.SIGNING, CaseStatus.IN_PROGRESS, CaseStatus.SUSPENDED)
+# The add_items audit comment names the items added, joined with this separator.
+SEPARATOR = "、"  # i18n-keep: the audit record's separator
+
+
+def names_item(comment, name):
+    """Whether an add_items audit comment names the item `name` among those it added: a whole
+    name between separators, since a catalogue name may hold the separator itself
+    (供水、排水接入)."""
+    return f"{SEPARATOR}{name}{SEPARATOR}" in f"{SEPARATOR}{comment or ''}{SEPARATOR}"
 
 
 def addable_items(case, catalogue):
@@ -40,7 +49,7 @@ def add_items(case, actor, items, seen_version=None):
     db.session.add_all(steps)
     db.session.flush()
     db.session.add(AuditEvent.record(actor, case, "add_items", case.status, case.status,  # i18n-keep: audit record
-                                     "、".join(item.name for item in items)))
+                                     SEPARATOR.join(item.name for item in items)))
     covering = _covering(case, actor, steps)
     db.session.flush()
     return covering

@@ -66,10 +66,12 @@ def targets(world):
 
 
 def _report_id(world):
-    """A stored monthly report of the first center (a closed month)."""
-    from datetime import date
+    """A stored monthly report of the first center (a closed month of its records: its
+    manager on the staff since then)."""
+    from datetime import date, datetime, timezone
 
     from proxy_service import report_archive
+    world.users["manager"].created_at = datetime(2020, 1, 5, 2, tzinfo=timezone.utc)
     report = report_archive.issue(world.centers[0].id, date(2020, 1, 1), world.users["manager"],
                                   render=lambda version, issued_at: PDF)
     return report.id

@@ -8,7 +8,7 @@ again, or a redirect that only warns) changes no row: the row count of every tab
 audit log included, is the same before and after."""
 import io
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timezone
 from functools import cached_property
 from typing import Callable
 from urllib.parse import urlencode
@@ -89,6 +89,13 @@ class Objects:
         case = self.world.case()
         db.session.commit()
         return case
+
+    @cached_property
+    def report_month(self):
+        """A closed month of the center's records (its manager on the staff since then)."""
+        self.users["manager"].created_at = datetime(2020, 1, 5, 2, tzinfo=timezone.utc)
+        db.session.commit()
+        return "2020-01"
 
     @cached_property
     def request(self):
@@ -397,7 +404,7 @@ FORMS = {
     "/admin/calendar/complete": Form("manager", lambda o: "/admin/calendar/complete",
                                      lambda o: {"year": "2031"}, query=("year",)),
     "/manage/report/reissue": Form("manager", lambda o: "/manage/report/reissue", lambda o: {
-        "month": "2020-01", "reason": "更正了批准日期", "seen": "0"}, query=("month",)),
+        "month": o.report_month, "reason": "更正了批准日期", "seen": "0"}, query=("month",)),
     "/admin/people/<int:person_id>/export": _people("export"),
     "/admin/people/<int:person_id>/erase": _people("erase", {"confirm": "y"}),
     # -- public ----------------------------------------------------------------------------------

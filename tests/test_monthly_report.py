@@ -1,16 +1,20 @@
 """The monthly report page and PDF."""
 import io
-from datetime import date
+from datetime import date, datetime, timezone
 
 from pypdf import PdfReader
 
 from proxy_service import workflow
+from proxy_service.documents import monthly_report
 from proxy_service.extensions import db
 
 
 def _late_case(world, frozen_clock):
     """项目备案 (one working day) filed 03-02, returned 03-03 to correct the licence copy,
-    refiled 03-05 with no day left and approved 03-06: late, for that reason."""
+    refiled 03-05 with no day left and approved 03-06: late, for that reason. The center's
+    staff since January, so that February has a report."""
+    for user in world.users.values():
+        user.created_at = datetime(2026, 1, 5, 2, tzinfo=timezone.utc)
     frozen_clock(2026, 3, 2)
     case = world.case()
     step = case.steps[0]
@@ -43,10 +47,15 @@ def test_report_pdf(client, world, login_as, frozen_clock):
     assert "代办服务月度报告" in text and case.number in text and "刘代办" in text
 
 
-def test_a_month_that_cannot_be_read_shows_this_month(client, world, login_as, frozen_clock):
+def test_a_month_that_cannot_be_read_shows_this_month(client, world, login_as, frozen_clock,
+                                                      monkeypatch):
+    """The page, and the PDF (its month read from what it would render: not about the PDF)."""
+    monkeypatch.setattr(monthly_report, "render",
+                        lambda data, issue=None: f"PDF {data['filters'].start}".encode())
     frozen_clock(2026, 3, 20)
     login_as(world.users["manager"])
     for month in ("9999-12", "2026-13", "abc", "0-1", "2026"):
         response = client.get(f"/manage/report?month={month}")
         assert response.status_code == 200 and "2026-03-01 — 2026-03-31" in response.text
-        assert client.get(f"/manage/report.pdf?month={month}").status_code == 200
+        pdf = client.get(f"/manage/report.pdf?month={month}")
+        assert pdf.status_code == 200 and pdf.data == b"PDF 2026-03-01"

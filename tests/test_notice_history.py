@@ -4,11 +4,12 @@ from datetime import datetime, timezone
 
 from sqlalchemy import text as text_sql, update
 
-from proxy_service import clock, notice_history, workflow
+from proxy_service import clock, notice_history, supplements, workflow
 from proxy_service.extensions import db
 from proxy_service.models import IssuedNotice, NoticeKind, NoticeOrigin, Step, StepStatus
 
 from .test_notice_corrections import text
+from .factories import make_item
 from .test_notices import add_item, file_first_step, reassign, suspend
 
 MIGRATION_DAY = datetime(2026, 12, 20, 2, tzinfo=timezone.utc)
@@ -56,6 +57,21 @@ def test_each_notice_is_rendered_as_of_its_issue_date(world, frozen_clock):
     assert "自2026年11月25日起中止代办服务" in suspension and "已报送审批" not in suspension
     change = text(notices[NoticeKind.CHANGE].data)
     assert "原代办员刘代办" in change and "新代办员陈代办" in change
+
+
+def test_an_item_whose_name_holds_the_separator_is_found_in_the_log(world, frozen_clock):
+    """供水、排水接入 added on 12-08 is named whole in the 追加事项 event (its names joined
+    with 、): the 告知单 of 10-13 is read from the history, without it."""
+    frozen_clock(2026, 10, 13)
+    case = world.case()
+    frozen_clock(2026, 12, 8)
+    supplements.add_items(case, world.users["manager"], [make_item(world.centers[0], "供水、排水接入")])
+    db.session.commit()
+    _as_before_the_migration()
+    notices, _ = _backfill()
+    materials = notices[NoticeKind.MATERIALS]
+    assert materials.origin is NoticeOrigin.HISTORY
+    assert "排水接入" not in text(materials.data)
 
 
 def test_what_the_history_cannot_say_is_reconstructed_and_says_so(world, frozen_clock):

@@ -3,13 +3,19 @@ manager's reason and keeps the old one (issue 15, item 2)."""
 import hashlib
 import io
 import re
+from datetime import date, datetime, timezone
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
+from proxy_service import clock, report_archive
+from proxy_service.documents import monthly_report
 from proxy_service.extensions import db
-from proxy_service.models import AuditEvent, MonthlyReport
+from proxy_service.guards import StaleEdit
+from proxy_service.models import AuditEvent, DocumentBlob, MonthlyReport
+from proxy_service.models.blobs import digest as blob_digest
+from tests import factories
 
 
 def _text(pdf):
@@ -126,3 +132,126 @@ def test_leave_is_shown_as_registered_by_the_months_end(world, frozen_clock, log
     client = login_as(users["manager"])
     text = _text(client.get("/manage/report.pdf?month=2026-11").data)
     assert re.search(r"刘代办[\s\d—]*休假中", text) and re.search(r"陈代办[\s\d—]*在岗", text)
+
+
+def _page(client, month="2026-11"):
+    return client.get(f"/manage/report?month={month}").text
+
+
+def test_the_page_of_a_closed_month_says_which_version_is_the_record(world, december,
+                                                                      frozen_clock):
+    """The page counts the month live from the history; once a version is stored it names
+    that version as the record and says whether the figures still agree with it."""
+    client, _ = december
+    page = _page(client)
+    assert "首次下载 PDF 时存档" in page and "以存档" not in page
+    assert "此后的改派、审批不改变本报告" not in page   # corrections do change the page
+    client.get("/manage/report.pdf?month=2026-11")
+    page = _page(client)
+    assert "以存档第 1 版为准" in page and "本页数据与存档第 1 版一致" in page
+    assert "不一致" not in page
+    # The figures are compared as printed (in Chinese), whatever the reader's language.
+    world.users["manager"].locale = "en"
+    db.session.commit()
+    assert "The figures on this page agree with filed version 1." in _page(client)
+    world.users["manager"].locale = "zh_CN"
+    db.session.commit()
+    # A paper application of 11-05 entered afterwards with its date: November now has two.
+    frozen_clock(2026, 11, 5)
+    factories.make_case(world.other_project, world.users["other_enterprise"], world.items)
+    db.session.commit()
+    frozen_clock(2026, 12, 10)
+    page = _page(client)
+    assert "以存档第 1 版为准" in page
+    assert "本页数据与存档版本不一致，可说明原因后重新生成" in page
+    assert _reissue(client, "补录11月5日纸质申请").status_code == 302
+    page = _page(client)
+    assert "以存档第 2 版为准" in page and "本页数据与存档第 2 版一致" in page
+
+
+def test_a_version_that_carries_no_digest_is_said_to_be_uncompared(world, december):
+    """A version stored before the PDFs carried their figures' digest cannot be compared."""
+    from proxy_service.documents import common
+    client, _ = december
+    report_archive.issue(world.centers[0].id, date(2026, 11, 1), world.users["manager"],
+                         render=lambda *_: common.build_pdf([common.text("旧版")], title="月度报告",
+                                                            header="中心"))
+    db.session.commit()
+    page = _page(client)
+    assert "以存档第 1 版为准" in page and "未记录数据摘要" in page and "一致" not in page
+
+
+def test_only_the_months_of_the_centers_records_have_a_report(world, december, login_as):
+    """The center's records begin with its first case (11-02; in this world its staff were
+    set up after it) or its first account, whichever came first. Earlier months, and months
+    to come, have no report: nothing is stored, the page shows this month and says why."""
+    client, _ = december
+    for user in world.users.values():
+        user.created_at = datetime(2026, 12, 1, 2, tzinfo=timezone.utc)
+    db.session.commit()
+    for month in ("2026-10", "2000-01", "2027-01"):
+        assert client.get(f"/manage/report.pdf?month={month}").status_code == 404
+        assert client.post(f"/manage/report/reissue?month={month}",
+                           data={"reason": "补发", "seen": "0"}).status_code == 404
+        page = _page(client, month)
+        assert "2026-12-01 — 2026-12-31" in page and "本中心的记录始于 2026-11" in page
+        assert 'min="2026-11" max="2026-12"' in page
+    assert _stored() == [] and db.session.scalar(select(AuditEvent).where(
+        AuditEvent.action.in_(["report_issue", "report_reissue"]))) is None
+    # A center with no case yet: its months begin with its first account's.
+    world.users["other_manager"].created_at = datetime(2026, 11, 20, 2, tzinfo=timezone.utc)
+    db.session.commit()
+    other = login_as(world.users["other_manager"])
+    assert other.get("/manage/report.pdf?month=2026-10").status_code == 404
+    assert other.get("/manage/report.pdf?month=2026-11").status_code == 200
+    assert [(r.center_id, r.version) for r in _stored()] == [(world.centers[1].id, 1)]
+
+
+def test_issuing_over_a_version_not_seen_is_a_stale_edit(world, december):
+    """The rule "the version the page listed is still the latest" is the verb's."""
+    client, _ = december
+    client.get("/manage/report.pdf?month=2026-11")
+    with pytest.raises(StaleEdit, match="已有新的版本"):
+        report_archive.issue(world.centers[0].id, date(2026, 11, 1), world.users["manager"],
+                             "更正", render=lambda *_: b"%PDF-1.4 new", seen_version="0")
+    db.session.rollback()
+    assert [report.version for report in _stored()] == [1]
+
+
+def _stored_by_another_request(center, version, body):
+    """The version another manager's request commits while this one renders (its own
+    connection): this request's insert then meets the unique key."""
+    with db.engine.begin() as other:
+        other.execute(insert(DocumentBlob).values(sha256=blob_digest(body), size=len(body),
+                                                  data=body, created_at=clock.now()))
+        other.execute(insert(MonthlyReport).values(
+            center_id=center.id, month=date(2026, 11, 1), version=version, reason="另一位经理",
+            size=len(body), sha256=blob_digest(body), issued_at=clock.now()))
+
+
+def test_the_first_version_stored_meanwhile_is_the_one_served(world, december, monkeypatch):
+    client, _ = december
+    theirs = b"%PDF-1.4 issued by the other request"
+
+    def render(data, issue=None):
+        _stored_by_another_request(world.centers[0], 1, theirs)
+        return b"%PDF-1.4 this request's"
+    monkeypatch.setattr(monthly_report, "render", render)
+    response = client.get("/manage/report.pdf?month=2026-11")
+    assert response.status_code == 200 and response.data == theirs
+    assert [report.version for report in _stored()] == [1]
+    # Nothing to warn about on the next page: the PDF asked for was served.
+    assert "已有新的版本" not in client.get("/manage/report?month=2026-12").text
+
+
+def test_a_reissue_that_meets_another_is_refused(world, december, monkeypatch):
+    client, _ = december
+    client.get("/manage/report.pdf?month=2026-11")
+
+    def render(data, issue=None):
+        _stored_by_another_request(world.centers[0], 2, b"%PDF-1.4 their second")
+        return b"%PDF-1.4 my second"
+    monkeypatch.setattr(monthly_report, "render", render)
+    response = _reissue(client, "更正")
+    assert response.status_code == 409 and "已有新的版本" in response.text
+    assert [(report.version, report.reason) for report in _stored()] == [(1, ""), (2, "另一位经理")]

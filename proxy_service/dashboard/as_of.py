@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import and_, or_, select
 
-from .. import clock, deadlines, lights, pauses, queries, workdays
+from .. import clock, deadlines, lights, pauses, queries, supplements, workdays
 from ..evaluations import RESPONSE_WORKDAYS
 from ..extensions import db
 from ..models import (ApprovalItem, Assignment, AuditEvent, Case, Evaluation, Grade,
@@ -64,7 +64,7 @@ class History:
     rounds: dict                         # step id → [round rows] by number
     suspensions: dict                    # case id → [suspension rows] in order
     steps: list                          # step rows (with the item's name)
-    added_after: dict                    # case id → item names added after the moment
+    added_after: dict                    # case id → [add_items comments] after the moment
     skipped: set                         # ids of steps marked 无需办理 by the moment
 
     def agent_on(self, case_id, cut):
@@ -130,7 +130,7 @@ def _suspensions(active, day):
 def _step_events(active, cut):
     """Which items were added to a case after the moment (its steps did not exist yet) and
     which steps had been marked 无需办理 by then: the audit log is their only record."""
-    added_after, skipped = defaultdict(set), set()
+    added_after, skipped = defaultdict(list), set()
     for row in db.session.execute(select(
             AuditEvent.case_id, AuditEvent.object_id, AuditEvent.action, AuditEvent.comment)
             .where(AuditEvent.case_id.in_(active), or_(
@@ -139,8 +139,8 @@ def _step_events(active, cut):
                      AuditEvent.at < cut)))):
         if row.action == "skip":
             skipped.add(row.object_id)
-        else:   # supplements.add_items names the items it added, joined with 、
-            added_after[row.case_id].update(row.comment.split("、"))  # i18n-keep: the audit record's separator
+        else:   # supplements.add_items names the items it added (supplements.names_item)
+            added_after[row.case_id].append(row.comment)
     return added_after, skipped
 
 
@@ -171,7 +171,8 @@ def open_steps(history, moment, yellow_days):
 def _existed(history, step, case, cut):
     """Steps are made when the case is accepted, or added later (their names in the log)."""
     return (case.accepted_at is not None and case.accepted_at < cut
-            and step.item_name not in history.added_after.get(step.case_id, ()))
+            and not any(supplements.names_item(comment, step.item_name)
+                        for comment in history.added_after.get(step.case_id, ())))
 
 
 def _decided(filing, moment):

@@ -20,7 +20,9 @@ from .filters import Filters, midnight
 
 @dataclass
 class Overdue:
-    """A step overdue in the month: decided late in it, or still undecided at its end."""
+    """A step overdue in the month: approved in it after its due date, or still undecided at
+    its end. A refusal (不予许可) given late is not listed: like the figures (按时办结率),
+    the list counts approvals."""
     case_number: str
     item_name: str
     due_on: date

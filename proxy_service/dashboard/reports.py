@@ -1,15 +1,15 @@
 """The monthly report: its page, its PDF (issued once the month has ended and served as
-stored from then on), the stored versions, and issuing a month's report again with a reason."""
+stored from then on), the stored versions, and issuing a month's report again with a reason.
+Only the center's months have a report (report_archive.Months)."""
 from datetime import date
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
-from .. import clock, permissions, report_archive
+from .. import clock, i18n, permissions, report_archive
+from ..conflicts import committing
 from ..documents import monthly_report
-from ..extensions import db
 from . import bp, monthly
 from .forms import ReissueForm
 
@@ -26,22 +26,36 @@ def _month():
     return clock.today().replace(day=1)
 
 
-def _page(month, form, status=200):
+def _months():
+    return report_archive.months(current_user.center_id)
+
+
+def _page(month, months, form, status=200):
+    """The month's figures counted from the history; for a closed month its stored versions,
+    the latest of which is the record, and whether the figures still agree with it."""
     data = monthly.report_data(current_user.center, month)
-    closed = report_archive.is_closed(month)
+    closed = months.closed(month)
     versions = report_archive.versions(current_user.center_id, month) if closed else []
+    record = versions[0] if versions else None
     if form.seen.data is None:
-        form.seen.data = str(versions[0].version if versions else 0)
+        form.seen.data = str(record.version if record else 0)
     return render_template("dashboard/report.html", rows=monthly_report.overdue_rows(data["overdue"]),
                            as_of=monthly_report.as_of_line(data),
                            rectifications=monthly_report.rectifications(data["headline"]),
-                           closed=closed, versions=versions, form=form, **data), status
+                           closed=closed, versions=versions, record=record, months=months,
+                           agrees=monthly_report.agrees(data, record.data) if record else None,
+                           form=form, **data), status
 
 
 @bp.get("/manage/report")
 @permissions.manager_required
 def report():
-    return _page(_month(), ReissueForm(formdata=None))
+    month, months = _month(), _months()
+    if month not in months:
+        flash(_("没有 %(month)s 的月度报告（本中心的记录始于 %(first)s，报告截至本月），以下为本月报告。",
+                month=i18n.day(month, "month"), first=i18n.day(months.first, "month")), "warning")
+        month = months.last
+    return _page(month, months, ReissueForm(formdata=None))
 
 
 def _pdf(body, filename):
@@ -53,31 +67,30 @@ def _stored(report):
     return _pdf(report.data, report.filename)
 
 
-def _issue(month, reason=""):
-    """Render the month's report as the next version and store it; committed."""
+def _issue(month, reason="", seen_version=None):
+    """Render the month's report as the next version and store it (the caller commits)."""
     data = monthly.report_data(current_user.center, month)
-    report = report_archive.issue(
-        current_user.center_id, month, current_user, reason,
+    return report_archive.issue(
+        current_user.center_id, month, current_user, reason, seen_version=seen_version,
         render=lambda version, issued_at: monthly_report.render(data, (version, issued_at, reason)))
-    db.session.commit()
-    return report
 
 
 @bp.get("/manage/report.pdf")
 @permissions.manager_required
 def report_pdf():
     """The running month's report as it stands; a closed month's as first issued (issued now
-    if nobody asked for it yet), or its latest version."""
-    month = _month()
-    if not report_archive.is_closed(month):
+    if nobody asked for it yet), or its latest version; 404 for a month not the center's."""
+    month, months = _month(), _months()
+    if month not in months:
+        abort(404)
+    if not months.closed(month):
         data = monthly.report_data(current_user.center, month)
         return _pdf(monthly_report.render(data), f"monthly-report-{month:%Y-%m}.pdf")
     report = report_archive.latest(current_user.center_id, month)
     if report is None:
-        try:
+        with committing(quiet=True) as outcome:
             report = _issue(month)
-        except IntegrityError:   # another manager issued it a moment ago: serve theirs
-            db.session.rollback()
+        if outcome.conflict:   # another manager issued it a moment ago: serve theirs
             report = report_archive.latest(current_user.center_id, month)
     return _stored(report)
 
@@ -92,20 +105,14 @@ def report_version(report_id):
 @permissions.manager_required
 def reissue():
     """Issue the closed month's report again, with the reason; the earlier versions stay."""
-    month, form = _month(), ReissueForm()
-    if not report_archive.is_closed(month):
+    month, months, form = _month(), _months(), ReissueForm()
+    if not months.closed(month):
         abort(404)
     if not form.validate():
-        return _page(month, form, 422)
-    latest = report_archive.latest(current_user.center_id, month)
-    if (latest.version if latest else 0) != int(form.seen.data):
-        flash(_("该月报告刚刚已有新的版本，请先查看后再决定是否重新生成。"), "warning")
-        return _page(month, ReissueForm(formdata=None), 409)
-    try:
-        report = _issue(month, form.reason.data.strip())
-    except IntegrityError:
-        db.session.rollback()
-        flash(_("该月报告刚刚已有新的版本，请先查看后再决定是否重新生成。"), "warning")
-        return _page(month, ReissueForm(formdata=None), 409)
+        return _page(month, months, form, 422)
+    with committing() as outcome:   # a version issued meanwhile: flashed, answered 409
+        report = _issue(month, form.reason.data.strip(), form.seen.data)
+    if outcome.conflict:
+        return _page(month, months, ReissueForm(formdata=None), 409)
     flash(_("已重新生成该月报告（第 %(version)s 版），原有版本保留。", version=report.version), "success")
     return redirect(url_for(".report", month=f"{month:%Y-%m}"))

@@ -154,14 +154,15 @@ def numbered(lines):
 
 # --- the document ----------------------------------------------------------------
 
-def build_pdf(story, *, title, header, subject="", author=""):
+def build_pdf(story, *, title, header, subject="", author="", keywords=""):
     """Render `story` to PDF bytes: A4, `header` (the center's name) on every page, and
     "第 x 页 共 y 页" in the footer. Deterministic for the same story."""
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 6 * mm,
         bottomMargin=MARGIN, title=title, author=author or header, subject=subject,
-        creator="proxy_service", producer="proxy_service (reportlab)", invariant=1)
+        keywords=keywords, creator="proxy_service", producer="proxy_service (reportlab)",
+        invariant=1)
     document.build(list(story), canvasmaker=_canvas_with(header))
     return buffer.getvalue()
 

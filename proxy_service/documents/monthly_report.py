@@ -1,8 +1,20 @@
 """The monthly report as PDF: headline figures, the per-agent table and the overdue items,
 built from the same reportlab blocks as the other documents. The figures are those of the
 month's end (dashboard/monthly.py); a stored version says which it is and, after the first,
-why it was issued again."""
+why it was issued again.
+
+The PDF carries the SHA-256 of the figures it prints (its Keywords), so that the page of a
+closed month, counted again from the history, can tell whether the stored version still
+agrees with it (`agrees`).
+"""
+import hashlib
+import io
+import json
+import re
+
 from flask_babel import gettext as _
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
 
 from ..i18n import record_language
 from . import common
@@ -61,6 +73,33 @@ def as_of_line(data):
     return _("本月尚未结束，数据截至 %(day)s", day=moment.day)
 
 
+DIGEST = "figures-sha256:"
+
+
+def _tables(data):
+    """The figures as the PDF prints them: headline pairs, workload rows, overdue rows."""
+    return ([(label, str(value)) for label, value in _headline_rows(data["headline"])],
+            _agent_rows(data["loads"], data["moment"].day), overdue_rows(data["overdue"]))
+
+
+def _digest(tables):
+    return hashlib.sha256(json.dumps(tables, ensure_ascii=False).encode()).hexdigest()
+
+
+def agrees(data, pdf):
+    """Whether the stored version `pdf` prints the figures `data` holds (compared by their
+    digest); None when it carries no digest (stored before the PDFs did) or cannot be read."""
+    try:
+        keywords = (PdfReader(io.BytesIO(pdf)).metadata or {}).get("/Keywords") or ""
+    except (PyPdfError, ValueError):
+        return None
+    stored = re.search(re.escape(DIGEST) + "([0-9a-f]{64})", str(keywords))
+    if stored is None:
+        return None
+    with record_language():
+        return stored.group(1) == _digest(_tables(data))
+
+
 @record_language()
 def render(data, issue=None):
     """The PDF bytes. `issue` (version, issued_at, reason) for a stored version."""
@@ -71,19 +110,18 @@ def render(data, issue=None):
         version, issued_at, reason = issue
         line = f"第 {version} 版，生成于 {cn_datetime(issued_at)}"
         story.append(text(f"{line}；重新生成原因：{reason}" if reason else line, "subtitle"))
+    tables = pairs, agents, rows = _tables(data)
     story.append(text("一、核心指标", "heading"))
-    pairs = [(label, str(value)) for label, value in _headline_rows(data["headline"])]
     story.append(common.info_table([pairs[i] + pairs[i + 1] for i in range(0, len(pairs), 2)]))
     story.append(text("二、代办员工作量", "heading"))
     story.append(grid_table(["代办员", "进行中案件", "未办结环节", "临近到期", "超期", "期间批准",
                              "按时办结率", "平均评分", "休假状态"],
-                            _agent_rows(data["loads"], data["moment"].day),
-                            [0.13, 0.1, 0.11, 0.1, 0.08, 0.1, 0.13, 0.1, 0.15]))
+                            agents, [0.13, 0.1, 0.11, 0.1, 0.08, 0.1, 0.13, 0.1, 0.15]))
     story.append(text("三、超期事项及原因", "heading"))
-    rows = overdue_rows(data["overdue"])
     if rows:
         story.append(grid_table(["案件编号", "审批事项", "到期日", "情况", "原因"], rows,
                                 [0.2, 0.22, 0.14, 0.16, 0.28]))
     else:
         story.append(text("本月没有超期事项。"))
-    return common.build_pdf(story, title="代办服务月度报告", header=center.name)
+    return common.build_pdf(story, title="代办服务月度报告", header=center.name,
+                            keywords=DIGEST + _digest(tables))
