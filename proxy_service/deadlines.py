@@ -60,11 +60,11 @@ def on_submit(step, day):
     with db.session.no_autoflush:   # loading item, rounds and center must not flush the step twice
         rounds = list(step.rounds)
         if step.remaining_workdays is not None:    # refiled after 补正
-            budget, unit = step.remaining_workdays, LimitUnit.WORKDAY
+            allotted, unit = step.remaining_workdays, LimitUnit.WORKDAY
         else:
-            budget, unit = step.item.promised_limit, step.item.promised_unit
-        step.rounds.append(StepRound(number=len(rounds) + 1, filed_on=day, budget=budget,
-                                     budget_unit=unit))
+            allotted, unit = step.item.promised_limit, step.item.promised_unit
+        step.rounds.append(StepRound(number=len(rounds) + 1, filed_on=day, allotted=allotted,
+                                     allotted_unit=unit))
         step.remaining_workdays = None
         refresh_step(step)
 
@@ -162,7 +162,7 @@ def start_case(case, day=None):
 
 def _round_end(filing):
     """The last day of a round's clock, before any suspension moved it."""
-    return limit_end(filing.filed_on, filing.budget, filing.budget_unit)
+    return limit_end(filing.filed_on, filing.allotted, filing.allotted_unit)
 
 
 def _ended_workdays(periods, since, day=None):

@@ -33,7 +33,7 @@ def history():
     def rows(sql):
         return [tuple(row) for row in db.session.execute(text(sql))]
     return {
-        "rounds": rows("SELECT step_id, number, filed_on, budget, budget_unit, returned_on, "
+        "rounds": rows("SELECT step_id, number, filed_on, allotted, allotted_unit, returned_on, "
                        "correction_request, remaining_workdays, decided_on FROM step_rounds "
                        "ORDER BY step_id, number"),
         "suspensions": rows("SELECT case_id, started_on, ended_on, reason FROM case_suspensions "

@@ -190,9 +190,9 @@ def _busy(world, count, prefix):
         case.status = CaseStatus.IN_PROGRESS
         step = case.steps[1]
         step.rounds = [
-            StepRound(number=1, filed_on=date(2026, 11, 3), budget=5, budget_unit=LimitUnit.WORKDAY,
+            StepRound(number=1, filed_on=date(2026, 11, 3), allotted=5, allotted_unit=LimitUnit.WORKDAY,
                       returned_on=date(2026, 11, 5), correction_request="补充图纸", remaining_workdays=3),
-            StepRound(number=2, filed_on=date(2026, 11, 9), budget=3, budget_unit=LimitUnit.WORKDAY)]
+            StepRound(number=2, filed_on=date(2026, 11, 9), allotted=3, allotted_unit=LimitUnit.WORKDAY)]
         case.suspensions = [Suspension(started_on=date(2026, 11, 16), ended_on=date(2026, 11, 18),
                                        reason="企业暂缓")]
         db.session.add(Assignment(case=case, agent=world.users["other_agent"],

@@ -113,7 +113,7 @@ def check_due_dates_are_the_apps():
             assert step.due_on == due_when_decided(step), step.id
         last = step.rounds[-1]
         kinds["refiled" if len(step.rounds) > 1 else "once" if step.due_on == deadlines.limit_end(
-            last.filed_on, last.budget, last.budget_unit) else "paused"] += 1
+            last.filed_on, last.allotted, last.allotted_unit) else "paused"] += 1
         if step.case_id in suspended or step.id in returned:
             continue
         assert step.due_on == deadlines.promised_due(step.item, step.submitted_on), step.id
@@ -136,8 +136,8 @@ def due_when_decided(step):
                  for period in step.case.suspensions
                  if period.ended_on is not None and period.started_on >= last.filed_on
                  and period.ended_on <= last.decided_on)
-    return workdays.add_workdays(deadlines.limit_end(last.filed_on, last.budget,
-                                                     last.budget_unit), paused)
+    return workdays.add_workdays(deadlines.limit_end(last.filed_on, last.allotted,
+                                                     last.allotted_unit), paused)
 
 
 def check_history_of_cases_and_steps():

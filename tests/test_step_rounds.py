@@ -19,7 +19,7 @@ def running(world, frozen_clock):
 
 
 def rounds_of(step):
-    return [(r.number, r.filed_on, r.budget, r.returned_on, r.correction_request,
+    return [(r.number, r.filed_on, r.allotted, r.returned_on, r.correction_request,
              r.remaining_workdays, r.decided_on) for r in step.rounds]
 
 
@@ -104,7 +104,7 @@ def test_a_calendar_day_item_keeps_its_unit_on_the_first_round(world, running, f
     on(frozen_clock, date(2026, 9, 24))
     submit(step_named(running, "项目备案"), world)
     filing = step_named(running, "项目备案")
-    assert (filing.rounds[0].budget, filing.rounds[0].budget_unit) == (7, LimitUnit.CALENDAR_DAY)
+    assert (filing.rounds[0].allotted, filing.rounds[0].allotted_unit) == (7, LimitUnit.CALENDAR_DAY)
     assert filing.due_on == date(2026, 10, 8)    # 10-01 is a holiday: the next working day
 
 

@@ -17,9 +17,9 @@ Existing data is backfilled (`backfill`) from the audit log and the step and cas
   overwritten on the step: its round keeps the comment of its audit event.
 - a suspension period per `suspend` event, ended by the next `resume`; started_on of a
   case is the day of its `seal` event (work started when the agreement was sealed).
-- budgets: the first round the item's promised limit (or, where the stored allotted working
+- allotted days: the first round the item's promised limit (or, where the stored allotted working
   days say otherwise, those), a refiling the working days left at the return before it. The
-  running round's budget and the case's promised working days are chosen so that
+  running round's allotment and the case's promised working days are chosen so that
   deadlines.due_of and promised_of give the stored due_on and promised_on again: the
   backfill moves no deadline.
 Dates are counted on the holidays table as it stands (Core SQL here, never the ORM models,
@@ -62,8 +62,8 @@ def upgrade():
     sa.Column('step_id', sa.Integer(), nullable=False),
     sa.Column('number', sa.Integer(), nullable=False),
     sa.Column('filed_on', sa.Date(), nullable=False),
-    sa.Column('budget', sa.Integer(), nullable=False),
-    sa.Column('budget_unit', sa.Enum('workday', 'calendar_day', name='limitunit', native_enum=False, length=20), nullable=False),
+    sa.Column('allotted', sa.Integer(), nullable=False),
+    sa.Column('allotted_unit', sa.Enum('workday', 'calendar_day', name='limitunit', native_enum=False, length=20), nullable=False),
     sa.Column('returned_on', sa.Date(), nullable=True),
     sa.Column('correction_request', sa.Text(), nullable=False),
     sa.Column('remaining_workdays', sa.Integer(), nullable=True),
@@ -118,7 +118,7 @@ items = _table("approval_items", "id", "promised_limit", "promised_unit")
 events = _table("audit_events", "id", "at", "case_id", "object_type", "object_id", "action",
                 "comment")
 holidays = _table("holidays", "day", "kind")
-rounds = _table("step_rounds", "step_id", "number", "filed_on", "budget", "budget_unit",
+rounds = _table("step_rounds", "step_id", "number", "filed_on", "allotted", "allotted_unit",
                 "returned_on", "correction_request", "remaining_workdays", "decided_on",
                 "created_at")
 suspensions = _table("case_suspensions", "case_id", "started_on", "ended_on", "reason",
@@ -151,13 +151,13 @@ class Calendar:
             count += self.is_workday(day)
         return count
 
-    def limit_end(self, day, budget, unit):
+    def limit_end(self, day, allotted, unit):
         if unit == "calendar_day":
-            day += timedelta(days=budget)
+            day += timedelta(days=allotted)
             while not self.is_workday(day):
                 day += ONE_DAY
             return day
-        return self.add(day, budget)
+        return self.add(day, allotted)
 
     def fit(self, start, end, paused):
         """The working days from `start` whose end, moved by `paused` working days, is `end`."""
@@ -249,7 +249,7 @@ def _backfill_rounds(conn, calendar, limits, low, high, log, periods):
     for step in conn.execute(sa.select(steps).where(steps.c.case_id.between(low, high))).all():
         filings = [] if step.id in done else _filings(step, log[("step", step.id)])
         if filings:
-            _budgets(calendar, filings, step, limits[step.item_id], periods.get(step.case_id, []))
+            _allotments(calendar, filings, step, limits[step.item_id], periods.get(step.case_id, []))
             new += filings
     if new:
         conn.execute(rounds.insert(), new)
@@ -261,7 +261,7 @@ def _filings(step, entries):
     for action, day, comment, at in entries:
         if action == "submit":
             filings.append({"step_id": step.id, "number": len(filings) + 1, "filed_on": day,
-                            "budget": 0, "budget_unit": "workday", "returned_on": None,
+                            "allotted": 0, "allotted_unit": "workday", "returned_on": None,
                             "correction_request": "", "remaining_workdays": None,
                             "decided_on": None, "created_at": at})
         elif filings and action == "return":
@@ -284,30 +284,30 @@ def _filings(step, entries):
     return filings
 
 
-def _budgets(calendar, filings, step, limit, periods):
-    """Each round's budget and each return's working days left, as deadlines.on_submit and
+def _allotments(calendar, filings, step, limit, periods):
+    """Each round's allotted working days and each return's working days left, as deadlines.on_submit and
     on_return kept them; the running round's fitted to the stored due date."""
-    budget, unit = limit
+    allotted, unit = limit
     filed = filings[0]["filed_on"]
-    allotted = calendar.between(filed, calendar.limit_end(filed, budget, unit))
-    if step.allotted_workdays is not None and allotted != step.allotted_workdays:
-        budget, unit = step.allotted_workdays, "workday"   # the item's limit changed since
+    first_allotted = calendar.between(filed, calendar.limit_end(filed, allotted, unit))
+    if step.allotted_workdays is not None and first_allotted != step.allotted_workdays:
+        allotted, unit = step.allotted_workdays, "workday"   # the item's limit changed since
     for filing in filings:
-        filing["budget"], filing["budget_unit"] = budget, unit
+        filing["allotted"], filing["allotted_unit"] = allotted, unit
         if filing["returned_on"] is None:
             break
         if filing["remaining_workdays"] is None:           # an earlier return: counted again
-            due = calendar.add(calendar.limit_end(filing["filed_on"], budget, unit), _paused(
+            due = calendar.add(calendar.limit_end(filing["filed_on"], allotted, unit), _paused(
                 calendar, periods, filing["filed_on"], filing["returned_on"]))
             filing["remaining_workdays"] = max(0, calendar.between(filing["returned_on"], due))
-        budget, unit = filing["remaining_workdays"], "workday"
+        allotted, unit = filing["remaining_workdays"], "workday"
     current = filings[-1]
     if step.status != "submitted" or step.due_on is None:
         return
     paused = _paused(calendar, periods, current["filed_on"])
-    end = calendar.limit_end(current["filed_on"], current["budget"], current["budget_unit"])
+    end = calendar.limit_end(current["filed_on"], current["allotted"], current["allotted_unit"])
     if calendar.add(end, paused) != step.due_on:
-        current["budget"] = calendar.fit(current["filed_on"], step.due_on, paused)
-        current["budget_unit"] = "workday"
+        current["allotted"] = calendar.fit(current["filed_on"], step.due_on, paused)
+        current["allotted_unit"] = "workday"
         if len(filings) > 1:
-            filings[-2]["remaining_workdays"] = current["budget"]
+            filings[-2]["remaining_workdays"] = current["allotted"]

@@ -118,7 +118,7 @@ centers = _table("centers", "id", "yellow_days")
 steps = _table("steps", "id", "case_id", "item_id", "status", "due_on", "yellow_on",
                "allotted_workdays", "version", "updated_at")
 items = _table("approval_items", "id", "name")
-rounds = _table("step_rounds", "step_id", "number", "filed_on", "budget", "budget_unit",
+rounds = _table("step_rounds", "step_id", "number", "filed_on", "allotted", "allotted_unit",
                 "returned_on", "decided_on")
 suspensions = _table("case_suspensions", "case_id", "started_on", "ended_on")
 # audit_chain.FIELDS as this revision has them: the events hash as the app's writer does.
@@ -169,12 +169,12 @@ def _restore_step(conn, calendar, history, case, step, filings, periods):
     if not filings or filings[-1].returned_on or filings[-1].decided_on:
         return []
     current, first = filings[-1], filings[0]
-    due = calendar.add(calendar.limit_end(current.filed_on, current.budget, current.budget_unit),
+    due = calendar.add(calendar.limit_end(current.filed_on, current.allotted, current.allotted_unit),
                        history._paused(calendar, periods, current.filed_on))
     allotted = step.allotted_workdays
     if len(filings) == 1 or allotted is None:
         allotted = calendar.between(first.filed_on, calendar.limit_end(
-            first.filed_on, first.budget, first.budget_unit))
+            first.filed_on, first.allotted, first.allotted_unit))
     yellow = calendar.add(due, -max(case.yellow_days, (allotted or 0) // 5))
     if (due, allotted, yellow) == (step.due_on, step.allotted_workdays, step.yellow_on):
         return []

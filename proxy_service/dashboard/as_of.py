@@ -107,7 +107,7 @@ def _rounds(active, day):
     has thousands of them."""
     rounds = defaultdict(list)
     for row in db.session.execute(select(
-            StepRound.step_id, StepRound.filed_on, StepRound.budget, StepRound.budget_unit,
+            StepRound.step_id, StepRound.filed_on, StepRound.allotted, StepRound.allotted_unit,
             StepRound.returned_on, StepRound.correction_request, StepRound.decided_on)
             .where(StepRound.step_id.in_(select(Step.id).where(Step.case_id.in_(active))),
                    StepRound.filed_on <= day)

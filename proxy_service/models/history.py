@@ -18,7 +18,7 @@ class StepRound(db.Model):
     """One filing of a step with its department (报送), from the day it was filed (the first
     time, or again after 补正) to the day it came back for correction or was decided.
 
-    `budget` is what the department's clock held at the filing: the item's promised limit on
+    `allotted` is what the department's clock held at the filing: the item's promised limit on
     the first round (in its own unit), the working days left at the previous return after that.
     """
 
@@ -27,8 +27,8 @@ class StepRound(db.Model):
     step_id: Mapped[int] = mapped_column(ForeignKey("steps.id"))   # first column of the unique key
     number: Mapped[int] = mapped_column()                           # 1 = first filing
     filed_on = mapped_column(Date, nullable=False)
-    budget: Mapped[int] = mapped_column()
-    budget_unit: Mapped[LimitUnit] = mapped_column(_str_enum(LimitUnit), default=LimitUnit.WORKDAY)
+    allotted: Mapped[int] = mapped_column()
+    allotted_unit: Mapped[LimitUnit] = mapped_column(_str_enum(LimitUnit), default=LimitUnit.WORKDAY)
     returned_on = mapped_column(Date, nullable=True)                # 退回补正日期
     correction_request: Mapped[str] = mapped_column(Text, default="")
     remaining_workdays: Mapped[int | None] = mapped_column()      # left on the clock at the return

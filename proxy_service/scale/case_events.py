@@ -73,7 +73,7 @@ class StoryEvents:
         item, cal, sub = st["item"], self.world.cal, st["sub"]
         event = self.ev(sub, self.agent_at(sub), "submit", "step", sid, "preparing", "submitted")
         end = cal.index_after_days(sub, item.limit) if item.calendar_days else sub + item.limit
-        # A round: [filed, budget, unit, end of its clock, returned, correction, left, decided, event]
+        # A round: [filed, allotted, unit, end of its clock, returned, correction, left, decided, event]
         first = [sub, item.limit, "calendar_day" if item.calendar_days else "workday", end,
                  None, "", None, None, event]
         row.update(status="submitted", acceptance=f"受理〔{cal.text(sub)[:4]}〕{sid:07d}号",

@@ -163,10 +163,10 @@ class StoryRows:
     def _round_rows(self, step_id, rounds):
         """The step's filing rounds (deadlines.on_submit, on_return, on_decision)."""
         out, text = self.out, self.world.cal.text
-        for number, (filed, budget, unit, _, returned, correction, left, decided, event) \
+        for number, (filed, allotted, unit, _, returned, correction, left, decided, event) \
                 in enumerate(rounds, 1):
             out.add("step_rounds", (
-                out.next_id("step_rounds"), step_id, number, text(filed), budget, unit,
+                out.next_id("step_rounds"), step_id, number, text(filed), allotted, unit,
                 None if returned is None else text(returned), correction, left,
                 None if decided is None else text(decided), event[TS]))
 

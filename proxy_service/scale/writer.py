@@ -33,7 +33,7 @@ COLUMNS = {
               "correction_request", "refusal_reason", "refusal_decision_no",
               "not_required_reason", "due_on", "remaining_workdays", "allotted_workdays",
               "yellow_on", "agreement_id", "updated_at", "version"),
-    "step_rounds": ("id", "step_id", "number", "filed_on", "budget", "budget_unit", "returned_on",
+    "step_rounds": ("id", "step_id", "number", "filed_on", "allotted", "allotted_unit", "returned_on",
                     "correction_request", "remaining_workdays", "decided_on", "created_at"),
     "assignments": ("id", "case_id", "agent_id", "assigned_by_id", "reason", "assigned_at"),
     "signatures": ("id", "agreement_id", "party", "user_id", "signer_name", "signer_title",
