@@ -95,16 +95,18 @@ def _empty_tables():
         if sqlite:   # outside a transaction: SQLite ignores the pragma inside one
             conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
             conn.commit()
-        with conn.begin():
-            _restore_calendar(conn)
-            if sqlite:
-                for table in tables:
-                    conn.execute(text(f"DELETE FROM {table}"))
-            else:
-                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        if sqlite:
-            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
-            conn.commit()
+        try:
+            with conn.begin():
+                _restore_calendar(conn)
+                if sqlite:
+                    for table in tables:
+                        conn.execute(text(f"DELETE FROM {table}"))
+                else:
+                    conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        finally:
+            if sqlite:   # on again for the next test, even when a delete failed
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()
 
 
 class FreshUserClient(FlaskClient):

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from proxy_service.extensions import db
-from proxy_service.models import AuditEvent, Case, Project
+from proxy_service.models import AuditEvent, Case, Project, Step
 
 
 def test_investment_is_exact_after_a_round_trip(world):
@@ -41,6 +41,16 @@ def test_database_refuses_a_second_open_case_for_a_project(world):
     twin = Case(number="JZKFQ-2026-99999", center_id=first.center_id, enterprise_id=first.enterprise_id,
                 project_id=first.project_id, contact_name="x", contact_mobile="13900000000")
     db.session.add(twin)
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+@pytest.mark.parametrize("run", ["first", "after a test's cleanup"])
+def test_the_database_refuses_a_row_that_points_nowhere(world, run):
+    """Foreign keys hold in every test, on SQLite too (the app turns them on per connection;
+    the suite's cleanup turns them off and on again around its deletes)."""
+    db.session.add(Step(case_id=999_999, item_id=world.items[0].id, stage=world.items[0].stage))
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
