@@ -141,12 +141,12 @@ def test_a_contact_change_without_the_password_again_changes_nothing(client, wor
 def test_an_agents_mobile_printed_on_agreements_needs_the_one_time_code_too(
         client, world, login_as):
     agent = world.users["agent"]
-    phone = agent.phone
+    email, phone = agent.email, agent.phone
     login_as(agent)
     wanted = {"email": "", "phone": "13912345678", "password": PASSWORD}
     response = client.post(CONTACT, data=wanted)
     assert response.status_code == 422 and "动态验证码不正确" in response.text
-    assert _contact_unchanged(agent, agent.email, phone)
+    assert _contact_unchanged(agent, email, phone)
     assert 'name="code"' in client.get(CONTACT).text
     response = client.post(CONTACT, data={**wanted, "code": one_time_code(agent)})
     assert response.status_code == 302
