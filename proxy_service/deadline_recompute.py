@@ -13,17 +13,20 @@ Each moved due date is audited on its step ("到期日因节假日调整：旧 �
 moved dates gets one "deadlines_moved" event listing them (its promised date included), which
 notifies its agent and its enterprise once (notifications/rules.py).
 
-Cost: one query on ix_steps_status_due finds the steps (the running ones, by due date or the
-end of a suspension of their case), one on ix_cases_status_promised the cases; they are then
-loaded, recomputed and flushed BATCH cases at a time, with a number of statements that does
-not grow with the steps of those cases.
+Cost: one statement finds the steps, a UNION of the running ones due on or after the first
+changed day (a range on ix_steps_status_due) and those of the cases with a suspension that
+ended on or after it (a range on ix_case_suspensions_ended_on); one the cases alike (on
+ix_cases_status_promised and the same suspensions). Neither reads the running steps or open
+cases a change after their dates cannot touch. They are then loaded, recomputed and flushed
+BATCH cases at a time, with a number of statements that does not grow with the steps of
+those cases.
 """
 from bisect import bisect_right
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import Date, bindparam, func, null, or_, select, type_coerce, union_all, update
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -36,6 +39,7 @@ from .models.types import utcnow
 BATCH = 100                                     # cases per load and flush
 OPEN_CASES = (CaseStatus.IN_PROGRESS, CaseStatus.SUSPENDED)   # the ones with clocks
 STEP_DATES = ("due_on", "allotted_workdays", "yellow_on")      # deadlines.dates_of's order
+NO_DATE = type_coerce(null(), Date)     # the due-date half of a UNION has no suspension end
 
 
 def calendar_changed(actor, days):
@@ -75,33 +79,56 @@ def _paused_until(case_id, since):
         Suspension.case_id == case_id, Suspension.started_on >= since).scalar_subquery()
 
 
+def _paused_on_or_after(first):
+    """SQL: the ids of the cases with a suspension that ended on or after `first`, a range on
+    ix_case_suspensions_ended_on: their suspended working days may hold a changed day,
+    wherever their dates lie."""
+    return select(Suspension.case_id).where(Suspension.ended_on >= first)
+
+
 def _touched_steps(days):
-    """{case id: [step ids]} of the running steps of open cases whose clock spans a day."""
-    paused_until = _paused_until(Step.case_id, Step.submitted_on)
-    rows = db.session.execute(
-        select(Step.id, Step.case_id, Step.submitted_on, Step.due_on, paused_until)
-        .join(Step.case)
-        .where(Step.status == StepStatus.SUBMITTED,
-               or_(Step.due_on >= days[0], paused_until >= days[0]),
-               or_(Step.submitted_on.is_(None), Step.submitted_on < days[-1]),
-               Case.status.in_(OPEN_CASES)))
+    """{case id: [step ids]} of the running steps of open cases whose clock spans a day: those
+    due on or after the first day (a range on ix_steps_status_due) and those of the cases
+    paused since (on ix_case_suspensions_ended_on, then ix_steps_case_status), in one UNION."""
+    running = select(Step.id, Step.case_id, Step.submitted_on, Step.due_on).join(Step.case).where(
+        Step.status == StepStatus.SUBMITTED, Case.status.in_(OPEN_CASES),
+        or_(Step.submitted_on.is_(None), Step.submitted_on < days[-1]))
+    rows = db.session.execute(union_all(
+        running.add_columns(NO_DATE).where(Step.due_on >= days[0]),
+        running.add_columns(_paused_until(Step.case_id, Step.submitted_on))
+        .where(Step.case_id.in_(_paused_on_or_after(days[0])))))
     touched = {}
-    for step_id, case_id, filed_on, due_on, until in rows:
+    for step_id, (case_id, filed_on, due_on, until) in _one_per_id(rows).items():
         if _spans(days, filed_on, due_on, until):
             touched.setdefault(case_id, []).append(step_id)
     return touched
 
 
 def _touched_cases(days):
-    """Ids of the open cases whose promised date spans a day."""
-    paused_until = _paused_until(Case.id, Case.started_on)
-    rows = db.session.execute(
-        select(Case.id, Case.started_on, Case.promised_on, paused_until)
-        .where(Case.status.in_(OPEN_CASES),
-               or_(Case.promised_on >= days[0], paused_until >= days[0]),
-               Case.started_on < days[-1]))
-    return {case_id for case_id, started_on, promised_on, until in rows
-            if _spans(days, started_on, promised_on, until)}
+    """Ids of the open cases whose promised date spans a day: those promised on or after the
+    first day (a range on ix_cases_status_promised) and those paused since, in one UNION. The
+    paused ones are found by their id alone, their status checked here: a condition on it
+    would lead SQLite, without statistics, to read every open case by status instead."""
+    started = select(Case.id, Case.status, Case.started_on, Case.promised_on).where(
+        Case.started_on < days[-1])
+    rows = db.session.execute(union_all(
+        started.add_columns(NO_DATE).where(Case.status.in_(OPEN_CASES),
+                                           Case.promised_on >= days[0]),
+        started.add_columns(_paused_until(Case.id, Case.started_on))
+        .where(Case.id.in_(_paused_on_or_after(days[0])))))
+    return {case_id for case_id, (status, started_on, promised_on, until)
+            in _one_per_id(rows).items()
+            if status in OPEN_CASES and _spans(days, started_on, promised_on, until)}
+
+
+def _one_per_id(rows):
+    """{id: (columns…, paused until)} from the UNION's rows (id, columns…, paused until), where
+    an id found by both halves takes the paused half's end (the other half has none)."""
+    found = {}
+    for row_id, *columns, until in rows:
+        if until is not None or row_id not in found:
+            found[row_id] = (*columns, until)
+    return found
 
 
 @dataclass

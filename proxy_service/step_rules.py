@@ -3,13 +3,13 @@
 Two kinds of rule. `blockers` says what holds a step's actions back now — the case is not
 in progress, the agreement delegating the step is not sealed yet, its prerequisite items are
 not approved — and what ends each wait: workflow.step_actions leaves held actions out,
-workflow.update_step refuses them, and the step page and the inbox show why (a pure query:
-it reads the step, its case, agreement and sibling steps and changes nothing).
-`check` is what an action must record: it raises TransitionError for what is missing and
-fills in the dates the form may leave empty; then `check_dates` refuses, with StepDateError
-naming the form field, a date that cannot be true against the clock or the step's filing
-rounds. These rules live here, not in the form (which checks only that a date is a date), so
-that they hold whoever saves the step.
+`check` refuses them, and the step page and the inbox show why (a pure query: it reads the
+step, its case, agreement and sibling steps and changes nothing).
+`check`, which workflow.update_step calls before anything moves, then raises TransitionError
+for what an action must record and is missing, and fills in the dates the form may leave
+empty; then `check_dates` refuses, with StepDateError naming the form field, a date that
+cannot be true against the clock or the step's filing rounds. These rules live here, not in
+the form (which checks only that a date is a date), so that they hold whoever saves the step.
 No status changes here: only workflow.py assigns `.status`.
 """
 from dataclasses import dataclass
@@ -20,7 +20,7 @@ from . import clock
 from .i18n import join_list
 from .models import AgreementState, CaseStatus as CS, StepStatus as SS
 from .models.cases import FINAL_CASE_STATUSES
-from .guards import StepDateError, require
+from .guards import StepDateError, TransitionError, require
 
 EVERY_ACTION = frozenset({"start", "submit", "return", "approve", "refuse", "skip"})
 # The statuses from which a step is still to be filed with its department.
@@ -69,9 +69,16 @@ def holding(step, action):
 
 
 def check(step, action, details):
-    """Raise TransitionError unless `details` hold what `action` (None: information only)
-    records; may set submitted_on / approved_on in `details` (today when the form left them
-    empty). Then StepDateError for a date that cannot be true (check_dates)."""
+    """Raise TransitionError unless the case is in progress, nothing holds `action` (None:
+    information only) back and `details` hold what it records; may set submitted_on /
+    approved_on in `details` (today when the form left them empty). Then StepDateError for a
+    date that cannot be true (check_dates)."""
+    if step.case.status is not CS.IN_PROGRESS:
+        raise TransitionError(_l("案件不在办理中，不能更新事项。"))
+    blocker = holding(step, action) if action else None
+    if blocker is not None:
+        raise TransitionError(_l("%(reason)s%(unblock)s", reason=blocker.reason,
+                                 unblock=blocker.unblock))
     if action:
         ACTION_RULES[action](step, details)
     check_dates(step, action, details)

@@ -107,9 +107,8 @@ def accept_case(case, actor, *, seen_version=None, agent=None, comment=""):
 def assign_agent(case, actor, agent, reason="", seen_version=None):
     """Name the case's responsible agent; later calls re-assign and need a reason.
 
-    From ACCEPTED the case moves on to SIGNING and its agreement is generated. A
-    re-assignment regenerates the agreements not sealed yet (the agent is printed on them);
-    a sealed one stays as it is.
+    From ACCEPTED the case moves on to SIGNING and its agreement is generated. A re-assignment
+    regenerates the agreements not sealed yet (the agent is printed on them); a sealed one stays.
     """
     from . import signing   # signing builds on this module
     check_version(case, seen_version)
@@ -118,12 +117,7 @@ def assign_agent(case, actor, agent, reason="", seen_version=None):
     if case.status is CS.ACCEPTED:
         _move(case, CASE_MOVES, "assign", actor, agent.name)
     elif case.status in (CS.SIGNING, CS.IN_PROGRESS, CS.SUSPENDED):
-        if agent.id == case.agent_id:
-            raise TransitionError(_l("该案件已由此代办员负责。"))
-        reason = require(reason, _l("改派须填写原因。"))
-        previous = case.agent.name if case.agent else ""
-        db.session.add(AuditEvent.record(actor, case, "reassign", case.status, case.status,  # i18n-keep: audit record
-                                         f"{previous} → {agent.name}：{reason}"))
+        reason = _audit_reassignment(case, actor, agent, reason)
     else:
         raise TransitionError(_l("当前状态“%(status)s”下不能指派代办员。", status=case.status.label))
     case.agent = agent
@@ -137,6 +131,17 @@ def assign_agent(case, actor, agent, reason="", seen_version=None):
         signing.refresh(case, actor, _l("改派代办员"))
     issued_notices.on_assign(case, actor, assignment)
     return case
+
+
+def _audit_reassignment(case, actor, agent, reason):
+    """Audit a re-assignment to `agent`; returns its reason (required). Raises TransitionError."""
+    if agent.id == case.agent_id:
+        raise TransitionError(_l("该案件已由此代办员负责。"))
+    reason = require(reason, _l("改派须填写原因。"))
+    previous = case.agent.name if case.agent else ""
+    db.session.add(AuditEvent.record(actor, case, "reassign", case.status, case.status,  # i18n-keep: audit record
+                                     f"{previous} → {agent.name}：{reason}"))
+    return reason
 
 
 def start_work(case, actor):
@@ -158,9 +163,7 @@ def withdraw_case(case, actor, reason, seen_version=None):
     check_version(case, seen_version)
     reason = require(reason, _l("撤回须说明理由。"))
     _move(case, CASE_MOVES, "withdraw", actor, reason)
-    _void_agreements(case, actor, reason)
-    _close(case, reason)
-    issued_notices.on_stop(case, actor)
+    _end(case, actor, reason)
 
 
 def terminate_case(case, actor, reason, seen_version=None):
@@ -168,9 +171,7 @@ def terminate_case(case, actor, reason, seen_version=None):
     check_version(case, seen_version)
     reason = require(reason, _l("终止须说明理由。"))
     _move(case, CASE_MOVES, "terminate", actor, reason)
-    _void_agreements(case, actor, reason)
-    _close(case, reason)
-    issued_notices.on_stop(case, actor)
+    _end(case, actor, reason)
 
 
 def suspend_case(case, actor, reason, seen_version=None):
@@ -189,10 +190,13 @@ def resume_case(case, actor, comment="", seen_version=None):
     db.session.flush()
 
 
-def _void_agreements(case, actor, reason):
-    # An agreement left unsigned when the case ends must not be signable afterwards.
+def _end(case, actor, reason):
+    """A case withdrawn or terminated: closed, its stop notice issued, and an agreement left
+    unsigned voided (it must not be signable afterwards)."""
     from . import signing
     signing.void_open(case, actor, reason)
+    _close(case, reason)
+    issued_notices.on_stop(case, actor)
 
 
 def _close(case, reason=""):
@@ -247,33 +251,16 @@ def step_waits_on(step):
 def update_step(step, actor, *, seen_version, action=None, internal=False, **details):
     """Apply one step form: an optional status action plus the fields it records.
 
-    `details` may hold acceptance_no, submitted_on, approved_on, permit_no,
-    by_commitment, correction_request, refusal_reason, refusal_decision_no,
-    not_required_reason and comment, and the dates kept on the filing round only
-    (deadlines.ROUND_DATES: refiled_on for a refiling after 补正, returned_on, refused_on); an
-    `internal` comment is shown to staff only. Raises StaleEdit, TransitionError
-    (StepDateError for a date that cannot be true).
+    `details` may hold acceptance_no, submitted_on, approved_on, permit_no, by_commitment,
+    correction_request, refusal_reason, refusal_decision_no, not_required_reason and comment,
+    and the dates kept on the filing round only (deadlines.ROUND_DATES: refiled_on for a
+    refiling after 补正, returned_on, refused_on); an `internal` comment is shown to staff
+    only. Raises StaleEdit, TransitionError (StepDateError for a date that cannot be true).
     """
-    from . import assignment   # assignment builds on this module
     check_version(step, seen_version)
-    if step.case.status is not CS.IN_PROGRESS:
-        raise TransitionError(_l("案件不在办理中，不能更新事项。"))
     comment = details.pop("comment", "") or ""
-    # An internal comment goes into an event of its own, so that the status
-    # change itself stays visible to the enterprise.
-    public_comment = assignment.on_behalf(actor, step.case) + ("" if internal else comment)
-    blocker = step_rules.holding(step, action) if action else None
-    if blocker is not None:
-        raise TransitionError(_l("%(reason)s%(unblock)s", reason=blocker.reason,
-                                 unblock=blocker.unblock))
     step_rules.check(step, action, details)
-    if action:
-        _move(step, STEP_MOVES, action, actor, public_comment)
-    else:
-        db.session.add(AuditEvent.record(actor, step, "edit", step.status, step.status,
-                                         public_comment))
-    if internal and comment:
-        db.session.add(AuditEvent.record(actor, step, "note", comment=comment, internal=True))
+    _move_or_edit_step(step, actor, action, comment, internal)
     round_dates = {key: details.pop(key, None) for key in deadlines.ROUND_DATES}
     for field, value in details.items():
         if value is not None:
@@ -285,6 +272,20 @@ def update_step(step, actor, *, seen_version, action=None, internal=False, **det
         _close(step.case)
         issued_notices.on_complete(step.case, actor)
     return step
+
+
+def _move_or_edit_step(step, actor, action, comment, internal):
+    """The step's move by `action` (or an edit), audited; an `internal` comment goes into an
+    event of its own, so that the move itself stays visible to the enterprise."""
+    from . import assignment   # assignment builds on this module
+    public_comment = assignment.on_behalf(actor, step.case) + ("" if internal else comment)
+    if action:
+        _move(step, STEP_MOVES, action, actor, public_comment)
+    else:
+        db.session.add(AuditEvent.record(actor, step, "edit", step.status, step.status,
+                                         public_comment))
+    if internal and comment:
+        db.session.add(AuditEvent.record(actor, step, "note", comment=comment, internal=True))
 
 
 # --- rectifications (整改; the rules that drive them are in evaluations.py) -----------------

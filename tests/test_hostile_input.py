@@ -262,7 +262,8 @@ FORMS = {
     "/notifications/settings": Form("owner", lambda o: "/notifications/settings",
                                     lambda o: {"notify_email": "", "notify_sms": "y"}),
     "/notifications/contact": Form("owner", lambda o: "/notifications/contact",
-                                   lambda o: {"email": "li.si@example.com", "phone": "13912345678"}),
+                                   lambda o: {"email": "li.si@example.com", "phone": "13912345678",
+                                              **_reauth(o)}),
     # -- registration, the enterprise, its projects -----------------------------------------
     "/register": Form(None, lambda o: "/register", lambda o: {
         "name": "山西晋新智能装备有限公司", "uscc": VALID_USCC[2], "legal_representative": "张三",

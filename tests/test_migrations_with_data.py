@@ -5,16 +5,17 @@ a batch rebuild of a table other rows point at fails) as on PostgreSQL. The esti
 holidays of h8c0de400008 move the open deadlines they touch once the upgrade reaches head,
 where the application's models match the schema, not in the migration; its downgrade gives
 them the dates the older code has, so that an upgrade again moves them once, not twice."""
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect, text
+from sqlalchemy import column, inspect, select, table, text
 
 from proxy_service import audit_chain, clock
 from proxy_service.demo import load_demo
 from proxy_service.extensions import db
+from proxy_service.models.types import UTCDateTime
 
 from .test_deadlines import on, step_named, submit
 
@@ -120,6 +121,23 @@ def test_the_downgrade_gives_back_the_dates_without_the_estimates(spring):
                             "承诺办结日 2027-02-18 → 2027-02-12")]
     upgrade()
     assert audit_chain.verify_chains(db.session)[0] == []     # the downgrade's events chain
+
+
+def test_the_downgrade_stamps_what_it_moves_with_the_clock(spring):
+    """DESIGN §4: the time comes from the clock alone, in a migration as in the app."""
+    moment = datetime(2026, 12, 20, 2, 30, tzinfo=timezone.utc)
+    clock.freeze(moment)
+    events = table("audit_events", column("at", UTCDateTime()), column("action"))
+    steps = table("steps", column("id"), column("updated_at", UTCDateTime()))
+    downgrade(revision=LAST_RELEASE)
+    try:
+        with db.engine.connect() as conn:
+            assert conn.execute(select(events.c.at).where(events.c.action.in_(
+                ["due_moved", "deadlines_moved"]))).scalars().all() == [moment, moment]
+            assert conn.execute(select(steps.c.updated_at).where(steps.c.id == spring[1])
+                                ).scalar() == moment
+    finally:
+        upgrade()
 
 
 def test_an_upgrade_moves_open_deadlines_over_the_estimates_once_at_head(spring):

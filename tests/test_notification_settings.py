@@ -9,7 +9,7 @@ from proxy_service.extensions import db
 from proxy_service.models import AuditEvent, Role, User
 from proxy_service.notifications import inbox
 
-from .factories import make_user
+from .factories import PASSWORD, make_user, one_time_code
 
 SETTINGS = "/notifications/settings"
 CONTACT = "/notifications/contact"
@@ -95,10 +95,11 @@ def test_the_default_follows_whether_an_address_exists(world):
 def test_adding_an_address_turns_its_channel_on_and_is_audited(client, world, login_as):
     owner = world.users["owner"]
     login_as(owner)
-    response = client.post(CONTACT, data={"email": "li.si@", "phone": owner.phone})
+    response = client.post(CONTACT, data={"email": "li.si@", "phone": owner.phone,
+                                          "password": PASSWORD})
     assert response.status_code == 422 and "电子邮箱" in response.text
     response = client.post(CONTACT, data={"email": " li.si@example.com ",
-                                          "phone": owner.phone})
+                                          "phone": owner.phone, "password": PASSWORD})
     assert response.status_code == 302
     db.session.expire_all()
     assert owner.email == "li.si@example.com" and owner.notify_email is True
@@ -106,9 +107,51 @@ def test_adding_an_address_turns_its_channel_on_and_is_audited(client, world, lo
     comment = db.session.scalar(select(AuditEvent.comment).where(
         AuditEvent.action == "contact_update"))
     assert comment == "电子邮箱：已登记" and "li.si" not in comment   # no address in the log
-    client.post(CONTACT, data={"email": "", "phone": owner.phone})
+    client.post(CONTACT, data={"email": "", "phone": owner.phone, "password": PASSWORD})
     db.session.expire_all()
     assert owner.email == "" and owner.notify_email is False
+
+
+def _contact_unchanged(user, email, phone):
+    db.session.expire_all()
+    return (user.email, user.phone) == (email, phone) and db.session.scalar(
+        select(AuditEvent.id).where(AuditEvent.action == "contact_update")) is None
+
+
+def test_a_contact_change_without_the_password_again_changes_nothing(client, world, login_as):
+    """Whoever holds a borrowed session must not redirect the notifications (review 2 B7)."""
+    owner = world.users["owner"]
+    phone = owner.phone
+    login_as(owner)
+    wanted = {"email": "li.si@example.com", "phone": "13912345678"}
+    response = client.post(CONTACT, data=wanted)
+    assert response.status_code == 422 and "请输入登录密码" in response.text
+    assert _contact_unchanged(owner, "", phone)
+    assert 'name="password"' in client.get(CONTACT).text
+    response = client.post(CONTACT, data={**wanted, "password": "wrong-password"})
+    assert response.status_code == 422 and "登录密码不正确" in response.text
+    assert _contact_unchanged(owner, "", phone)
+    assert owner.failed_logins == 1             # counted like a failed login
+    response = client.post(CONTACT, data={**wanted, "password": PASSWORD})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert (owner.email, owner.phone) == ("li.si@example.com", "13912345678")
+
+
+def test_an_agents_mobile_printed_on_agreements_needs_the_one_time_code_too(
+        client, world, login_as):
+    agent = world.users["agent"]
+    email, phone = agent.email, agent.phone
+    login_as(agent)
+    wanted = {"email": "", "phone": "13912345678", "password": PASSWORD}
+    response = client.post(CONTACT, data=wanted)
+    assert response.status_code == 422 and "动态验证码不正确" in response.text
+    assert _contact_unchanged(agent, email, phone)
+    assert 'name="code"' in client.get(CONTACT).text
+    response = client.post(CONTACT, data={**wanted, "code": one_time_code(agent)})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert agent.phone == "13912345678"
 
 
 def test_an_enterprise_user_without_own_mobile_texts_the_enterprise_number(world):

@@ -26,7 +26,7 @@ the older code has, derived again without them, each move audited by the system 
 SQL, `_restore_deadlines`): kept as they were, g7c0de300007's backfill on an upgrade again
 would fit the rounds to dates that already count the estimates, and they would count twice.
 """
-from datetime import datetime, timezone
+from datetime import timezone
 import hashlib
 import json
 
@@ -197,16 +197,23 @@ def _restore_promised(conn, calendar, history, case, periods):
     return [f"承诺办结日 {case.promised_on} → {promised}"]
 
 
+def _now():
+    """The clock's instant (DESIGN §4: nothing else tells the time), in UTC as the chain
+    hashes it."""
+    from proxy_service import clock
+    return clock.now().astimezone(timezone.utc)
+
+
 def _update(conn, table, row, **values):
     conn.execute(table.update().where(table.c.id == row.id).values(
-        version=row.version + 1, updated_at=datetime.now(timezone.utc), **values))
+        version=row.version + 1, updated_at=_now(), **values))
 
 
 def _audit(conn, case, object_type, object_id, action, comment):
     """An event by the system on the case's chain, hashed as audit_chain.canonical_values."""
     head = conn.execute(sa.select(events.c.hash).where(events.c.case_id == case.id)
                         .order_by(events.c.id.desc()).limit(1)).scalar()
-    values = {"at": datetime.now(timezone.utc), "actor_id": None, "center_id": case.center_id,
+    values = {"at": _now(), "actor_id": None, "center_id": case.center_id,
               "case_id": case.id, "enterprise_id": case.enterprise_id,
               "object_type": object_type, "object_id": object_id, "action": action,
               "from_status": "", "to_status": "", "comment": comment, "internal": False}

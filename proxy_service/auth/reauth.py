@@ -12,6 +12,11 @@ REAUTH_MINUTES, so that downloading the three lists one after another asks only 
     if (ask := demand_recent_reauth()) is not None:
         return ask
 
+A form that changes something sensitive (the addresses notifications go to) asks on itself
+instead, so that what the user typed is not lost on the way to the confirmation page:
+
+    if form.validate_on_submit() and reauth_on_form(current_user, form): ...
+
 Failures count toward the account lockout like failed logins (someone holding a stolen
 session must not get unlimited guesses); a locked account fails every re-authentication.
 A failure is committed at once, so that the count survives the refused request: call it
@@ -20,6 +25,7 @@ before changing anything.
 from urllib.parse import urlsplit
 
 from flask import current_app, redirect, request, session, url_for
+from flask_babel import gettext as _
 
 from .. import clock
 from ..extensions import db
@@ -47,6 +53,16 @@ def verify_reauth(user, password, code=None):
         return False
     lockout.security_event("reauth", user_id=user.id)
     return True
+
+
+def reauth_on_form(user, form):
+    """verify_reauth with the form's `password` and `code` fields (auth.forms.ReauthForm); on a
+    failure the error is on the password field. Call it after validating the form."""
+    if verify_reauth(user, form.password.data, form.code.data):
+        return True
+    form.password.errors.append(_("登录密码或动态验证码不正确。") if needs_code(user)
+                                else _("登录密码不正确。"))
+    return False
 
 
 def remember_reauth():

@@ -39,9 +39,18 @@ def step(case_id, step_id):
         if request.method == "POST" and _outdated(form, step):
             return _render_stale(step, form)
         return _render_step(step, form), (422 if request.method == "POST" else 200)
+    if (refused := _commit_step(step, form)) is not None:
+        return refused
+    flash(_("事项“%(name)s”已更新。", name=step.item.name), "success")
+    return redirect(url_for("cases.detail", case_id=case_id))
+
+
+def _commit_step(step, form):
+    """Save the valid form and commit: None, or (nothing kept) the page saying why not."""
     try:
         _save_step(step, form)
         db.session.commit()
+        return None
     except (workflow.StaleEdit, StaleDataError):
         db.session.rollback()
         return _render_stale(step, form)
@@ -56,8 +65,6 @@ def step(case_id, step_id):
         db.session.rollback()
         form.document.errors.append(str(err))
         return _render_step(step, form), 422
-    flash(_("事项“%(name)s”已更新。", name=step.item.name), "success")
-    return redirect(url_for("cases.detail", case_id=case_id))
 
 
 def _save_step(step, form):

@@ -30,20 +30,35 @@ def inbox():
     """
     light = lights.parse_light(request.args.get("light"))
     mine = permissions.visible_cases(current_user).whereclause
+    cases, open_count = _most_urgent_cases(mine, light)
+    steps = _steps_to_handle(mine, light)
+    waits = {step.id: blocker for step in steps.items
+             if (blocker := workflow.step_waits_on(step)) is not None}
+    return render_template("dashboard/inbox.html", cases=cases, open_count=open_count, steps=steps,
+                           waits=waits)
+
+
+def _most_urgent_cases(mine, light):
+    """The most urgent INBOX_CASES of the open cases `mine` selects (a busy agent's whole
+    caseload is on the case list, sorted by light), each with its light, and how many there
+    are. The light comes from the rank the database sorted by, so their steps stay unread."""
     case_rank = lights.case_rank()
     open_cases = lights.with_light(select(Case).where(mine, Case.status.in_(OPEN_CASE_STATUSES)),
-                                      case_rank, light)
-    # The most urgent few: a busy agent's whole caseload is on the case list (sorted by light).
-    # Each with its light, from the rank the database sorted by, so their steps stay unread.
+                                   case_rank, light)
     by_rank = list(lights.Light)
     cases = [(case, by_rank[rank]) for case, rank in db.session.execute(
         open_cases.add_columns(case_rank)
         .options(joinedload(Case.enterprise), joinedload(Case.project))
         .order_by(case_rank, Case.submitted_at, Case.id).limit(INBOX_CASES))]
-    open_count = db.session.scalar(open_cases.with_only_columns(func.count(Case.id)))
+    return cases, db.session.scalar(open_cases.with_only_columns(func.count(Case.id)))
+
+
+def _steps_to_handle(mine, light):
+    """A page of the open steps of the in-progress cases `mine` selects, most urgent first,
+    with what the page and step_waits_on read."""
     step_rank = lights.step_rank()
     # Joined with the agent's cases (not "case_id IN (…)"), so the database starts from them.
-    steps = queries.paginate(lights.with_light(
+    return queries.paginate(lights.with_light(
         select(Step).join(Step.case)
         .where(mine, Case.status == CaseStatus.IN_PROGRESS, Step.status.in_(OPEN_STEP_STATUSES)),
         step_rank, light)
@@ -56,10 +71,6 @@ def inbox():
         .order_by(step_rank, STEP_URGENCY, Step.due_on.asc().nulls_last(),
                   Step.submitted_on.asc().nulls_last(), Case.submitted_at,
                   Case.id, Step.stage_order, Step.sort, Step.id))
-    waits = {step.id: blocker for step in steps.items
-             if (blocker := workflow.step_waits_on(step)) is not None}
-    return render_template("dashboard/inbox.html", cases=cases, open_count=open_count, steps=steps,
-                           waits=waits)
 
 
 REQUEST_TABS = {"new": (CaseStatus.SUBMITTED, False), "unassigned": (CaseStatus.ACCEPTED, True)}

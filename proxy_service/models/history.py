@@ -52,7 +52,9 @@ class Suspension(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     started_on = mapped_column(Date, nullable=False)
-    ended_on = mapped_column(Date, nullable=True)
+    # Indexed: a calendar change finds the suspensions ending on or after its first day
+    # (deadline_recompute._paused_on_or_after), whose working days move their case's dates.
+    ended_on = mapped_column(Date, nullable=True, index=True)
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at = mapped_column(UTCDateTime, default=utcnow)
 

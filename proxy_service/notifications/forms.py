@@ -3,6 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import Email, Length, Optional, Regexp
 
+from ..auth.forms import ReauthForm
 from ..registration import MOBILE_SHAPE
 
 # Each preference field and the address (notifications.inbox.addresses) it needs.
@@ -39,8 +40,10 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class ContactForm(FlaskForm):
-    """The user's own addresses for notifications; both may stay empty."""
+class ContactForm(ReauthForm):
+    """The user's own addresses for notifications; both may stay empty. Saved only with the
+    password (and one-time code) again: whoever holds a borrowed session must not redirect
+    the notifications, which carry case content (auth/reauth.py)."""
 
     email = StringField(_l("电子邮箱"), filters=[_strip], validators=[
         Optional(), Length(max=120), Email(_l("请输入有效的电子邮箱地址。"))],

@@ -4,6 +4,8 @@ from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required
 
 from .. import queries
+from ..auth.reauth import reauth_on_form
+from ..conflicts import attempt
 from ..extensions import db
 from ..models import Notification
 from ..security import same_site_path
@@ -63,10 +65,10 @@ def settings():
     form = PreferencesForm(obj=current_user)
     addresses = inbox.addresses(current_user)
     if form.validate_for(addresses):
-        inbox.set_preferences(current_user, email=form.notify_email.data, sms=form.notify_sms.data)
-        db.session.commit()
-        flash(_("通知设置已保存。"), "success")
-        return redirect(url_for("notifications.settings"))
+        if attempt(inbox.set_preferences, current_user, email=form.notify_email.data,
+                   sms=form.notify_sms.data) is None:
+            flash(_("通知设置已保存。"), "success")
+            return redirect(url_for("notifications.settings"))
     form.show_reachable(addresses)
     status = 422 if form.errors else 200
     return render_template("notifications/settings.html", form=form, addresses=addresses), status
@@ -75,14 +77,15 @@ def settings():
 @bp.route("/notifications/contact", methods=["GET", "POST"])
 @login_required
 def contact():
-    """The user's own e-mail address and mobile, where notifications go."""
+    """The user's own e-mail address and mobile, where notifications go (an agent's mobile is
+    also printed on later agreements): saved only with the password (and code) again, asked
+    on this form (auth/reauth.py)."""
     form = ContactForm(obj=current_user)
-    if form.validate_on_submit():
-        inbox.set_contact(current_user, current_user, email=form.email.data or "",
-                          phone=form.phone.data or "")
-        db.session.commit()
-        flash(_("联系方式已保存。"), "success")
-        return redirect(url_for("notifications.settings"))
+    if form.validate_on_submit() and reauth_on_form(current_user, form):
+        if attempt(inbox.set_contact, current_user, current_user, email=form.email.data or "",
+                   phone=form.phone.data or "") is None:
+            flash(_("联系方式已保存。"), "success")
+            return redirect(url_for("notifications.settings"))
     enterprise = current_user.enterprise
     return render_template("notifications/contact.html", form=form,
                            fallback=enterprise.mobile if enterprise is not None else ""), \
