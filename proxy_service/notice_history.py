@@ -1,7 +1,7 @@
 """The notices of cases from before notices were stored (migration i9c0de500009).
 
 Each notice is rendered once, as of its issue date, from the stored history: which steps the
-case had then (the accepted request, the 追加事项 events), where each stood (the steps' audit
+case had then (the accepted request, the 追加事项 events: supplements.steps_added_by), where each stood (the steps' audit
 events), who was the agent (the assignments). Where that history cannot say, the notice is
 rendered from the data as they are on the migration date, dated then, and says so in print
 (origin "reconstructed"). What the history never held — the enterprise's and project's names,
@@ -194,8 +194,9 @@ class CaseHistory:
         requested = {int(i) for i in (self.case.requested_item_ids or "").split(",") if i}
         if step.item_id in requested and self.case.accepted_at is not None:
             return self.case.accepted_at
-        for event in self._case_events("add_items"):
-            if supplements.names_item(event.comment, step.item_name):
+        for event in self.events:
+            if event.action == "add_items" and step.id in supplements.steps_added_by(
+                    [event], self.steps):
                 return event.at
         raise CannotSay(f"when step {step.id} joined the case")
 

@@ -2,11 +2,13 @@
 its issue date from the audit history, or marks it as reconstructed where the history is silent."""
 from datetime import datetime, timezone
 
+import pytest
 from sqlalchemy import text as text_sql, update
 
 from proxy_service import clock, notice_history, supplements, workflow
 from proxy_service.extensions import db
-from proxy_service.models import IssuedNotice, NoticeKind, NoticeOrigin, Step, StepStatus
+from proxy_service.models import (AuditEvent, IssuedNotice, NoticeKind, NoticeOrigin, Step,
+                                  StepStatus)
 
 from .test_notice_corrections import text
 from .factories import make_item
@@ -108,3 +110,30 @@ def test_the_migration_stores_the_notices_of_existing_cases(app, world, frozen_c
     notices = db.session.query(IssuedNotice).all()
     assert sorted(n.kind.value for n in notices) == ["change", "materials", "suspend"]
     assert all(n.origin is NoticeOrigin.HISTORY and n.data[:5] == b"%PDF-" for n in notices)
+
+
+@pytest.mark.parametrize("older", [False, True], ids=["step events", "older case events"])
+def test_an_item_added_later_is_not_taken_for_a_longer_name_added_before(world, frozen_clock,
+                                                                         older):
+    """供水、排水接入 added on 11-02, 供水 only on 12-08: the 中止通知书 of 11-25 lists the
+    first, not the second (供水 is a 、-part of the other's name)."""
+    frozen_clock(2026, 10, 13)
+    case = world.case()
+    frozen_clock(2026, 11, 2)
+    supplements.add_items(case, world.users["manager"], [make_item(world.centers[0], "供水、排水接入")])
+    db.session.commit()
+    frozen_clock(2026, 11, 25)
+    suspend(world, case)
+    frozen_clock(2026, 12, 8)
+    workflow.resume_case(case, world.users["manager"])
+    supplements.add_items(case, world.users["manager"], [make_item(world.centers[0], "供水")])
+    db.session.commit()
+    if older:    # one event on the case naming the items, as the code before step ids wrote
+        db.session.execute(update(AuditEvent).where(AuditEvent.action == "add_items")
+                           .values(object_type="case", object_id=case.id))
+    _as_before_the_migration()
+    notices, _ = _backfill()
+    suspension = notices[NoticeKind.SUSPEND]
+    assert suspension.origin is NoticeOrigin.HISTORY
+    printed = text(suspension.data)
+    assert "供水、排水接入" in printed and "供水" not in printed.replace("供水、排水接入", "")
