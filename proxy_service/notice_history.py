@@ -61,21 +61,37 @@ NOTICES = _table("issued_notices", "id", "case_id", "kind", "seq", "revision", "
                  "issued_by_id", "reason", "origin", "event_id", "assignment_id", "size",
                  "sha256", issued_at=UTCDateTime, created_at=UTCDateTime)
 
+# A case's steps with their items' columns as item_name, item_department, ...
+_STEPS_OF = (sa.select(STEPS, *(c.label(f"item_{c.name}") for c in ITEMS.c if c.name != "id"))
+             .join(ITEMS, ITEMS.c.id == STEPS.c.item_id)
+             .order_by(STEPS.c.stage_order, STEPS.c.sort, STEPS.c.id))
+
 
 class CannotSay(Exception):
     """The history does not tell how the case stood at the notice's moment."""
 
 
+class BackfillError(RuntimeError):
+    """A case's notices cannot be rendered at all (not even from today's data)."""
+
+
 def backfill(bind, now=None):
     """Store the notices of every case on `bind` (a connection in the migration's
-    transaction), one case at a time. Returns how many were stored."""
+    transaction), one case at a time. Returns how many were stored. Raises BackfillError,
+    naming the case, on any error but CannotSay: the migration stops and stores nothing."""
     now = now or clock.now()
     stored = 0
-    for case_id in bind.execute(sa.select(CASES.c.id).order_by(CASES.c.id)).scalars().all():
-        history = CaseHistory(bind, case_id)
-        for notice in history.notices():
-            _insert(bind, history, notice, now)
-            stored += 1
+    for case_id, number in bind.execute(sa.select(CASES.c.id, CASES.c.number)
+                                        .order_by(CASES.c.id)).all():
+        try:
+            history = CaseHistory(bind, case_id)
+            for notice in history.notices():
+                _insert(bind, history, notice, now)
+                stored += 1
+        except Exception as err:
+            raise BackfillError(
+                f"The notices of case {number} (id {case_id}) cannot be rendered: {err!r}. "
+                f"Nothing was stored; correct the cause and run the upgrade again.") from err
     return stored
 
 
@@ -90,11 +106,7 @@ class CaseHistory:
         self.enterprise = one(ENTERPRISES, self.case.enterprise_id)
         self.project = one(PROJECTS, self.case.project_id)
         self.center = one(CENTERS, self.case.center_id)
-        item_columns = [c.label(f"item_{c.name}") for c in ITEMS.c if c.name != "id"]
-        self.steps = rows(sa.select(STEPS, *item_columns)
-                          .join(ITEMS, ITEMS.c.id == STEPS.c.item_id)
-                          .where(STEPS.c.case_id == case_id)
-                          .order_by(STEPS.c.stage_order, STEPS.c.sort, STEPS.c.id))
+        self.steps = rows(_STEPS_OF.where(STEPS.c.case_id == case_id))
         self.rounds = {}
         for filing in rows(sa.select(ROUNDS).join(STEPS, STEPS.c.id == ROUNDS.c.step_id)
                            .where(STEPS.c.case_id == case_id).order_by(ROUNDS.c.number)):

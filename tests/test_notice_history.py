@@ -3,7 +3,7 @@ its issue date from the audit history, or marks it as reconstructed where the hi
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import text as text_sql, update
+from sqlalchemy import update
 
 from proxy_service import clock, notice_history, supplements, workflow
 from proxy_service.extensions import db
@@ -91,25 +91,6 @@ def test_what_the_history_cannot_say_is_reconstructed_and_says_so(world, frozen_
     printed = text(suspension.data)
     assert "补制" in printed and "日期：2026年12月20日" in printed
     assert "自2026年11月25日起中止代办服务" in printed   # the event's own date stays
-
-
-def test_the_migration_stores_the_notices_of_existing_cases(app, world, frozen_clock):
-    from alembic.script import ScriptDirectory
-    from flask_migrate import downgrade, upgrade
-
-    _a_case_with_history(world, frozen_clock)
-    db.session.commit()
-    db.session.close()
-    config = app.extensions["migrate"].migrate.get_config()
-    before = ScriptDirectory.from_config(config).get_revision("i9c0de500009").down_revision
-    downgrade(revision=before)
-    # The notices' bytes went with them (no document shares them).
-    assert db.session.execute(text_sql("SELECT COUNT(*) FROM document_blobs")).scalar() == 0
-    db.session.close()
-    upgrade()
-    notices = db.session.query(IssuedNotice).all()
-    assert sorted(n.kind.value for n in notices) == ["change", "materials", "suspend"]
-    assert all(n.origin is NoticeOrigin.HISTORY and n.data[:5] == b"%PDF-" for n in notices)
 
 
 @pytest.mark.parametrize("older", [False, True], ids=["step events", "older case events"])
