@@ -1,8 +1,5 @@
 """Correcting an issued notice: a new revision with its reason; the earlier one stays as it was."""
-import io
-
 import pytest
-from pypdf import PdfReader
 from sqlalchemy import update
 
 from proxy_service import audit_chain, notice_corrections, workflow
@@ -10,11 +7,8 @@ from proxy_service.extensions import db
 from proxy_service.guards import StaleEdit
 from proxy_service.models import AuditEvent, IssuedNotice, NoticeKind, Step, StepStatus
 
-from .test_notices import add_item, file_first_step, notice_links, reassign, rename, suspend
-
-
-def text(data):
-    return "".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages).split())
+from .test_notice_history import _a_case_with_history
+from .test_notices import add_item, notice_links, reassign, rename, suspend, text
 
 
 def correct_url(case, notice):
@@ -91,20 +85,14 @@ def test_a_corrected_change_notice_names_the_agent_that_change_appointed(world, 
 
 
 def test_a_corrected_suspension_notice_shows_the_steps_as_they_stood_then(world, frozen_clock):
-    frozen_clock(2026, 11, 2)
-    case = world.case()
-    frozen_clock(2026, 11, 25)
-    suspend(world, case)
-    frozen_clock(2026, 12, 7)
-    workflow.resume_case(case, world.users["manager"])
-    file_first_step(world, case)
-    add_item(world, case)
+    """Suspended 11-25; resumed and a step filed 12-07; re-assigned and an item added 12-08."""
+    _a_case_with_history(world, frozen_clock)
     corrected = notice_corrections.correct(_the(NoticeKind.SUSPEND), world.users["manager"],
                                            "原因笔误")
     db.session.commit()
     printed = text(corrected.data)
     assert "已报送审批" not in printed and "取水许可" not in printed
-    assert "自2026年11月25日起中止代办服务" in printed
+    assert "自2026年11月25日起中止代办服务" in printed and "3施工许可证未开始说明" in printed
 
 
 def test_a_corrected_materials_notice_takes_only_names_and_addresses_from_today(world,

@@ -10,9 +10,8 @@ from proxy_service.extensions import db
 from proxy_service.models import (AuditEvent, IssuedNotice, NoticeKind, NoticeOrigin, Step,
                                   StepStatus)
 
-from .test_notice_corrections import text
 from .factories import make_item
-from .test_notices import add_item, file_first_step, reassign, suspend
+from .test_notices import add_item, file_first_step, reassign, suspend, text
 
 MIGRATION_DAY = datetime(2026, 12, 20, 2, tzinfo=timezone.utc)
 
