@@ -1,10 +1,10 @@
 """The notices of cases from before notices were stored (migration i9c0de500009).
 
 Each notice is rendered once, as of its issue date, from the stored history: which steps the
-case had then (the accepted request, the 追加事项 events: supplements.steps_added_by), where each stood (the steps' audit
-events), who was the agent (the assignments). Where that history cannot say, the notice is
-rendered from the data as they are on the migration date, dated then, and says so in print
-(origin "reconstructed"). What the history never held — the enterprise's and project's names,
+case had then (the accepted request, the 追加事项 events: supplements.steps_added_by), where
+each stood (the steps' audit events), who was the agent (the assignments). Where that history
+cannot say, the notice is rendered from the data as they are on the migration date, dated
+then, and says so in print (origin "reconstructed"). What the history never held — the enterprise's and project's names,
 the catalogue's materials and limits, permit numbers — is taken as it is now.
 
 Reads go through Core over the tables as they stand at that revision (the ORM models may grow

@@ -45,7 +45,8 @@ def _another_case(world, name):
 
 
 def _blobs():
-    return db.session.execute(text_sql("SELECT sha256 FROM document_blobs ORDER BY 1")).scalars().all()
+    return db.session.execute(
+        text_sql("SELECT sha256 FROM document_blobs ORDER BY 1")).scalars().all()
 
 
 def test_the_migration_stores_each_kind_of_notice_of_existing_cases(app, world, frozen_clock):
@@ -63,7 +64,8 @@ def test_the_migration_stores_each_kind_of_notice_of_existing_cases(app, world, 
                    uploader=world.users["owner"], case=completed)
     shared = given.sha256
     db.session.commit()
-    suspended, completed, withdrawn, ended = (c.id for c in (suspended, completed, withdrawn, ended))
+    suspended, completed, withdrawn, ended = (
+        c.id for c in (suspended, completed, withdrawn, ended))
     db.session.close()
     downgrade(revision=_before_notices(app), x_arg=DROP_ISSUED)
     assert _blobs() == [shared]                 # the document's bytes stay, the others went

@@ -128,7 +128,8 @@ def test_each_added_step_has_its_own_event_naming_it(world, extra):
     case = world.case()
     other = make_item(world.centers[0], "供水、排水接入", Stage.UTILITIES, sort=10)
     supplements.add_items(case, world.users["manager"], [extra, other])
-    events = db.session.query(AuditEvent).filter_by(action="add_items").order_by(AuditEvent.id).all()
+    events = db.session.query(AuditEvent).filter_by(action="add_items") \
+        .order_by(AuditEvent.id).all()
     assert [(e.object_type, e.object_id, e.comment) for e in events] == [
         ("step", step_for(case, extra).id, "供水接入"),
         ("step", step_for(case, other).id, "供水、排水接入")]
@@ -150,4 +151,5 @@ def test_older_events_and_step_events_name_the_same_steps():
     steps = [Row(id=1, item_name="供水"), Row(id=2, item_name="供水、排水接入")]
     older = Row(object_type="case", object_id=9, comment="供水、排水接入")
     assert supplements.steps_added_by([older], steps) == {2}
-    assert supplements.steps_added_by([Row(object_type="step", object_id=2, comment="")], steps) == {2}
+    newer = Row(object_type="step", object_id=2, comment="供水、排水接入")
+    assert supplements.steps_added_by([newer], steps) == {2}
