@@ -9,12 +9,13 @@ from datetime import timedelta
 from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, literal, select, union_all
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from . import clock, signing, workflow
 from .extensions import db
 from .i18n import in_record_language
-from .models import (Absence, AuditEvent, Case, OPEN_CASE_STATUSES, Project, Role, User)
+from .models import (Absence, Agreement, AuditEvent, Case, OPEN_CASE_STATUSES, Project, Role,
+                     Step, User)
 from .models.cases import CaseStatus
 
 # A case "handled" by an agent for the industry preference: open or completed, not
@@ -181,12 +182,20 @@ def _experienced_agents(case):
 
 # --- bulk re-assignment --------------------------------------------------------------
 
-def open_cases_of(agent):
-    """The agent's open cases (e.g. before a departure), oldest first."""
+def open_cases_of(agent, *options):
+    """The agent's open cases (e.g. before a departure), oldest first, with their project and
+    enterprise and what `options` load."""
     return db.session.scalars(select(Case).where(
         Case.agent_id == agent.id, Case.status.in_(OPEN_CASE_STATUSES))
-        .options(joinedload(Case.project), joinedload(Case.enterprise))
+        .options(joinedload(Case.project), joinedload(Case.enterprise), *options)
         .order_by(Case.submitted_at, Case.id)).all()
+
+
+# What planning a move reads of each case (signing.voided_by_reassigning renders its open
+# agreements; the confirmation names their signatures): loaded with the cases, a fixed
+# number of statements whatever their number.
+PLAN_OPTIONS = (selectinload(Case.agreements).selectinload(Agreement.signatures),
+                selectinload(Case.steps).joinedload(Step.item))
 
 
 @dataclass
@@ -203,7 +212,7 @@ class BulkPlan:
 
 
 def plan_bulk_reassign(from_agent, to_agent):
-    cases = open_cases_of(from_agent)
+    cases = open_cases_of(from_agent, *PLAN_OPTIONS)
     return BulkPlan(cases, [agreement for case in cases
                             for agreement in signing.voided_by_reassigning(case, to_agent)])
 

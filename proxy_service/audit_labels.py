@@ -56,6 +56,7 @@ ACTION_LABELS = {
     "agreement_paper_confirm": _lp("audit log", "确认纸质签署件"),
     "agreement_paper_reject": _lp("audit log", "退回纸质签署件"),
     "add_items": _lp("audit log", "追加代办事项"),
+    "notice_issue": _lp("audit log", "出具文书"),
     "notice_correct": _lp("audit log", "更正文书"),
     "template_edit": _lp("audit log", "修改协议条款"),
     "enterprise_seal": _lp("audit log", "上传电子公章"),

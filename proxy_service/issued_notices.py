@@ -2,13 +2,13 @@
 
 The workflow verbs call `on_accept`, `on_stop`, `on_assign` and `on_complete` in their own
 transaction: the notice is rendered there, once, from the case as it stands at that moment,
-numbered and dated, and its bytes are stored (document_blobs, by SHA-256). Every download and
-the dossier return those bytes. `correct` issues the next revision with a reason; earlier
-revisions stay stored and listed. Nothing here changes a row once written.
+numbered and dated, and its bytes are stored (document_blobs, by SHA-256); an audit event
+names its number and digest, so the hash chain attests what was issued. Every download and
+the dossier return those bytes. Corrections are later revisions (notice_corrections.py).
+No row here is ever changed once written.
 """
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -16,7 +16,6 @@ from . import clock
 from .documents import notices
 from .documents.notice_facts import CaseHeader, ItemFacts, NoticeFacts, StepFacts, corrections_of
 from .extensions import db
-from .guards import StaleEdit, require
 from .i18n import in_record_language, record_language
 from .models import (Agreement, AgreementKind, AgreementState, Assignment, AuditEvent, Document,
                      IssuedNotice, NoticeKind, NoticeOrigin, StepStatus)
@@ -31,14 +30,14 @@ STOP_ACTIONS = ("suspend", "terminate", "withdraw")
 def on_accept(case, actor, comment=""):
     """The 一次性告知单 of a case just accepted (after the agent named on the accept form, if
     any, was assigned: it names them)."""
-    return _issue(case, actor, NK.MATERIALS, _materials_facts(case, comment))
+    return _issue(case, actor, NK.MATERIALS, materials_facts(case.accepted_at, comment))
 
 
 def on_stop(case, actor):
     """The 中止通知书 or 终止通知书 of the suspension, termination or withdrawal just recorded."""
     event = _last_stop_event(case)
     kind = NK.SUSPEND if event.action == "suspend" else NK.TERMINATE
-    return _issue(case, actor, kind, _stop_facts(event), event_id=event.id)
+    return _issue(case, actor, kind, stop_facts(event), event_id=event.id)
 
 
 def on_assign(case, actor, assignment):
@@ -47,7 +46,10 @@ def on_assign(case, actor, assignment):
     agreement = _sealed_agreement(case)
     if agreement is None:
         return None
-    facts = _change_facts(case, assignment, agreement)
+    previous = db.session.scalar(select(Assignment).where(
+        Assignment.case_id == case.id, Assignment.id < assignment.id)
+        .options(joinedload(Assignment.agent)).order_by(Assignment.id.desc()).limit(1))
+    facts = change_facts(assignment, agreement, previous.agent if previous else None)
     return _issue(case, actor, NK.CHANGE, facts, assignment_id=assignment.id)
 
 
@@ -59,66 +61,30 @@ def on_complete(case, actor):
 def _issue(case, actor, kind, facts, **subject):
     seq = 1 + db.session.scalar(select(func.count(IssuedNotice.id)).where(
         IssuedNotice.case_id == case.id, IssuedNotice.kind == kind, IssuedNotice.revision == 1))
-    number = notices.number(case.number, kind.value, seq)
-    return _store(case, actor, facts, kind=kind, seq=seq, number=number, **subject)
-
-
-def _store(case, actor, facts, *, kind, seq, number, revision=1, reason="", **subject):
-    now = clock.now()
     with record_language():
-        facts = NoticeFacts(kind=kind.value, number=number, issued_at=now, revision=revision,
-                            correction=reason, header=header_facts(case),
-                            steps=tuple(step_facts(s) for s in case.steps), **facts)
-    notice = IssuedNotice(case_id=case.id, kind=kind, seq=seq, revision=revision, number=number,
-                          issued_at=now, issued_by_id=getattr(actor, "id", None), reason=reason,
-                          origin=NoticeOrigin.ISSUED, created_at=now, **subject)
-    notice.data = notices.render(facts)
-    db.session.add(notice)
+        printed = NoticeFacts(kind=kind.value, number=notices.number(case.number, kind.value, seq),
+                              issued_at=clock.now(), header=header_facts(case),
+                              steps=tuple(step_facts(s) for s in case.steps), **facts)
+    notice = store(case, actor, printed, seq=seq, **subject)
+    db.session.add(AuditEvent.record(actor, notice, "notice_issue",  # i18n-keep: audit record
+                                     comment=f"{in_record_language(notice.title)} "
+                                             f"{notice.number}，SHA-256 {notice.sha256}"))
     db.session.flush()
     return notice
 
 
-# --- corrections -------------------------------------------------------------------------
-
-def correct(notice, actor, reason, seen_revision=None):
-    """Issue the next revision of `notice` from the case as it stands now (its own event —
-    the suspension, the re-assignment — stays the same), with `reason`; the earlier revisions
-    stay as they were. Raises TransitionError without a reason, StaleEdit when `notice` is not
-    the latest revision (someone corrected it meanwhile)."""
-    reason = require(reason, _l("更正须说明原因。"))
-    latest = _latest_revision(notice)
-    if notice.revision != latest or (seen_revision is not None and int(seen_revision) != latest):
-        raise StaleEdit(notice)
-    case = notice.case
-    # Touch the case: its version moves, so a second correction made at the same time fails
-    # (StaleDataError) instead of both storing the same revision number.
-    case.updated_at = clock.now()
-    corrected = _store(case, actor, _facts_again(notice), kind=notice.kind, seq=notice.seq,
-                       number=notice.number, revision=latest + 1, reason=reason,
-                       event_id=notice.event_id, assignment_id=notice.assignment_id)
-    db.session.add(AuditEvent.record(actor, case, "notice_correct",  # i18n-keep: audit record
-                                     comment=f"{in_record_language(notice.title)} {notice.number} "
-                                             f"第{corrected.revision}版：{reason}"))
+def store(case, actor, printed, *, seq, reason="", **subject):
+    """Render `printed` (NoticeFacts) and store it as the case's notice `seq` of its kind, in
+    the revision it names; flushes (IntegrityError when that revision exists already)."""
+    notice = IssuedNotice(case=case, kind=NK(printed.kind), seq=seq,
+                          revision=printed.revision, number=printed.number,
+                          issued_at=printed.issued_at, issued_by_id=getattr(actor, "id", None),
+                          reason=reason, origin=NoticeOrigin.ISSUED,
+                          created_at=printed.issued_at, **subject)
+    notice.data = notices.render(printed)
+    db.session.add(notice)
     db.session.flush()
-    return corrected
-
-
-def _facts_again(notice):
-    case = notice.case
-    if notice.kind is NK.MATERIALS:
-        return _materials_facts(case, _accept_comment(case))
-    if notice.kind is NK.COMPLETION:
-        return _completion_facts(case)
-    if notice.kind is NK.CHANGE:
-        assignment = db.session.get(Assignment, notice.assignment_id)
-        return _change_facts(case, assignment, _sealed_agreement(case))
-    return _stop_facts(db.session.get(AuditEvent, notice.event_id))
-
-
-def _latest_revision(notice):
-    return db.session.scalar(select(func.max(IssuedNotice.revision)).where(
-        IssuedNotice.case_id == notice.case_id, IssuedNotice.kind == notice.kind,
-        IssuedNotice.seq == notice.seq))
+    return notice
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -204,8 +170,9 @@ def _refused_on(step):
     return rounds[-1].decided_on if step.status is StepStatus.REFUSED and rounds else None
 
 
-def _materials_facts(case, comment):
-    return dict(accepted_at=case.accepted_at, comment=comment or "")
+def materials_facts(accepted_at, comment):
+    """What a 一次性告知单 says besides the case: when it was accepted, the accept form's note."""
+    return dict(accepted_at=accepted_at, comment=comment or "")
 
 
 def _completion_facts(case):
@@ -216,15 +183,15 @@ def _completion_facts(case):
                 permits=tuple((name, sha) for name, sha in permits))
 
 
-def _stop_facts(event):
+def stop_facts(event):
+    """What a 中止/终止通知书 says of its event (an AuditEvent or a row look-alike)."""
     return dict(action=event.action, event_at=event.at, reason=event.comment or "")
 
 
-def _change_facts(case, assignment, agreement):
-    previous = db.session.scalar(select(Assignment).where(
-        Assignment.case_id == case.id, Assignment.id < assignment.id)
-        .options(joinedload(Assignment.agent)).order_by(Assignment.id.desc()).limit(1))
-    old = previous.agent if previous else None
+def change_facts(assignment, agreement, previous_agent):
+    """What a 代办员变更通知书 says of `assignment` (assigned_at, reason), which replaced
+    `previous_agent` (name, phone; None) under the sealed `agreement` (its number)."""
+    old = previous_agent
     return dict(event_at=assignment.assigned_at, reason=assignment.reason or "",
                 agreement_number=agreement.number,
                 previous_agent=f"{old.name} {old.phone}" if old else "")
@@ -238,11 +205,6 @@ def _case_events(case, *actions):
 
 def _last_stop_event(case):
     return db.session.scalar(_case_events(case, *STOP_ACTIONS))
-
-
-def _accept_comment(case):
-    event = db.session.scalar(_case_events(case, "accept"))
-    return event.comment if event else ""
 
 
 def _sealed_agreement(case):

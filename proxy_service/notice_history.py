@@ -1,10 +1,10 @@
 """The notices of cases from before notices were stored (migration i9c0de500009).
 
 Each notice is rendered once, as of its issue date, from the stored history: which steps the
-case had then (the accepted request, the 追加事项 events), where each stood (the steps' audit
-events), who was the agent (the assignments). Where that history cannot say, the notice is
-rendered from the data as they are on the migration date, dated then, and says so in print
-(origin "reconstructed"). What the history never held — the enterprise's and project's names,
+case had then (the accepted request, the 追加事项 events: supplements.steps_added_by), where
+each stood (the steps' audit events), who was the agent (the assignments). Where that history
+cannot say, the notice is rendered from the data as they are on the migration date, dated
+then, and says so in print (origin "reconstructed"). What the history never held — the enterprise's and project's names,
 the catalogue's materials and limits, permit numbers — is taken as it is now.
 
 Reads go through Core over the tables as they stand at that revision (the ORM models may grow
@@ -20,7 +20,7 @@ from .documents import notices
 from .documents.common import cn_date
 from .documents.notice_facts import NoticeFacts
 from .i18n import record_language
-from .issued_notices import header_facts, step_facts
+from .issued_notices import change_facts, header_facts, materials_facts, step_facts, stop_facts
 from .models import LimitUnit, Mode, StepStatus
 from .models.blobs import digest
 from .models.types import ExactDecimal, UTCDateTime
@@ -61,21 +61,37 @@ NOTICES = _table("issued_notices", "id", "case_id", "kind", "seq", "revision", "
                  "issued_by_id", "reason", "origin", "event_id", "assignment_id", "size",
                  "sha256", issued_at=UTCDateTime, created_at=UTCDateTime)
 
+# A case's steps with their items' columns as item_name, item_department, ...
+_STEPS_OF = (sa.select(STEPS, *(c.label(f"item_{c.name}") for c in ITEMS.c if c.name != "id"))
+             .join(ITEMS, ITEMS.c.id == STEPS.c.item_id)
+             .order_by(STEPS.c.stage_order, STEPS.c.sort, STEPS.c.id))
+
 
 class CannotSay(Exception):
     """The history does not tell how the case stood at the notice's moment."""
 
 
+class BackfillError(RuntimeError):
+    """A case's notices cannot be rendered at all (not even from today's data)."""
+
+
 def backfill(bind, now=None):
     """Store the notices of every case on `bind` (a connection in the migration's
-    transaction), one case at a time. Returns how many were stored."""
+    transaction), one case at a time. Returns how many were stored. Raises BackfillError,
+    naming the case, on any error but CannotSay: the migration stops and stores nothing."""
     now = now or clock.now()
     stored = 0
-    for case_id in bind.execute(sa.select(CASES.c.id).order_by(CASES.c.id)).scalars().all():
-        history = CaseHistory(bind, case_id)
-        for notice in history.notices():
-            _insert(bind, history, notice, now)
-            stored += 1
+    for case_id, number in bind.execute(sa.select(CASES.c.id, CASES.c.number)
+                                        .order_by(CASES.c.id)).all():
+        try:
+            history = CaseHistory(bind, case_id)
+            for notice in history.notices():
+                _insert(bind, history, notice, now)
+                stored += 1
+        except Exception as err:
+            raise BackfillError(
+                f"The notices of case {number} (id {case_id}) cannot be rendered: {err!r}. "
+                f"Nothing was stored; correct the cause and run the upgrade again.") from err
     return stored
 
 
@@ -90,11 +106,7 @@ class CaseHistory:
         self.enterprise = one(ENTERPRISES, self.case.enterprise_id)
         self.project = one(PROJECTS, self.case.project_id)
         self.center = one(CENTERS, self.case.center_id)
-        item_columns = [c.label(f"item_{c.name}") for c in ITEMS.c if c.name != "id"]
-        self.steps = rows(sa.select(STEPS, *item_columns)
-                          .join(ITEMS, ITEMS.c.id == STEPS.c.item_id)
-                          .where(STEPS.c.case_id == case_id)
-                          .order_by(STEPS.c.stage_order, STEPS.c.sort, STEPS.c.id))
+        self.steps = rows(_STEPS_OF.where(STEPS.c.case_id == case_id))
         self.rounds = {}
         for filing in rows(sa.select(ROUNDS).join(STEPS, STEPS.c.id == ROUNDS.c.step_id)
                            .where(STEPS.c.case_id == case_id).order_by(ROUNDS.c.number)):
@@ -120,54 +132,54 @@ class CaseHistory:
         """(kind, seq, moment, facts, subject) of each notice, in the order they were issued."""
         found = []
         if self.case.accepted_at is not None and self.steps:
-            found.append(("materials", 1, self.case.accepted_at, self._materials(), {}))
+            found.append(("materials", 1, self.case.accepted_at, self.materials_facts(), {}))
         stops = self._case_events("suspend", "terminate", "withdraw")
         for seq, event in enumerate([e for e in stops if e.action == "suspend"], 1):
-            found.append(("suspend", seq, event.at, _stop(event), {"event_id": event.id}))
-        found += [("terminate", 1, e.at, _stop(e), {"event_id": e.id})
+            found.append(("suspend", seq, event.at, stop_facts(event), {"event_id": event.id}))
+        found += [("terminate", 1, e.at, stop_facts(e), {"event_id": e.id})
                   for e in stops if e.action != "suspend"][-1:]
-        found += self._changes()
+        found += [("change", seq, a.assigned_at, self.change_facts(a.id), {"assignment_id": a.id})
+                  for seq, a in enumerate(self._changes(), 1)]
         if self.case.status == "completed":
-            found.append(("completion", 1, self.case.closed_at, self._completion(), {}))
+            found.append(("completion", 1, self.case.closed_at, self.completion_facts(), {}))
         return sorted(found, key=lambda notice: notice[2] or clock.now())
 
     def _case_events(self, *actions):
         return [e for e in self.events if e.object_type == "case" and e.action in actions]
 
-    def _materials(self):
+    def materials_facts(self):
         accepted = self._case_events("accept")
-        return dict(accepted_at=self.case.accepted_at,
-                    comment=accepted[-1].comment or "" if accepted else "")
+        return materials_facts(self.case.accepted_at, accepted[-1].comment if accepted else "")
 
     def _changes(self):
+        """The assignments after the agreement was sealed that replaced an agent."""
         if self.agreement is None:
             return []
-        found, previous = [], None
-        for assignment in self.assignments:
-            if previous is not None and assignment.assigned_at > self.agreement.sealed_at:
-                found.append(("change", len(found) + 1, assignment.assigned_at, dict(
-                    event_at=assignment.assigned_at, reason=assignment.reason or "",
-                    agreement_number=self.agreement.number,
-                    previous_agent=f"{previous.name} {previous.phone}"),
-                    {"assignment_id": assignment.id}))
-            previous = assignment
-        return found
+        return [a for a in self.assignments[1:] if a.assigned_at > self.agreement.sealed_at]
 
-    def _completion(self):
-        until = (self.case.closed_at or clock.now()) + SAME_REQUEST
+    def change_facts(self, assignment_id):
+        index = next(n for n, a in enumerate(self.assignments) if a.id == assignment_id)
+        previous = self.assignments[index - 1] if index else None
+        return change_facts(self.assignments[index], self.agreement, previous)
+
+    def completion_facts(self, until=None):
+        """The 办结单's facts, with the permits stored by `until` (default: with the closing)."""
+        until = until or (self.case.closed_at or clock.now()) + SAME_REQUEST
         return dict(accepted_at=self.case.accepted_at, closed_at=self.case.closed_at,
                     permits=tuple((p.filename, p.sha256) for p in self.permits
                                   if p.created_at <= until))
 
     # --- the case as of a moment ------------------------------------------------------------
 
-    def as_of(self, moment, kind):
-        """(the case look-alike, its step look-alikes) at `moment`. Raises CannotSay."""
+    def as_of(self, moment, kind, exact=False):
+        """(the case look-alike, its step look-alikes) at `moment`: the moment of a notice of
+        `kind`, or with `exact` the instant a verb issued it (after all its request did).
+        Raises CannotSay."""
         if moment is None:
             raise CannotSay("no date")
         if kind == "materials" and not self._case_events("accept"):
             raise CannotSay("no acceptance event: what it added to the notice is unknown")
-        agent_moment = moment + SAME_REQUEST if kind == "materials" else moment
+        agent_moment = moment + SAME_REQUEST if kind == "materials" and not exact else moment
         steps = [self._step_as_of(step, moment) for step in self.steps
                  if self._step_since(step) <= moment]
         return self._case(self._agent_at(agent_moment)), steps
@@ -194,8 +206,9 @@ class CaseHistory:
         requested = {int(i) for i in (self.case.requested_item_ids or "").split(",") if i}
         if step.item_id in requested and self.case.accepted_at is not None:
             return self.case.accepted_at
-        for event in self._case_events("add_items"):
-            if supplements.names_item(event.comment, step.item_name):
+        for event in self.events:
+            if event.action == "add_items" and step.id in supplements.steps_added_by(
+                    [event], self.steps):
                 return event.at
         raise CannotSay(f"when step {step.id} joined the case")
 
@@ -237,10 +250,6 @@ def _step(step, state, rounds=()):
                refusal_decision_no=step.refusal_decision_no if refused else "",
                not_required_reason=step.not_required_reason
                if state is StepStatus.NOT_REQUIRED else "")
-
-
-def _stop(event):
-    return dict(action=event.action, event_at=event.at, reason=event.comment or "")
 
 
 def _insert(bind, history, notice, now):

@@ -82,6 +82,12 @@ def _check(agreement, actor):
         raise workflow.TransitionError(_l("现在不能核对该协议的纸质签署件。"))
 
 
+def rejections(agreements, events):
+    """{agreement id: Rejection} of those of `agreements` whose scan was sent back, from their
+    case's audit `events` (no query)."""
+    return {a.id: found for a in agreements if (found := rejection(a, events)) is not None}
+
+
 def rejection(agreement, events=None):
     """Why the latest paper scan was sent back, while the enterprise is to upload it again:
     None unless the agreement awaits the enterprise and its latest paper event is a rejection.

@@ -12,15 +12,39 @@ from .extensions import db
 from .models import AgreementKind, AgreementState, AuditEvent, CaseStatus, Step, StepStatus
 
 ADDABLE = (CaseStatus.ACCEPTED, CaseStatus.SIGNING, CaseStatus.IN_PROGRESS, CaseStatus.SUSPENDED)
-# The add_items audit comment names the items added, joined with this separator.
+# Before each added step had its own add_items event, one event on the case named all the
+# items an addition added, joined with this separator.
 SEPARATOR = "、"  # i18n-keep: the audit record's separator
 
 
-def names_item(comment, name):
-    """Whether an add_items audit comment names the item `name` among those it added: a whole
-    name between separators, since a catalogue name may hold the separator itself
-    (供水、排水接入)."""
-    return f"{SEPARATOR}{name}{SEPARATOR}" in f"{SEPARATOR}{comment or ''}{SEPARATOR}"
+def steps_added_by(events, steps):
+    """The ids of the `steps` of one case (rows with id and item_name) that its add_items
+    audit `events` added. An event on a step names it by id; an older event on the case names
+    the items by their names joined with 、, and a name may hold 、 itself (供水、排水接入):
+    its comment is split into whole names of the case's items (added_names)."""
+    names, added = {step.item_name for step in steps}, set()
+    for event in events:
+        if event.object_type == "step":
+            added.add(event.object_id)
+        else:
+            named = added_names(event.comment, names)
+            added.update(step.id for step in steps if step.item_name in named)
+    return added
+
+
+def added_names(comment, names):
+    """The `names` an older add_items comment lists: the partition of its 、-separated parts
+    into whole names that covers the most parts, the longest name first where two do
+    (供水、排水接入 rather than 供水 and 排水接入 when the case has all three); a part no name
+    covers (an item renamed since) is passed over."""
+    parts = (comment or "").split(SEPARATOR)
+    best = [(0, ())] * (len(parts) + 1)      # from each part on: (parts covered, names)
+    for start in reversed(range(len(parts))):
+        options = [(best[end][0] + end - start, (name, *best[end][1]))
+                   for end in range(len(parts), start, -1)
+                   if (name := SEPARATOR.join(parts[start:end])) in names]
+        best[start] = max([*options, best[start + 1]], key=lambda option: option[0])
+    return set(best[0][1])
 
 
 def addable_items(case, catalogue):
@@ -48,8 +72,10 @@ def add_items(case, actor, items, seen_version=None):
                   sort=item.sort, status=StepStatus.PENDING) for item in items]
     db.session.add_all(steps)
     db.session.flush()
-    db.session.add(AuditEvent.record(actor, case, "add_items", case.status, case.status,  # i18n-keep: audit record
-                                     SEPARATOR.join(item.name for item in items)))
+    # One event per step: its id says which step was added (the reports and the notices
+    # stored after the fact read it); the comment is the item's name as it was.
+    db.session.add_all(AuditEvent.record(actor, step, "add_items", comment=step.item.name)  # i18n-keep: audit record
+                       for step in steps)
     covering = _covering(case, actor, steps)
     db.session.flush()
     return covering

@@ -30,19 +30,22 @@ def _away(world, who, days=3, substitute=None):
     return today + timedelta(days=days)
 
 
-@pytest.fixture
-def cases(world):
-    """agent: one case in progress, one whose enterprise signed (waiting for the center),
-    one whose agreement nobody signed yet."""
-    running = world.case()
-    second = make_project(world.enterprises[0], world.centers[0], "动力电池梯次利用项目")
-    waiting = make_case(second, world.users["owner"], world.items, accept_by=world.users["manager"],
-                        agent=world.users["agent"], sign=False)
-    ensure_seal(waiting.center)
-    signing.sign(signing.main_agreement(waiting), world.users["owner"], signer_name="张三",
+def _signed_by_the_enterprise(world, name):
+    """A case of 刘代办 whose agreement the enterprise signed (the move voids it)."""
+    project = make_project(world.enterprises[0], world.centers[0], name)
+    case = make_case(project, world.users["owner"], world.items, accept_by=world.users["manager"],
+                     agent=world.users["agent"], sign=False)
+    ensure_seal(case.center)
+    signing.sign(signing.main_agreement(case), world.users["owner"], signer_name="张三",
                  signer_title="法定代表人", method="typed")
     db.session.commit()
-    return running, waiting
+    return case
+
+
+@pytest.fixture
+def cases(world):
+    """agent: one case in progress, one whose enterprise signed (waiting for the center)."""
+    return world.case(), _signed_by_the_enterprise(world, "动力电池梯次利用项目")
 
 
 def test_the_table_shows_leave_and_the_target_list_marks_absent_agents(client, world, login_as,
@@ -112,3 +115,19 @@ def test_a_confirmation_overtaken_by_a_signature_is_shown_again(client, world, l
     db.session.expire_all()
     assert case.agent == world.users["agent"] and case.status is CaseStatus.SIGNING
     assert not agreement.signatures[0].voided
+
+
+def test_the_confirmation_takes_as_many_statements_for_three_agreements_as_for_one(
+        client, world, login_as, count_queries):
+    login_as(world.users["manager"])
+    data = {"from_agent_id": world.users["agent"].id, "to_agent_id": world.users["other_agent"].id,
+            "reason": "调岗"}
+    counted = []
+    for name in ("动力电池梯次利用项目", "光伏组件回收项目", "氢能装备制造项目"):
+        _signed_by_the_enterprise(world, name)
+        db.session.expire_all()
+        with count_queries() as counter:
+            html = client.post(URL, data=data).text
+        counted.append(counter.count)
+        assert html.count("企业已在线签署（张三") == len(counted)
+    assert counted[0] == counted[2], counted

@@ -95,12 +95,12 @@ def test_request_accept_assign_handle_complete(client, world, login_as):
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id)
                                 .order_by(AuditEvent.id)).all()
     assert [(e.object_type, e.action) for e in events] == [
-        ("case", "submit_case"), ("case", "accept"), ("case", "assign"),
-        ("agreement", "agreement_generate"), ("agreement", "agreement_sign"),
+        ("case", "submit_case"), ("case", "accept"), ("issuednotice", "notice_issue"),
+        ("case", "assign"), ("agreement", "agreement_generate"), ("agreement", "agreement_sign"),
         ("agreement", "agreement_sign"), ("agreement", "agreement_seal"), ("case", "seal"),
         ("step", "start"), ("step", "submit"), ("step", "approve"),
         ("step", "start"), ("step", "submit"), ("step", "return"), ("step", "submit"),
         ("step", "start"), ("step", "approve"), ("step", "submit"), ("step", "refuse"),
-        ("case", "complete")]
-    assert [e.actor_id for e in events] == [owner.id] + [manager.id] * 3 + [owner.id] \
-        + [manager.id] * 3 + [agent.id] * 12
+        ("case", "complete"), ("issuednotice", "notice_issue")]
+    assert [e.actor_id for e in events] == [owner.id] + [manager.id] * 4 + [owner.id] \
+        + [manager.id] * 3 + [agent.id] * 13

@@ -1,13 +1,15 @@
-"""Migrations on a database with data (review B1, B2, T1).
+"""Migrations on a database with data (review B1, B2, T1; review 2, B4, T2).
 
 A downgrade to the last release and an upgrade back keep every row and date, on SQLite (where
-a batch rebuild of a table other rows point at fails) as on PostgreSQL. The estimated
+a batch rebuild of a table other rows point at fails) as on PostgreSQL; the downgrade refuses
+to drop the notices the application issued unless told to (-x drop_issued_notices=1). The estimated
 holidays of h8c0de400008 move the open deadlines they touch once the upgrade reaches head,
 where the application's models match the schema, not in the migration; its downgrade gives
 them the dates the older code has, so that an upgrade again moves them once, not twice."""
 from datetime import date, datetime, timezone
 
 import pytest
+from alembic import command
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import column, inspect, select, table, text
@@ -20,6 +22,7 @@ from proxy_service.models.types import UTCDateTime
 from .test_deadlines import on, step_named, submit
 
 LAST_RELEASE = "f6c0de200006"
+DROP_ISSUED = ["drop_issued_notices=1"]     # the notices the cases below were issued go
 DATES = {"steps": "id, status, submitted_on, approved_on, due_on, yellow_on, allotted_workdays, "
                   "remaining_workdays",
          "cases": "id, status, suspended_on, promised_on"}
@@ -49,19 +52,39 @@ def fresh_connections():
     db.engine.dispose()
 
 
+def notices():
+    with db.engine.connect() as conn:
+        return conn.execute(text("SELECT case_id, kind, seq, revision, origin, sha256 "
+                                 "FROM issued_notices ORDER BY case_id, kind, seq, revision")).all()
+
+
 def test_a_downgrade_to_the_last_release_and_back_keeps_the_rows_and_dates(app):
     assert load_demo()
     fresh_connections()
     head, tables = revision(), inspect(db.engine).get_table_names()
-    rows, stored = counts(tables), dates()
-    assert stored["steps"] and stored["cases"]
-    downgrade(revision=LAST_RELEASE)
+    rows, stored, issued = counts(tables), dates(), notices()
+    assert stored["steps"] and stored["cases"] and {n.origin for n in issued} == {"issued"}
+    # The notices handed to enterprises would be lost: the downgrade refuses, changing nothing.
+    config = app.extensions["migrate"].migrate.get_config()
+    with pytest.raises(RuntimeError, match=rf"{len(issued)} notice\(s\) issued by the application "
+                                           "would be lost.*-x drop_issued_notices=1"):
+        command.downgrade(config, LAST_RELEASE)
+    assert notices() == issued and counts(tables) == rows
+    upgrade()     # SQLite ran each step in its own transaction: back from any step it undid
+    assert revision() == head
+    # Asked to drop them, it does; an upgrade renders the same notices from the history,
+    # with other bytes (and the remark saying how they were made).
+    downgrade(revision=LAST_RELEASE, x_arg=DROP_ISSUED)
     assert revision() == LAST_RELEASE
     assert dates() == stored
     upgrade()
     assert revision() == head
     assert dates() == stored
     assert counts(tables) == rows
+    again = notices()
+    assert [n[:4] for n in again] == [n[:4] for n in issued]
+    assert {n.origin for n in again} <= {"history", "reconstructed"}
+    assert not {n.sha256 for n in again} & {n.sha256 for n in issued}
 
 
 ESTIMATES = "h8c0de400008"
@@ -113,7 +136,7 @@ WITHOUT = ("2027-02-08", "5", "2027-02-04", "2027-02-12")
 
 def test_the_downgrade_gives_back_the_dates_without_the_estimates(spring):
     assert deadlines(*spring) == WITH_ESTIMATES
-    downgrade(revision=LAST_RELEASE)
+    downgrade(revision=LAST_RELEASE, x_arg=DROP_ISSUED)
     assert deadlines(*spring) == WITHOUT
     assert moves_by_the_system() == [
         ("due_moved", "到期日因节假日调整：2027-02-12 → 2027-02-08（估算的节假日已撤销）"),
@@ -129,7 +152,7 @@ def test_the_downgrade_stamps_what_it_moves_with_the_clock(spring):
     clock.freeze(moment)
     events = table("audit_events", column("at", UTCDateTime()), column("action"))
     steps = table("steps", column("id"), column("updated_at", UTCDateTime()))
-    downgrade(revision=LAST_RELEASE)
+    downgrade(revision=LAST_RELEASE, x_arg=DROP_ISSUED)
     try:
         with db.engine.connect() as conn:
             assert conn.execute(select(events.c.at).where(events.c.action.in_(
@@ -141,7 +164,7 @@ def test_the_downgrade_stamps_what_it_moves_with_the_clock(spring):
 
 
 def test_an_upgrade_moves_open_deadlines_over_the_estimates_once_at_head(spring):
-    downgrade(revision=LAST_RELEASE)               # the dates the released code has
+    downgrade(revision=LAST_RELEASE, x_arg=DROP_ISSUED)   # the dates the released code has
     upgrade(revision=ESTIMATES)
     assert deadlines(*spring) == WITHOUT           # before head: nothing moved yet
     assert pending_years() == [2027, 2028]

@@ -2,15 +2,16 @@
 its issue date from the audit history, or marks it as reconstructed where the history is silent."""
 from datetime import datetime, timezone
 
-from sqlalchemy import text as text_sql, update
+import pytest
+from sqlalchemy import update
 
 from proxy_service import clock, notice_history, supplements, workflow
 from proxy_service.extensions import db
-from proxy_service.models import IssuedNotice, NoticeKind, NoticeOrigin, Step, StepStatus
+from proxy_service.models import (AuditEvent, IssuedNotice, NoticeKind, NoticeOrigin, Step,
+                                  StepStatus)
 
-from .test_notice_corrections import text
 from .factories import make_item
-from .test_notices import add_item, file_first_step, reassign, suspend
+from .test_notices import add_item, file_first_step, reassign, suspend, text
 
 MIGRATION_DAY = datetime(2026, 12, 20, 2, tzinfo=timezone.utc)
 
@@ -91,20 +92,28 @@ def test_what_the_history_cannot_say_is_reconstructed_and_says_so(world, frozen_
     assert "自2026年11月25日起中止代办服务" in printed   # the event's own date stays
 
 
-def test_the_migration_stores_the_notices_of_existing_cases(app, world, frozen_clock):
-    from alembic.script import ScriptDirectory
-    from flask_migrate import downgrade, upgrade
-
-    _a_case_with_history(world, frozen_clock)
+@pytest.mark.parametrize("older", [False, True], ids=["step events", "older case events"])
+def test_an_item_added_later_is_not_taken_for_a_longer_name_added_before(world, frozen_clock,
+                                                                         older):
+    """供水、排水接入 added on 11-02, 供水 only on 12-08: the 中止通知书 of 11-25 lists the
+    first, not the second (供水 is a 、-part of the other's name)."""
+    frozen_clock(2026, 10, 13)
+    case = world.case()
+    frozen_clock(2026, 11, 2)
+    supplements.add_items(case, world.users["manager"], [make_item(world.centers[0], "供水、排水接入")])
     db.session.commit()
-    db.session.close()
-    config = app.extensions["migrate"].migrate.get_config()
-    before = ScriptDirectory.from_config(config).get_revision("i9c0de500009").down_revision
-    downgrade(revision=before)
-    # The notices' bytes went with them (no document shares them).
-    assert db.session.execute(text_sql("SELECT COUNT(*) FROM document_blobs")).scalar() == 0
-    db.session.close()
-    upgrade()
-    notices = db.session.query(IssuedNotice).all()
-    assert sorted(n.kind.value for n in notices) == ["change", "materials", "suspend"]
-    assert all(n.origin is NoticeOrigin.HISTORY and n.data[:5] == b"%PDF-" for n in notices)
+    frozen_clock(2026, 11, 25)
+    suspend(world, case)
+    frozen_clock(2026, 12, 8)
+    workflow.resume_case(case, world.users["manager"])
+    supplements.add_items(case, world.users["manager"], [make_item(world.centers[0], "供水")])
+    db.session.commit()
+    if older:    # one event on the case naming the items, as the code before step ids wrote
+        db.session.execute(update(AuditEvent).where(AuditEvent.action == "add_items")
+                           .values(object_type="case", object_id=case.id))
+    _as_before_the_migration()
+    notices, _ = _backfill()
+    suspension = notices[NoticeKind.SUSPEND]
+    assert suspension.origin is NoticeOrigin.HISTORY
+    printed = text(suspension.data)
+    assert "供水、排水接入" in printed and "供水" not in printed.replace("供水、排水接入", "")

@@ -23,6 +23,11 @@ def flat(value):
     return "".join(value.split())
 
 
+def text(data):
+    """A PDF's text without white space (pdf extraction breaks lines anywhere)."""
+    return flat(pdf_text(data))
+
+
 NOTICE_LINK = re.compile(
     r'<a href="(/cases/\d+/notices/[^"]+\.pdf)"[^>]*>\s*<i [^>]*></i>\s*([^<]+?)\s*</a>')
 

@@ -94,3 +94,12 @@ def test_a_regenerated_agreement_no_longer_shows_the_old_rejection(
     db.session.commit()
     login_as(world.users["owner"])
     assert "第3页缺少骑缝章" not in _progress_card(client.get(f"/agreements/{agreement.id}").text)
+
+
+def test_templates_get_the_rejection_from_the_view_not_a_helper_that_queries(app):
+    """Context processors hold pure predicates only (DESIGN.md §5): the case page's view
+    reads the rejections from the events it loaded (review 2, D2)."""
+    with app.test_request_context():
+        context = {}
+        app.update_template_context(context)
+    assert "paper_rejection" not in context and "may_check_scan" in context

@@ -4,6 +4,7 @@ import re
 from datetime import date, datetime, timezone
 
 import pytest
+from sqlalchemy import update
 
 from proxy_service import workflow
 from proxy_service.documents import common
@@ -222,3 +223,37 @@ def test_the_report_reads_a_fixed_number_of_statements(client, world, login_as, 
         counts.append((page.count, pdf.count))
         assert html.count("补正：补充图纸；中止：企业暂缓") == total   # each case's step, overdue
     assert counts[0] == counts[1] and counts[0][0] <= 25
+
+
+def _as_written_before_step_ids():
+    """The add_items events as the code before step ids wrote them: one on the case, its
+    comment the names of the items added (here one each)."""
+    db.session.execute(update(AuditEvent).where(AuditEvent.action == "add_items")
+                       .values(object_type="case", object_id=AuditEvent.case_id))
+    db.session.commit()
+
+
+@pytest.mark.parametrize("older", [False, True], ids=["step events", "older case events"])
+def test_an_item_whose_name_is_part_of_an_added_ones_name_stays(client, world, login_as,
+                                                                frozen_clock, older):
+    """供水 was requested on 11-02; 供水、排水接入 added on 12-05 does not make it "added
+    later" in November."""
+    from proxy_service import supplements
+    users = world.users
+    for user in users.values():
+        user.created_at = _at(2026, 1, 5)
+    water = factories.make_item(world.centers[0], "供水", factories.Stage.UTILITIES, sort=8)
+    frozen_clock(2026, 11, 2)
+    case = factories.make_case(world.project, users["owner"], [*world.items, water],
+                               accept_by=users["manager"], agent=users["agent"])
+    both = factories.make_item(world.centers[0], "供水、排水接入", factories.Stage.UTILITIES, sort=9)
+    db.session.commit()
+    frozen_clock(2026, 12, 5)
+    supplements.add_items(case, users["manager"], [both])
+    db.session.commit()
+    if older:
+        _as_written_before_step_ids()
+    frozen_clock(2026, 12, 10)
+    login_as(users["manager"])
+    assert _agent_row(client.get("/manage/report?month=2026-11").text, "刘代办")[:2] == ["1", "4"]
+    assert _agent_row(client.get("/manage/report?month=2026-12").text, "刘代办")[:2] == ["1", "5"]

@@ -1,13 +1,14 @@
 """Adding items to an open case (追加事项): into the unsealed agreement, or a supplementary
 delegation (续办委托书) after sealing, whose steps wait for its own seal."""
 import io
+from types import SimpleNamespace
 
 import pytest
 from pypdf import PdfReader
 
 from proxy_service import signing, supplements, workflow
 from proxy_service.extensions import db
-from proxy_service.models import AgreementKind, AgreementState, CaseStatus, StepStatus
+from proxy_service.models import AgreementKind, AgreementState, AuditEvent, CaseStatus, StepStatus
 from proxy_service.models import Stage
 
 from .factories import make_item, sign_and_seal
@@ -119,3 +120,36 @@ def test_only_the_centers_managers_add_items(client, login_as, world, extra, who
                            data={"items": [extra.id], "version": case.version})
     assert response.status_code == status
     assert len(case.steps) == 3
+
+
+# --- which steps an addition added, in the audit log (review 2, B5) ------------------------
+
+def test_each_added_step_has_its_own_event_naming_it(world, extra):
+    case = world.case()
+    other = make_item(world.centers[0], "供水、排水接入", Stage.UTILITIES, sort=10)
+    supplements.add_items(case, world.users["manager"], [extra, other])
+    events = db.session.query(AuditEvent).filter_by(action="add_items") \
+        .order_by(AuditEvent.id).all()
+    assert [(e.object_type, e.object_id, e.comment) for e in events] == [
+        ("step", step_for(case, extra).id, "供水接入"),
+        ("step", step_for(case, other).id, "供水、排水接入")]
+
+
+@pytest.mark.parametrize("comment, names, found", [
+    ("供水、排水接入", {"供水", "排水接入", "供水、排水接入"}, {"供水、排水接入"}),
+    ("供水、排水接入", {"供水", "排水接入"}, {"供水", "排水接入"}),
+    ("环评批复、供水、排水接入", {"供水", "环评批复", "供水、排水接入"}, {"环评批复", "供水、排水接入"}),
+    ("旧名称、供水", {"供水", "供水、排水接入"}, {"供水"}),      # an item renamed since
+    ("", {"供水"}, set()),
+])
+def test_an_older_comment_is_split_into_whole_names_of_the_cases_items(comment, names, found):
+    assert supplements.added_names(comment, names) == found
+
+
+def test_older_events_and_step_events_name_the_same_steps():
+    Row = SimpleNamespace
+    steps = [Row(id=1, item_name="供水"), Row(id=2, item_name="供水、排水接入")]
+    older = Row(object_type="case", object_id=9, comment="供水、排水接入")
+    assert supplements.steps_added_by([older], steps) == {2}
+    newer = Row(object_type="step", object_id=2, comment="供水、排水接入")
+    assert supplements.steps_added_by([newer], steps) == {2}

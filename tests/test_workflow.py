@@ -187,8 +187,8 @@ def test_every_verb_writes_an_audit_event(world):
     workflow.update_step(step, world.users["agent"], seen_version=step.version, action="start")
     actions = [e.action for e in db.session.query(AuditEvent).filter_by(case_id=case.id)
                .order_by(AuditEvent.id)]
-    assert actions == ["submit_case", "accept", "assign", "agreement_generate", "agreement_sign",
-                       "agreement_sign", "agreement_seal", "seal", "start"]
+    assert actions == ["submit_case", "accept", "assign", "agreement_generate", "notice_issue",
+                       "agreement_sign", "agreement_sign", "agreement_seal", "seal", "start"]
 
 
 def test_inactive_agent_cannot_be_assigned(world):

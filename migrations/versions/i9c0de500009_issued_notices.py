@@ -10,8 +10,17 @@ existing cases are rendered here, once (proxy_service/notice_history.py): as of 
 date from the audit history, or — where the history cannot say — from the data as they are
 today, dated today and marked in print as reconstructed. This step imports the application's
 PDF builders: the stored notices must look like the ones the application issues.
+
+It can run again after a failed backfill: on SQLite a CREATE TABLE commits by itself, so the
+table may be there already. A case whose notices cannot be rendered at all (data the code
+cannot read, a missing font) stops the upgrade with its number: nothing is stored for any
+case, so no notice is dated today for a fault that a fix and a second run would avoid.
+
+The downgrade refuses while notices issued by the application exist: they are what was handed
+to enterprises, and an upgrade could only render them again from the history, with other bytes.
+`flask db downgrade -x drop_issued_notices=1 …` drops them anyway (export the dossiers first).
 """
-from alembic import op
+from alembic import context, op
 import sqlalchemy as sa
 
 
@@ -23,6 +32,16 @@ depends_on = None
 
 
 def upgrade():
+    _create_table()
+    op.create_index(op.f('ix_issued_notices_case_id'), 'issued_notices', ['case_id'],
+                    unique=False, if_not_exists=True)
+    op.execute(sa.text("DELETE FROM issued_notices"))    # what a failed run left, if anything
+
+    from proxy_service.notice_history import backfill
+    backfill(op.get_bind())
+
+
+def _create_table():
     op.create_table(
         'issued_notices',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -56,23 +75,32 @@ def upgrade():
         sa.PrimaryKeyConstraint('id', name=op.f('pk_issued_notices')),
         sa.UniqueConstraint('case_id', 'kind', 'seq', 'revision',
                             name=op.f('uq_issued_notices_case_id')),
+        if_not_exists=True,
     )
-    with op.batch_alter_table('issued_notices', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_issued_notices_case_id'), ['case_id'], unique=False)
 
-    from proxy_service.notice_history import backfill
-    backfill(op.get_bind())
+
+DROP_ISSUED = "drop_issued_notices"
 
 
 def downgrade():
     bind = op.get_bind()
+    issued = bind.execute(sa.text(
+        "SELECT COUNT(*) FROM issued_notices WHERE origin = 'issued'")).scalar()
+    if issued and context.get_x_argument(as_dictionary=True).get(DROP_ISSUED) != "1":
+        raise RuntimeError(
+            f"{issued} notice(s) issued by the application would be lost: the earlier code has "
+            f"no place for them, and an upgrade would render them again from the history, "
+            f"with other bytes than the ones handed out. Export them first (each case's "
+            f"dossier, or a database backup), then run the downgrade with "
+            f"-x {DROP_ISSUED}=1 to drop them.")
     hashes = bind.execute(sa.text("SELECT DISTINCT sha256 FROM issued_notices")).scalars().all()
     with op.batch_alter_table('issued_notices', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_issued_notices_case_id'))
     op.drop_table('issued_notices')
-    # The bytes only the notices used go with them; a blob a document shares stays.
+    # The bytes only the notices used go with them; a blob a document (or a report) shares stays.
     orphans = sa.text("DELETE FROM document_blobs WHERE sha256 IN :hashes "
-                      "AND sha256 NOT IN (SELECT sha256 FROM documents)")
+                      "AND sha256 NOT IN (SELECT sha256 FROM documents WHERE sha256 IS NOT NULL) "
+                      "AND sha256 NOT IN (SELECT sha256 FROM monthly_reports)")
     orphans = orphans.bindparams(sa.bindparam("hashes", expanding=True))
     for start in range(0, len(hashes), 500):
         bind.execute(orphans, {"hashes": hashes[start:start + 500]})

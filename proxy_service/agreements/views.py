@@ -27,9 +27,7 @@ def agreement_or_404(user, agreement_id):
 def _agreement_helpers():
     return {"signing_party": signing.signing_party,
             "may_upload_scan": paper_signing.may_upload_scan,
-            "may_check_scan": paper_signing.may_check_scan,
-            # Pure over the events the case page has loaded already (no query).
-            "paper_rejection": paper_signing.rejection}
+            "may_check_scan": paper_signing.may_check_scan}
 
 
 @bp.get("/agreements/<int:agreement_id>")

@@ -5,7 +5,7 @@ from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import clock, issued_notices
+from .. import clock, issued_notices, notice_corrections
 from ..auth.reauth import demand_recent_reauth
 from ..conflicts import committing
 from ..dossier import build_dossier, dossier_name
@@ -34,8 +34,8 @@ def correct_notice(case_id, notice_id):
         return render_template("cases/notice_correct.html", case=case, notice=found,
                                form=form), (422 if form.is_submitted() else 200)
     with committing() as outcome:
-        corrected = issued_notices.correct(found, current_user, form.reason.data,
-                                           seen_revision=form.revision.data or None)
+        corrected = notice_corrections.correct(found, current_user, form.reason.data,
+                                               seen_revision=form.revision.data or None)
     if outcome.conflict is None:
         flash(_("已签发更正后的第%(revision)s版。", revision=corrected.revision), "success")
     return redirect(url_for("cases.detail", case_id=case.id, _anchor="generated"))

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import lights, issued_notices, pauses, submit_once, workflow
+from .. import lights, issued_notices, paper_signing, pauses, submit_once, workflow
 from ..conflicts import attempt
 from ..extensions import db
 from ..models import (ApprovalItem, AuditEvent, Case, CaseStatus, CaseTemplate, Document,
@@ -53,8 +53,7 @@ def _filter_form(center_id):
         User.center_id == center_id, User.role == Role.AGENT).order_by(User.name)).all()
     form.agent.choices = options([("", _("全部代办员"))] + [(str(a.id), a.name) for a in agents])
     industries = db.session.scalars(select(Industry).order_by(Industry.sort, Industry.name)).all()
-    form.industry.choices = options(
-        [("", _("全部行业"))] + [(str(i.id), i.name) for i in industries])
+    form.industry.choices = options([("", _("全部行业"))] + [(str(i.id), i.name) for i in industries])
     return form
 
 
@@ -211,7 +210,7 @@ def render_detail(case, status=200, **forms):
     return render_template(
         "cases/detail.html", case=case, stages=_stages(case), documents=documents,
         step_documents=_by_step(documents), step_names={s.id: s.item.name for s in case.steps},
-        messages=_messages(case), events=_events(case), pauses=pauses.of_case(case),
+        messages=_messages(case), **_timeline(case), pauses=pauses.of_case(case),
         notices=issued_notices.listed(case),
         requested=_requested_items(case), status_label=status_label, **forms), status
 
@@ -237,9 +236,8 @@ def _documents(case):
 
 def _by_step(documents):
     grouped = {}
-    for document in documents:
-        if document.step_id is not None:
-            grouped.setdefault(document.step_id, []).append(document)
+    for document in (d for d in documents if d.step_id is not None):
+        grouped.setdefault(document.step_id, []).append(document)
     return grouped
 
 
@@ -250,12 +248,14 @@ def _messages(case):
     return db.session.scalars(query.order_by(Message.created_at, Message.id)).all()
 
 
-def _events(case):
+def _timeline(case):
+    """The case's events the user sees, and why a paper scan was sent back, read from them."""
     query = select(AuditEvent).where(AuditEvent.case_id == case.id).options(
         joinedload(AuditEvent.actor))
     if current_user.is_enterprise:
         query = query.where(AuditEvent.internal.is_(False))
-    return db.session.scalars(query.order_by(AuditEvent.at, AuditEvent.id)).all()
+    events = db.session.scalars(query.order_by(AuditEvent.at, AuditEvent.id)).all()
+    return dict(events=events, rejections=paper_signing.rejections(case.agreements, events))
 
 
 def _requested_items(case):

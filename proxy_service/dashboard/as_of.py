@@ -64,7 +64,7 @@ class History:
     rounds: dict                         # step id → [round rows] by number
     suspensions: dict                    # case id → [suspension rows] in order
     steps: list                          # step rows (with the item's name)
-    added_after: dict                    # case id → [add_items comments] after the moment
+    added_after: set                     # ids of steps added to their case after the moment
     skipped: set                         # ids of steps marked 无需办理 by the moment
 
     def agent_on(self, case_id, cut):
@@ -98,7 +98,7 @@ def read_history(center_id, since, moment):
                Step.approved_on, Step.due_on, ApprovalItem.name.label("item_name"))
         .join(Step.item).where(Step.case_id.in_(active))
         .order_by(Step.case_id, Step.stage_order, Step.sort, Step.id)).all()
-    added_after, skipped = _step_events(active, cut)
+    added_after, skipped = _step_events(active, cut, steps)
     return History(cases, assignments, rounds, suspensions, steps, added_after, skipped)
 
 
@@ -127,20 +127,26 @@ def _suspensions(active, day):
     return suspensions
 
 
-def _step_events(active, cut):
-    """Which items were added to a case after the moment (its steps did not exist yet) and
-    which steps had been marked 无需办理 by then: the audit log is their only record."""
-    added_after, skipped = defaultdict(list), set()
+def _step_events(active, cut, steps):
+    """Which steps were added to their case after the moment (they did not exist yet) and
+    which had been marked 无需办理 by then: the audit log is their only record."""
+    added, skipped = defaultdict(list), set()
     for row in db.session.execute(select(
-            AuditEvent.case_id, AuditEvent.object_id, AuditEvent.action, AuditEvent.comment)
+            AuditEvent.case_id, AuditEvent.object_type, AuditEvent.object_id, AuditEvent.action,
+            AuditEvent.comment)
             .where(AuditEvent.case_id.in_(active), or_(
                 and_(AuditEvent.action == "add_items", AuditEvent.at >= cut),
                 and_(AuditEvent.action == "skip", AuditEvent.object_type == "step",
                      AuditEvent.at < cut)))):
         if row.action == "skip":
             skipped.add(row.object_id)
-        else:   # supplements.add_items names the items it added (supplements.names_item)
-            added_after[row.case_id].append(row.comment)
+        else:
+            added[row.case_id].append(row)
+    by_case = defaultdict(list)
+    for step in steps:
+        by_case[step.case_id].append(step)
+    added_after = set().union(*(supplements.steps_added_by(events, by_case[case_id])
+                                for case_id, events in added.items()))
     return added_after, skipped
 
 
@@ -169,10 +175,9 @@ def open_steps(history, moment, yellow_days):
 
 
 def _existed(history, step, case, cut):
-    """Steps are made when the case is accepted, or added later (their names in the log)."""
+    """Steps are made when the case is accepted, or added later (add_items in the log)."""
     return (case.accepted_at is not None and case.accepted_at < cut
-            and not any(supplements.names_item(comment, step.item_name)
-                        for comment in history.added_after.get(step.case_id, ())))
+            and step.id not in history.added_after)
 
 
 def _decided(filing, moment):

@@ -34,7 +34,7 @@ def _status(event, value):
 
 
 OBJECT_LABELS = {"case": "案件", "agreement": "协议", "document": "材料", "evaluation": "评价",
-                 "rectification": "整改", "enterprise": "企业"}
+                 "rectification": "整改", "enterprise": "企业", "issuednotice": "文书"}
 
 
 def _object(event, step_names):

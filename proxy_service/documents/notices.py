@@ -22,6 +22,8 @@ HISTORY_REMARK = ("本件系{stored}系统升级时依据操作记录，按签�
                   "版式与文字可能与当时出具的文书略有差异。")
 RECONSTRUCTED_REMARK = ("本件系{stored}系统升级时补制：签发时的操作记录不全，"
                         "内容按补制时的案件数据生成，日期为补制日期。")
+# Printed on a correction whose notice's moment the history cannot place (notice_corrections.py).
+CORRECTED_FROM_TODAY_REMARK = "签发时的操作记录不全，本版内容按更正时的案件数据生成。"
 
 # Kinds a case can have more than one of: their numbers carry a sequence.
 REPEATING = ("suspend", "change")
