@@ -9,6 +9,7 @@ from proxy_service import pauses, workflow
 from proxy_service.extensions import db
 
 from .test_deadlines import act, on, step_named, submit
+from .test_step_rounds import file_return_refile
 
 
 @pytest.fixture
@@ -17,13 +18,7 @@ def paused(world, frozen_clock):
     suspended 10-21 … 10-26 while the refiled step was with the department; today 10-28."""
     on(frozen_clock, date(2026, 9, 28))
     case = world.case()
-    planning = step_named(case, "建设工程规划许可证")
-    on(frozen_clock, date(2026, 10, 8))
-    submit(planning, world)
-    on(frozen_clock, date(2026, 10, 12))
-    act(planning, world, "return", correction_request="补充总平面图")
-    on(frozen_clock, date(2026, 10, 20))
-    act(planning, world, "submit")
+    file_return_refile(step_named(case, "建设工程规划许可证"), world, frozen_clock)
     on(frozen_clock, date(2026, 10, 21))
     workflow.suspend_case(case, world.users["manager"], "企业补充用地手续")
     on(frozen_clock, date(2026, 10, 26))

@@ -23,14 +23,19 @@ def rounds_of(step):
              r.remaining_workdays, r.decided_on) for r in step.rounds]
 
 
+def file_return_refile(step, world, frozen_clock):
+    """File `step` on 10-08, have it returned on 10-12 (补充总平面图), refile it on 10-20."""
+    on(frozen_clock, date(2026, 10, 8))
+    submit(step, world)
+    on(frozen_clock, date(2026, 10, 12))
+    act(step, world, "return", correction_request="补充总平面图")
+    on(frozen_clock, date(2026, 10, 20))
+    act(step, world, "submit")
+
+
 def test_each_filing_is_a_round_of_its_own(running, world, frozen_clock):
     planning = step_named(running, "建设工程规划许可证")
-    on(frozen_clock, date(2026, 10, 8))
-    submit(planning, world)
-    on(frozen_clock, date(2026, 10, 12))
-    act(planning, world, "return", correction_request="补充总平面图")
-    on(frozen_clock, date(2026, 10, 20))
-    act(planning, world, "submit")
+    file_return_refile(planning, world, frozen_clock)
     on(frozen_clock, date(2026, 10, 21))
     act(planning, world, "approve", permit_no="建字第140700202600123号")
     assert rounds_of(planning) == [
