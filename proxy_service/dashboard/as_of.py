@@ -242,5 +242,5 @@ def awaiting_rectifications(center_id, moment):
 
 def _first_due(rectification):
     """The first answer's due date: an appeal since then replaced it on the row."""
-    opened = rectification.opened_at.astimezone(clock.BEIJING).date()
+    opened = clock.local_date(rectification.opened_at)
     return workdays.add_workdays(opened, RESPONSE_WORKDAYS)

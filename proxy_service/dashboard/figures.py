@@ -234,7 +234,7 @@ def _local(instant):
         return clock.today()
     if instant.tzinfo is None:   # SQLite hands back naive UTC
         instant = instant.replace(tzinfo=timezone.utc)
-    return instant.astimezone(clock.BEIJING).date()
+    return clock.local_date(instant)
 
 
 def weekly(center_id, filters, steps):
