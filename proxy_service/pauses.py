@@ -9,6 +9,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 
 from . import clock, workdays
+from .models.history import returns_and_refilings
 
 KIND_LABELS = {"returned": _l("退回补正"), "suspended": _l("案件中止")}
 
@@ -33,10 +34,9 @@ def _pause(kind, started_on, ended_on, reason, today, step_name=""):
 
 
 def _corrections(step, today, named=False):
-    rounds = list(step.rounds)
     return [_pause("returned", filing.returned_on, after.filed_on if after else None,
                    filing.correction_request, today, step.item.name if named else "")
-            for filing, after in zip(rounds, rounds[1:] + [None]) if filing.returned_on]
+            for filing, after in returns_and_refilings(step.rounds)]
 
 
 def _suspensions(case, today):

@@ -6,6 +6,8 @@ from the audit history (notices stored after the fact, notice_history.py).
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from ..models.history import returns_and_refilings
+
 
 @dataclass(frozen=True)
 class CaseHeader:
@@ -56,9 +58,8 @@ def corrections_of(rounds):
     """(filed, corrections) of a step from its filing rounds (anything with `filed_on` and
     `returned_on`, in order): each return's day and the refiling's after it."""
     rounds = list(rounds)
-    return bool(rounds), tuple(
-        (filing.returned_on, after.filed_on if after is not None else None)
-        for filing, after in zip(rounds, [*rounds[1:], None]) if filing.returned_on is not None)
+    return bool(rounds), tuple((filing.returned_on, after.filed_on if after else None)
+                               for filing, after in returns_and_refilings(rounds))
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,15 @@ class StepRound(db.Model):
         return self.returned_on is None and self.decided_on is None
 
 
+def returns_and_refilings(rounds):
+    """[(a round that came back for 补正, the round that refiled it, or None while it has not
+    been)] of a step's filing rounds in order (StepRound rows or anything with `filed_on` and
+    `returned_on`)."""
+    rounds = list(rounds)
+    return [(filing, after) for filing, after in zip(rounds, [*rounds[1:], None])
+            if filing.returned_on is not None]
+
+
 class Suspension(db.Model):
     """One period a case spent suspended (中止): its clocks stopped from `started_on` until
     `ended_on` (the day it resumed; None while it lasts)."""
