@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, extract, func, select
 
-from . import clock, statutory_holidays, workdays
+from . import clock, deadline_recompute, statutory_holidays, workdays
 from .extensions import db
 from .guards import TransitionError
 from .models import AuditEvent, CalendarYear, DayKind, Holiday
@@ -177,7 +177,4 @@ def _days_changed(actor, days):
     working-day status it changed (maybe none): the open deadlines those days touch move in
     the same transaction (deadline_recompute)."""
     workdays.forget()
-    # Imported here: deadline_recompute derives due dates through deadlines.py, which imports
-    # this module.
-    from . import deadline_recompute
     deadline_recompute.calendar_changed(actor, days)
