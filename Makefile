@@ -38,7 +38,7 @@ translations-update: $(BIN)/activate
 	for l in $(LOCALES); do \
 	  $(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $$l --no-wrap --ignore-obsolete; \
 	done
-	$(BIN)/python -m proxy_service.catalogs fill-zh
+	$(BIN)/python -m proxy_service.core.translation_files fill-zh
 	$(MAKE) translations
 
 # axe-core for the accessibility checks of the browser tests (package.json, pinned by its lock file).

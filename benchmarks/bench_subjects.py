@@ -15,8 +15,8 @@ SEARCH_TEXT = os.environ.get("BENCH_TEXT", "科技")
 
 def pick_subjects(app):
     """Users to log in and URLs to fetch; call inside an app context."""
-    from proxy_service import clock
-    from proxy_service.extensions import db
+    from proxy_service.core import clock
+    from proxy_service.core.extensions import db
     from proxy_service.models import (Agreement, AgreementState, AuditEvent, Case, CaseStatus,
                                       Document, OPEN_CASE_STATUSES, Project, Role, Step, User)
     session = db.session

@@ -77,10 +77,10 @@ def recompute_pending_deadlines(ctx, step, heads, run_args):
     """Once an upgrade reaches head (this runs after each step, in its transaction), move the
     open deadlines that the calendar changes of data migrations touch. Not in those
     migrations: the recompute loads the application's models, which match the schema only
-    at head (proxy_service/deadline_recompute.py, recompute_pending)."""
+    at head (proxy_service/workflow/deadline_recompute.py, recompute_pending)."""
     if ctx.as_sql or not step.is_upgrade or heads != set(ctx.script.get_heads()):
         return
-    from proxy_service.deadline_recompute import recompute_pending
+    from proxy_service.workflow.deadline_recompute import recompute_pending
     moved = recompute_pending(ctx.connection)
     if moved:
         logger.info('Deadlines moved by calendar changes of the migrations: %d cases.', moved)

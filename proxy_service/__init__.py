@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from config import config_from_env
 
-from .extensions import babel, csrf, db, login_manager, migrate
+from proxy_service.core.extensions import babel, csrf, db, login_manager, migrate
 
 
 def create_app(config_class=None):
@@ -26,14 +26,14 @@ def create_app(config_class=None):
 
 
 def register_extensions(app):
-    from . import models  # noqa: F401  (the mappers must exist before the first query)
-    from . import audit_chain  # noqa: F401  (hash-chains audit events on flush)
-    from .database import configure_engine_events
+    from proxy_service import models  # noqa: F401  (the mappers must exist before the first query)
+    from proxy_service.audit import chain as audit_chain  # noqa: F401  (hash-chains audit events on flush)
+    from proxy_service.core.database import configure_engine_events
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
-    from .i18n import select_locale
+    from proxy_service.core.i18n import select_locale
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -41,23 +41,23 @@ def register_extensions(app):
     login_manager.login_message_category = "warning"
     with app.app_context():
         configure_engine_events(db.engine)
-    from .auth import sessions
+    from proxy_service.auth import sessions
     sessions.init_app(app)   # user loader (checks the session token) and idle timeouts
 
 
 def register_blueprints(app):
-    from .security import bound_url_ids
+    from proxy_service.core.security import bound_url_ids
     bound_url_ids(app)   # before any rule is added: ids beyond the database's range are 404
-    from .admin import bp as admin_bp
-    from .agreements import bp as agreements_bp
-    from .auth import bp as auth_bp
-    from .cases import bp as cases_bp
-    from .dashboard import bp as dashboard_bp
-    from .enterprises import bp as enterprises_bp
-    from .i18n import bp as i18n_bp
-    from .notifications import bp as notifications_bp
-    from .service_quality import bp as service_quality_bp
-    from .verify import bp as verify_bp
+    from proxy_service.admin import bp as admin_bp
+    from proxy_service.agreements import bp as agreements_bp
+    from proxy_service.auth import bp as auth_bp
+    from proxy_service.cases import bp as cases_bp
+    from proxy_service.dashboard import bp as dashboard_bp
+    from proxy_service.enterprises import bp as enterprises_bp
+    from proxy_service.core.i18n import bp as i18n_bp
+    from proxy_service.notifications import bp as notifications_bp
+    from proxy_service.service_quality import bp as service_quality_bp
+    from proxy_service.verify import bp as verify_bp
 
     for bp in (auth_bp, enterprises_bp, cases_bp, dashboard_bp, admin_bp, verify_bp,
                notifications_bp, service_quality_bp, agreements_bp, i18n_bp):
@@ -65,7 +65,7 @@ def register_blueprints(app):
 
 
 def register_security(app):
-    from . import security
+    from proxy_service.core import security
     security.init_app(app)   # after the blueprints: rate limits wrap their views
 
 
@@ -86,11 +86,11 @@ def register_errors(app):
     def after_rollback(error):
         # The failed request may have left the session mid-transaction; the page's header
         # (user, language) queries again, so start clean rather than fail a second time.
-        from .extensions import db
+        from proxy_service.core.extensions import db
         db.session.rollback()
         return server_error(error)
     app.register_error_handler(500, after_rollback)
-    from . import outage
+    from proxy_service.core import outage
     outage.init_app(app)   # a database that does not answer: 503, not 500
 
     @app.after_request
@@ -103,8 +103,10 @@ def register_errors(app):
 
 
 def register_template_helpers(app):
-    from . import lights, i18n, permissions
-    from .templating import TEMPLATE_FILTERS
+    from proxy_service.calendar import lights
+    from proxy_service.core import i18n
+    from proxy_service import permissions
+    from proxy_service.core.templating import TEMPLATE_FILTERS
 
     app.jinja_env.globals.update(permissions.PREDICATES)
     app.jinja_env.globals.update(lights.TEMPLATE_GLOBALS)
@@ -113,5 +115,5 @@ def register_template_helpers(app):
 
 
 def register_cli(app):
-    from .cli import register
+    from proxy_service.cli import register
     register(app)

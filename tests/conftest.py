@@ -11,9 +11,10 @@ from flask_migrate import upgrade
 from sqlalchemy import event, text
 
 from config import BASE_DIR, TestingConfig
-from proxy_service import clock, create_app
+from proxy_service.core import clock
+from proxy_service import create_app
 from proxy_service.auth import twofactor
-from proxy_service.extensions import db
+from proxy_service.core.extensions import db
 
 from . import factories
 

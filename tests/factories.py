@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 from proxy_service import workflow
-from proxy_service.extensions import db
+from proxy_service.core.extensions import db
 from proxy_service.models import (ApprovalItem, Case, CaseTemplate, Center, Enterprise, Industry,
                                   LimitUnit, Mode, Project, Role, Stage, User, Verification)
 
@@ -108,7 +108,7 @@ def ensure_seal(center):
 def sign_and_seal(case, enterprise_user, center_user, agreement=None):
     """Both parties sign the case's open agreement (typed names) through the signing service;
     the center's signature seals it."""
-    from proxy_service import signing
+    from proxy_service.workflow import agreements as signing
     agreement = agreement or signing.open_agreements(case)[0]
     ensure_seal(case.center)
     if enterprise_user.enterprise_id != case.enterprise_id:
@@ -167,7 +167,7 @@ def one_time_code(user, secret=TOTP_SECRET):
     same user in twice within one 30-second step (a real code is good only once)."""
     import pyotp
 
-    from proxy_service import clock
+    from proxy_service.core import clock
 
     user.totp_last_step = None
     db.session.commit()
@@ -181,7 +181,7 @@ def staff_code(secret=TOTP_SECRET):
     import pyotp
     from sqlalchemy import update
 
-    from proxy_service import clock
+    from proxy_service.core import clock
 
     db.session.execute(update(User).values(totp_last_step=None))
     db.session.commit()

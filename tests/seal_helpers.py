@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from proxy_service import workflow
 from proxy_service.documents.seal import init_center_seal, seal_pdf
-from proxy_service.extensions import db
+from proxy_service.core.extensions import db
 from proxy_service.models import Agreement, AgreementTemplate, CaseStatus, Signature
 from proxy_service.models.agreements import AgreementKind, AgreementState
 

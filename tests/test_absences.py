@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from proxy_service import assignment
-from proxy_service.extensions import db
+from proxy_service.workflow import assignment
+from proxy_service.core.extensions import db
 from proxy_service.models import Absence, AuditEvent, Role
 
 from .factories import make_user

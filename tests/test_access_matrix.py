@@ -9,9 +9,9 @@ import pytest
 
 from config import TestingConfig
 from proxy_service import create_app
-from proxy_service.extensions import db
+from proxy_service.core.extensions import db
 from proxy_service.models import AuditEvent, EnterpriseClaim, Role
-from proxy_service.uploads import store_document
+from proxy_service.core.uploads import store_document
 
 from . import factories
 from .factories import PDF
@@ -70,7 +70,7 @@ def _report_id(world):
     manager on the staff since then)."""
     from datetime import date, datetime, timezone
 
-    from proxy_service import report_archive
+    from proxy_service.workflow import reports as report_archive
     world.users["manager"].created_at = datetime(2020, 1, 5, 2, tzinfo=timezone.utc)
     report = report_archive.issue(world.centers[0].id, date(2020, 1, 1), world.users["manager"],
                                   render=lambda version, issued_at: PDF)

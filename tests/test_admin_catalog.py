@@ -4,7 +4,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from proxy_service.extensions import db
+from proxy_service.core.extensions import db
 from proxy_service.models import (ApprovalItem, AuditEvent, CaseTemplate, LimitUnit, Mode, Stage)
 
 from . import factories

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from proxy_service import audit_chain, workflow
-from proxy_service.audit_checkpoints import verify_all
-from proxy_service.extensions import db
+from proxy_service.audit import chain as audit_chain
+from proxy_service import workflow
+from proxy_service.audit.checkpoints import verify_all
+from proxy_service.core.extensions import db
 from proxy_service.models import AuditCheckpoint, AuditEvent
 
 from . import factories

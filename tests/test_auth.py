@@ -3,7 +3,7 @@ from unittest import mock
 
 from sqlalchemy.exc import OperationalError
 
-from proxy_service.extensions import db
+from proxy_service.core.extensions import db
 
 from .factories import PASSWORD
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from proxy_service import workflow
-from proxy_service.extensions import db
+from proxy_service.core.extensions import db
 from proxy_service.models import AuditEvent, CaseStatus, Role, Verification
 
 from .factories import make_case, make_user

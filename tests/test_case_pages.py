@@ -2,7 +2,7 @@
 import pytest
 
 from proxy_service import workflow
-from proxy_service.extensions import db
+from proxy_service.core.extensions import db
 from proxy_service.models import (AuditEvent, CaseStatus, Document, Industry, Message, Stage,
                                   StepStatus)
 

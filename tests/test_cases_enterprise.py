@@ -4,7 +4,7 @@ import re
 import pytest
 
 from proxy_service import workflow
-from proxy_service.extensions import db
+from proxy_service.core.extensions import db
 from proxy_service.models import (AuditEvent, Case, CaseStatus, CaseTemplate, FilingType, Role,
                                   Verification)
 

@@ -4,8 +4,9 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy import func, select
 
-from proxy_service import clock, workflow
-from proxy_service.extensions import db
+from proxy_service.core import clock
+from proxy_service import workflow
+from proxy_service.core.extensions import db
 from proxy_service.models import DeadlineAlert, Notification, OutboxMessage
 from proxy_service.notifications import inbox
 from proxy_service.notifications.deadline_alerts import check_deadlines

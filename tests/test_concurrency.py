@@ -7,8 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from proxy_service import workflow
-from proxy_service.audit_chain import verify_chains
-from proxy_service.extensions import db
+from proxy_service.audit.chain import verify_chains
+from proxy_service.core.extensions import db
 from proxy_service.models import AuditEvent, Step, User
 
 
@@ -105,7 +105,7 @@ from flask.testing import FlaskClient  # noqa: E402
 from sqlalchemy import event, func  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from proxy_service import registration  # noqa: E402
+from proxy_service.workflow import enterprises as registration  # noqa: E402
 from proxy_service.auth import twofactor  # noqa: E402
 from proxy_service.models import EnterpriseClaim, Role  # noqa: E402
 

@@ -5,7 +5,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from proxy_service.dashboard import figures
-from proxy_service.extensions import db
+from proxy_service.core.extensions import db
 from proxy_service.models import (Absence, CaseStatus, Evaluation, Grade, Rectification,
                                   RectificationStatus, StepStatus)
 from tests import factories
@@ -200,7 +200,7 @@ def test_aging_buckets_follow_working_days_at_every_boundary(world, frozen_clock
     20, then >20. Today is Monday 2026-10-12, just after the National Day week."""
     from datetime import timedelta
 
-    from proxy_service import workdays
+    from proxy_service.calendar import workdays
     from proxy_service.models import Case
     frozen_clock(2026, 10, 12)
     today = date(2026, 10, 12)

@@ -24,8 +24,9 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import NullPool
 
 from config import TestingConfig
-from proxy_service import create_app, outage
-from proxy_service.extensions import db
+from proxy_service import create_app
+from proxy_service.core import outage
+from proxy_service.core.extensions import db
 from proxy_service.models import AuditEvent, Message, Notification
 
 UNAVAILABLE = "服务暂时不可用"

@@ -6,9 +6,12 @@ from datetime import date
 import pytest
 from sqlalchemy import insert, select, update
 
-from proxy_service import audit_chain, calendar_schedule, deadline_recompute, workdays, workflow
-from proxy_service.deadline_recompute import recompute_pending
-from proxy_service.extensions import db
+from proxy_service.audit import chain as audit_chain
+from proxy_service.calendar import schedule as calendar_schedule, workdays
+from proxy_service.workflow import deadline_recompute
+from proxy_service import workflow
+from proxy_service.workflow.deadline_recompute import recompute_pending
+from proxy_service.core.extensions import db
 from proxy_service.models import (AuditEvent, CalendarYear, DayKind, Holiday, LimitUnit,
                                    Notification, Step)
 

@@ -7,8 +7,8 @@ from datetime import date
 
 from sqlalchemy import event
 
-from proxy_service import calendar_schedule
-from proxy_service.extensions import db
+from proxy_service.calendar import schedule as calendar_schedule
+from proxy_service.core.extensions import db
 from proxy_service.models import DayKind
 
 from .test_deadline_recompute import (audit_comments, rest, running,  # noqa: F401 (a fixture)

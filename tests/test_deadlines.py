@@ -3,9 +3,11 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from proxy_service import clock, deadlines, lights, workflow
-from proxy_service.lights import Light
-from proxy_service.extensions import db
+from proxy_service.core import clock
+from proxy_service.calendar import deadlines, lights
+from proxy_service import workflow
+from proxy_service.calendar.lights import Light
+from proxy_service.core.extensions import db
 from proxy_service.models import CaseTemplate, LimitUnit
 
 from .factories import make_item

@@ -22,7 +22,7 @@ from wtforms.fields.core import UnboundField
 
 from config import TestingConfig
 from proxy_service import create_app
-from proxy_service.extensions import db
+from proxy_service.core.extensions import db
 from proxy_service.models import Project
 
 from . import factories

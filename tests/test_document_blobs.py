@@ -5,7 +5,7 @@ import os
 
 from sqlalchemy import func, select, text
 
-from proxy_service.extensions import db
+from proxy_service.core.extensions import db
 from proxy_service.models import Document, DocumentBlob, IssuedNotice
 from proxy_service.models.blobs import CHUNK_SIZE
 

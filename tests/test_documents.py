@@ -8,7 +8,7 @@ import pytest
 from werkzeug.http import parse_options_header
 
 from proxy_service import workflow
-from proxy_service.extensions import db
+from proxy_service.core.extensions import db
 from proxy_service.models import AuditEvent, Document, Message
 
 from .factories import PDF

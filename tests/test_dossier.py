@@ -7,8 +7,8 @@ from pypdf import PdfReader
 from werkzeug.datastructures import FileStorage
 
 from proxy_service import workflow
-from proxy_service.extensions import db
-from proxy_service.uploads import store_document
+from proxy_service.core.extensions import db
+from proxy_service.core.uploads import store_document
 
 from .seal_helpers import simple_pdf
 

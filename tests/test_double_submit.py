@@ -11,8 +11,8 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from proxy_service import clock, submit_once
-from proxy_service.extensions import db
+from proxy_service.core import clock, submit_once
+from proxy_service.core.extensions import db
 from proxy_service.models import Project, SubmitToken
 
 from .factories import PDF, make_project
@@ -113,7 +113,7 @@ def _evaluation(world):
 
 
 def _appeal(world):
-    from proxy_service import evaluations as quality
+    from proxy_service.workflow import quality as quality
     from proxy_service.models import Grade, Outcome
     case = _completed_case(world)
     evaluation = quality.rate(case, world.users["owner"], grade=Grade.DISSATISFIED, efficiency=2,
@@ -320,7 +320,7 @@ def test_every_create_form_is_listed_here():
     import inspect
 
     from proxy_service import admin, agreements, cases, enterprises, service_quality
-    from proxy_service.submit_once import SubmitOnceMixin
+    from proxy_service.core.submit_once import SubmitOnceMixin
     modules = [admin.forms, agreements.forms, cases.forms, enterprises.forms,
                enterprises.project_forms, service_quality.forms]
     with_token = {name for module in modules for name, cls in inspect.getmembers(module,

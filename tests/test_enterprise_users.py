@@ -2,7 +2,7 @@
 import pytest
 from sqlalchemy import select
 
-from proxy_service.extensions import db
+from proxy_service.core.extensions import db
 from proxy_service.models import AuditEvent, Role, User, Verification
 
 from .factories import make_enterprise

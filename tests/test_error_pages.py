@@ -2,7 +2,7 @@
 styled 500 page (in their language), not the server's bare one."""
 from config import TestingConfig
 from proxy_service import create_app
-from proxy_service.extensions import db
+from proxy_service.core.extensions import db
 from proxy_service.models import Center
 
 from .factories import PASSWORD

@@ -5,7 +5,7 @@ import io
 import openpyxl
 
 from proxy_service.dashboard.exports import neutralise
-from proxy_service.extensions import db
+from proxy_service.core.extensions import db
 
 
 def test_neutralise():

@@ -3,7 +3,7 @@ import re
 
 from sqlalchemy import select
 
-from proxy_service.extensions import db
+from proxy_service.core.extensions import db
 from proxy_service.models import AuditEvent, Case, CaseStatus, StepStatus
 
 from .factories import PASSWORD, ensure_seal, staff_code

@@ -9,7 +9,7 @@ import pytest
 
 from config import BASE_DIR, TestingConfig
 from proxy_service import create_app
-from proxy_service.extensions import db
+from proxy_service.core.extensions import db
 
 EXPECTED_CSP = {
     "default-src": "'self'", "script-src": "'self'", "style-src": "'self'",

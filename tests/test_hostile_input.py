@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from config import TestingConfig
-from proxy_service import create_app, evaluations as quality, paper_signing
-from proxy_service.extensions import db
+from proxy_service import create_app
+from proxy_service.workflow import quality as quality, paper_signing
+from proxy_service.core.extensions import db
 from proxy_service.models import (Absence, AgreementState, CaseTemplate, EnterpriseClaim, Grade,
                                   Notification, Role)
 

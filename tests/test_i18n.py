@@ -13,8 +13,9 @@ from flask_babel import force_locale
 from jinja2 import Environment, nodes
 from pypdf import PdfReader
 
-from proxy_service import catalogs, workflow
-from proxy_service.extensions import db
+from proxy_service.core import translation_files as catalogs
+from proxy_service import workflow
+from proxy_service.core.extensions import db
 from proxy_service.models import AuditEvent, Notification, OutboxMessage, Role, User
 from proxy_service.notifications import inbox
 
@@ -36,10 +37,10 @@ NOT_INTERFACE = {
     "proxy_service/documents/notices.py": "PDF text (one-time notice, completion form, stop and change notices)",
     "proxy_service/documents/signature_block.py": "PDF text (signature block of the agreement)",
     "proxy_service/documents/signing_record.py": "PDF text (signing record page of the agreement)",
-    "proxy_service/dossier.py": "the dossier ZIP: names of the legal documents in it and its manifest",
-    "proxy_service/catalog_seed.py": "the default catalogue written into the database: center data, shown as entered",
+    "proxy_service/cases/dossier.py": "the dossier ZIP: names of the legal documents in it and its manifest",
+    "proxy_service/seed/catalog.py": "the default catalogue written into the database: center data, shown as entered",
     "proxy_service/demo*.py": "demo data: the records a Chinese center holds",
-    "proxy_service/scale/*.py": "records generated for the scale benchmarks, like demo data",
+    "proxy_service/seed/scale/*.py": "records generated for the scale benchmarks, like demo data",
 }
 # A statement with this comment (on one of its lines or the line above) holds Chinese that is
 # not interface text — audit records, words read from input — and says why after the colon.
@@ -307,7 +308,7 @@ def test_dates_and_amounts_follow_the_language(client, world, login_as, frozen_c
 
 
 def test_datetime_filters_format_per_locale(app):
-    from proxy_service import i18n
+    from proxy_service.core import i18n
     from flask_babel import force_locale
     moment = datetime(2026, 3, 5, 1, 30, 15, tzinfo=timezone.utc)    # 09:30:15 in Beijing
     with app.test_request_context():

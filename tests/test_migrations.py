@@ -2,7 +2,7 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from proxy_service.extensions import db
+from proxy_service.core.extensions import db
 
 
 def test_migrated_schema_matches_models(app):

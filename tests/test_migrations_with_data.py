@@ -14,9 +14,10 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import column, inspect, select, table, text
 
-from proxy_service import audit_chain, clock
-from proxy_service.demo import load_demo
-from proxy_service.extensions import db
+from proxy_service.audit import chain as audit_chain
+from proxy_service.core import clock
+from proxy_service.seed.demo import load_demo
+from proxy_service.core.extensions import db
 from proxy_service.models.types import UTCDateTime
 
 from .test_deadlines import on, step_named, submit

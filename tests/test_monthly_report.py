@@ -6,7 +6,7 @@ from pypdf import PdfReader
 
 from proxy_service import workflow
 from proxy_service.documents import monthly_report
-from proxy_service.extensions import db
+from proxy_service.core.extensions import db
 
 
 def _late_case(world, frozen_clock):

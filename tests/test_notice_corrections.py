@@ -2,9 +2,11 @@
 import pytest
 from sqlalchemy import update
 
-from proxy_service import audit_chain, notice_corrections, workflow
-from proxy_service.extensions import db
-from proxy_service.guards import StaleEdit
+from proxy_service.audit import chain as audit_chain
+from proxy_service.workflow import notice_corrections
+from proxy_service import workflow
+from proxy_service.core.extensions import db
+from proxy_service.core.conflicts import StaleEdit
 from proxy_service.models import AuditEvent, IssuedNotice, NoticeKind, Step, StepStatus
 
 from .test_notice_history import _a_case_with_history

@@ -5,8 +5,10 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import update
 
-from proxy_service import clock, notice_history, supplements, workflow
-from proxy_service.extensions import db
+from proxy_service.core import clock
+from proxy_service.workflow import notice_history, supplements
+from proxy_service import workflow
+from proxy_service.core.extensions import db
 from proxy_service.models import (AuditEvent, IssuedNotice, NoticeKind, NoticeOrigin, Step,
                                   StepStatus)
 

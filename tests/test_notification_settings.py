@@ -5,7 +5,7 @@ from html.parser import HTMLParser
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import select, text
 
-from proxy_service.extensions import db
+from proxy_service.core.extensions import db
 from proxy_service.models import AuditEvent, Role, User
 from proxy_service.notifications import inbox
 

@@ -3,7 +3,7 @@
 from sqlalchemy import select
 
 from proxy_service import workflow
-from proxy_service.extensions import db
+from proxy_service.core.extensions import db
 from proxy_service.models import AuditEvent, Notification
 from proxy_service.notifications.rules import RULES
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from proxy_service import workflow
 from proxy_service.enterprises import services
-from proxy_service.extensions import db
+from proxy_service.core.extensions import db
 from proxy_service.models import AuditEvent, Notification, OutboxMessage, Role, User
 from proxy_service.notifications import inbox
 

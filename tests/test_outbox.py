@@ -18,8 +18,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from proxy_service import clock, workflow
-from proxy_service.extensions import db
+from proxy_service.core import clock
+from proxy_service import workflow
+from proxy_service.core.extensions import db
 from proxy_service.models import OutboxMessage
 from proxy_service.notifications import inbox as notification_inbox, outbox
 from proxy_service.notifications.jobs import send_notifications

@@ -5,8 +5,8 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from proxy_service import queries
-from proxy_service.extensions import db
+from proxy_service.core import pagination as queries
+from proxy_service.core.extensions import db
 from proxy_service.models import Case
 
 from .factories import make_case, make_project

@@ -6,8 +6,9 @@ import re
 import pytest
 from sqlalchemy import select
 
-from proxy_service import signing, workflow
-from proxy_service.extensions import db
+from proxy_service.workflow import agreements as signing
+from proxy_service import workflow
+from proxy_service.core.extensions import db
 from proxy_service.models import AgreementState, Notification
 
 from .factories import PDF, ensure_seal

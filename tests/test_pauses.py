@@ -5,8 +5,9 @@ from datetime import date
 
 import pytest
 
-from proxy_service import pauses, workflow
-from proxy_service.extensions import db
+from proxy_service.calendar import pauses
+from proxy_service import workflow
+from proxy_service.core.extensions import db
 
 from .test_deadlines import act, on, step_named, submit
 from .test_step_rounds import file_return_refile

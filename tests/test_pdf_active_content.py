@@ -9,8 +9,8 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.writer import PdfFileWriter
 from pypdf import PdfWriter
 
-from proxy_service import pdf_safety
-from proxy_service.extensions import db
+from proxy_service.core import pdf_safety
+from proxy_service.core.extensions import db
 from proxy_service.models import Document
 
 from .factories import PDF

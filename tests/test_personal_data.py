@@ -10,11 +10,11 @@ from flask import url_for
 from sqlalchemy import func, select
 
 from proxy_service import workflow
-from proxy_service.audit_chain import verify_chains
-from proxy_service.extensions import db
+from proxy_service.audit.chain import verify_chains
+from proxy_service.core.extensions import db
 from proxy_service.models import (AuditEvent, Document, EnterpriseClaim, Message, Notification,
                                   OutboxMessage, Role, User)
-from proxy_service.uploads import store_document
+from proxy_service.core.uploads import store_document
 
 from .factories import PASSWORD, make_user, staff_code
 from .test_access_matrix import PDF, _arguments, targets  # noqa: F401
@@ -290,7 +290,7 @@ def test_a_pending_claimant_is_decided_before_erasure(client, world, login_as):
     response = client.post(f"/admin/people/{claimant.id}/erase", data=_request("erase", confirm="y"))
     assert response.status_code == 409 and "认领申请尚未处理" in response.text
     claim = db.session.scalar(select(EnterpriseClaim))
-    from proxy_service import registration
+    from proxy_service.workflow import enterprises as registration
     registration.resolve_claim(claim, world.users["manager"], approve=False, note="非本企业人员")
     db.session.commit()
     assert client.post(f"/admin/people/{claimant.id}/erase",

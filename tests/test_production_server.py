@@ -9,7 +9,7 @@ import pytest
 
 from config import BASE_DIR, TestingConfig
 from proxy_service import create_app
-from proxy_service.extensions import db
+from proxy_service.core.extensions import db
 
 
 def test_every_new_sqlite_connection_uses_wal_and_waits_for_the_lock(tmp_path):

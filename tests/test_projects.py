@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from proxy_service import workflow
-from proxy_service.extensions import db
+from proxy_service.core.extensions import db
 from proxy_service.models import AuditEvent, FilingType, Project
 
 from .factories import make_industry, make_project

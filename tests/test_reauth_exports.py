@@ -6,8 +6,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from proxy_service import clock
-from proxy_service.extensions import db
+from proxy_service.core import clock
+from proxy_service.core.extensions import db
 
 from .factories import PASSWORD, one_time_code
 

@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from proxy_service import evaluations as quality
-from proxy_service.extensions import db
+from proxy_service.workflow import quality as quality
+from proxy_service.core.extensions import db
 from proxy_service.models import (AuditEvent, Evaluation, Grade, Outcome, Rectification,
                                   RectificationStatus, Role)
 

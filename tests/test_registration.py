@@ -4,7 +4,7 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from proxy_service.extensions import db
+from proxy_service.core.extensions import db
 from proxy_service.models import (AuditEvent, ClaimStatus, Document, Enterprise, EnterpriseClaim,
                                   Project, Role, User, Verification)
 

@@ -9,10 +9,11 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import insert, select
 
-from proxy_service import clock, report_archive
+from proxy_service.core import clock
+from proxy_service.workflow import reports as report_archive
 from proxy_service.documents import monthly_report
-from proxy_service.extensions import db
-from proxy_service.guards import StaleEdit
+from proxy_service.core.extensions import db
+from proxy_service.core.conflicts import StaleEdit
 from proxy_service.models import AuditEvent, DocumentBlob, MonthlyReport
 from proxy_service.models.blobs import digest as blob_digest
 from tests import factories
@@ -118,7 +119,7 @@ def test_leave_is_shown_as_registered_by_the_months_end(world, frozen_clock, log
     leave registered in December does not (it was not known on 11-30)."""
     from datetime import date, datetime, timezone
 
-    from proxy_service import assignment
+    from proxy_service.workflow import assignment
     users = world.users
     for user in users.values():   # on the staff since January (made at the real time)
         user.created_at = datetime(2026, 1, 5, tzinfo=timezone.utc)

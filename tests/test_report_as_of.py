@@ -8,7 +8,7 @@ from sqlalchemy import update
 
 from proxy_service import workflow
 from proxy_service.documents import common
-from proxy_service.extensions import db
+from proxy_service.core.extensions import db
 from proxy_service.models import AuditEvent, Evaluation, Grade, Rectification, RectificationStatus
 from tests import factories
 
@@ -122,7 +122,7 @@ def test_december_so_far_is_reported_as_of_today(client, world, login_as, novemb
 def test_steps_added_or_skipped_count_from_that_day(client, world, login_as, frozen_clock, added):
     """施工许可证 marked 无需办理 on 11-20 is not open at November's end; the item added on
     12-05 did not exist yet."""
-    from proxy_service import supplements
+    from proxy_service.workflow import supplements
     users = world.users
     for user in users.values():
         user.created_at = _at(2026, 1, 5)
@@ -238,7 +238,7 @@ def test_an_item_whose_name_is_part_of_an_added_ones_name_stays(client, world, l
                                                                 frozen_clock, older):
     """供水 was requested on 11-02; 供水、排水接入 added on 12-05 does not make it "added
     later" in November."""
-    from proxy_service import supplements
+    from proxy_service.workflow import supplements
     users = world.users
     for user in users.values():
         user.created_at = _at(2026, 1, 5)

@@ -7,14 +7,16 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select, text
 
-from proxy_service import clock, deadlines, lights, workdays, workflow
-from proxy_service.audit_chain import verify_chains
-from proxy_service.demo import DEMO_TOTP_SECRET
-from proxy_service.extensions import db
+from proxy_service.core import clock
+from proxy_service.calendar import deadlines, lights, workdays
+from proxy_service import workflow
+from proxy_service.audit.chain import verify_chains
+from proxy_service.seed.demo import DEMO_TOTP_SECRET
+from proxy_service.core.extensions import db
 from proxy_service.models import (Agreement, AuditEvent, Case, CaseStatus, Center, Document,
                                   DocumentBlob, Enterprise, Message, Notification, Project, Role,
                                   Step, StepRound, StepStatus, User)
-from proxy_service.scale.seed import RefusedToSeed, seed_scale
+from proxy_service.seed.scale.seed import RefusedToSeed, seed_scale
 
 from . import factories
 

@@ -10,9 +10,9 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from sqlalchemy import select
 
-from proxy_service import clock
+from proxy_service.core import clock
 from proxy_service.documents import seal
-from proxy_service.extensions import db
+from proxy_service.core.extensions import db
 from proxy_service.models import Center
 
 from .factories import make_center

@@ -8,9 +8,10 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from proxy_service import signing, workflow
+from proxy_service.workflow import agreements as signing
+from proxy_service import workflow
 from proxy_service.documents.seal import center_certificate, check_seal
-from proxy_service.extensions import db
+from proxy_service.core.extensions import db
 from proxy_service.models import (AgreementState, AuditEvent, CaseStatus, Document, Signature,
                                   StepStatus, User)
 
@@ -268,7 +269,7 @@ def test_signing_on_paper(client, login_as, world, case):
 
 
 def test_the_signing_record_names_who_checked_the_scan_and_when(world, case, frozen_clock):
-    from proxy_service import paper_signing
+    from proxy_service.workflow import paper_signing
     from werkzeug.datastructures import FileStorage
     agreement = agreement_of(case)
     scan = FileStorage(io.BytesIO(PDF), filename="signed.pdf")

@@ -6,7 +6,7 @@ from datetime import date
 import chinese_calendar
 import pytest
 
-from proxy_service import statutory_holidays as law
+from proxy_service.calendar import statutory_holidays as law
 
 PUBLISHED = range(2008, 2027)     # the package's years under the texts of 2007, 2013 and 2024
 PACKAGE_NAMES = {"New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节",

@@ -6,8 +6,9 @@ import re
 import pytest
 from sqlalchemy import select
 
-from proxy_service import step_rules, supplements, workflow
-from proxy_service.extensions import db
+from proxy_service.workflow import step_rules, supplements
+from proxy_service import workflow
+from proxy_service.core.extensions import db
 from proxy_service.models import Stage, StepStatus
 
 from .factories import make_case, make_item, make_project, sign_and_seal

@@ -9,7 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from proxy_service import workflow
 
-from proxy_service.extensions import db
+from proxy_service.core.extensions import db
 from proxy_service.models import AuditEvent, Document, Message, StepStatus
 
 from .factories import PDF

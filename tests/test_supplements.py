@@ -6,8 +6,9 @@ from types import SimpleNamespace
 import pytest
 from pypdf import PdfReader
 
-from proxy_service import signing, supplements, workflow
-from proxy_service.extensions import db
+from proxy_service.workflow import agreements as signing, supplements
+from proxy_service import workflow
+from proxy_service.core.extensions import db
 from proxy_service.models import AgreementKind, AgreementState, AuditEvent, CaseStatus, StepStatus
 from proxy_service.models import Stage
 

@@ -3,7 +3,7 @@ saying since when and why the case is suspended and that handling resumes with t
 import pytest
 
 from proxy_service import workflow
-from proxy_service.extensions import db
+from proxy_service.core.extensions import db
 from proxy_service.models import StepStatus
 
 

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from proxy_service import workflow
-from proxy_service.extensions import db
+from proxy_service.core.extensions import db
 
 from .factories import make_case, make_project
 

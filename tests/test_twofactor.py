@@ -8,10 +8,10 @@ import pyotp
 import pytest
 from sqlalchemy import func, select
 
-from proxy_service import clock
+from proxy_service.core import clock
 from proxy_service.auth import twofactor
 from proxy_service.auth.reauth import verify_reauth
-from proxy_service.extensions import db
+from proxy_service.core.extensions import db
 from proxy_service.models import AuditEvent, RecoveryCode
 
 from .factories import PASSWORD, TOTP_SECRET, one_time_code
@@ -289,7 +289,7 @@ def test_others_cannot_reset_an_authenticator(client, world, login_as, who):
 
 
 def test_demo_staff_are_enrolled_with_the_published_secret(app, client):
-    from proxy_service.demo import DEMO_TOTP_SECRET, load_demo
+    from proxy_service.seed.demo import DEMO_TOTP_SECRET, load_demo
 
     assert DEMO_TOTP_SECRET == "PROXYSERVICEDEMOPROXYSERVICEDEMO"
     load_demo()
@@ -303,7 +303,7 @@ def test_demo_staff_are_enrolled_with_the_published_secret(app, client):
 
 
 def test_staff_sign_an_agreement_with_password_and_code(client, world, login_as):
-    from proxy_service import signing
+    from proxy_service.workflow import agreements as signing
 
     from .factories import ensure_seal, staff_code
 

@@ -4,7 +4,7 @@ import hashlib
 import pytest
 from sqlalchemy import select
 
-from proxy_service.extensions import db
+from proxy_service.core.extensions import db
 from proxy_service.models import (AuditEvent, ClaimStatus, Document, EnterpriseClaim, Role,
                                   Verification)
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from proxy_service.extensions import db
+from proxy_service.core.extensions import db
 from proxy_service.models.agreements import AgreementState
 from proxy_service.verify.service import check_file
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from proxy_service import workflow
-from proxy_service.extensions import db
+from proxy_service.core.extensions import db
 from proxy_service.models import AuditEvent, CaseStatus, StepStatus, Verification
 from proxy_service.workflow import StaleEdit, TransitionError
 

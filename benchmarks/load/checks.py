@@ -29,7 +29,7 @@ DEADLINE_KINDS = ("step_yellow", "step_red")
 
 
 def collect(run_id, confirmed, attempted, reads):
-    from proxy_service.extensions import db
+    from proxy_service.core.extensions import db
     from proxy_service.models import AuditEvent, DeadlineAlert, Message, Notification, OutboxMessage
 
     pattern = f"%{loadlib.MARKER_PREFIX}-{run_id}-%"

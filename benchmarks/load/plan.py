@@ -26,7 +26,7 @@ STEPS_PER_AGENT = 6
 
 def build_plan(users, password, totp_secret):
     from proxy_service.auth import twofactor
-    from proxy_service.extensions import db
+    from proxy_service.core.extensions import db
     from proxy_service.models import Case, CaseStatus, Role, Step, User
 
     wanted = loadlib.split_roles(users)
@@ -79,7 +79,7 @@ def build_plan(users, password, totp_secret):
 def rearm_alerts():
     """The seed records the alerts of its overdue steps as already raised; without them the
     first check-deadlines of the run has real work, and two hosts race for each alert."""
-    from proxy_service.extensions import db
+    from proxy_service.core.extensions import db
     from proxy_service.models import DeadlineAlert
 
     count = db.session.execute(delete(DeadlineAlert)).rowcount

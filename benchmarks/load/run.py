@@ -224,7 +224,7 @@ def seed(opts, procs, env, log):
 
 def scale_password():
     sys.path.insert(0, str(ROOT))
-    from proxy_service.scale.setup import PASSWORD   # every seeded account has this one
+    from proxy_service.seed.scale.setup import PASSWORD   # every seeded account has this one
     return PASSWORD
 
 

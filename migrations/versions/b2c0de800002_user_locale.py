@@ -17,7 +17,7 @@ depends_on = None
 
 
 def upgrade():
-    # NULL: no choice made, the browser's Accept-Language decides (proxy_service/i18n.py).
+    # NULL: no choice made, the browser's Accept-Language decides (proxy_service/core/i18n.py).
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('locale', sa.String(length=10), nullable=True))
 

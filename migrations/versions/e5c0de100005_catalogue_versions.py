@@ -5,7 +5,7 @@ Revises: d4c0de900004
 Create Date: 2026-11-27 13:30:00
 
 Each edit form carries the version it was loaded with; a save over a newer version writes
-nothing (proxy_service/versioned.py). Existing rows start at version 1.
+nothing (proxy_service/core/conflicts.py). Existing rows start at version 1.
 """
 from alembic import op
 import sqlalchemy as sa

@@ -46,7 +46,7 @@ def upgrade():
 
 
 # Existing events are chained here (in id order), so that a missing hash is always a broken
-# link. A frozen copy of proxy_service.audit_chain.canonical as of this revision.
+# link. A frozen copy of proxy_service.audit.chain.canonical as of this revision.
 FIELDS = ("at", "actor_id", "center_id", "case_id", "enterprise_id", "object_type",
           "object_id", "action", "from_status", "to_status", "comment", "internal")
 

@@ -11,7 +11,7 @@ a manager entered beyond them is not, until a manager marks it so (the banner sa
 missing). Each year after the package's through the year after next that has no schedule
 gets its estimates here; later years get theirs from `flask calendar estimate` (cron).
 
-The estimates come from the app's own rules (proxy_service.statutory_holidays, pure, no
+The estimates come from the app's own rules (proxy_service.calendar.statutory_holidays, pure, no
 models): they are the law's, the same for this migration as for the command.
 
 The open deadlines these rest days touch move once (issue 13 item 2), but not here: that is
@@ -52,9 +52,9 @@ calendar_years = sa.table("calendar_years", sa.column("year", sa.Integer),
 
 
 def _estimates(last_packaged, taken):
-    from proxy_service import clock
-    from proxy_service.statutory_holidays import rest_rows
-    from proxy_service.calendar_schedule import YEARS_AHEAD
+    from proxy_service.core import clock
+    from proxy_service.calendar.statutory_holidays import rest_rows
+    from proxy_service.calendar.schedule import YEARS_AHEAD
 
     years = [year for year in range(last_packaged + 1, clock.today().year + YEARS_AHEAD + 1)
              if year not in taken]
@@ -65,7 +65,7 @@ def _estimates(last_packaged, taken):
 
 def upgrade():
     from chinese_calendar import constants
-    from proxy_service import clock
+    from proxy_service.core import clock
 
     with op.batch_alter_table('calendar_years', schema=None) as batch_op:
         batch_op.add_column(sa.Column('complete', sa.Boolean(), server_default=sa.false(),
@@ -200,7 +200,7 @@ def _restore_promised(conn, calendar, history, case, periods):
 def _now():
     """The clock's instant (DESIGN §4: nothing else tells the time), in UTC as the chain
     hashes it."""
-    from proxy_service import clock
+    from proxy_service.core import clock
     return clock.now().astimezone(timezone.utc)
 
 

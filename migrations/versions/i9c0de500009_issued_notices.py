@@ -6,7 +6,7 @@ Create Date: 2026-12-07 10:00:00
 
 issued_notices holds each 一次性告知单, 中止/终止通知书, 代办员变更通知书 and 办结单 as issued:
 its number, date, revision and the SHA-256 of its bytes (in document_blobs). The notices of
-existing cases are rendered here, once (proxy_service/notice_history.py): as of their issue
+existing cases are rendered here, once (proxy_service/workflow/notice_history.py): as of their issue
 date from the audit history, or — where the history cannot say — from the data as they are
 today, dated today and marked in print as reconstructed. This step imports the application's
 PDF builders: the stored notices must look like the ones the application issues.
@@ -37,7 +37,7 @@ def upgrade():
                     unique=False, if_not_exists=True)
     op.execute(sa.text("DELETE FROM issued_notices"))    # what a failed run left, if anything
 
-    from proxy_service.notice_history import backfill
+    from proxy_service.workflow.notice_history import backfill
     backfill(op.get_bind())
 
 

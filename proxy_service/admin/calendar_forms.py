@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
-from ..models import DayKind
+from proxy_service.models import DayKind
 
 KIND_LABELS = {DayKind.REST: _l("放假（休息日）"), DayKind.WORKDAY: _l("调休上班（工作日）")}
 # Words a pasted list may use for the kind: the codes, or the Chinese of the State Council notice.

@@ -10,12 +10,13 @@ from flask_login import current_user
 from sqlalchemy import case as when, select
 from sqlalchemy.orm import selectinload
 
-from .. import permissions, queries, submit_once, versioned
-from ..extensions import db
-from ..models import ApprovalItem, AuditEvent, CaseTemplate, Stage
-from . import bp
-from .common import attempt
-from .forms import ItemForm, TemplateForm
+from proxy_service import permissions
+from proxy_service.core import pagination as queries, submit_once, conflicts as versioned
+from proxy_service.core.extensions import db
+from proxy_service.models import ApprovalItem, AuditEvent, CaseTemplate, Stage
+from proxy_service.admin import bp
+from proxy_service.admin.common import attempt
+from proxy_service.admin.forms import ItemForm, TemplateForm
 
 STAGE_ORDER = when({stage.value: stage.order for stage in Stage}, value=ApprovalItem.stage)
 

@@ -7,12 +7,12 @@ from wtforms import (IntegerField, PasswordField, RadioField, SelectChoice, Sele
 from wtforms.validators import (DataRequired, Email, InputRequired, Length, NumberRange, Optional,
                                 Regexp, ValidationError)
 
-from ..cases.handling_forms import optional_version_field
-from ..extensions import db
-from ..i18n import join_list
-from ..models import ApprovalItem, LimitUnit, Mode, Role, Stage, User
-from ..models.catalog import item_prerequisites
-from ..submit_once import SubmitOnceMixin
+from proxy_service.cases.handling_forms import optional_version_field
+from proxy_service.core.extensions import db
+from proxy_service.core.i18n import join_list
+from proxy_service.models import ApprovalItem, LimitUnit, Mode, Role, Stage, User
+from proxy_service.models.catalog import item_prerequisites
+from proxy_service.core.submit_once import SubmitOnceMixin
 
 
 INVALID_CHOICE = _l("所选项无效，请重新选择。")

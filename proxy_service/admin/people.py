@@ -1,17 +1,19 @@
 """Personal-data requests (个人信息查阅、复制、删除): a manager finds the person, exports their
-data or erases it; the rules and what is kept are in proxy_service/personal_data.py."""
+data or erases it; the rules and what is kept are in proxy_service/workflow/personal_data.py."""
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
-from .. import clock, permissions, personal_data, queries
-from ..auth.reauth import verify_reauth
-from ..extensions import db
-from ..models import (Document, EnterpriseClaim, Message, Notification, Signature, User)
-from . import bp
-from .people_forms import EraseForm, ExportForm
+from proxy_service.core import clock, pagination as queries
+from proxy_service import permissions
+from proxy_service.workflow import personal_data
+from proxy_service.auth.reauth import verify_reauth
+from proxy_service.core.extensions import db
+from proxy_service.models import Document, EnterpriseClaim, Message, Notification, Signature, User
+from proxy_service.admin import bp
+from proxy_service.admin.people_forms import EraseForm, ExportForm
 
 
 @bp.get("/admin/people")

@@ -5,12 +5,13 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import permissions, queries, submit_once
-from ..extensions import db
-from ..i18n import in_record_language
-from ..models import AuditEvent, Case, OPEN_CASE_STATUSES, Role, User
-from . import bp
-from .forms import UserForm
+from proxy_service import permissions
+from proxy_service.core import pagination as queries, submit_once
+from proxy_service.core.extensions import db
+from proxy_service.core.i18n import in_record_language
+from proxy_service.models import AuditEvent, Case, OPEN_CASE_STATUSES, Role, User
+from proxy_service.admin import bp
+from proxy_service.admin.forms import UserForm
 
 STAFF_ROLES = (Role.AGENT, Role.MANAGER)
 

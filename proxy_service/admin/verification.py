@@ -5,12 +5,14 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from .. import permissions, queries, registration
-from ..extensions import db
-from ..models import ClaimStatus, Document, Enterprise, EnterpriseClaim, Verification
-from . import bp
-from .common import attempt
-from .forms import ClaimForm, VerifyForm
+from proxy_service import permissions
+from proxy_service.core import pagination as queries
+from proxy_service.workflow import enterprises as registration
+from proxy_service.core.extensions import db
+from proxy_service.models import ClaimStatus, Document, Enterprise, EnterpriseClaim, Verification
+from proxy_service.admin import bp
+from proxy_service.admin.common import attempt
+from proxy_service.admin.forms import ClaimForm, VerifyForm
 
 TABS = ("pending", "all")
 

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("agreements", __name__)
 
-from . import manage, views  # noqa: E402,F401
+from proxy_service.agreements import manage, views  # noqa: E402,F401

@@ -7,9 +7,9 @@ from wtforms import (BooleanField, HiddenField, PasswordField, RadioField, Selec
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..cases.handling_forms import optional_version_field
-from ..signature_images import ImageError, signature_from_data_url
-from ..submit_once import SubmitOnceMixin
+from proxy_service.cases.handling_forms import optional_version_field
+from proxy_service.documents.signature_images import ImageError, signature_from_data_url
+from proxy_service.core.submit_once import SubmitOnceMixin
 
 
 def required(message):
@@ -78,7 +78,7 @@ class TemplateForm(FlaskForm):
         render_kw={"rows": 24, "spellcheck": "false"})
 
     def validate_clauses(self, field):
-        from ..documents.default_clauses import parse_clauses
+        from proxy_service.documents.default_clauses import parse_clauses
         if not parse_clauses(field.data):
             raise ValidationError(_l("每条以“# 标题”开头一行，其下每行一段。"))
 

@@ -5,13 +5,15 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import paper_signing, signing, submit_once
-from ..conflicts import attempt, committing
-from ..extensions import db
-from ..models import Agreement, AgreementState, Document
-from ..permissions import case_or_404
-from . import bp
-from .forms import PaperConfirmForm, PaperRejectForm, PaperUploadForm, SignForm
+from proxy_service.workflow import paper_signing, agreements as signing
+from proxy_service.core import submit_once
+from proxy_service.core.conflicts import attempt, committing
+from proxy_service.core.extensions import db
+from proxy_service.models import Agreement, AgreementState, Document
+from proxy_service.permissions import case_or_404
+from proxy_service.agreements import bp
+from proxy_service.agreements.forms import (PaperConfirmForm, PaperRejectForm, PaperUploadForm,
+    SignForm)
 
 
 def agreement_or_404(user, agreement_id):
@@ -115,7 +117,7 @@ def _sign(agreement, form, use_seal, enterprise):
 @bp.post("/agreements/<int:agreement_id>/paper")
 @login_required
 def paper_upload(agreement_id):
-    from ..uploads import UploadError
+    from proxy_service.core.uploads import UploadError
     agreement = agreement_or_404(current_user, agreement_id)
     form = PaperUploadForm()
     if not form.validate_on_submit():

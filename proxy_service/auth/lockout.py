@@ -14,10 +14,10 @@ from flask import current_app
 from sqlalchemy import case, literal, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import clock
-from ..extensions import db
-from ..models import User
-from ..models.types import UTCDateTime
+from proxy_service.core import clock
+from proxy_service.core.extensions import db
+from proxy_service.models import User
+from proxy_service.models.types import UTCDateTime
 
 log = logging.getLogger("proxy_service.security")
 _dummy_hashes = {}

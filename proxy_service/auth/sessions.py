@@ -18,9 +18,9 @@ from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from .. import clock
-from ..extensions import db, login_manager
-from ..models import Role, User
+from proxy_service.core import clock
+from proxy_service.core.extensions import db, login_manager
+from proxy_service.models import Role, User
 
 PENDING_KEY = "_2fa_pending"
 PENDING_SECONDS = 300
@@ -116,7 +116,7 @@ def enforce_timeouts():
 
 
 def init_app(app):
-    from . import twofactor
+    from proxy_service.auth import twofactor
 
     login_manager.user_loader(load_user)
     app.before_request(enforce_timeouts)

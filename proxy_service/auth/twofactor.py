@@ -20,9 +20,9 @@ from reportlab.graphics.barcode import qrencoder
 from sqlalchemy import delete, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import clock
-from ..extensions import db
-from ..models import RecoveryCode, Role, User
+from proxy_service.core import clock
+from proxy_service.core.extensions import db
+from proxy_service.models import RecoveryCode, Role, User
 
 RECOVERY_CODE_COUNT = 10
 # No look-alikes (0/o, 1/l/i): the codes are copied by hand. 10 symbols ≈ 49 bits, salted and

@@ -4,15 +4,16 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import permissions, versioned
-from ..conflicts import attempt
-from ..extensions import db
-from ..models import AuditEvent
-from ..security import same_site_path
-from . import bp, lockout, sessions, twofactor
-from .forms import CenterSecurityForm, CodeForm, EnrolForm, ReauthForm
-from .reauth import verify_reauth
-from .views import LOGIN_FAILED
+from proxy_service import permissions
+from proxy_service.core import conflicts as versioned
+from proxy_service.core.conflicts import attempt
+from proxy_service.core.extensions import db
+from proxy_service.models import AuditEvent
+from proxy_service.core.security import same_site_path
+from proxy_service.auth import bp, lockout, sessions, twofactor
+from proxy_service.auth.forms import CenterSecurityForm, CodeForm, EnrolForm, ReauthForm
+from proxy_service.auth.reauth import verify_reauth
+from proxy_service.auth.views import LOGIN_FAILED
 
 
 def _back_to_login():
@@ -142,7 +143,7 @@ def _save_policy(center, form):
 @permissions.manager_required
 def reset_2fa(user_id):
     """A colleague lost the phone and the recovery codes: the next login enrols again."""
-    from ..admin.users import staff_or_404
+    from proxy_service.admin.users import staff_or_404
 
     user = staff_or_404(user_id)
     twofactor.reset(user)

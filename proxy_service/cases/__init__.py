@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("cases", __name__)
 
-from . import files, generated, handling, views  # noqa: E402,F401
+from proxy_service.cases import files, generated, handling, views  # noqa: E402,F401

@@ -7,10 +7,10 @@ from wtforms import (BooleanField, HiddenField, SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from ..models import CaseStatus, Stage
-from ..registration import MOBILE_SHAPE
-from ..submit_once import SubmitOnceMixin
-from .handling_forms import optional_version_field
+from proxy_service.models import CaseStatus, Stage
+from proxy_service.workflow.enterprises import MOBILE_SHAPE
+from proxy_service.core.submit_once import SubmitOnceMixin
+from proxy_service.cases.handling_forms import optional_version_field
 
 
 def options(pairs):

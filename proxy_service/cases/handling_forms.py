@@ -6,9 +6,10 @@ from wtforms import (BooleanField, DateField, HiddenField, RadioField, SelectCho
                      StringField, TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from .. import clock, workflow
-from ..models import StepStatus
-from ..uploads import ACCEPT
+from proxy_service.core import clock
+from proxy_service import workflow
+from proxy_service.models import StepStatus
+from proxy_service.core.uploads import ACCEPT
 
 NO_ACTION = ""
 VERSION_ERROR = _l("表单已失效，请刷新页面后重试。")

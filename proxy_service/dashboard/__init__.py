@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("dashboard", __name__)
 
-from . import exports, overview, reports, views  # noqa: E402,F401
+from proxy_service.dashboard import exports, overview, reports, views  # noqa: E402,F401

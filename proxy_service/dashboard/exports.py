@@ -9,12 +9,14 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from .. import clock, lights, permissions
-from ..auth.reauth import demand_recent_reauth
-from ..extensions import db
-from ..models import (Case, CaseStatus, Enterprise, OPEN_CASE_STATUSES, OPEN_STEP_STATUSES,
-                      Project, Step, User)
-from . import bp, figures
+from proxy_service.core import clock
+from proxy_service.calendar import lights
+from proxy_service import permissions
+from proxy_service.auth.reauth import demand_recent_reauth
+from proxy_service.core.extensions import db
+from proxy_service.models import (Case, CaseStatus, Enterprise, OPEN_CASE_STATUSES,
+    OPEN_STEP_STATUSES, Project, Step, User)
+from proxy_service.dashboard import bp, figures
 
 # A spreadsheet runs a cell starting with these as a formula (CSV/formula injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -8,13 +8,14 @@ from datetime import date, timedelta, timezone
 from sqlalchemy import case as when, func, select
 from sqlalchemy.orm import joinedload
 
-from .. import clock, lights, queries, workdays
-from ..extensions import db
-from ..models import (Absence, ApprovalItem, Case, CaseStatus, Evaluation, Grade, Rectification,
-                      RectificationStatus, Role, Stage, Step, StepStatus, User)
+from proxy_service.core import clock, pagination as queries
+from proxy_service.calendar import lights, workdays
+from proxy_service.core.extensions import db
+from proxy_service.models import (Absence, ApprovalItem, Case, CaseStatus, Evaluation, Grade,
+    Rectification, RectificationStatus, Role, Stage, Step, StepStatus, User)
 # Filters and parse_filters are re-exported: the views and tests reach them as figures.*.
-from .filters import Filters, in_period, midnight, parse_filters  # noqa: F401
-from .open_work import AGING_BUCKETS, open_work  # noqa: F401  (AGING_BUCKETS: the page's columns)
+from proxy_service.dashboard.filters import Filters, in_period, midnight, parse_filters  # noqa: F401
+from proxy_service.dashboard.open_work import AGING_BUCKETS, open_work  # noqa: F401  (AGING_BUCKETS: the page's columns)
 
 GRADE_SCORES = {Grade.VERY_SATISFIED: 5, Grade.SATISFIED: 4, Grade.BASIC: 3,
                 Grade.DISSATISFIED: 2, Grade.VERY_DISSATISFIED: 1}

@@ -5,8 +5,8 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_
 
-from .. import clock
-from ..models import Case, Project, Stage, Step
+from proxy_service.core import clock
+from proxy_service.models import Case, Project, Stage, Step
 
 
 @dataclass

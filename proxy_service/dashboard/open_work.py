@@ -7,9 +7,10 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import and_, case as when, func, or_, select
 
-from .. import clock, lights, workdays
-from ..extensions import db
-from ..models import Case, OPEN_CASE_STATUSES, OPEN_STEP_STATUSES, Step
+from proxy_service.core import clock
+from proxy_service.calendar import lights, workdays
+from proxy_service.core.extensions import db
+from proxy_service.models import Case, OPEN_CASE_STATUSES, OPEN_STEP_STATUSES, Step
 
 AGING_BUCKETS = ("0–5", "6–10", "11–20", ">20")
 AGING_LIMITS = (5, 10, 20)   # working days open, at most, in each bucket but the last

@@ -4,11 +4,13 @@ from flask_login import current_user
 from sqlalchemy import case as when, func, select
 from sqlalchemy.orm import joinedload
 
-from .. import lights, permissions, queries, workflow
-from ..extensions import db
-from ..models import (ApprovalItem, Case, CaseStatus, OPEN_CASE_STATUSES, OPEN_STEP_STATUSES, Role,
-                      Step, StepStatus)
-from . import bp
+from proxy_service.calendar import lights
+from proxy_service import permissions, workflow
+from proxy_service.core import pagination as queries
+from proxy_service.core.extensions import db
+from proxy_service.models import (ApprovalItem, Case, CaseStatus, OPEN_CASE_STATUSES,
+    OPEN_STEP_STATUSES, Role, Step, StepStatus)
+from proxy_service.dashboard import bp
 
 # Open cases listed on the inbox, most urgent first (the case list has them all).
 INBOX_CASES = 20

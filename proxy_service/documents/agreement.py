@@ -17,12 +17,12 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from ..i18n import record_language
-from .common import NumberedCanvas
-from .default_clauses import parse_clauses
-from .fonts import cjk_font
-from .signature_block import signature_block
-from .signing_record import signing_record
+from proxy_service.core.i18n import record_language
+from proxy_service.documents.common import NumberedCanvas
+from proxy_service.documents.default_clauses import parse_clauses
+from proxy_service.documents.fonts import cjk_font
+from proxy_service.documents.signature_block import signature_block
+from proxy_service.documents.signing_record import signing_record
 
 NUMERALS = "零一二三四五六七八九十"
 MARGIN = 22 * mm

@@ -2,11 +2,12 @@
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from ..extensions import db
-from ..i18n import record_language
-from ..models import AuditEvent, CaseStatus, StepStatus
-from ..models.agreements import AgreementState
-from .common import build_pdf, cn_datetime, grid_table, info_table, text, title_block
+from proxy_service.core.extensions import db
+from proxy_service.core.i18n import record_language
+from proxy_service.models import AuditEvent, CaseStatus, StepStatus
+from proxy_service.models.agreements import AgreementState
+from proxy_service.documents.common import (build_pdf, cn_datetime, grid_table, info_table, text,
+    title_block)
 
 STATUS_ENUMS = {"case": CaseStatus, "step": StepStatus}
 AGREEMENT_LABELS = {AgreementState.AWAITING_ENTERPRISE.value: "待企业签署",

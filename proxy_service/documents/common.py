@@ -16,8 +16,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from ..clock import BEIJING
-from .fonts import cjk_font
+from proxy_service.core.clock import BEIJING
+from proxy_service.documents.fonts import cjk_font
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 20 * mm

@@ -16,9 +16,9 @@ from flask_babel import gettext as _
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
-from ..i18n import record_language
-from . import common
-from .common import cn_datetime, grid_table, text, title_block
+from proxy_service.core.i18n import record_language
+from proxy_service.documents import common
+from proxy_service.documents.common import cn_datetime, grid_table, text, title_block
 
 
 def _pct(rate):

@@ -6,7 +6,7 @@ from the audit history (notices stored after the fact, notice_history.py).
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from ..models.history import returns_and_refilings
+from proxy_service.models.history import returns_and_refilings
 
 
 @dataclass(frozen=True)

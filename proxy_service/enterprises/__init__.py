@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("enterprises", __name__)
 
-from . import views  # noqa: E402,F401
+from proxy_service.enterprises import views  # noqa: E402,F401

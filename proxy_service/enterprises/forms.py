@@ -10,11 +10,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (DataRequired, Email, EqualTo, Length, Optional, Regexp,
                                 ValidationError)
 
-from ..extensions import db
-from ..models import Center, User
-from ..registration import MOBILE_SHAPE, uscc_check_ok, uscc_shape_ok
-from ..submit_once import SubmitOnceMixin
-from ..uploads import ACCEPT
+from proxy_service.core.extensions import db
+from proxy_service.models import Center, User
+from proxy_service.workflow.enterprises import MOBILE_SHAPE, uscc_check_ok, uscc_shape_ok
+from proxy_service.core.submit_once import SubmitOnceMixin
+from proxy_service.core.uploads import ACCEPT
 
 
 def options(pairs):

@@ -8,11 +8,11 @@ from wtforms import (BooleanField, DateField, DecimalField, HiddenField, RadioFi
                      StringField, TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from ..extensions import db
-from ..models import FilingType, Industry
-from ..registration import PROJECT_CODE_SHAPE
-from ..submit_once import SubmitOnceMixin
-from .forms import _strip, center_choices, options
+from proxy_service.core.extensions import db
+from proxy_service.models import FilingType, Industry
+from proxy_service.workflow.enterprises import PROJECT_CODE_SHAPE
+from proxy_service.core.submit_once import SubmitOnceMixin
+from proxy_service.enterprises.forms import _strip, center_choices, options
 
 # The form field names are the Project attribute names: saving copies them one to one.
 PROJECT_FIELDS = ("name", "code", "center_id", "industry_id", "total_investment", "land_area",

@@ -5,17 +5,17 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import submit_once
-from ..extensions import db
-from ..i18n import join_list
-from ..models import Case, OPEN_CASE_STATUSES, Project
-from ..permissions import (can_edit_project, enterprise_required, project_or_404, visible_cases,
-                           visible_projects)
-from ..queries import paginate
-from ..workflow import StaleEdit
-from . import bp, services
-from .access import member_required
-from .project_forms import NewProjectForm, ProjectForm
+from proxy_service.core import submit_once
+from proxy_service.core.extensions import db
+from proxy_service.core.i18n import join_list
+from proxy_service.models import Case, OPEN_CASE_STATUSES, Project
+from proxy_service.permissions import (can_edit_project, enterprise_required, project_or_404,
+    visible_cases, visible_projects)
+from proxy_service.core.pagination import paginate
+from proxy_service.workflow import StaleEdit
+from proxy_service.enterprises import bp, services
+from proxy_service.enterprises.access import member_required
+from proxy_service.enterprises.project_forms import NewProjectForm, ProjectForm
 
 LIST_OPTIONS = (joinedload(Project.center), joinedload(Project.industry))
 

@@ -6,13 +6,13 @@ and flushes; the view commits.
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from .. import clock
-from ..extensions import db
-from ..models import (AuditEvent, Case, Enterprise, EnterpriseClaim, OPEN_CASE_STATUSES,
-                      Project, Role, User)
-from ..registration import uscc_check_ok
-from ..uploads import store_document
-from ..workflow import StaleEdit
+from proxy_service.core import clock
+from proxy_service.core.extensions import db
+from proxy_service.models import (AuditEvent, Case, Enterprise, EnterpriseClaim,
+    OPEN_CASE_STATUSES, Project, Role, User)
+from proxy_service.workflow.enterprises import uscc_check_ok
+from proxy_service.core.uploads import store_document
+from proxy_service.workflow import StaleEdit
 
 CONTACT_FIELDS = ("contact_person", "mobile", "email", "address")
 
@@ -126,7 +126,7 @@ def update_project(project, actor, values, seen_version):
 def _refresh_agreements(actor, condition):
     """Unsealed agreements print the project and the enterprise: regenerate them (voiding
     signatures) when what they print changed. Sealed ones are never touched."""
-    from .. import signing
+    from proxy_service.workflow import agreements as signing
     for case in db.session.scalars(select(Case).where(
             condition, Case.status.in_(OPEN_CASE_STATUSES))):
         signing.refresh(case, actor, _l("项目或企业信息变更"))

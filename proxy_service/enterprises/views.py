@@ -7,16 +7,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import submit_once
-from ..auth.views import after_password
-from ..extensions import db
-from ..models import ClaimStatus, Document, Enterprise, EnterpriseClaim
-from ..permissions import enterprise_or_404, enterprise_required
-from ..uploads import UploadError
-from ..workflow import StaleEdit
-from . import bp, services
-from .access import member_required
-from .forms import ColleagueForm, EnterpriseContactForm, RegistrationForm, center_choices
+from proxy_service.core import submit_once
+from proxy_service.auth.views import after_password
+from proxy_service.core.extensions import db
+from proxy_service.models import ClaimStatus, Document, Enterprise, EnterpriseClaim
+from proxy_service.permissions import enterprise_or_404, enterprise_required
+from proxy_service.core.uploads import UploadError
+from proxy_service.workflow import StaleEdit
+from proxy_service.enterprises import bp, services
+from proxy_service.enterprises.access import member_required
+from proxy_service.enterprises.forms import (ColleagueForm, EnterpriseContactForm,
+    RegistrationForm, center_choices)
 
 
 # --- registration ----------------------------------------------------------------
@@ -133,4 +134,4 @@ def new_user():
 
 
 # The project pages live in their own module; importing it registers their routes.
-from . import projects  # noqa: E402,F401
+from proxy_service.enterprises import projects  # noqa: E402,F401

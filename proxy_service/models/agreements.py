@@ -5,9 +5,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from ..extensions import db
-from .enterprises import _str_enum
-from .types import UTCDateTime, utcnow
+from proxy_service.core.extensions import db
+from proxy_service.models.enterprises import _str_enum
+from proxy_service.models.types import UTCDateTime, utcnow
 
 
 class AgreementTemplate(db.Model):

@@ -2,9 +2,9 @@
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..audit_labels import ACTION_LABELS
-from ..extensions import db
-from .types import UTCDateTime, utcnow
+from proxy_service.audit.labels import ACTION_LABELS
+from proxy_service.core.extensions import db
+from proxy_service.models.types import UTCDateTime, utcnow
 
 
 class AuditEvent(db.Model):
@@ -23,7 +23,7 @@ class AuditEvent(db.Model):
     comment: Mapped[str] = mapped_column(Text, default="")
     # Internal events are shown to staff only (e.g. internal notes, re-assignment reasons).
     internal: Mapped[bool] = mapped_column(default=False)
-    # The hash chain (proxy_service/audit_chain.py): set on flush, never changed.
+    # The hash chain (proxy_service/audit/chain.py): set on flush, never changed.
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str | None] = mapped_column(String(64))
 

@@ -11,8 +11,8 @@ from sqlalchemy import LargeBinary, String, event, func, select, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, deferred, mapped_column
 
-from ..extensions import db
-from .types import UTCDateTime, utcnow
+from proxy_service.core.extensions import db
+from proxy_service.models.types import UTCDateTime, utcnow
 
 CHUNK_SIZE = 1024 * 1024
 

@@ -4,9 +4,9 @@ import enum
 from sqlalchemy import Date, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from .enterprises import _str_enum
-from .types import UTCDateTime, utcnow
+from proxy_service.core.extensions import db
+from proxy_service.models.enterprises import _str_enum
+from proxy_service.models.types import UTCDateTime, utcnow
 
 
 class DayKind(str, enum.Enum):

@@ -5,11 +5,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .blobs import BlobContent
-from .catalog import Stage
-from .enterprises import _str_enum
-from .types import UTCDateTime, utcnow
+from proxy_service.core.extensions import db
+from proxy_service.models.blobs import BlobContent
+from proxy_service.models.catalog import Stage
+from proxy_service.models.enterprises import _str_enum
+from proxy_service.models.types import UTCDateTime, utcnow
 
 
 class CaseStatus(str, enum.Enum):

@@ -5,8 +5,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .enterprises import _str_enum
+from proxy_service.core.extensions import db
+from proxy_service.models.enterprises import _str_enum
 
 
 class Stage(str, enum.Enum):

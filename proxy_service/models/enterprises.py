@@ -6,8 +6,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from ..extensions import db
-from .types import ExactDecimal, UTCDateTime, utcnow
+from proxy_service.core.extensions import db
+from proxy_service.models.types import ExactDecimal, UTCDateTime, utcnow
 
 
 def _str_enum(enum_cls):

@@ -8,10 +8,10 @@ can recompute them, and a report can tell what stood on any past day.
 from sqlalchemy import Date, ForeignKey, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .catalog import LimitUnit
-from .enterprises import _str_enum
-from .types import UTCDateTime, utcnow
+from proxy_service.core.extensions import db
+from proxy_service.models.catalog import LimitUnit
+from proxy_service.models.enterprises import _str_enum
+from proxy_service.models.types import UTCDateTime, utcnow
 
 
 class StepRound(db.Model):

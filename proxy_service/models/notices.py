@@ -10,10 +10,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .blobs import BlobContent
-from .enterprises import _str_enum
-from .types import UTCDateTime, utcnow
+from proxy_service.core.extensions import db
+from proxy_service.models.blobs import BlobContent
+from proxy_service.models.enterprises import _str_enum
+from proxy_service.models.types import UTCDateTime, utcnow
 
 
 class NoticeKind(str, enum.Enum):

@@ -2,9 +2,9 @@
 from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .blobs import BlobContent
-from .types import UTCDateTime, utcnow
+from proxy_service.core.extensions import db
+from proxy_service.models.blobs import BlobContent
+from proxy_service.models.types import UTCDateTime, utcnow
 
 
 class MonthlyReport(BlobContent, db.Model):

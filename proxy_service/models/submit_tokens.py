@@ -1,9 +1,9 @@
-"""One-time submit tokens of create forms (proxy_service/submit_once.py)."""
+"""One-time submit tokens of create forms (proxy_service/core/submit_once.py)."""
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from .types import UTCDateTime, utcnow
+from proxy_service.core.extensions import db
+from proxy_service.models.types import UTCDateTime, utcnow
 
 
 class SubmitToken(db.Model):

@@ -5,7 +5,7 @@ from decimal import Decimal
 from sqlalchemy import DateTime, Numeric, String
 from sqlalchemy.types import TypeDecorator
 
-from .. import clock
+from proxy_service.core import clock
 
 
 class ExactDecimal(TypeDecorator):

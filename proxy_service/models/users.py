@@ -9,8 +9,8 @@ from sqlalchemy import BigInteger, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..extensions import db
-from .types import UTCDateTime, utcnow
+from proxy_service.core.extensions import db
+from proxy_service.models.types import UTCDateTime, utcnow
 
 
 class Role(str, enum.Enum):

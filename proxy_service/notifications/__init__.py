@@ -7,4 +7,4 @@ from flask import Blueprint
 
 bp = Blueprint("notifications", __name__)
 
-from . import events, views  # noqa: E402,F401
+from proxy_service.notifications import events, views  # noqa: E402,F401

@@ -9,11 +9,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
-from .. import clock, lights
-from ..extensions import db
-from ..models import Case, CaseStatus, DeadlineAlert, Step, StepStatus
-from .events import center_managers, deliver
-from .rules import DEADLINE_RULES
+from proxy_service.core import clock
+from proxy_service.calendar import lights
+from proxy_service.core.extensions import db
+from proxy_service.models import Case, CaseStatus, DeadlineAlert, Step, StepStatus
+from proxy_service.notifications.events import center_managers, deliver
+from proxy_service.notifications.rules import DEADLINE_RULES
 
 ALERT_LIGHTS = (lights.Light.YELLOW, lights.Light.RED)
 

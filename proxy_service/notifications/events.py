@@ -9,13 +9,13 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import event, select
 
-from .. import clock
-from ..extensions import db
-from ..i18n import recipient_locale
-from ..models import (Agreement, Assignment, AuditEvent, Case, Enterprise, Notification, Role,
-                      Step, User)
-from .outbox import enqueue_for
-from .rules import RULES
+from proxy_service.core import clock
+from proxy_service.core.extensions import db
+from proxy_service.core.i18n import recipient_locale
+from proxy_service.models import (Agreement, Assignment, AuditEvent, Case, Enterprise,
+    Notification, Role, Step, User)
+from proxy_service.notifications.outbox import enqueue_for
+from proxy_service.notifications.rules import RULES
 
 MESSAGE_SNIPPET = 60
 

@@ -3,8 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import Email, Length, Optional, Regexp
 
-from ..auth.forms import ReauthForm
-from ..registration import MOBILE_SHAPE
+from proxy_service.auth.forms import ReauthForm
+from proxy_service.workflow.enterprises import MOBILE_SHAPE
 
 # Each preference field and the address (notifications.inbox.addresses) it needs.
 CHANNELS = {"notify_email": "email", "notify_sms": "sms"}

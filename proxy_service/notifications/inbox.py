@@ -2,9 +2,9 @@
 from flask import has_request_context, request
 from sqlalchemy import func, select, update
 
-from .. import clock
-from ..extensions import db
-from ..models import AuditEvent, Notification
+from proxy_service.core import clock
+from proxy_service.core.extensions import db
+from proxy_service.models import AuditEvent, Notification
 
 _COUNT_KEY = "proxy_service.unread_notifications"
 

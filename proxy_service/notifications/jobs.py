@@ -10,9 +10,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from ..extensions import db
-from . import outbox
-from .transports import is_permanent, mailer_from_config, sms_sender_from_config
+from proxy_service.core.extensions import db
+from proxy_service.notifications import outbox
+from proxy_service.notifications.transports import (is_permanent, mailer_from_config,
+    sms_sender_from_config)
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ def send_notifications_command(batch):
 @with_appcontext
 def check_deadlines_command():
     """Raise the yellow/red notifications for steps near or past their due date (hourly)."""
-    from .deadline_alerts import check_deadlines
+    from proxy_service.notifications.deadline_alerts import check_deadlines
     raised = check_deadlines()
     db.session.commit()
     click.echo(f"deadline alerts raised: {raised}")

@@ -18,11 +18,11 @@ from flask import current_app
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import case as when, select, update
 
-from .. import clock
-from ..extensions import db
-from ..models import OutboxMessage
-from .inbox import sms_number
-from .rules import KIND_TITLES
+from proxy_service.core import clock
+from proxy_service.core.extensions import db
+from proxy_service.models import OutboxMessage
+from proxy_service.notifications.inbox import sms_number
+from proxy_service.notifications.rules import KIND_TITLES
 
 # The provider stores the approved wording under a template id (SMS_TEMPLATE_<KEY>);
 # these texts are what to register there, and what the log adapter prints. Only the

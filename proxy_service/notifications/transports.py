@@ -18,7 +18,7 @@ from typing import Protocol
 from urllib.parse import quote, urlencode
 from urllib.request import Request, urlopen
 
-from .. import clock
+from proxy_service.core import clock
 
 log = logging.getLogger(__name__)
 

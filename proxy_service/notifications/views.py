@@ -3,15 +3,15 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required
 
-from .. import queries
-from ..auth.reauth import reauth_on_form
-from ..conflicts import attempt
-from ..extensions import db
-from ..models import Notification
-from ..security import same_site_path
-from . import bp, inbox
-from .forms import ContactForm, PreferencesForm
-from .rules import KIND_TITLES
+from proxy_service.core import pagination as queries
+from proxy_service.auth.reauth import reauth_on_form
+from proxy_service.core.conflicts import attempt
+from proxy_service.core.extensions import db
+from proxy_service.models import Notification
+from proxy_service.core.security import same_site_path
+from proxy_service.notifications import bp, inbox
+from proxy_service.notifications.forms import ContactForm, PreferencesForm
+from proxy_service.notifications.rules import KIND_TITLES
 
 
 @bp.app_context_processor

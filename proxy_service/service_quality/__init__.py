@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("service_quality", __name__)
 
-from . import absences, evaluations, reassign, rectifications  # noqa: E402,F401
+from proxy_service.service_quality import absences, evaluations, reassign, rectifications  # noqa: E402,F401

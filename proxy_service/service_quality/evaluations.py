@@ -7,13 +7,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from .. import assignment, clock, evaluations as quality, submit_once
-from ..conflicts import committing
-from ..extensions import db
-from ..models import CaseStatus, Evaluation, Rectification
-from ..permissions import case_or_404
-from . import bp
-from .forms import AppealForm, EvaluationForm
+from proxy_service.workflow import assignment, quality as quality
+from proxy_service.core import clock, submit_once
+from proxy_service.core.conflicts import committing
+from proxy_service.core.extensions import db
+from proxy_service.models import CaseStatus, Evaluation, Rectification
+from proxy_service.permissions import case_or_404
+from proxy_service.service_quality import bp
+from proxy_service.service_quality.forms import AppealForm, EvaluationForm
 
 
 @bp.route("/cases/<int:case_id>/evaluation", methods=["GET", "POST"])

@@ -5,13 +5,14 @@ from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from .. import assignment, i18n
-from ..extensions import db
-from ..models import Case, OPEN_CASE_STATUSES
-from ..permissions import manager_required
-from . import bp
-from .absences import center_agents, commit_call
-from .forms import BulkReassignForm
+from proxy_service.workflow import assignment
+from proxy_service.core import i18n
+from proxy_service.core.extensions import db
+from proxy_service.models import Case, OPEN_CASE_STATUSES
+from proxy_service.permissions import manager_required
+from proxy_service.service_quality import bp
+from proxy_service.service_quality.absences import center_agents, commit_call
+from proxy_service.service_quality.forms import BulkReassignForm
 
 
 @bp.route("/quality/reassign", methods=["GET", "POST"])

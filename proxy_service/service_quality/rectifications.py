@@ -6,14 +6,15 @@ from flask_login import current_user
 from sqlalchemy import case as when, select
 from sqlalchemy.orm import joinedload
 
-from .. import clock, evaluations as quality
-from ..conflicts import attempt
-from ..extensions import db
-from ..models import Case, Evaluation, Outcome, Rectification, RectificationStatus
-from ..permissions import manager_required
-from ..queries import paginate
-from . import bp
-from .forms import RectificationFilterForm, ResponseForm
+from proxy_service.core import clock
+from proxy_service.workflow import quality as quality
+from proxy_service.core.conflicts import attempt
+from proxy_service.core.extensions import db
+from proxy_service.models import Case, Evaluation, Outcome, Rectification, RectificationStatus
+from proxy_service.permissions import manager_required
+from proxy_service.core.pagination import paginate
+from proxy_service.service_quality import bp
+from proxy_service.service_quality.forms import RectificationFilterForm, ResponseForm
 
 RS = RectificationStatus
 AWAITING = (RS.OPEN, RS.APPEALED)

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("verify", __name__)
 
-from . import views  # noqa: E402,F401
+from proxy_service.verify import views  # noqa: E402,F401

@@ -6,9 +6,9 @@ guessed by brute force.
 """
 from flask import render_template, request
 
-from ..extensions import db
-from . import bp, service
-from .forms import VerifyForm
+from proxy_service.core.extensions import db
+from proxy_service.verify import bp, service
+from proxy_service.verify.forms import VerifyForm
 
 
 @bp.after_request

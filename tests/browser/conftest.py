@@ -17,7 +17,7 @@ from werkzeug.serving import make_server
 
 from config import BASE_DIR, TestingConfig
 from proxy_service import create_app
-from proxy_service.demo import DEMO_TOTP_SECRET, PASSWORD, load_demo
+from proxy_service.seed.demo import DEMO_TOTP_SECRET, PASSWORD, load_demo
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = BASE_DIR / "artifacts" / "screens"

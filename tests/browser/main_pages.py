@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from config import BASE_DIR
-from proxy_service.extensions import db
+from proxy_service.core.extensions import db
 from proxy_service.models import (Agreement, AgreementKind, AgreementState, ApprovalItem, Case,
                                   CaseStatus, CaseTemplate, Enterprise, EnterpriseClaim,
                                   IssuedNotice, Project,
@@ -20,7 +20,7 @@ from .conftest import log_in_through_pages
 
 AXE = BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 
-# The demo logins standing for each role (see proxy_service/demo_data.py).
+# The demo logins standing for each role (see proxy_service/seed/data.py).
 USERS = {"enterprise": "ent1", "agent": "agent1", "manager": "manager"}
 
 PAGES = {

@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import select
 
 from config import BASE_DIR
-from proxy_service import signing, workflow
-from proxy_service.extensions import db
+from proxy_service.workflow import agreements as signing
+from proxy_service import workflow
+from proxy_service.core.extensions import db
 from proxy_service.models import ApprovalItem, Case, CaseStatus, Project, Signature, User
 
 from .conftest import in_thread

@@ -1,4 +1,4 @@
-"""The strict Content-Security-Policy (proxy_service/security.py) holds in a real browser: on
+"""The strict Content-Security-Policy (proxy_service/core/security.py) holds in a real browser: on
 the main page of every role nothing is refused — no inline script or style, no foreign source —
 and no script fails.
 

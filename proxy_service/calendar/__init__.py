@@ -1,0 +1,1 @@
+"""Working days and deadlines: the calendar, the statutory holidays, due dates and lights."""

@@ -1,0 +1,32 @@
+"""`flask calendar estimate`: the coming years' statutory holidays, estimated until published.
+
+Cron runs it daily (docs/deployment.md): on January 1st the year after next enters the window
+and gets its estimates; a year with any schedule (the package's, a manager's, or earlier
+estimates) is never touched. Safe on every host at once: the year's row is a primary key, so
+a second run estimating the same year fails at its first flush and is rolled back.
+"""
+import click
+from flask.cli import AppGroup
+from sqlalchemy.exc import IntegrityError
+
+from proxy_service.calendar import schedule as calendar_schedule
+from proxy_service.core.extensions import db
+
+calendar_cli = AppGroup("calendar", help="The working-day calendar.")
+
+
+@calendar_cli.command("estimate")
+def estimate_command():
+    """Estimate this year through the year after next, where no schedule exists yet."""
+    years = calendar_schedule.estimate_years()
+    for year in years:
+        try:
+            days = calendar_schedule.estimate_new_year(year)
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            click.echo(f"{year}: estimated by another run")
+            continue
+        click.echo(f"{year}: {len(days)} rest days estimated")
+    if not years:
+        click.echo("every year through the year after next has a schedule")

@@ -1,0 +1,2 @@
+"""Infrastructure without domain imports: clock, database, extensions, i18n, templating,
+security, uploads, conflicts (the one commit helper), submit_once, pagination."""

@@ -1,0 +1,1 @@
+"""Demo data and `seed-scale`: imported by cli.py only, never by the application."""
