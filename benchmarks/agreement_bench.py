@@ -6,7 +6,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -17,9 +17,15 @@ from config import TestingConfig  # noqa: E402
 from proxy_service import create_app  # noqa: E402
 from proxy_service.documents import seal  # noqa: E402
 from proxy_service.documents.agreement import render_agreement  # noqa: E402
-from proxy_service.documents.agreement_content import (AgreementContent, CenterInfo,  # noqa: E402
-                                                       EnterpriseInfo, ItemRow, ProjectInfo,
-                                                       SignatureView, SignedParts)
+from proxy_service.documents.agreement_content import (  # noqa: E402
+    AgreementContent,
+    CenterInfo,
+    EnterpriseInfo,
+    ItemRow,
+    ProjectInfo,
+    SignatureView,
+    SignedParts,
+)
 from proxy_service.documents.default_clauses import DEFAULT_CLAUSES  # noqa: E402
 from proxy_service.models import Center  # noqa: E402
 
@@ -32,7 +38,7 @@ def content():
     """The demo's 尚风绿谷 agreement: eleven items, the default clauses."""
     return AgreementContent(
         kind="agreement", number="JZKFQ-DB-2026-000001", code="K7P9QX2M",
-        created_at=datetime(2026, 3, 2, 2, tzinfo=timezone.utc),
+        created_at=datetime(2026, 3, 2, 2, tzinfo=UTC),
         enterprise=EnterpriseInfo("山西绿碳环保科技有限公司", "91140700MA0K3XYD2X",
                                   "山西省晋中市榆次区汇通产业园区汇通路88号", "陈国梁", "李明", "13935412266"),
         center=CenterInfo(CENTER, "山西省晋中市榆次区汇通路与迎宾街交汇处开发区政务服务大厅", "张志刚",
@@ -50,7 +56,7 @@ def signed(digest):
     ImageDraw.Draw(image).line([(30, 120), (200, 40), (380, 150), (530, 50)], fill="black", width=6)
     png = io.BytesIO()
     image.save(png, format="PNG")
-    at = datetime(2026, 3, 3, 6, tzinfo=timezone.utc)
+    at = datetime(2026, 3, 3, 6, tzinfo=UTC)
     return SignedParts(signatures=(
         SignatureView("enterprise", "陈国梁", "法定代表人", "drawn", at, "223.11.182.64", digest,
                       png.getvalue()),

@@ -17,8 +17,19 @@ def pick_subjects(app):
     """Users to log in and URLs to fetch; call inside an app context."""
     from proxy_service.core import clock
     from proxy_service.core.extensions import db
-    from proxy_service.models import (Agreement, AgreementState, AuditEvent, Case, CaseStatus,
-                                      Document, OPEN_CASE_STATUSES, Project, Role, Step, User)
+    from proxy_service.models import (
+        OPEN_CASE_STATUSES,
+        Agreement,
+        AgreementState,
+        AuditEvent,
+        Case,
+        CaseStatus,
+        Document,
+        Project,
+        Role,
+        Step,
+        User,
+    )
     session = db.session
     center_id, center_cases = session.execute(
         select(Case.center_id, func.count()).group_by(Case.center_id)

@@ -81,8 +81,8 @@ def _one_time_code(app, username):
     import pyotp
     from sqlalchemy import select
 
-    from proxy_service.core import clock
     from proxy_service.auth import twofactor
+    from proxy_service.core import clock
     from proxy_service.core.extensions import db
     from proxy_service.models import User
     while True:
@@ -184,9 +184,10 @@ def stream_profile(client, url):
 
 
 def run_size(url, n, seal_dir, log=print):
+    import logging
+
     from proxy_service import create_app
     from proxy_service.core.extensions import db
-    import logging
     app = create_app(bench_config(url, seal_dir))
     for name in ("proxy_service.request", "proxy_service.core.security"):   # a line per request
         logging.getLogger(name).setLevel(logging.ERROR)

@@ -5,7 +5,6 @@ from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 
 from config import config_from_env
-
 from proxy_service.core.extensions import babel, csrf, db, login_manager, migrate
 
 
@@ -52,9 +51,9 @@ def register_blueprints(app):
     from proxy_service.agreements import bp as agreements_bp
     from proxy_service.auth import bp as auth_bp
     from proxy_service.cases import bp as cases_bp
+    from proxy_service.core.i18n import bp as i18n_bp
     from proxy_service.dashboard import bp as dashboard_bp
     from proxy_service.enterprises import bp as enterprises_bp
-    from proxy_service.core.i18n import bp as i18n_bp
     from proxy_service.notifications import bp as notifications_bp
     from proxy_service.service_quality import bp as service_quality_bp
     from proxy_service.verify import bp as verify_bp
@@ -103,9 +102,9 @@ def register_errors(app):
 
 
 def register_template_helpers(app):
+    from proxy_service import permissions
     from proxy_service.calendar import lights
     from proxy_service.core import i18n
-    from proxy_service import permissions
     from proxy_service.core.templating import TEMPLATE_FILTERS
 
     app.jinja_env.globals.update(permissions.PREDICATES)

@@ -5,9 +5,9 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
-from proxy_service.seed.catalog import ensure_industries, seed_center_catalog
 from proxy_service.core.extensions import db
 from proxy_service.models import Center, Role, User
+from proxy_service.seed.catalog import ensure_industries, seed_center_catalog
 
 
 def register(app):

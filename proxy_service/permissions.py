@@ -9,10 +9,20 @@ from flask import abort
 from flask_login import current_user, login_required
 from sqlalchemy import false, select
 
-from proxy_service.workflow.assignment import acts_for, agents_covered_by
 from proxy_service.core.extensions import db
-from proxy_service.models import (Case, CaseStatus, ClaimStatus, Document, Enterprise,
-    EnterpriseClaim, MonthlyReport, Project, Role, Step)
+from proxy_service.models import (
+    Case,
+    CaseStatus,
+    ClaimStatus,
+    Document,
+    Enterprise,
+    EnterpriseClaim,
+    MonthlyReport,
+    Project,
+    Role,
+    Step,
+)
+from proxy_service.workflow.assignment import acts_for, agents_covered_by
 
 
 def role_required(*roles):

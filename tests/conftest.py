@@ -1,8 +1,8 @@
 """Test fixtures. The schema comes from the migrations, once per run; each test starts
 from empty tables. TEST_DATABASE_URL selects PostgreSQL; the default is SQLite."""
-from pathlib import Path
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from flask import g
@@ -11,9 +11,9 @@ from flask_migrate import upgrade
 from sqlalchemy import event, text
 
 from config import BASE_DIR, TestingConfig
-from proxy_service.core import clock
 from proxy_service import create_app
 from proxy_service.auth import twofactor
+from proxy_service.core import clock
 from proxy_service.core.extensions import db
 
 from . import factories
@@ -168,7 +168,7 @@ def confirm_identity(client):
 @pytest.fixture
 def frozen_clock():
     def freeze(year, month, day, hour=10):
-        clock.freeze(datetime(year, month, day, hour, tzinfo=clock.BEIJING).astimezone(timezone.utc))
+        clock.freeze(datetime(year, month, day, hour, tzinfo=clock.BEIJING).astimezone(UTC))
     yield freeze
     clock.freeze(None)
 

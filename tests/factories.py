@@ -1,12 +1,24 @@
 """Plain make_* helpers that build a small, realistic world for tests."""
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from proxy_service import workflow
 from proxy_service.core.extensions import db
-from proxy_service.models import (ApprovalItem, Case, CaseTemplate, Center, Enterprise, Industry,
-                                  LimitUnit, Mode, Project, Role, Stage, User, Verification)
+from proxy_service.models import (
+    ApprovalItem,
+    CaseTemplate,
+    Center,
+    Enterprise,
+    Industry,
+    LimitUnit,
+    Mode,
+    Project,
+    Role,
+    Stage,
+    User,
+    Verification,
+)
 
 PASSWORD = "secret-pass-1"
 # The authenticator secret login_as enrols staff with (tests/conftest.py).
@@ -50,7 +62,7 @@ def make_enterprise(center, name="山西绿碳环保科技有限公司", uscc=VA
     enterprise = Enterprise(name=name, uscc=uscc, legal_representative="张三", address="晋中市榆次区",
                             contact_person="李四", mobile="13912345678", home_center=center,
                             verification=Verification.VERIFIED if verified else Verification.PENDING,
-                            privacy_consent_at=datetime.now(timezone.utc))
+                            privacy_consent_at=datetime.now(UTC))
     db.session.add(enterprise)
     db.session.flush()
     return enterprise

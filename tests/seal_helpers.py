@@ -2,7 +2,7 @@
 temporary folder, and sealed Agreement rows built directly (independent of the signing flow)."""
 import hashlib
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from reportlab.lib.pagesizes import A4
@@ -10,8 +10,8 @@ from reportlab.pdfgen import canvas
 from sqlalchemy import func, select
 
 from proxy_service import workflow
-from proxy_service.documents.seal import init_center_seal, seal_pdf
 from proxy_service.core.extensions import db
+from proxy_service.documents.seal import init_center_seal, seal_pdf
 from proxy_service.models import Agreement, AgreementTemplate, CaseStatus, Signature
 from proxy_service.models.agreements import AgreementKind, AgreementState
 
@@ -63,9 +63,9 @@ def make_sealed_agreement(case, folder, *, on_paper=False, sealed_at=None, signe
     agreement.unsigned_pdf, agreement.unsigned_sha256 = unsigned, hashlib.sha256(unsigned).hexdigest()
     agreement.final_pdf, agreement.final_sha256 = final, hashlib.sha256(final).hexdigest()
     agreement.state, agreement.signed_on_paper = AgreementState.SEALED, on_paper
-    agreement.sealed_at = sealed_at or datetime(2026, 3, 6, 2, 0, tzinfo=timezone.utc)
+    agreement.sealed_at = sealed_at or datetime(2026, 3, 6, 2, 0, tzinfo=UTC)
     db.session.flush()
-    signed_at = signed_at or datetime(2026, 3, 5, 2, 0, tzinfo=timezone.utc)
+    signed_at = signed_at or datetime(2026, 3, 5, 2, 0, tzinfo=UTC)
     for party, user in (("enterprise", case.enterprise.users[0]), ("center", case.agent)):
         db.session.add(Signature(
             agreement=agreement, party=party, user_id=user.id, signer_name=user.name,

@@ -4,9 +4,9 @@ from datetime import date
 
 import pytest
 
-from proxy_service.workflow import assignment
 from proxy_service.core.extensions import db
 from proxy_service.models import Absence, AuditEvent, Role
+from proxy_service.workflow import assignment
 
 from .factories import make_user
 

@@ -4,14 +4,15 @@ claimant (an enterprise login whose claim on a taken USCC waits, so it has no en
 The answer is 404 (the object is invisible) or 403 (the role may not do this at all),
 for GET and POST alike, and nothing changes."""
 import io
+from datetime import UTC
 
 import pytest
 
 from config import TestingConfig
 from proxy_service import create_app
 from proxy_service.core.extensions import db
-from proxy_service.models import AuditEvent, EnterpriseClaim, Role
 from proxy_service.core.uploads import store_document
+from proxy_service.models import AuditEvent, EnterpriseClaim, Role
 
 from . import factories
 from .factories import PDF
@@ -68,10 +69,10 @@ def targets(world):
 def _report_id(world):
     """A stored monthly report of the first center (a closed month of its records: its
     manager on the staff since then)."""
-    from datetime import date, datetime, timezone
+    from datetime import date, datetime
 
     from proxy_service.workflow import reports as report_archive
-    world.users["manager"].created_at = datetime(2020, 1, 5, 2, tzinfo=timezone.utc)
+    world.users["manager"].created_at = datetime(2020, 1, 5, 2, tzinfo=UTC)
     report = report_archive.issue(world.centers[0].id, date(2020, 1, 1), world.users["manager"],
                                   render=lambda version, issued_at: PDF)
     return report.id

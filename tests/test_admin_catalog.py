@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from proxy_service.core.extensions import db
-from proxy_service.models import (ApprovalItem, AuditEvent, CaseTemplate, LimitUnit, Mode, Stage)
+from proxy_service.models import ApprovalItem, AuditEvent, CaseTemplate, LimitUnit, Mode, Stage
 
 from . import factories
 

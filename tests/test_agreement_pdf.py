@@ -4,11 +4,11 @@ import re
 
 from pypdf import PdfReader
 
-from proxy_service.workflow import agreements as signing
+from proxy_service.core.extensions import db
 from proxy_service.documents.default_clauses import DEFAULT_CLAUSES, parse_clauses
 from proxy_service.documents.fonts import cjk_font
-from proxy_service.core.extensions import db
 from proxy_service.models import AgreementKind, AgreementState
+from proxy_service.workflow import agreements as signing
 
 from .factories import sign_and_seal
 

@@ -5,11 +5,11 @@ from datetime import date
 
 import pytest
 
-from proxy_service.workflow import assignment
-from proxy_service.core import pagination as queries
 from proxy_service import workflow
+from proxy_service.core import pagination as queries
 from proxy_service.core.extensions import db
 from proxy_service.models import Absence, Assignment, AuditEvent, Case, CaseStatus, Role
+from proxy_service.workflow import assignment
 
 from .factories import make_case, make_industry, make_project, make_user
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
+import proxy_service
 from proxy_service.audit import chain as audit_chain
-from proxy_service import workflow
 from proxy_service.audit.checkpoints import verify_all
 from proxy_service.core.extensions import db
 from proxy_service.models import AuditCheckpoint, AuditEvent
@@ -124,7 +124,7 @@ def test_the_app_refuses_to_update_or_delete_audit_rows(world):
 
 
 def test_no_code_updates_or_deletes_audit_rows():
-    source = Path(workflow.__file__).parent
+    source = Path(proxy_service.__file__).parent
     pattern = re.compile(r"(update|delete)\(\s*AuditEvent|AuditEvent\b[^\n]*\.(update|delete)\("
                          r"|(UPDATE|DELETE FROM)\s+audit_events", re.IGNORECASE)
     offenders = [f"{path}:{number}" for path in source.rglob("*.py")

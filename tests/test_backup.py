@@ -12,9 +12,9 @@ from werkzeug.datastructures import FileStorage
 
 from config import TestingConfig
 from proxy_service import create_app
-from proxy_service.extensions import db
+from proxy_service.core.extensions import db
+from proxy_service.core.uploads import store_document
 from proxy_service.models import Agreement, AuditCheckpoint, AuditEvent, Case, Document
-from proxy_service.uploads import store_document
 
 from .seal_helpers import simple_pdf
 

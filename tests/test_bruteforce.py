@@ -8,12 +8,12 @@ import pytest
 import redis
 
 from config import TestingConfig
-from proxy_service.core import clock, limiter_health
 from proxy_service import create_app
 from proxy_service.auth import twofactor
+from proxy_service.core import clock, limiter_health
 from proxy_service.core.extensions import db
 
-from .factories import PASSWORD, TOTP_SECRET, one_time_code
+from .factories import PASSWORD, TOTP_SECRET
 
 REDIS_URL = "redis://127.0.0.1:6379"
 

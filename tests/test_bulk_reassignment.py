@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import select
 
 from proxy_service.core import clock
-from proxy_service.workflow import agreements as signing
 from proxy_service.core.extensions import db
 from proxy_service.models import Absence, AgreementState, AuditEvent, CaseStatus
+from proxy_service.workflow import agreements as signing
 
 from .factories import ensure_seal, make_case, make_project
 

@@ -4,7 +4,8 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from proxy_service.calendar import schedule as calendar_schedule, deadlines, workdays
+from proxy_service.calendar import deadlines, workdays
+from proxy_service.calendar import schedule as calendar_schedule
 from proxy_service.core.extensions import db
 from proxy_service.models import AuditEvent, CalendarYear, DayKind, Holiday, LimitUnit
 

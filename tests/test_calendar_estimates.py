@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from proxy_service.calendar import (schedule as calendar_schedule, deadlines, statutory_holidays,
-    workdays)
+from proxy_service.calendar import deadlines, statutory_holidays, workdays
+from proxy_service.calendar import schedule as calendar_schedule
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
 from proxy_service.models import AuditEvent, CalendarYear, DayKind, Holiday

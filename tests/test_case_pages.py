@@ -3,8 +3,15 @@ import pytest
 
 from proxy_service import workflow
 from proxy_service.core.extensions import db
-from proxy_service.models import (AuditEvent, CaseStatus, Document, Industry, Message, Stage,
-                                  StepStatus)
+from proxy_service.models import (
+    AuditEvent,
+    CaseStatus,
+    Document,
+    Industry,
+    Message,
+    Stage,
+    StepStatus,
+)
 
 from .factories import make_case, make_item, make_project
 

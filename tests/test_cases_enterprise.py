@@ -5,8 +5,15 @@ import pytest
 
 from proxy_service import workflow
 from proxy_service.core.extensions import db
-from proxy_service.models import (AuditEvent, Case, CaseStatus, CaseTemplate, FilingType, Role,
-                                  Verification)
+from proxy_service.models import (
+    AuditEvent,
+    Case,
+    CaseStatus,
+    CaseTemplate,
+    FilingType,
+    Role,
+    Verification,
+)
 
 from .factories import make_user
 

@@ -1,11 +1,11 @@
 """`flask check-deadlines`: yellow and red alerts once per step, level and due date."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
 
-from proxy_service.core import clock
 from proxy_service import workflow
+from proxy_service.core import clock
 from proxy_service.core.extensions import db
 from proxy_service.models import DeadlineAlert, Notification, OutboxMessage
 from proxy_service.notifications import inbox
@@ -78,7 +78,7 @@ def test_the_enterprise_is_not_alerted(app, world, filed, frozen_clock):
 
 def test_beijing_date_decides_at_one_in_the_morning(app, filed):
     # 01:30 on Thursday 03-05 in Beijing is still Wednesday 17:30 in UTC: already yellow.
-    clock.freeze(datetime(2026, 3, 4, 17, 30, tzinfo=timezone.utc))
+    clock.freeze(datetime(2026, 3, 4, 17, 30, tzinfo=UTC))
     assert "raised: 1" in run(app)
 
 

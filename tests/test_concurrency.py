@@ -97,17 +97,17 @@ def test_concurrent_events_on_one_case_do_not_fork_its_chain(app, world):
 
 # --- case-level edits through the pages: two people press "save" at the same moment ------
 
+from collections.abc import Callable  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
-from typing import Callable  # noqa: E402
 
 import pytest  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402
 from sqlalchemy import event, func  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from proxy_service.workflow import enterprises as registration  # noqa: E402
 from proxy_service.auth import twofactor  # noqa: E402
 from proxy_service.models import EnterpriseClaim, Role  # noqa: E402
+from proxy_service.workflow import enterprises as registration  # noqa: E402
 
 from . import factories  # noqa: E402
 from .conftest import FreshUserClient  # noqa: E402

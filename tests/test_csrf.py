@@ -8,8 +8,8 @@ from flask import url_for
 from werkzeug.routing import IntegerConverter
 
 from config import TestingConfig
-from proxy_service.core import clock
 from proxy_service import create_app
+from proxy_service.core import clock
 from proxy_service.core.extensions import db
 
 from .factories import PASSWORD, TOTP_SECRET

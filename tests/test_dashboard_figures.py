@@ -1,13 +1,20 @@
 """Dashboard figures against hand-computed values on a small fixed data set."""
 from collections import Counter
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
-from proxy_service.dashboard import figures
 from proxy_service.core.extensions import db
-from proxy_service.models import (Absence, CaseStatus, Evaluation, Grade, Rectification,
-                                  RectificationStatus, StepStatus)
+from proxy_service.dashboard import figures
+from proxy_service.models import (
+    Absence,
+    CaseStatus,
+    Evaluation,
+    Grade,
+    Rectification,
+    RectificationStatus,
+    StepStatus,
+)
 from tests import factories
 
 MARCH = figures.Filters(date(2026, 3, 1), date(2026, 3, 31))
@@ -15,7 +22,7 @@ FEBRUARY = figures.Filters(date(2026, 2, 1), date(2026, 2, 28))
 
 
 def _at(day):
-    return datetime(day.year, day.month, day.day, 2, tzinfo=timezone.utc)   # 10:00 Beijing
+    return datetime(day.year, day.month, day.day, 2, tzinfo=UTC)   # 10:00 Beijing
 
 
 def _evaluate(case, grade, day):

@@ -6,14 +6,22 @@ from datetime import date
 import pytest
 from sqlalchemy import insert, select, update
 
-from proxy_service.audit import chain as audit_chain
-from proxy_service.calendar import schedule as calendar_schedule, workdays
-from proxy_service.workflow import deadline_recompute
 from proxy_service import workflow
-from proxy_service.workflow.deadline_recompute import recompute_pending
+from proxy_service.audit import chain as audit_chain
+from proxy_service.calendar import schedule as calendar_schedule
+from proxy_service.calendar import workdays
 from proxy_service.core.extensions import db
-from proxy_service.models import (AuditEvent, CalendarYear, DayKind, Holiday, LimitUnit,
-                                   Notification, Step)
+from proxy_service.models import (
+    AuditEvent,
+    CalendarYear,
+    DayKind,
+    Holiday,
+    LimitUnit,
+    Notification,
+    Step,
+)
+from proxy_service.workflow import deadline_recompute
+from proxy_service.workflow.deadline_recompute import recompute_pending
 
 from .factories import make_case, make_item, make_project
 from .test_deadlines import act, on, step_named, submit

@@ -11,8 +11,7 @@ from proxy_service.calendar import schedule as calendar_schedule
 from proxy_service.core.extensions import db
 from proxy_service.models import DayKind
 
-from .test_deadline_recompute import (audit_comments, rest, running,  # noqa: F401 (a fixture)
-                                      suspend_between)
+from .test_deadline_recompute import audit_comments, rest, running, suspend_between  # noqa: F401 (a fixture)
 from .test_deadlines import on, step_named, submit
 
 

@@ -1,12 +1,12 @@
 """Due dates counted the way Chinese administrations count (DESIGN.md §4)."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
-from proxy_service.core import clock
-from proxy_service.calendar import deadlines, lights
 from proxy_service import workflow
+from proxy_service.calendar import deadlines, lights
 from proxy_service.calendar.lights import Light
+from proxy_service.core import clock
 from proxy_service.core.extensions import db
 from proxy_service.models import CaseTemplate, LimitUnit
 
@@ -157,16 +157,16 @@ def test_case_red_once_past_its_promised_date(running, frozen_clock):
 
 def test_beijing_date_at_one_in_the_morning(running, world):
     filing, planning = step_named(running, "项目备案"), step_named(running, "建设工程规划许可证")
-    clock.freeze(datetime(2026, 9, 30, 2, tzinfo=timezone.utc))
+    clock.freeze(datetime(2026, 9, 30, 2, tzinfo=UTC))
     submit(filing, world)
     assert filing.due_on == date(2026, 10, 8)
     # 01:00 Beijing on 2026-10-08 is 17:00 UTC on 10-07, a holiday: today is the Beijing date.
-    clock.freeze(datetime(2026, 10, 7, 17, tzinfo=timezone.utc))
+    clock.freeze(datetime(2026, 10, 7, 17, tzinfo=UTC))
     assert clock.today() == date(2026, 10, 8)
     assert lights.step_light(filing) is Light.YELLOW
     submit(planning, world)
     assert planning.submitted_on == date(2026, 10, 8)
     assert planning.due_on == date(2026, 10, 14)
     # 00:30 Beijing on 10-09 (still 10-08 in UTC): the filing is overdue.
-    clock.freeze(datetime(2026, 10, 8, 16, 30, tzinfo=timezone.utc))
+    clock.freeze(datetime(2026, 10, 8, 16, 30, tzinfo=UTC))
     assert lights.step_light(filing) is Light.RED

@@ -8,14 +8,14 @@ Hypothesis drives each field with exponent forms, huge and tiny magnitudes, NaN 
 infinities; the property is: a 422 with the field's error (nothing stored), or a redirect with
 the value stored exactly as typed."""
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Callable
 
 import pytest
+from flask_wtf import FlaskForm
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import DecimalField, FloatField
 from wtforms.fields.core import UnboundField

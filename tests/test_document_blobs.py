@@ -12,7 +12,6 @@ from proxy_service.models.blobs import CHUNK_SIZE
 from .factories import PDF
 
 
-
 def blob_count():
     """The blobs of uploaded documents (the case's issued notices are stored there too)."""
     return db.session.scalar(select(func.count()).select_from(DocumentBlob).where(

@@ -113,8 +113,8 @@ def _evaluation(world):
 
 
 def _appeal(world):
-    from proxy_service.workflow import quality as quality
     from proxy_service.models import Grade, Outcome
+    from proxy_service.workflow import quality as quality
     case = _completed_case(world)
     evaluation = quality.rate(case, world.users["owner"], grade=Grade.DISSATISFIED, efficiency=2,
                               attitude=2, expertise=2, comment="不满意")

@@ -3,10 +3,10 @@ within 7 days; sub-scores are 1–5; the case page and list ask for the rating."
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from proxy_service.workflow import quality as quality
 from proxy_service import workflow
 from proxy_service.core.extensions import db
 from proxy_service.models import AuditEvent, CaseStatus, Evaluation, Grade
+from proxy_service.workflow import quality as quality
 
 GOOD = {"grade": "satisfied", "efficiency": "5", "attitude": "4", "expertise": "4",
         "comment": "代办员很专业"}

@@ -4,8 +4,8 @@ import io
 
 import openpyxl
 
-from proxy_service.dashboard.exports import neutralise
 from proxy_service.core.extensions import db
+from proxy_service.dashboard.exports import neutralise
 
 
 def test_neutralise():
@@ -59,7 +59,7 @@ def test_step_export_is_scoped_to_the_center(client, world, login_as, confirm_id
 
 
 def _submitted_cases(world, count):
-    from .factories import make_project, make_case
+    from .factories import make_case, make_project
     cases = [make_case(make_project(world.enterprises[0], world.centers[0], f"导出测试项目{n:02d}"),
                        world.users["owner"], world.items) for n in range(count)]
     db.session.commit()

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from proxy_service.calendar import deadlines, workdays
 from proxy_service import workflow
-from proxy_service.seed.demo import load_demo
+from proxy_service.calendar import deadlines, workdays
 from proxy_service.core.extensions import db
 from proxy_service.models import Case, DayKind, Holiday, Step, StepStatus
+from proxy_service.seed.demo import load_demo
 
 from .test_deadlines import act, on, step_named, submit
 

@@ -7,10 +7,10 @@ is a form with errors, a 4xx, or a redirect, never a 500. A refused post (a 4xx,
 again, or a redirect that only warns) changes no row: the row count of every table, the
 audit log included, is the same before and after."""
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from functools import cached_property
-from typing import Callable
 from urllib.parse import urlencode
 
 import pytest
@@ -20,10 +20,18 @@ from sqlalchemy import func, select
 
 from config import TestingConfig
 from proxy_service import create_app
-from proxy_service.workflow import quality as quality, paper_signing
 from proxy_service.core.extensions import db
-from proxy_service.models import (Absence, AgreementState, CaseTemplate, EnterpriseClaim, Grade,
-                                  Notification, Role)
+from proxy_service.models import (
+    Absence,
+    AgreementState,
+    CaseTemplate,
+    EnterpriseClaim,
+    Grade,
+    Notification,
+    Role,
+)
+from proxy_service.workflow import paper_signing
+from proxy_service.workflow import quality as quality
 
 from . import factories
 from .factories import PASSWORD, VALID_USCC, make_project, staff_code
@@ -94,7 +102,7 @@ class Objects:
     @cached_property
     def report_month(self):
         """A closed month of the center's records (its manager on the staff since then)."""
-        self.users["manager"].created_at = datetime(2020, 1, 5, 2, tzinfo=timezone.utc)
+        self.users["manager"].created_at = datetime(2020, 1, 5, 2, tzinfo=UTC)
         db.session.commit()
         return "2020-01"
 

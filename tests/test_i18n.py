@@ -3,7 +3,7 @@ language chosen per visitor and per user, locale formats, Chinese PDFs and recor
 import ast
 import io
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from fnmatch import fnmatch
 from pathlib import Path
 
@@ -13,8 +13,8 @@ from flask_babel import force_locale
 from jinja2 import Environment, nodes
 from pypdf import PdfReader
 
-from proxy_service.core import translation_files as catalogs
 from proxy_service import workflow
+from proxy_service.core import translation_files as catalogs
 from proxy_service.core.extensions import db
 from proxy_service.models import AuditEvent, Notification, OutboxMessage, Role, User
 from proxy_service.notifications import inbox
@@ -308,9 +308,10 @@ def test_dates_and_amounts_follow_the_language(client, world, login_as, frozen_c
 
 
 def test_datetime_filters_format_per_locale(app):
-    from proxy_service.core import i18n
     from flask_babel import force_locale
-    moment = datetime(2026, 3, 5, 1, 30, 15, tzinfo=timezone.utc)    # 09:30:15 in Beijing
+
+    from proxy_service.core import i18n
+    moment = datetime(2026, 3, 5, 1, 30, 15, tzinfo=UTC)    # 09:30:15 in Beijing
     with app.test_request_context():
         with force_locale("zh_CN"):
             assert i18n.beijing(moment) == "2026-03-05 09:30"

@@ -9,7 +9,6 @@ import pytest
 
 from benchmarks.load import loadlib
 
-
 # --- the reverse proxy's part ------------------------------------------------------------------
 
 def test_each_simulated_user_has_its_own_benchmark_address():

@@ -6,7 +6,7 @@ to drop the notices the application issued unless told to (-x drop_issued_notice
 holidays of h8c0de400008 move the open deadlines they touch once the upgrade reaches head,
 where the application's models match the schema, not in the migration; its downgrade gives
 them the dates the older code has, so that an upgrade again moves them once, not twice."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from alembic import command
@@ -16,9 +16,9 @@ from sqlalchemy import column, inspect, select, table, text
 
 from proxy_service.audit import chain as audit_chain
 from proxy_service.core import clock
-from proxy_service.seed.demo import load_demo
 from proxy_service.core.extensions import db
 from proxy_service.models.types import UTCDateTime
+from proxy_service.seed.demo import load_demo
 
 from .test_deadlines import on, step_named, submit
 
@@ -149,7 +149,7 @@ def test_the_downgrade_gives_back_the_dates_without_the_estimates(spring):
 
 def test_the_downgrade_stamps_what_it_moves_with_the_clock(spring):
     """DESIGN §4: the time comes from the clock alone, in a migration as in the app."""
-    moment = datetime(2026, 12, 20, 2, 30, tzinfo=timezone.utc)
+    moment = datetime(2026, 12, 20, 2, 30, tzinfo=UTC)
     clock.freeze(moment)
     events = table("audit_events", column("at", UTCDateTime()), column("action"))
     steps = table("steps", column("id"), column("updated_at", UTCDateTime()))

@@ -1,12 +1,12 @@
 """The monthly report page and PDF."""
 import io
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from pypdf import PdfReader
 
 from proxy_service import workflow
-from proxy_service.documents import monthly_report
 from proxy_service.core.extensions import db
+from proxy_service.documents import monthly_report
 
 
 def _late_case(world, frozen_clock):
@@ -14,7 +14,7 @@ def _late_case(world, frozen_clock):
     refiled 03-05 with no day left and approved 03-06: late, for that reason. The center's
     staff since January, so that February has a report."""
     for user in world.users.values():
-        user.created_at = datetime(2026, 1, 5, 2, tzinfo=timezone.utc)
+        user.created_at = datetime(2026, 1, 5, 2, tzinfo=UTC)
     frozen_clock(2026, 3, 2)
     case = world.case()
     step = case.steps[0]

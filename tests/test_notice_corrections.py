@@ -2,12 +2,12 @@
 import pytest
 from sqlalchemy import update
 
-from proxy_service.audit import chain as audit_chain
-from proxy_service.workflow import notice_corrections
 from proxy_service import workflow
-from proxy_service.core.extensions import db
+from proxy_service.audit import chain as audit_chain
 from proxy_service.core.conflicts import StaleEdit
+from proxy_service.core.extensions import db
 from proxy_service.models import AuditEvent, IssuedNotice, NoticeKind, Step, StepStatus
+from proxy_service.workflow import notice_corrections
 
 from .test_notice_history import _a_case_with_history
 from .test_notices import add_item, notice_links, reassign, rename, suspend, text

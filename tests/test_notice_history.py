@@ -1,21 +1,27 @@
 """Notices of cases from before notices were stored: the migration renders each once, as of
 its issue date from the audit history, or marks it as reconstructed where the history is silent."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import update
 
-from proxy_service.core import clock
-from proxy_service.workflow import notice_history, supplements
 from proxy_service import workflow
+from proxy_service.core import clock
 from proxy_service.core.extensions import db
-from proxy_service.models import (AuditEvent, IssuedNotice, NoticeKind, NoticeOrigin, Step,
-                                  StepStatus)
+from proxy_service.models import (
+    AuditEvent,
+    IssuedNotice,
+    NoticeKind,
+    NoticeOrigin,
+    Step,
+    StepStatus,
+)
+from proxy_service.workflow import notice_history, supplements
 
 from .factories import make_item
 from .test_notices import add_item, file_first_step, reassign, suspend, text
 
-MIGRATION_DAY = datetime(2026, 12, 20, 2, tzinfo=timezone.utc)
+MIGRATION_DAY = datetime(2026, 12, 20, 2, tzinfo=UTC)
 
 
 def _a_case_with_history(world, frozen_clock):

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from proxy_service import workflow
-from proxy_service.enterprises import services
 from proxy_service.core.extensions import db
+from proxy_service.enterprises import services
 from proxy_service.models import AuditEvent, Notification, OutboxMessage, Role, User
 from proxy_service.notifications import inbox
 
@@ -125,6 +125,7 @@ def _licence():
     from io import BytesIO
 
     from werkzeug.datastructures import FileStorage
+
     from .factories import PDF
     return FileStorage(BytesIO(PDF), filename="licence.pdf", content_type="application/pdf")
 

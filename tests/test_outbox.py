@@ -10,7 +10,7 @@ import logging
 import socket
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, quote_plus
 
@@ -18,15 +18,16 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from proxy_service.core import clock
 from proxy_service import workflow
+from proxy_service.core import clock
 from proxy_service.core.extensions import db
 from proxy_service.models import OutboxMessage
-from proxy_service.notifications import inbox as notification_inbox, outbox
+from proxy_service.notifications import inbox as notification_inbox
+from proxy_service.notifications import outbox
 from proxy_service.notifications.jobs import send_notifications
 from proxy_service.notifications.transports import LogSmsSender, rpc_signature
 
-T0 = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 
 
 def free_port():

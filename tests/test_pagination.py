@@ -1,6 +1,6 @@
 """Pages read from the nearer end (queries.paginate(..., from_nearer_end=True)) hold exactly
 the rows plain offset pagination gives, page by page, ties and NULLs included."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -28,7 +28,7 @@ def ten_cases(app, world, monkeypatch):
     for n in range(10):
         project = make_project(world.enterprises[n % 2], world.centers[0], f"分页项目{n}")
         case = make_case(project, world.users["owner"], world.items)
-        case.submitted_at = datetime(2026, 3, 1 + n % 4, 2, tzinfo=timezone.utc)
+        case.submitted_at = datetime(2026, 3, 1 + n % 4, 2, tzinfo=UTC)
         case.promised_on = None if n % 3 == 0 else date(2026, 6, 1 + n % 3)
         cases.append(case)
     db.session.commit()

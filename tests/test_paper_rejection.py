@@ -6,10 +6,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from proxy_service.workflow import agreements as signing
 from proxy_service import workflow
 from proxy_service.core.extensions import db
 from proxy_service.models import AgreementState, Notification
+from proxy_service.workflow import agreements as signing
 
 from .factories import PDF, ensure_seal
 

@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 
-from proxy_service.calendar import pauses
 from proxy_service import workflow
+from proxy_service.calendar import pauses
 from proxy_service.core.extensions import db
 
 from .test_deadlines import act, on, step_named, submit

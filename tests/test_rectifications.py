@@ -4,10 +4,17 @@ from datetime import date
 
 import pytest
 
-from proxy_service.workflow import quality as quality
 from proxy_service.core.extensions import db
-from proxy_service.models import (AuditEvent, Evaluation, Grade, Outcome, Rectification,
-                                  RectificationStatus, Role)
+from proxy_service.models import (
+    AuditEvent,
+    Evaluation,
+    Grade,
+    Outcome,
+    Rectification,
+    RectificationStatus,
+    Role,
+)
+from proxy_service.workflow import quality as quality
 
 from .factories import make_case, make_project, make_user
 from .test_evaluations import complete

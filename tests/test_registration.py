@@ -5,8 +5,17 @@ import pytest
 from sqlalchemy import func, select
 
 from proxy_service.core.extensions import db
-from proxy_service.models import (AuditEvent, ClaimStatus, Document, Enterprise, EnterpriseClaim,
-                                  Project, Role, User, Verification)
+from proxy_service.models import (
+    AuditEvent,
+    ClaimStatus,
+    Document,
+    Enterprise,
+    EnterpriseClaim,
+    Project,
+    Role,
+    User,
+    Verification,
+)
 
 from .factories import PDF, VALID_USCC, make_center, make_enterprise, make_user
 

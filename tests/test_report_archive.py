@@ -3,19 +3,19 @@ manager's reason and keeps the old one (issue 15, item 2)."""
 import hashlib
 import io
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import insert, select
 
 from proxy_service.core import clock
-from proxy_service.workflow import reports as report_archive
-from proxy_service.documents import monthly_report
-from proxy_service.core.extensions import db
 from proxy_service.core.conflicts import StaleEdit
+from proxy_service.core.extensions import db
+from proxy_service.documents import monthly_report
 from proxy_service.models import AuditEvent, DocumentBlob, MonthlyReport
 from proxy_service.models.blobs import digest as blob_digest
+from proxy_service.workflow import reports as report_archive
 from tests import factories
 
 
@@ -117,12 +117,12 @@ def test_stored_versions_are_the_centers_own(world, december, login_as):
 def test_leave_is_shown_as_registered_by_the_months_end(world, frozen_clock, login_as):
     """休假状态 of November: 刘代办's leave over 11-30 (registered 11-20) shows; 陈代办's
     leave registered in December does not (it was not known on 11-30)."""
-    from datetime import date, datetime, timezone
+    from datetime import date, datetime
 
     from proxy_service.workflow import assignment
     users = world.users
     for user in users.values():   # on the staff since January (made at the real time)
-        user.created_at = datetime(2026, 1, 5, tzinfo=timezone.utc)
+        user.created_at = datetime(2026, 1, 5, tzinfo=UTC)
     frozen_clock(2026, 11, 20)
     assignment.record_absence(users["agent"], users["manager"], start_on=date(2026, 11, 27),
                               end_on=date(2026, 12, 4))
@@ -188,7 +188,7 @@ def test_only_the_months_of_the_centers_records_have_a_report(world, december, l
     to come, have no report: nothing is stored, the page shows this month and says why."""
     client, _ = december
     for user in world.users.values():
-        user.created_at = datetime(2026, 12, 1, 2, tzinfo=timezone.utc)
+        user.created_at = datetime(2026, 12, 1, 2, tzinfo=UTC)
     db.session.commit()
     for month in ("2026-10", "2000-01", "2027-01"):
         assert client.get(f"/manage/report.pdf?month={month}").status_code == 404
@@ -200,7 +200,7 @@ def test_only_the_months_of_the_centers_records_have_a_report(world, december, l
     assert _stored() == [] and db.session.scalar(select(AuditEvent).where(
         AuditEvent.action.in_(["report_issue", "report_reissue"]))) is None
     # A center with no case yet: its months begin with its first account's.
-    world.users["other_manager"].created_at = datetime(2026, 11, 20, 2, tzinfo=timezone.utc)
+    world.users["other_manager"].created_at = datetime(2026, 11, 20, 2, tzinfo=UTC)
     db.session.commit()
     other = login_as(world.users["other_manager"])
     assert other.get("/manage/report.pdf?month=2026-10").status_code == 404

@@ -1,20 +1,20 @@
 """A month's report is the month as it was (issue 15, item 2): its figures, overdue list and
 workload are those of the month's end, read from the stored history, whatever happened since."""
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import update
 
 from proxy_service import workflow
-from proxy_service.documents import common
 from proxy_service.core.extensions import db
+from proxy_service.documents import common
 from proxy_service.models import AuditEvent, Evaluation, Grade, Rectification, RectificationStatus
 from tests import factories
 
 
 def _at(year, month, day):
-    return datetime(year, month, day, 2, tzinfo=timezone.utc)   # 10:00 in Beijing
+    return datetime(year, month, day, 2, tzinfo=UTC)   # 10:00 in Beijing
 
 
 def _act(step, action, **details):

@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from proxy_service.auth import twofactor
 from proxy_service.auth.sessions import PENDING_KEY
 from proxy_service.core.extensions import db
-from proxy_service.models import Notification
 from proxy_service.core.security import same_site_path
+from proxy_service.models import Notification
 
 from .factories import PASSWORD, TOTP_SECRET, one_time_code
 

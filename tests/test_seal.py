@@ -2,7 +2,7 @@
 import io
 import os
 import stat
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -11,8 +11,8 @@ from pyhanko_certvalidator import ValidationContext
 from sqlalchemy import select
 
 from proxy_service.core import clock
-from proxy_service.documents import seal
 from proxy_service.core.extensions import db
+from proxy_service.documents import seal
 from proxy_service.models import Center
 
 from .factories import make_center
@@ -135,11 +135,11 @@ def test_the_seal_states_the_given_moment_by_a_certificate_valid_then(app, tmp_p
     seal.init_center_seal(center, folder=tmp_path / "PASTS")
     certificate = seal.center_certificate(center)
     assert certificate.not_valid_before <= clock.now()
-    assert certificate.not_valid_after > datetime.now(timezone.utc) + timedelta(days=365 * 4)
+    assert certificate.not_valid_after > datetime.now(UTC) + timedelta(days=365 * 4)
     frozen_clock(2026, 9, 14, 16)
     check = seal.check_seal(seal.seal_pdf(center, simple_pdf()), [certificate])
     assert check.ok and check.signed_at == clock.now()
-    moment = datetime(2026, 9, 15, 8, 30, 5, tzinfo=timezone.utc)
+    moment = datetime(2026, 9, 15, 8, 30, 5, tzinfo=UTC)
     check = seal.check_seal(seal.seal_pdf(center, simple_pdf(), signed_at=moment), [certificate])
     assert check.ok and check.signed_at == moment
 

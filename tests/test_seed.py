@@ -5,16 +5,34 @@ import pytest
 from sqlalchemy import func, select
 
 from config import ProductionConfig, TestingConfig
-from proxy_service.core import clock
 from proxy_service import create_app
-from proxy_service.seed.catalog import INDUSTRIES, seed_center_catalog
+from proxy_service.core import clock
 from proxy_service.core.extensions import db
-from proxy_service.models import (Agreement, AgreementState, ApprovalItem, AuditEvent, Case,
-                                  CaseStatus, CaseTemplate, Center, ClaimStatus, Document,
-                                  Enterprise, EnterpriseClaim, Industry, Message, Role, Stage, Step,
-                                  StepStatus, User, Verification)
-from proxy_service.workflow.enterprises import uscc_check_ok
+from proxy_service.models import (
+    Agreement,
+    AgreementState,
+    ApprovalItem,
+    AuditEvent,
+    Case,
+    CaseStatus,
+    CaseTemplate,
+    Center,
+    ClaimStatus,
+    Document,
+    Enterprise,
+    EnterpriseClaim,
+    Industry,
+    Message,
+    Role,
+    Stage,
+    Step,
+    StepStatus,
+    User,
+    Verification,
+)
+from proxy_service.seed.catalog import INDUSTRIES, seed_center_catalog
 from proxy_service.verify.service import check_file
+from proxy_service.workflow.enterprises import uscc_check_ok
 
 DEMO_LOGINS = ["manager", "agent1", "agent2", "agent3", "manager2", "agent4",
                "ent1", "ent2", "ent3", "claimant"]

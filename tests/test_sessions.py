@@ -3,8 +3,8 @@ change, idle and absolute timeouts per audience, cookie flags."""
 from datetime import timedelta
 
 from config import ProductionConfig
-from proxy_service.core import clock
 from proxy_service import create_app
+from proxy_service.core import clock
 from proxy_service.core.extensions import db
 
 from .factories import PASSWORD, one_time_code

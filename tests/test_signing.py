@@ -8,12 +8,19 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from proxy_service.workflow import agreements as signing
 from proxy_service import workflow
-from proxy_service.documents.seal import center_certificate, check_seal
 from proxy_service.core.extensions import db
-from proxy_service.models import (AgreementState, AuditEvent, CaseStatus, Document, Signature,
-                                  StepStatus, User)
+from proxy_service.documents.seal import center_certificate, check_seal
+from proxy_service.models import (
+    AgreementState,
+    AuditEvent,
+    CaseStatus,
+    Document,
+    Signature,
+    StepStatus,
+    User,
+)
+from proxy_service.workflow import agreements as signing
 
 from .factories import PASSWORD, PDF, ensure_seal, staff_code
 
@@ -269,8 +276,9 @@ def test_signing_on_paper(client, login_as, world, case):
 
 
 def test_the_signing_record_names_who_checked_the_scan_and_when(world, case, frozen_clock):
-    from proxy_service.workflow import paper_signing
     from werkzeug.datastructures import FileStorage
+
+    from proxy_service.workflow import paper_signing
     agreement = agreement_of(case)
     scan = FileStorage(io.BytesIO(PDF), filename="signed.pdf")
     paper_signing.upload_scan(agreement, world.users["owner"], scan)

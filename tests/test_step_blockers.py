@@ -6,10 +6,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from proxy_service.workflow import step_rules, supplements
 from proxy_service import workflow
 from proxy_service.core.extensions import db
 from proxy_service.models import Stage, StepStatus
+from proxy_service.workflow import step_rules, supplements
 
 from .factories import make_case, make_item, make_project, sign_and_seal
 from .test_step_updates import case, step_named  # noqa: F401 (fixture)

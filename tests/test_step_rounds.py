@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 from sqlalchemy import text
 
-from proxy_service.calendar import deadlines
 from proxy_service import workflow
+from proxy_service.calendar import deadlines
 from proxy_service.core.extensions import db
 from proxy_service.models import LimitUnit, StepStatus
 

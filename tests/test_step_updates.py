@@ -8,7 +8,6 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from proxy_service import workflow
-
 from proxy_service.core.extensions import db
 from proxy_service.models import AuditEvent, Document, Message, StepStatus
 

@@ -6,11 +6,18 @@ from types import SimpleNamespace
 import pytest
 from pypdf import PdfReader
 
-from proxy_service.workflow import agreements as signing, supplements
 from proxy_service import workflow
 from proxy_service.core.extensions import db
-from proxy_service.models import AgreementKind, AgreementState, AuditEvent, CaseStatus, StepStatus
-from proxy_service.models import Stage
+from proxy_service.models import (
+    AgreementKind,
+    AgreementState,
+    AuditEvent,
+    CaseStatus,
+    Stage,
+    StepStatus,
+)
+from proxy_service.workflow import agreements as signing
+from proxy_service.workflow import supplements
 
 from .factories import make_item, sign_and_seal
 

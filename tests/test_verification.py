@@ -5,8 +5,14 @@ import pytest
 from sqlalchemy import select
 
 from proxy_service.core.extensions import db
-from proxy_service.models import (AuditEvent, ClaimStatus, Document, EnterpriseClaim, Role,
-                                  Verification)
+from proxy_service.models import (
+    AuditEvent,
+    ClaimStatus,
+    Document,
+    EnterpriseClaim,
+    Role,
+    Verification,
+)
 
 from . import factories
 

@@ -4,7 +4,8 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from proxy_service.calendar import schedule as calendar_schedule, workdays
+from proxy_service.calendar import schedule as calendar_schedule
+from proxy_service.calendar import workdays
 from proxy_service.core.extensions import db
 from proxy_service.models import CalendarYear, DayKind, Holiday
 

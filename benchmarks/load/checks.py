@@ -21,9 +21,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sqlalchemy import func, select  # noqa: E402
-
 import loadlib  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
 DEADLINE_KINDS = ("step_yellow", "step_red")
 

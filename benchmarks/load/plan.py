@@ -16,9 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sqlalchemy import delete, select  # noqa: E402
-
 import loadlib  # noqa: E402
+from sqlalchemy import delete, select  # noqa: E402
 
 CASES_PER_ACCOUNT = 8
 STEPS_PER_AGENT = 6

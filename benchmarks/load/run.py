@@ -31,8 +31,7 @@ import sys
 import threading
 import time
 import urllib.request
-from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -224,7 +223,7 @@ def seed(opts, procs, env, log):
 
 def scale_password():
     sys.path.insert(0, str(ROOT))
-    from proxy_service.seed.scale.setup import PASSWORD   # every seeded account has this one
+    from proxy_service.seed.scale.setup import PASSWORD  # every seeded account has this one
     return PASSWORD
 
 
@@ -358,7 +357,7 @@ class Run:
 
     def __init__(self, opts, work):
         self.opts, self.work = opts, work
-        self.id = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S") + secrets.token_hex(2)
+        self.id = datetime.now(UTC).strftime("%Y%m%d%H%M%S") + secrets.token_hex(2)
         self.hosts = [f"http://127.0.0.1:{opts.port + i}" for i in range(2 if opts.pg else 1)]
         self.procs = Processes()
         self.servers, self.sinks = [], []
@@ -588,7 +587,7 @@ class Report:
     def markdown(self):
         o = self.opts
         head = (f"{'PostgreSQL, two gunicorn instances' if o.pg else 'SQLite, one gunicorn'} — "
-                f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
+                f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
                 f"{os.cpu_count()} cores; {self.users} users started at {o.spawn_rate:g}/s, "
                 f"then {o.duration} s all active, think time {o.wait} s; {len(self.mix)} "
                 f"requests, {self.writes} of them writes "

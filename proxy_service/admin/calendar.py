@@ -10,15 +10,21 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from proxy_service.calendar import schedule as calendar_schedule
 from proxy_service import permissions
+from proxy_service.admin import bp
+from proxy_service.admin.calendar_forms import (
+    FIRST_YEAR,
+    KIND_LABELS,
+    LAST_YEAR,
+    DayForm,
+    ImportForm,
+    YearForm,
+)
+from proxy_service.admin.common import attempt
+from proxy_service.calendar import schedule as calendar_schedule
+from proxy_service.calendar.statutory_holidays import FIRST_YEAR as FIRST_ESTIMATED_YEAR
 from proxy_service.core.extensions import db
 from proxy_service.models import CalendarYear, DayKind
-from proxy_service.calendar.statutory_holidays import FIRST_YEAR as FIRST_ESTIMATED_YEAR
-from proxy_service.admin import bp
-from proxy_service.admin.common import attempt
-from proxy_service.admin.calendar_forms import (FIRST_YEAR, KIND_LABELS, LAST_YEAR, DayForm,
-    ImportForm, YearForm)
 
 
 @bp.get("/admin/calendar")

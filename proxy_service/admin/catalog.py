@@ -7,16 +7,19 @@ from itertools import groupby
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import case as when, select
+from sqlalchemy import case as when
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from proxy_service import permissions
-from proxy_service.core import pagination as queries, submit_once, conflicts as versioned
-from proxy_service.core.extensions import db
-from proxy_service.models import ApprovalItem, AuditEvent, CaseTemplate, Stage
 from proxy_service.admin import bp
 from proxy_service.admin.common import attempt
 from proxy_service.admin.forms import ItemForm, TemplateForm
+from proxy_service.core import conflicts as versioned
+from proxy_service.core import pagination as queries
+from proxy_service.core import submit_once
+from proxy_service.core.extensions import db
+from proxy_service.models import ApprovalItem, AuditEvent, CaseTemplate, Stage
 
 STAGE_ORDER = when({stage.value: stage.order for stage in Stage}, value=ApprovalItem.stage)
 

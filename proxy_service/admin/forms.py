@@ -2,18 +2,33 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import (IntegerField, PasswordField, RadioField, SelectChoice, SelectField,
-                     SelectMultipleField, StringField, TextAreaField)
-from wtforms.validators import (DataRequired, Email, InputRequired, Length, NumberRange, Optional,
-                                Regexp, ValidationError)
+from wtforms import (
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from proxy_service.cases.handling_forms import optional_version_field
 from proxy_service.core.extensions import db
 from proxy_service.core.i18n import join_list
+from proxy_service.core.submit_once import SubmitOnceMixin
 from proxy_service.models import ApprovalItem, LimitUnit, Mode, Role, Stage, User
 from proxy_service.models.catalog import item_prerequisites
-from proxy_service.core.submit_once import SubmitOnceMixin
-
 
 INVALID_CHOICE = _l("所选项无效，请重新选择。")
 # Far beyond any real limit or list, well inside the database's integers.

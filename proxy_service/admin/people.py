@@ -6,14 +6,15 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
-from proxy_service.core import clock, pagination as queries
 from proxy_service import permissions
-from proxy_service.workflow import personal_data
-from proxy_service.auth.reauth import verify_reauth
-from proxy_service.core.extensions import db
-from proxy_service.models import Document, EnterpriseClaim, Message, Notification, Signature, User
 from proxy_service.admin import bp
 from proxy_service.admin.people_forms import EraseForm, ExportForm
+from proxy_service.auth.reauth import verify_reauth
+from proxy_service.core import clock
+from proxy_service.core import pagination as queries
+from proxy_service.core.extensions import db
+from proxy_service.models import Document, EnterpriseClaim, Message, Notification, Signature, User
+from proxy_service.workflow import personal_data
 
 
 @bp.get("/admin/people")

@@ -1,17 +1,19 @@
 """Staff accounts of the manager's own center: list, create, activate and deactivate."""
 from flask import flash, redirect, render_template, url_for
-from flask_babel import gettext as _, ngettext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from proxy_service import permissions
-from proxy_service.core import pagination as queries, submit_once
-from proxy_service.core.extensions import db
-from proxy_service.core.i18n import in_record_language
-from proxy_service.models import AuditEvent, Case, OPEN_CASE_STATUSES, Role, User
 from proxy_service.admin import bp
 from proxy_service.admin.forms import UserForm
+from proxy_service.core import pagination as queries
+from proxy_service.core import submit_once
+from proxy_service.core.extensions import db
+from proxy_service.core.i18n import in_record_language
+from proxy_service.models import OPEN_CASE_STATUSES, AuditEvent, Case, Role, User
 
 STAFF_ROLES = (Role.AGENT, Role.MANAGER)
 

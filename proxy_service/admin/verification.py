@@ -6,13 +6,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from proxy_service import permissions
-from proxy_service.core import pagination as queries
-from proxy_service.workflow import enterprises as registration
-from proxy_service.core.extensions import db
-from proxy_service.models import ClaimStatus, Document, Enterprise, EnterpriseClaim, Verification
 from proxy_service.admin import bp
 from proxy_service.admin.common import attempt
 from proxy_service.admin.forms import ClaimForm, VerifyForm
+from proxy_service.core import pagination as queries
+from proxy_service.core.extensions import db
+from proxy_service.models import ClaimStatus, Document, Enterprise, EnterpriseClaim, Verification
+from proxy_service.workflow import enterprises as registration
 
 TABS = ("pending", "all")
 

@@ -2,14 +2,23 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import (BooleanField, HiddenField, PasswordField, RadioField, SelectChoice,
-                     SelectField, SelectMultipleField, StringField, TextAreaField)
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from proxy_service.cases.handling_forms import optional_version_field
-from proxy_service.documents.signature_images import ImageError, signature_from_data_url
 from proxy_service.core.submit_once import SubmitOnceMixin
+from proxy_service.documents.signature_images import ImageError, signature_from_data_url
 
 
 def required(message):

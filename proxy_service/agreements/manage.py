@@ -7,18 +7,26 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from proxy_service.workflow import agreements as signing, supplements
+from proxy_service.agreements import bp
+from proxy_service.agreements.forms import (
+    AddItemsForm,
+    CountersignForm,
+    SealUploadForm,
+    TemplateForm,
+)
 from proxy_service.core import conflicts as versioned
 from proxy_service.core.conflicts import attempt, committing
 from proxy_service.core.extensions import db
-from proxy_service.models import AgreementTemplate, ApprovalItem, AuditEvent, Enterprise
-from proxy_service.permissions import (can_update_case, case_or_404, enterprise_required,
-    manager_required)
 from proxy_service.documents.signature_images import ImageError, seal_from_upload
-from proxy_service.agreements import bp
-from proxy_service.agreements.forms import (AddItemsForm, CountersignForm, SealUploadForm,
-    TemplateForm)
-
+from proxy_service.models import AgreementTemplate, ApprovalItem, AuditEvent, Enterprise
+from proxy_service.permissions import (
+    can_update_case,
+    case_or_404,
+    enterprise_required,
+    manager_required,
+)
+from proxy_service.workflow import agreements as signing
+from proxy_service.workflow import supplements
 
 # --- the clause template ----------------------------------------------------------
 

@@ -5,15 +5,20 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from proxy_service.workflow import paper_signing, agreements as signing
+from proxy_service.agreements import bp
+from proxy_service.agreements.forms import (
+    PaperConfirmForm,
+    PaperRejectForm,
+    PaperUploadForm,
+    SignForm,
+)
 from proxy_service.core import submit_once
 from proxy_service.core.conflicts import attempt, committing
 from proxy_service.core.extensions import db
 from proxy_service.models import Agreement, AgreementState, Document
 from proxy_service.permissions import case_or_404
-from proxy_service.agreements import bp
-from proxy_service.agreements.forms import (PaperConfirmForm, PaperRejectForm, PaperUploadForm,
-    SignForm)
+from proxy_service.workflow import agreements as signing
+from proxy_service.workflow import paper_signing
 
 
 def agreement_or_404(user, agreement_id):

@@ -20,7 +20,7 @@ hashes them with the writer's own canonical_values(): millions of events, consta
 """
 import hashlib
 import json
-from datetime import timezone
+from datetime import UTC
 
 from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.orm import Session
@@ -61,7 +61,7 @@ def canonical_values(fields, prev_hash):
     """canonical() over plain values, `fields` in FIELDS order: the one serialiser of both
     the writer (an AuditEvent being flushed) and verify_chains (Core rows, no ORM objects)."""
     values = dict(zip(FIELDS, fields))
-    values["at"] = values["at"].astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    values["at"] = values["at"].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     values["internal"] = bool(values["internal"])
     for name in ("from_status", "to_status", "comment"):
         values[name] = values[name] or ""

@@ -16,21 +16,21 @@ working key.
 import base64
 import hashlib
 import json
-from datetime import timezone
+from datetime import UTC
 
 import click
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
-from cryptography.exceptions import InvalidSignature
 from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from proxy_service.core import clock
 from proxy_service.audit.chain import moved_heads, settle_writers, verify_chains
-from proxy_service.documents.seal import SealError, seal_files
+from proxy_service.core import clock
 from proxy_service.core.extensions import db
+from proxy_service.documents.seal import SealError, seal_files
 from proxy_service.models import AuditCheckpoint, Center
 
 audit_cli = AppGroup("audit", help="Tamper-evident audit log: verify chains, sign checkpoints.")
@@ -39,7 +39,7 @@ audit_cli = AppGroup("audit", help="Tamper-evident audit log: verify chains, sig
 def _payload(checkpoint, heads):
     body = {"center_id": checkpoint.center_id, "heads": heads}
     if checkpoint.previous_digest is not None:   # NULL: a full checkpoint from before linking
-        body.update(at=checkpoint.at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        body.update(at=checkpoint.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
                     last_event_id=checkpoint.last_event_id, previous=checkpoint.previous_digest)
     return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
 

@@ -27,10 +27,10 @@ from urllib.parse import urlsplit
 from flask import current_app, redirect, request, session, url_for
 from flask_babel import gettext as _
 
+from proxy_service.auth import lockout, twofactor
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
 from proxy_service.core.security import same_site_path
-from proxy_service.auth import lockout, twofactor
 
 RECENT_KEY = "_reauth_at"
 

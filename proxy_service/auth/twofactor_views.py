@@ -5,15 +5,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from proxy_service import permissions
-from proxy_service.core import conflicts as versioned
-from proxy_service.core.conflicts import attempt
-from proxy_service.core.extensions import db
-from proxy_service.models import AuditEvent
-from proxy_service.core.security import same_site_path
 from proxy_service.auth import bp, lockout, sessions, twofactor
 from proxy_service.auth.forms import CenterSecurityForm, CodeForm, EnrolForm, ReauthForm
 from proxy_service.auth.reauth import verify_reauth
 from proxy_service.auth.views import LOGIN_FAILED
+from proxy_service.core import conflicts as versioned
+from proxy_service.core.conflicts import attempt
+from proxy_service.core.extensions import db
+from proxy_service.core.security import same_site_path
+from proxy_service.models import AuditEvent
 
 
 def _back_to_login():

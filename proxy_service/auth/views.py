@@ -4,12 +4,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from proxy_service.core.extensions import db
-from proxy_service.models import Role
-from proxy_service.core.security import same_site_path
 from proxy_service.auth import bp, lockout, sessions, twofactor
 from proxy_service.auth.forms import ChangePasswordForm, LoginForm, ReauthForm
 from proxy_service.auth.reauth import needs_code, reauth_is_recent, remember_reauth, verify_reauth
+from proxy_service.core.extensions import db
+from proxy_service.core.security import same_site_path
+from proxy_service.models import Role
 
 # One message for an unknown user, a wrong password and a locked account: no hint which it was.
 LOGIN_FAILED = _l("用户名或密码错误。如连续多次失败，请稍后再试。")

@@ -9,11 +9,10 @@ dates these set.
 import math
 from datetime import timedelta
 
-from proxy_service.core import clock
 from proxy_service.calendar import workdays
+from proxy_service.core import clock
 from proxy_service.core.extensions import db
 from proxy_service.models import LimitUnit, StepRound, StepStatus, Suspension
-
 
 # --- step clocks ---------------------------------------------------------------------
 

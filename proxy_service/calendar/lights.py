@@ -10,9 +10,11 @@ from datetime import date
 
 from flask import request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case as when, func, select
+from sqlalchemy import and_, func, select
+from sqlalchemy import case as when
 
-from proxy_service.calendar import schedule as calendar_schedule, statutory_holidays, workdays
+from proxy_service.calendar import schedule as calendar_schedule
+from proxy_service.calendar import statutory_holidays, workdays
 from proxy_service.core import clock
 from proxy_service.models import Case, CaseStatus, Step, StepStatus
 

@@ -8,8 +8,8 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
-from proxy_service.core import clock
 from proxy_service.calendar import workdays
+from proxy_service.core import clock
 from proxy_service.models.history import returns_and_refilings
 
 KIND_LABELS = {"returned": _l("退回补正"), "suspended": _l("案件中止")}

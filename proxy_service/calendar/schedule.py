@@ -10,12 +10,12 @@ from datetime import date, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, extract, func, select
 
-from proxy_service.core import clock
-from proxy_service.workflow import deadline_recompute
 from proxy_service.calendar import statutory_holidays, workdays
-from proxy_service.core.extensions import db
+from proxy_service.core import clock
 from proxy_service.core.conflicts import TransitionError
+from proxy_service.core.extensions import db
 from proxy_service.models import AuditEvent, CalendarYear, DayKind, Holiday
+from proxy_service.workflow import deadline_recompute
 
 ESTIMATED, MANUAL = "estimated", "manual"     # calendar_years.source, beside the package's
 # A statutory holiday counts as entered when a rest day that is not an estimate lies within a

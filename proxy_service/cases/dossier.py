@@ -12,14 +12,14 @@ import zipfile
 
 from sqlalchemy import select
 
-from proxy_service.workflow import notices as issued_notices
 from proxy_service.core.clock import BEIJING
-from proxy_service.documents.audit_trail import audit_trail_pdf, case_events
 from proxy_service.core.extensions import db
 from proxy_service.core.i18n import record_language
+from proxy_service.core.uploads import EXTENSIONS, name_for_type
+from proxy_service.documents.audit_trail import audit_trail_pdf, case_events
 from proxy_service.models import Agreement, Document
 from proxy_service.models.blobs import blob_chunks
-from proxy_service.core.uploads import EXTENSIONS, name_for_type
+from proxy_service.workflow import notices as issued_notices
 
 SPOOL_BYTES = 32 * 1024 * 1024
 

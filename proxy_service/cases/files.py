@@ -6,14 +6,14 @@ from flask import Response, abort, flash, redirect, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from proxy_service.core import submit_once
 from proxy_service import workflow
-from proxy_service.core.extensions import db
-from proxy_service.permissions import can_write_internal, case_or_404, document_or_404
-from proxy_service.core.uploads import UploadError, name_for_type, store_document
 from proxy_service.cases import bp
 from proxy_service.cases.forms import MessageForm
 from proxy_service.cases.views import render_detail, upload_form
+from proxy_service.core import submit_once
+from proxy_service.core.extensions import db
+from proxy_service.core.uploads import UploadError, name_for_type, store_document
+from proxy_service.permissions import can_write_internal, case_or_404, document_or_404
 
 
 @bp.post("/cases/<int:case_id>/documents")

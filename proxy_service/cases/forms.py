@@ -2,15 +2,21 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (BooleanField, HiddenField, SelectField, SelectMultipleField,
-                     StringField, TextAreaField)
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
+from proxy_service.cases.handling_forms import optional_version_field
+from proxy_service.core.submit_once import SubmitOnceMixin
 from proxy_service.models import CaseStatus, Stage
 from proxy_service.workflow.enterprises import MOBILE_SHAPE
-from proxy_service.core.submit_once import SubmitOnceMixin
-from proxy_service.cases.handling_forms import optional_version_field
 
 
 def options(pairs):

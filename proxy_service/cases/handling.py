@@ -7,17 +7,26 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from proxy_service.workflow import assignment, step_rules
-from proxy_service.calendar import pauses
 from proxy_service import permissions, workflow
-from proxy_service.core import pagination as queries, uploads
+from proxy_service.calendar import pauses
+from proxy_service.cases import bp
+from proxy_service.cases.handling_forms import (
+    AcceptForm,
+    AgentChoiceMixin,
+    AssignForm,
+    DeclineForm,
+    ResumeForm,
+    StepForm,
+    SuspendForm,
+    TerminateForm,
+)
+from proxy_service.cases.views import status_label
+from proxy_service.core import pagination as queries
+from proxy_service.core import uploads
 from proxy_service.core.conflicts import attempt
 from proxy_service.core.extensions import db
 from proxy_service.models import Assignment, AuditEvent, CaseStatus, Message
-from proxy_service.cases import bp
-from proxy_service.cases.handling_forms import (AcceptForm, AgentChoiceMixin, AssignForm,
-    DeclineForm, ResumeForm, StepForm, SuspendForm, TerminateForm)
-from proxy_service.cases.views import status_label
+from proxy_service.workflow import assignment, step_rules
 
 STALE_STEP = _l("该事项在您编辑期间已被他人修改，以下为最新内容，您的修改未保存。")
 # The case stopped (was suspended, say) after the form was loaded; the page says what it waits on.

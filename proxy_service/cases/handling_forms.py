@@ -2,14 +2,23 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, DateField, HiddenField, RadioField, SelectChoice, SelectField,
-                     StringField, TextAreaField)
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from proxy_service.core import clock
 from proxy_service import workflow
-from proxy_service.models import StepStatus
+from proxy_service.audit.labels import ACTION_LABELS
+from proxy_service.core import clock
 from proxy_service.core.uploads import ACCEPT
+from proxy_service.models import StepStatus
 
 NO_ACTION = ""
 VERSION_ERROR = _l("表单已失效，请刷新页面后重试。")
@@ -71,7 +80,7 @@ class StepForm(FlaskForm):
         """Only the moves legal for the step now, after "information only"."""
         offered = workflow.step_actions(step)
         self.action.choices = [SelectChoice(NO_ACTION, _l("只更新信息，不变更状态"))] + [
-            SelectChoice(action, workflow.ACTION_LABELS[action]) for action in offered]
+            SelectChoice(action, ACTION_LABELS[action]) for action in offered]
         # The round dates the page shows: those of the actions offered now, and a refiling
         # date only after 补正 (a first filing's date is 报送日期).
         refiling = step.status is StepStatus.RETURNED

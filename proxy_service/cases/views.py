@@ -6,21 +6,55 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from proxy_service.calendar import lights, pauses
-from proxy_service.workflow import notices as issued_notices, paper_signing
-from proxy_service.core import submit_once
 from proxy_service import workflow
+from proxy_service.calendar import lights, pauses
+from proxy_service.cases import bp
+from proxy_service.cases.forms import (
+    ENTERPRISE_KINDS,
+    STAFF_KINDS,
+    CaseFilterForm,
+    CaseRequestForm,
+    MessageForm,
+    TemplateChoiceForm,
+    UploadForm,
+    WithdrawForm,
+    options,
+)
+from proxy_service.core import submit_once
 from proxy_service.core.conflicts import attempt
 from proxy_service.core.extensions import db
-from proxy_service.models import (ApprovalItem, AuditEvent, Case, CaseStatus, CaseTemplate,
-    Document, Enterprise, FilingType, Grade, Industry, Message, OPEN_CASE_STATUSES, Project,
-    RectificationStatus, Role, Stage, Step, StepStatus, User)
-from proxy_service.permissions import (can_withdraw_case, case_or_404, enterprise_required,
-    project_or_404, visible_cases, visible_projects)
 from proxy_service.core.pagination import paginate
-from proxy_service.cases import bp
-from proxy_service.cases.forms import (ENTERPRISE_KINDS, STAFF_KINDS, CaseFilterForm,
-    CaseRequestForm, MessageForm, TemplateChoiceForm, UploadForm, WithdrawForm, options)
+from proxy_service.models import (
+    OPEN_CASE_STATUSES,
+    ApprovalItem,
+    AuditEvent,
+    Case,
+    CaseStatus,
+    CaseTemplate,
+    Document,
+    Enterprise,
+    FilingType,
+    Grade,
+    Industry,
+    Message,
+    Project,
+    RectificationStatus,
+    Role,
+    Stage,
+    Step,
+    StepStatus,
+    User,
+)
+from proxy_service.permissions import (
+    can_withdraw_case,
+    case_or_404,
+    enterprise_required,
+    project_or_404,
+    visible_cases,
+    visible_projects,
+)
+from proxy_service.workflow import notices as issued_notices
+from proxy_service.workflow import paper_signing
 
 LIST_OPTIONS = (joinedload(Case.project), joinedload(Case.enterprise), joinedload(Case.agent),
                 selectinload(Case.steps))

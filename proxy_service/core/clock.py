@@ -3,7 +3,7 @@
 Everything that needs "now" or "today" asks here, so that tests can freeze
 time and so that "today" is always the Beijing date, whatever the host's zone.
 """
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -12,7 +12,7 @@ _frozen: datetime | None = None
 
 def now() -> datetime:
     """The current instant, timezone-aware (UTC)."""
-    return _frozen if _frozen is not None else datetime.now(timezone.utc)
+    return _frozen if _frozen is not None else datetime.now(UTC)
 
 
 def today() -> date:

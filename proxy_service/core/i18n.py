@@ -20,7 +20,8 @@ from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 from flask import Blueprint, abort, current_app, has_request_context, redirect, request, url_for
-from flask_babel import force_locale, get_locale, gettext as _, ngettext, refresh
+from flask_babel import force_locale, get_locale, ngettext, refresh
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from proxy_service.core.clock import BEIJING

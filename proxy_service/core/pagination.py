@@ -9,8 +9,16 @@ from sqlalchemy.sql import operators
 
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
-from proxy_service.models import (Case, CaseStatus, OPEN_CASE_STATUSES, OPEN_STEP_STATUSES, Role,
-    Step, StepStatus, User)
+from proxy_service.models import (
+    OPEN_CASE_STATUSES,
+    OPEN_STEP_STATUSES,
+    Case,
+    CaseStatus,
+    Role,
+    Step,
+    StepStatus,
+    User,
+)
 
 
 @dataclass

@@ -21,6 +21,7 @@ import logging
 import re
 import time
 import uuid
+
 from flask import abort, current_app, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter

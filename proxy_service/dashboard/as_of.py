@@ -13,14 +13,25 @@ from datetime import date, timedelta
 
 from sqlalchemy import and_, or_, select
 
-from proxy_service.core import clock, pagination as queries
 from proxy_service.calendar import deadlines, lights, pauses, workdays
+from proxy_service.core import clock
+from proxy_service.core import pagination as queries
+from proxy_service.core.extensions import db
+from proxy_service.dashboard.filters import in_period, midnight
+from proxy_service.models import (
+    ApprovalItem,
+    Assignment,
+    AuditEvent,
+    Case,
+    Evaluation,
+    Grade,
+    Rectification,
+    Step,
+    StepRound,
+    Suspension,
+)
 from proxy_service.workflow import supplements
 from proxy_service.workflow.quality import RESPONSE_WORKDAYS
-from proxy_service.core.extensions import db
-from proxy_service.models import (ApprovalItem, Assignment, AuditEvent, Case, Evaluation, Grade,
-    Rectification, Step, StepRound, Suspension)
-from proxy_service.dashboard.filters import in_period, midnight
 
 
 @dataclass(frozen=True)

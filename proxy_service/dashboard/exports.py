@@ -4,19 +4,28 @@ import csv
 import io
 
 from flask import Response, abort, request, stream_with_context
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from proxy_service.core import clock
-from proxy_service.calendar import lights
 from proxy_service import permissions
 from proxy_service.auth.reauth import demand_recent_reauth
+from proxy_service.calendar import lights
+from proxy_service.core import clock
 from proxy_service.core.extensions import db
-from proxy_service.models import (Case, CaseStatus, Enterprise, OPEN_CASE_STATUSES,
-    OPEN_STEP_STATUSES, Project, Step, User)
 from proxy_service.dashboard import bp, figures
+from proxy_service.models import (
+    OPEN_CASE_STATUSES,
+    OPEN_STEP_STATUSES,
+    Case,
+    CaseStatus,
+    Enterprise,
+    Project,
+    Step,
+    User,
+)
 
 # A spreadsheet runs a cell starting with these as a formula (CSV/formula injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

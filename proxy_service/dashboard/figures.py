@@ -3,19 +3,35 @@ weekly series and the late-step list. Every function issues a fixed number of SQ
 statements whatever the data size; per-row arithmetic (working days) happens in Python."""
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta, timezone
+from datetime import UTC, date, timedelta
 
-from sqlalchemy import case as when, func, select
+from sqlalchemy import case as when
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from proxy_service.core import clock, pagination as queries
 from proxy_service.calendar import lights, workdays
+from proxy_service.core import clock
+from proxy_service.core import pagination as queries
 from proxy_service.core.extensions import db
-from proxy_service.models import (Absence, ApprovalItem, Case, CaseStatus, Evaluation, Grade,
-    Rectification, RectificationStatus, Role, Stage, Step, StepStatus, User)
+
 # Filters and parse_filters are re-exported: the views and tests reach them as figures.*.
 from proxy_service.dashboard.filters import Filters, in_period, midnight, parse_filters  # noqa: F401
 from proxy_service.dashboard.open_work import AGING_BUCKETS, open_work  # noqa: F401  (AGING_BUCKETS: the page's columns)
+from proxy_service.models import (
+    Absence,
+    ApprovalItem,
+    Case,
+    CaseStatus,
+    Evaluation,
+    Grade,
+    Rectification,
+    RectificationStatus,
+    Role,
+    Stage,
+    Step,
+    StepStatus,
+    User,
+)
 
 GRADE_SCORES = {Grade.VERY_SATISFIED: 5, Grade.SATISFIED: 4, Grade.BASIC: 3,
                 Grade.DISSATISFIED: 2, Grade.VERY_DISSATISFIED: 1}
@@ -234,7 +250,7 @@ def _local(instant):
     if instant is None:
         return clock.today()
     if instant.tzinfo is None:   # SQLite hands back naive UTC
-        instant = instant.replace(tzinfo=timezone.utc)
+        instant = instant.replace(tzinfo=UTC)
     return clock.local_date(instant)
 
 

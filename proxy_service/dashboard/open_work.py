@@ -5,12 +5,13 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import and_, case as when, func, or_, select
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy import case as when
 
-from proxy_service.core import clock
 from proxy_service.calendar import lights, workdays
+from proxy_service.core import clock
 from proxy_service.core.extensions import db
-from proxy_service.models import Case, OPEN_CASE_STATUSES, OPEN_STEP_STATUSES, Step
+from proxy_service.models import OPEN_CASE_STATUSES, OPEN_STEP_STATUSES, Case, Step
 
 AGING_BUCKETS = ("0–5", "6–10", "11–20", ">20")
 AGING_LIMITS = (5, 10, 20)   # working days open, at most, in each bucket but the last

@@ -3,11 +3,11 @@ from flask import render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from proxy_service.core import clock
 from proxy_service import permissions
+from proxy_service.core import clock
 from proxy_service.core.extensions import db
-from proxy_service.models import Industry, Role, Stage, User
 from proxy_service.dashboard import bp, figures
+from proxy_service.models import Industry, Role, Stage, User
 
 
 def _choices(center_id):

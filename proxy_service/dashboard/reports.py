@@ -7,13 +7,13 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from proxy_service.core import clock, i18n
 from proxy_service import permissions
-from proxy_service.workflow import reports as report_archive
+from proxy_service.core import clock, i18n
 from proxy_service.core.conflicts import committing
-from proxy_service.documents import monthly_report
 from proxy_service.dashboard import bp, monthly
 from proxy_service.dashboard.forms import ReissueForm
+from proxy_service.documents import monthly_report
+from proxy_service.workflow import reports as report_archive
 
 
 def _month():

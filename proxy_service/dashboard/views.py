@@ -1,16 +1,25 @@
 """Staff start pages: the agent's inbox, the manager's request queue and workload table."""
 from flask import render_template, request
 from flask_login import current_user
-from sqlalchemy import case as when, func, select
+from sqlalchemy import case as when
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from proxy_service.calendar import lights
 from proxy_service import permissions, workflow
+from proxy_service.calendar import lights
 from proxy_service.core import pagination as queries
 from proxy_service.core.extensions import db
-from proxy_service.models import (ApprovalItem, Case, CaseStatus, OPEN_CASE_STATUSES,
-    OPEN_STEP_STATUSES, Role, Step, StepStatus)
 from proxy_service.dashboard import bp
+from proxy_service.models import (
+    OPEN_CASE_STATUSES,
+    OPEN_STEP_STATUSES,
+    ApprovalItem,
+    Case,
+    CaseStatus,
+    Role,
+    Step,
+    StepStatus,
+)
 
 # Open cases listed on the inbox, most urgent first (the case list has them all).
 INBOX_CASES = 20

@@ -7,7 +7,7 @@ the agreement's own created_at), so that a regenerated agreement can be compared
 adds the signatures to the signature block and the signing-record page (签署记录).
 """
 import io
-from datetime import timezone
+from datetime import UTC
 from functools import lru_cache
 
 from reportlab.lib import colors
@@ -177,7 +177,7 @@ class _Stamp:
     YMDhms/dhh/dmm/t of its TimeStamp)."""
 
     def __init__(self, moment):
-        moment = moment.astimezone(timezone.utc)
+        moment = moment.astimezone(UTC)
         self.t, self.YMDhms, self.dhh, self.dmm, self.tzname = \
             moment.timestamp(), tuple(moment.timetuple())[:6], 0, 0, "UTC"
 

@@ -4,10 +4,16 @@ from sqlalchemy.orm import joinedload
 
 from proxy_service.core.extensions import db
 from proxy_service.core.i18n import record_language
+from proxy_service.documents.common import (
+    build_pdf,
+    cn_datetime,
+    grid_table,
+    info_table,
+    text,
+    title_block,
+)
 from proxy_service.models import AuditEvent, CaseStatus, StepStatus
 from proxy_service.models.agreements import AgreementState
-from proxy_service.documents.common import (build_pdf, cn_datetime, grid_table, info_table, text,
-    title_block)
 
 STATUS_ENUMS = {"case": CaseStatus, "step": StepStatus}
 AGREEMENT_LABELS = {AgreementState.AWAITING_ENTERPRISE.value: "待企业签署",

@@ -6,8 +6,17 @@ the clock, so the same facts always give the same bytes. The center's 日期 lin
 issue date; the enterprise's 签收 line stays blank for the hand-written date of receipt.
 """
 from proxy_service.core.i18n import record_language
-from proxy_service.documents.common import (build_pdf, cn_date, grid_table, info_table, iso_date,
-    numbered, signature_block, text, title_block)
+from proxy_service.documents.common import (
+    build_pdf,
+    cn_date,
+    grid_table,
+    info_table,
+    iso_date,
+    numbered,
+    signature_block,
+    text,
+    title_block,
+)
 
 # The PDF's title and the series code in its number, per NoticeKind value.
 TITLES = {"materials": ("代办事项一次性告知单", "GZ"), "completion": ("代办服务办结单", "BJ"),

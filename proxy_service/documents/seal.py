@@ -11,7 +11,7 @@ import os
 import tempfile
 import warnings
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -245,7 +245,7 @@ def _self_signed(center, key, years):
     ])
     # Valid from the app clock's day too (the demo seals its agreements weeks back, at the
     # moments it tells of), and for `years` from real time: pyHanko validates now.
-    real = datetime.now(timezone.utc)
+    real = datetime.now(UTC)
     start = min(real, clock.now()) - timedelta(days=1)
     return (x509.CertificateBuilder()
             .subject_name(name).issuer_name(name).public_key(key.public_key())

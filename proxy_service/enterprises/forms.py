@@ -7,14 +7,21 @@ from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import (DataRequired, Email, EqualTo, Length, Optional, Regexp,
-                                ValidationError)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from proxy_service.core.extensions import db
-from proxy_service.models import Center, User
-from proxy_service.workflow.enterprises import MOBILE_SHAPE, uscc_check_ok, uscc_shape_ok
 from proxy_service.core.submit_once import SubmitOnceMixin
 from proxy_service.core.uploads import ACCEPT
+from proxy_service.models import Center, User
+from proxy_service.workflow.enterprises import MOBILE_SHAPE, uscc_check_ok, uscc_shape_ok
 
 
 def options(pairs):

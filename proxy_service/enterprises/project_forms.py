@@ -4,15 +4,23 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import (BooleanField, DateField, DecimalField, HiddenField, RadioField, SelectField,
-                     StringField, TextAreaField)
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from proxy_service.core.extensions import db
-from proxy_service.models import FilingType, Industry
-from proxy_service.workflow.enterprises import PROJECT_CODE_SHAPE
 from proxy_service.core.submit_once import SubmitOnceMixin
 from proxy_service.enterprises.forms import _strip, center_choices, options
+from proxy_service.models import FilingType, Industry
+from proxy_service.workflow.enterprises import PROJECT_CODE_SHAPE
 
 # The form field names are the Project attribute names: saving copies them one to one.
 PROJECT_FIELDS = ("name", "code", "center_id", "industry_id", "total_investment", "land_area",

@@ -8,14 +8,19 @@ from sqlalchemy.orm.exc import StaleDataError
 from proxy_service.core import submit_once
 from proxy_service.core.extensions import db
 from proxy_service.core.i18n import join_list
-from proxy_service.models import Case, OPEN_CASE_STATUSES, Project
-from proxy_service.permissions import (can_edit_project, enterprise_required, project_or_404,
-    visible_cases, visible_projects)
 from proxy_service.core.pagination import paginate
-from proxy_service.workflow import StaleEdit
 from proxy_service.enterprises import bp, services
 from proxy_service.enterprises.access import member_required
 from proxy_service.enterprises.project_forms import NewProjectForm, ProjectForm
+from proxy_service.models import OPEN_CASE_STATUSES, Case, Project
+from proxy_service.permissions import (
+    can_edit_project,
+    enterprise_required,
+    project_or_404,
+    visible_cases,
+    visible_projects,
+)
+from proxy_service.workflow import StaleEdit
 
 LIST_OPTIONS = (joinedload(Project.center), joinedload(Project.industry))
 

@@ -8,11 +8,19 @@ from sqlalchemy import select
 
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
-from proxy_service.models import (AuditEvent, Case, Enterprise, EnterpriseClaim,
-    OPEN_CASE_STATUSES, Project, Role, User)
-from proxy_service.workflow.enterprises import uscc_check_ok
 from proxy_service.core.uploads import store_document
+from proxy_service.models import (
+    OPEN_CASE_STATUSES,
+    AuditEvent,
+    Case,
+    Enterprise,
+    EnterpriseClaim,
+    Project,
+    Role,
+    User,
+)
 from proxy_service.workflow import StaleEdit
+from proxy_service.workflow.enterprises import uscc_check_ok
 
 CONTACT_FIELDS = ("contact_person", "mobile", "email", "address")
 

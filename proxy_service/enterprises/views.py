@@ -7,18 +7,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from proxy_service.core import submit_once
 from proxy_service.auth.views import after_password
+from proxy_service.core import submit_once
 from proxy_service.core.extensions import db
-from proxy_service.models import ClaimStatus, Document, Enterprise, EnterpriseClaim
-from proxy_service.permissions import enterprise_or_404, enterprise_required
 from proxy_service.core.uploads import UploadError
-from proxy_service.workflow import StaleEdit
 from proxy_service.enterprises import bp, services
 from proxy_service.enterprises.access import member_required
-from proxy_service.enterprises.forms import (ColleagueForm, EnterpriseContactForm,
-    RegistrationForm, center_choices)
-
+from proxy_service.enterprises.forms import (
+    ColleagueForm,
+    EnterpriseContactForm,
+    RegistrationForm,
+    center_choices,
+)
+from proxy_service.models import ClaimStatus, Document, Enterprise, EnterpriseClaim
+from proxy_service.permissions import enterprise_or_404, enterprise_required
+from proxy_service.workflow import StaleEdit
 
 # --- registration ----------------------------------------------------------------
 

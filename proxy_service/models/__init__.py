@@ -1,23 +1,49 @@
 """All models, importable from one place."""
 from proxy_service.models.absences import Absence
-from proxy_service.models.agreements import (Agreement, AgreementKind, AgreementState,
-    AgreementTemplate, Signature)
+from proxy_service.models.agreements import (
+    Agreement,
+    AgreementKind,
+    AgreementState,
+    AgreementTemplate,
+    Signature,
+)
 from proxy_service.models.audit import AuditCheckpoint, AuditEvent
 from proxy_service.models.blobs import DocumentBlob
 from proxy_service.models.calendar import CalendarYear, DayKind, DeadlineAlert, Holiday
-from proxy_service.models.notifications import Notification, OutboxMessage
-from proxy_service.models.notices import IssuedNotice, NoticeKind, NoticeOrigin
-from proxy_service.models.cases import (Assignment, Case, CaseStatus, Document, Message, Step,
-    StepStatus, OPEN_CASE_STATUSES, OPEN_STEP_STATUSES)
-from proxy_service.models.history import StepRound, Suspension
+from proxy_service.models.cases import (
+    OPEN_CASE_STATUSES,
+    OPEN_STEP_STATUSES,
+    Assignment,
+    Case,
+    CaseStatus,
+    Document,
+    Message,
+    Step,
+    StepStatus,
+)
 from proxy_service.models.catalog import ApprovalItem, CaseTemplate, LimitUnit, Mode, Stage
-from proxy_service.models.evaluations import (Evaluation, Grade, Outcome, Rectification,
-    RectificationStatus)
-from proxy_service.models.enterprises import (ClaimStatus, Enterprise, EnterpriseClaim, FilingType,
-    Industry, Project, Verification)
+from proxy_service.models.enterprises import (
+    ClaimStatus,
+    Enterprise,
+    EnterpriseClaim,
+    FilingType,
+    Industry,
+    Project,
+    Verification,
+)
+from proxy_service.models.evaluations import (
+    Evaluation,
+    Grade,
+    Outcome,
+    Rectification,
+    RectificationStatus,
+)
+from proxy_service.models.history import StepRound, Suspension
+from proxy_service.models.notices import IssuedNotice, NoticeKind, NoticeOrigin
+from proxy_service.models.notifications import Notification, OutboxMessage
 from proxy_service.models.reports import MonthlyReport
-from proxy_service.models.users import Center, RecoveryCode, Role, User
 from proxy_service.models.submit_tokens import SubmitToken
+from proxy_service.models.users import Center, RecoveryCode, Role, User
 
 __all__ = [
     "Absence", "Evaluation", "Grade", "Outcome", "Rectification", "RectificationStatus",

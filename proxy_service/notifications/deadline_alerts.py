@@ -9,8 +9,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
-from proxy_service.core import clock
 from proxy_service.calendar import lights
+from proxy_service.core import clock
 from proxy_service.core.extensions import db
 from proxy_service.models import Case, CaseStatus, DeadlineAlert, Step, StepStatus
 from proxy_service.notifications.events import center_managers, deliver

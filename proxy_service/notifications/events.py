@@ -12,8 +12,17 @@ from sqlalchemy import event, select
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
 from proxy_service.core.i18n import recipient_locale
-from proxy_service.models import (Agreement, Assignment, AuditEvent, Case, Enterprise,
-    Notification, Role, Step, User)
+from proxy_service.models import (
+    Agreement,
+    Assignment,
+    AuditEvent,
+    Case,
+    Enterprise,
+    Notification,
+    Role,
+    Step,
+    User,
+)
 from proxy_service.notifications.outbox import enqueue_for
 from proxy_service.notifications.rules import RULES
 

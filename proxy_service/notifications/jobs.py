@@ -12,8 +12,11 @@ from flask.cli import with_appcontext
 
 from proxy_service.core.extensions import db
 from proxy_service.notifications import outbox
-from proxy_service.notifications.transports import (is_permanent, mailer_from_config,
-    sms_sender_from_config)
+from proxy_service.notifications.transports import (
+    is_permanent,
+    mailer_from_config,
+    sms_sender_from_config,
+)
 
 log = logging.getLogger(__name__)
 

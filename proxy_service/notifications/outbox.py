@@ -15,8 +15,10 @@ from email.utils import parseaddr
 from string import Template
 
 from flask import current_app
-from flask_babel import gettext as _, lazy_gettext as _l
-from sqlalchemy import case as when, select, update
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case as when
+from sqlalchemy import select, update
 
 from proxy_service.core import clock
 from proxy_service.core.extensions import db

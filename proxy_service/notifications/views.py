@@ -1,14 +1,15 @@
 """The bell's pages: my notifications, mark read, and my delivery preferences."""
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, ngettext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from proxy_service.core import pagination as queries
 from proxy_service.auth.reauth import reauth_on_form
+from proxy_service.core import pagination as queries
 from proxy_service.core.conflicts import attempt
 from proxy_service.core.extensions import db
-from proxy_service.models import Notification
 from proxy_service.core.security import same_site_path
+from proxy_service.models import Notification
 from proxy_service.notifications import bp, inbox
 from proxy_service.notifications.forms import ContactForm, PreferencesForm
 from proxy_service.notifications.rules import KIND_TITLES

@@ -7,8 +7,9 @@ import math
 from PIL import Image, ImageDraw, ImageFont
 from werkzeug.datastructures import FileStorage
 
-from proxy_service.workflow import paper_signing, agreements as signing, supplements
 from proxy_service.documents.fonts import CANDIDATES
+from proxy_service.workflow import agreements as signing
+from proxy_service.workflow import paper_signing, supplements
 
 # key: (owner, center index, name, industry, 万元, 亩, location, content, 标准地, code serial)
 SIGNING_PROJECTS = {
@@ -104,7 +105,7 @@ def sign_on_paper(b, case, days_ago, *, confirm=True, center_signs=True):
     """The agent uploads the scan the enterprise signed; he checks it; the center seals."""
     agreement = signing.open_agreements(case)[0]
     b.travel(days_ago, 14)
-    from proxy_service.seed.demo import pdf   # demo imports this module
+    from proxy_service.seed.demo import pdf  # demo imports this module
     data = pdf("代办委托协议（纸质签署扫描件·演示）", [
         f"协议编号：{agreement.number}", f"甲方：{case.enterprise.name}（加盖公章）",
         f"法定代表人签字：{case.enterprise.legal_representative}", "共 5 页，逐页加盖骑缝章"])

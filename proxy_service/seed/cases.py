@@ -2,7 +2,6 @@
 from proxy_service import workflow
 from proxy_service.seed.agreements import showcase_supplement, sign_on_paper, sign_online
 
-
 # --- the cases, one story each -------------------------------------------------
 # Moves are (working days ago, item name, action[, details]); "{y}" becomes the year.
 

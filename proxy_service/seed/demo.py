@@ -3,7 +3,7 @@ every status. Cases move only through the workflow verbs, so the audit trail is 
 clock is frozen at earlier working days so that the history spreads over the last weeks.
 """
 import io
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 from reportlab.lib.pagesizes import A4
@@ -13,22 +13,41 @@ from reportlab.pdfgen import canvas
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from proxy_service.core import clock
-from proxy_service.workflow import enterprises as registration
-from proxy_service.calendar import workdays
 from proxy_service import workflow
 from proxy_service.auth import twofactor
-from proxy_service.seed.catalog import ensure_industries, seed_center_catalog
+from proxy_service.calendar import workdays
+from proxy_service.core import clock
+from proxy_service.core.extensions import db
+from proxy_service.core.uploads import store_document
+from proxy_service.documents.seal import init_center_seal
+from proxy_service.models import (
+    ApprovalItem,
+    AuditEvent,
+    CaseTemplate,
+    Center,
+    Enterprise,
+    EnterpriseClaim,
+    FilingType,
+    Industry,
+    Message,
+    Project,
+    Role,
+    User,
+)
 from proxy_service.seed.agreements import signing_cases
-from proxy_service.seed.cases import (completed_case, declined_case, second_center_case,
-    showcase_case, suspended_case, waiting_cases, withdrawn_case)
+from proxy_service.seed.cases import (
+    completed_case,
+    declined_case,
+    second_center_case,
+    showcase_case,
+    suspended_case,
+    waiting_cases,
+    withdrawn_case,
+)
+from proxy_service.seed.catalog import ensure_industries, seed_center_catalog
 from proxy_service.seed.data import CENTERS, ENTERPRISES, PROJECTS, REGION_CODES, STAFF
 from proxy_service.seed.quality import quality_story, quick_case, quick_projects
-from proxy_service.documents.seal import init_center_seal
-from proxy_service.core.extensions import db
-from proxy_service.models import (ApprovalItem, AuditEvent, CaseTemplate, Center, Enterprise,
-    EnterpriseClaim, FilingType, Industry, Message, Project, Role, User)
-from proxy_service.core.uploads import store_document
+from proxy_service.workflow import enterprises as registration
 
 PASSWORD = "demo1234"
 # The authenticator secret of every demo staff login (base32; printed by seed-demo).
@@ -88,7 +107,7 @@ class Builder:
             day -= timedelta(days=1)
             while not is_workday(day):
                 day -= timedelta(days=1)
-        clock.freeze(datetime.combine(day, time(hour), clock.BEIJING).astimezone(timezone.utc))
+        clock.freeze(datetime.combine(day, time(hour), clock.BEIJING).astimezone(UTC))
 
     def user(self, username, role, name, mobile, center=None, enterprise=None):
         user = User(username=username, role=role, name=name, phone=mobile, center=center,

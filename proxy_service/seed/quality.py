@@ -5,10 +5,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from proxy_service.workflow import assignment, quality as evaluations
-from proxy_service.seed.agreements import sign_online
 from proxy_service.core.extensions import db
 from proxy_service.models import Evaluation, Grade, Outcome
+from proxy_service.seed.agreements import sign_online
+from proxy_service.workflow import assignment
+from proxy_service.workflow import quality as evaluations
 
 # key: (owner, center index, name, industry, 万元, 亩, location, content, 标准地, code serial)
 QUICK_PROJECTS = {

@@ -5,15 +5,15 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from proxy_service.workflow import assignment
-from proxy_service.core import clock, submit_once
 from proxy_service import workflow
+from proxy_service.core import clock, submit_once
 from proxy_service.core.extensions import db
+from proxy_service.core.pagination import paginate
 from proxy_service.models import Absence, Role, User
 from proxy_service.permissions import manager_required, role_required
-from proxy_service.core.pagination import paginate
 from proxy_service.service_quality import bp
 from proxy_service.service_quality.forms import AbsenceForm, CancelForm, SubstituteForm
+from proxy_service.workflow import assignment
 
 ABSENCE_OPTIONS = (joinedload(Absence.agent), joinedload(Absence.substitute))
 

@@ -7,7 +7,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from proxy_service.workflow import assignment, quality as quality
 from proxy_service.core import clock, submit_once
 from proxy_service.core.conflicts import committing
 from proxy_service.core.extensions import db
@@ -15,6 +14,8 @@ from proxy_service.models import CaseStatus, Evaluation, Rectification
 from proxy_service.permissions import case_or_404
 from proxy_service.service_quality import bp
 from proxy_service.service_quality.forms import AppealForm, EvaluationForm
+from proxy_service.workflow import assignment
+from proxy_service.workflow import quality as quality
 
 
 @bp.route("/cases/<int:case_id>/evaluation", methods=["GET", "POST"])

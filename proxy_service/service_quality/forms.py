@@ -6,9 +6,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from proxy_service.cases.handling_forms import version_field
+from proxy_service.core.submit_once import SubmitOnceMixin
 from proxy_service.models import Grade, Outcome, RectificationStatus
 from proxy_service.models.evaluations import SUB_SCORES
-from proxy_service.core.submit_once import SubmitOnceMixin
 
 SCORE_ERROR = _l("请选择 1 至 5 分。")
 

@@ -1,18 +1,19 @@
 """Managers: move every open case of one agent (leaving, changing post) to another with one
 reason, after a confirmation that names what the move changes (assignment.plan_bulk_reassign)."""
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, ngettext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from proxy_service.workflow import assignment
 from proxy_service.core import i18n
 from proxy_service.core.extensions import db
-from proxy_service.models import Case, OPEN_CASE_STATUSES
+from proxy_service.models import OPEN_CASE_STATUSES, Case
 from proxy_service.permissions import manager_required
 from proxy_service.service_quality import bp
 from proxy_service.service_quality.absences import center_agents, commit_call
 from proxy_service.service_quality.forms import BulkReassignForm
+from proxy_service.workflow import assignment
 
 
 @bp.route("/quality/reassign", methods=["GET", "POST"])

@@ -3,18 +3,19 @@ rectification with its answer form."""
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import case as when, select
+from sqlalchemy import case as when
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from proxy_service.core import clock
-from proxy_service.workflow import quality as quality
 from proxy_service.core.conflicts import attempt
 from proxy_service.core.extensions import db
+from proxy_service.core.pagination import paginate
 from proxy_service.models import Case, Evaluation, Outcome, Rectification, RectificationStatus
 from proxy_service.permissions import manager_required
-from proxy_service.core.pagination import paginate
 from proxy_service.service_quality import bp
 from proxy_service.service_quality.forms import RectificationFilterForm, ResponseForm
+from proxy_service.workflow import quality as quality
 
 RS = RectificationStatus
 AWAITING = (RS.OPEN, RS.APPEALED)

@@ -13,11 +13,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from proxy_service.documents.seal import SealCheck, center_certificate, check_seal, trust_roots
 from proxy_service.core.extensions import db
+from proxy_service.core.uploads import sniff_type
+from proxy_service.documents.seal import SealCheck, center_certificate, check_seal, trust_roots
 from proxy_service.models import Agreement, Case, Center
 from proxy_service.models.agreements import AgreementKind, AgreementState
-from proxy_service.core.uploads import sniff_type
 
 STATE_LABELS = {AgreementState.SEALED: _l("已签署生效，并已加盖服务中心电子印章"),
                 AgreementState.VOID: _l("已作废")}

@@ -19,15 +19,22 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from proxy_service.core import clock
 from proxy_service import workflow
+from proxy_service.core import clock
+from proxy_service.core.extensions import db
 from proxy_service.core.i18n import in_record_language
 from proxy_service.documents.agreement import render_agreement
 from proxy_service.documents.agreement_content import SignatureView, SignedParts, content_of
 from proxy_service.documents.default_clauses import DEFAULT_CLAUSES
-from proxy_service.core.extensions import db
-from proxy_service.models import (Agreement, AgreementKind, AgreementState, AgreementTemplate,
-    AuditEvent, Role, Signature)
+from proxy_service.models import (
+    Agreement,
+    AgreementKind,
+    AgreementState,
+    AgreementTemplate,
+    AuditEvent,
+    Role,
+    Signature,
+)
 
 AS, AK = AgreementState, AgreementKind
 OPEN_STATES = (AS.AWAITING_ENTERPRISE, AS.AWAITING_PAPER_CHECK, AS.AWAITING_CENTER)

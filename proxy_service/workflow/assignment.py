@@ -11,14 +11,23 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
-from proxy_service.core import clock
-from proxy_service.workflow import agreements as signing
 from proxy_service import workflow
+from proxy_service.core import clock
 from proxy_service.core.extensions import db
 from proxy_service.core.i18n import in_record_language
-from proxy_service.models import (Absence, Agreement, AuditEvent, Case, OPEN_CASE_STATUSES,
-    Project, Role, Step, User)
+from proxy_service.models import (
+    OPEN_CASE_STATUSES,
+    Absence,
+    Agreement,
+    AuditEvent,
+    Case,
+    Project,
+    Role,
+    Step,
+    User,
+)
 from proxy_service.models.cases import CaseStatus
+from proxy_service.workflow import agreements as signing
 
 # A case "handled" by an agent for the industry preference: open or completed, not
 # declined or terminated (work that never happened says nothing about experience).

@@ -34,8 +34,15 @@ from sqlalchemy.orm.exc import StaleDataError
 from proxy_service.audit import chain as audit_chain
 from proxy_service.calendar import deadlines, workdays
 from proxy_service.core.extensions import db
-from proxy_service.models import (AuditEvent, CalendarYear, Case, CaseStatus, Step, StepStatus,
-    Suspension)
+from proxy_service.models import (
+    AuditEvent,
+    CalendarYear,
+    Case,
+    CaseStatus,
+    Step,
+    StepStatus,
+    Suspension,
+)
 from proxy_service.models.types import utcnow
 
 BATCH = 100                                     # cases per load and flush

@@ -5,9 +5,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
 from proxy_service.core import clock
+from proxy_service.core.conflicts import TransitionError, check_version, require
 from proxy_service.core.extensions import db
 from proxy_service.models import AuditEvent, ClaimStatus, EnterpriseClaim, Verification
-from proxy_service.core.conflicts import TransitionError, check_version, require
 
 USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)

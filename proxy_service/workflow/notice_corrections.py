@@ -18,14 +18,14 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from proxy_service.core import clock
-from proxy_service.workflow import notice_history
+from proxy_service.core.conflicts import StaleEdit, require
+from proxy_service.core.extensions import db
+from proxy_service.core.i18n import in_record_language, record_language
 from proxy_service.documents import notices
 from proxy_service.documents.notice_facts import NoticeFacts
-from proxy_service.core.extensions import db
-from proxy_service.core.conflicts import StaleEdit, require
-from proxy_service.core.i18n import in_record_language, record_language
-from proxy_service.workflow.notices import header_facts, stop_facts, step_facts, store
 from proxy_service.models import AuditEvent, IssuedNotice, NoticeKind, NoticeOrigin
+from proxy_service.workflow import notice_history
+from proxy_service.workflow.notices import header_facts, step_facts, stop_facts, store
 
 
 def correct(notice, actor, reason, seen_revision=None):

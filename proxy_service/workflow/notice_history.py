@@ -16,16 +16,21 @@ from types import SimpleNamespace as Row
 import sqlalchemy as sa
 
 from proxy_service.core import clock
-from proxy_service.workflow import supplements
+from proxy_service.core.i18n import record_language
 from proxy_service.documents import notices
 from proxy_service.documents.common import cn_date
 from proxy_service.documents.notice_facts import NoticeFacts
-from proxy_service.core.i18n import record_language
-from proxy_service.workflow.notices import (change_facts, header_facts, materials_facts,
-    step_facts, stop_facts)
 from proxy_service.models import LimitUnit, Mode, StepStatus
 from proxy_service.models.blobs import digest
 from proxy_service.models.types import ExactDecimal, UTCDateTime
+from proxy_service.workflow import supplements
+from proxy_service.workflow.notices import (
+    change_facts,
+    header_facts,
+    materials_facts,
+    step_facts,
+    stop_facts,
+)
 
 # An agent named on the accept form is assigned in the same request, a permit uploaded with
 # the last approval a moment after the case closed: both belong to the notice of that moment.

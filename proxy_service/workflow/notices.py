@@ -13,14 +13,29 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from proxy_service.core import clock
-from proxy_service.documents import notices
-from proxy_service.documents.notice_facts import (CaseHeader, ItemFacts, NoticeFacts, StepFacts,
-    corrections_of)
 from proxy_service.core.extensions import db
 from proxy_service.core.i18n import in_record_language, record_language
-from proxy_service.models import (Agreement, AgreementKind, AgreementState, Assignment, AuditEvent,
-    Document, IssuedNotice, NoticeKind, NoticeOrigin, StepStatus)
 from proxy_service.core.templating import wan
+from proxy_service.documents import notices
+from proxy_service.documents.notice_facts import (
+    CaseHeader,
+    ItemFacts,
+    NoticeFacts,
+    StepFacts,
+    corrections_of,
+)
+from proxy_service.models import (
+    Agreement,
+    AgreementKind,
+    AgreementState,
+    Assignment,
+    AuditEvent,
+    Document,
+    IssuedNotice,
+    NoticeKind,
+    NoticeOrigin,
+    StepStatus,
+)
 
 NK = NoticeKind
 STOP_ACTIONS = ("suspend", "terminate", "withdraw")

@@ -10,10 +10,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from proxy_service import workflow
+from proxy_service.core.conflicts import require
 from proxy_service.core.extensions import db
+from proxy_service.core.uploads import store_document
 from proxy_service.models import AgreementState, AuditEvent, Role
 from proxy_service.workflow.agreements import ENTERPRISE, _audit, _record
-from proxy_service.core.uploads import store_document
 
 AS = AgreementState
 # The events that decide whether a rejection still stands: a new upload or a new revision
@@ -71,7 +72,7 @@ def reject_scan(agreement, actor, reason):
     """The scan does not match (pages missing, no seal, another text): the enterprise must
     sign again; the rejected file stays among the case's documents."""
     _check(agreement, actor)
-    reason = workflow.require(reason, _l("退回须说明原因。"))
+    reason = require(reason, _l("退回须说明原因。"))
     agreement.paper_scan_id = None
     agreement.state = AS.AWAITING_ENTERPRISE
     _audit(actor, agreement, "agreement_paper_reject", f"{agreement.number}：{reason}")  # i18n-keep: audit record

@@ -30,9 +30,23 @@ from sqlalchemy.orm import joinedload
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
 from proxy_service.core.i18n import join_list
-from proxy_service.models import (Agreement, AuditEvent, Case, ClaimStatus, Document, Enterprise,
-    EnterpriseClaim, Message, Notification, OutboxMessage, RecoveryCode, Role, Signature,
-    SubmitToken, User)
+from proxy_service.models import (
+    Agreement,
+    AuditEvent,
+    Case,
+    ClaimStatus,
+    Document,
+    Enterprise,
+    EnterpriseClaim,
+    Message,
+    Notification,
+    OutboxMessage,
+    RecoveryCode,
+    Role,
+    Signature,
+    SubmitToken,
+    User,
+)
 from proxy_service.models.cases import FINAL_CASE_STATUSES
 
 EXPORT_ACTION, ERASE_ACTION = "personal_data_export", "personal_data_erase"

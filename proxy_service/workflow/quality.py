@@ -5,7 +5,7 @@ EDIT_DAYS. A poor grade opens a rectification for a manager of the center, due
 in RESPONSE_WORKDAYS working days; the manager answers with a response and an
 outcome; the enterprise may appeal the answer once (复核), which reopens the
 rectification for a second answer with a new due date. The rectification's
-small state machine (its transition table and status changes) is in workflow.py;
+small state machine (its transition table and status changes) is in moves.py;
 the rules that drive it are here.
 Every verb takes the actor, writes an AuditEvent and flushes; the view commits.
 """
@@ -14,15 +14,24 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from proxy_service.core import clock
 from proxy_service.calendar import workdays
-from proxy_service import workflow
+from proxy_service.core import clock
+from proxy_service.core.conflicts import EvaluationError, StaleEdit
 from proxy_service.core.extensions import db
 from proxy_service.core.i18n import in_record_language
-from proxy_service.models import (AuditEvent, CaseStatus, Evaluation, Grade, Outcome,
-    Rectification, RectificationStatus, Role, User)
+from proxy_service.models import (
+    AuditEvent,
+    CaseStatus,
+    Evaluation,
+    Grade,
+    Outcome,
+    Rectification,
+    RectificationStatus,
+    Role,
+    User,
+)
 from proxy_service.models.evaluations import SUB_SCORES
-from proxy_service.workflow import EvaluationError   # callers catch evaluations.EvaluationError
+from proxy_service.workflow.moves import RECTIFICATION_MOVES, _move
 
 EDIT_DAYS = 7
 RESPONSE_WORKDAYS = 15
@@ -145,7 +154,7 @@ def respond(rectification, actor, *, response, outcome, seen_version=None):
     """The manager's answer: the first one (OPEN → ANSWERED) or, after an appeal, the
     review (APPEALED → CLOSED). Raises EvaluationError, workflow.StaleEdit."""
     if seen_version is not None and rectification.version != int(seen_version):
-        raise workflow.StaleEdit(rectification)
+        raise StaleEdit(rectification)
     if actor.role is not Role.MANAGER or actor.center_id != rectification.center_id:
         raise EvaluationError(_l("只有本中心的管理员可以答复整改。"))
     response = (response or "").strip()
@@ -154,7 +163,7 @@ def respond(rectification, actor, *, response, outcome, seen_version=None):
     if not isinstance(outcome, Outcome):
         raise EvaluationError(_l("请选择整改结果。"))
     review = rectification.status is RS.APPEALED
-    workflow.move_rectification(
+    move_rectification(
         rectification, "respond", actor, f"{in_record_language(outcome.label)}：{response}",  # i18n-keep: audit record
         "rectification_review" if review else "rectification_respond")
     if review:
@@ -178,9 +187,19 @@ def appeal(rectification, actor, reason):
     reason = (reason or "").strip()
     if not reason:
         raise EvaluationError(_l("申请复核须说明理由。"))
-    workflow.move_rectification(rectification, "appeal", actor, reason, "rectification_appeal")
+    move_rectification(rectification, "appeal", actor, reason, "rectification_appeal")
     rectification.appeal_reason, rectification.appealed_at = reason, clock.now()
     rectification.due_on = workdays.add_workdays(clock.today(), RESPONSE_WORKDAYS)
     db.session.flush()
     return rectification
 
+
+
+def move_rectification(rectification, action, actor, comment, audit_action):
+    """OPEN --respond--> ANSWERED --appeal--> APPEALED --respond--> CLOSED, audited as
+    `audit_action`. Raises EvaluationError when the status does not allow `action`."""
+    if (rectification.status, action) not in RECTIFICATION_MOVES:
+        raise EvaluationError(_l("整改当前状态“%(status)s”下不能执行此操作。",
+                                 status=rectification.status.label))
+    return _move(rectification, RECTIFICATION_MOVES, action, actor, comment,
+                 audit_action=audit_action)

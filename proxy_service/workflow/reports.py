@@ -16,8 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from proxy_service.core import clock
-from proxy_service.core.extensions import db
 from proxy_service.core.conflicts import StaleEdit, TransitionError, require
+from proxy_service.core.extensions import db
 from proxy_service.models import AuditEvent, Case, MonthlyReport, User
 
 NEWER_VERSION = _l("该月报告刚刚已有新的版本，请先查看后再决定是否重新生成。")

@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 
 from proxy_service.core import clock
-from proxy_service.core.i18n import join_list
-from proxy_service.models import AgreementState, CaseStatus as CS, StepStatus as SS
-from proxy_service.models.cases import FINAL_CASE_STATUSES
 from proxy_service.core.conflicts import StepDateError, TransitionError, require
+from proxy_service.core.i18n import join_list
+from proxy_service.models import AgreementState
+from proxy_service.models import CaseStatus as CS
+from proxy_service.models import StepStatus as SS
+from proxy_service.models.cases import FINAL_CASE_STATUSES
 
 EVERY_ACTION = frozenset({"start", "submit", "return", "approve", "refuse", "skip"})
 # The statuses from which a step is still to be filed with its department.

@@ -7,12 +7,19 @@ until it is sealed. An open, unsealed supplement takes further items the same wa
 """
 from flask_babel import lazy_gettext as _l
 
-from proxy_service.core import clock
-from proxy_service.workflow import agreements as signing
 from proxy_service import workflow
+from proxy_service.core import clock
+from proxy_service.core.conflicts import check_version
 from proxy_service.core.extensions import db
-from proxy_service.models import (AgreementKind, AgreementState, AuditEvent, CaseStatus, Step,
-    StepStatus)
+from proxy_service.models import (
+    AgreementKind,
+    AgreementState,
+    AuditEvent,
+    CaseStatus,
+    Step,
+    StepStatus,
+)
+from proxy_service.workflow import agreements as signing
 
 ADDABLE = (CaseStatus.ACCEPTED, CaseStatus.SIGNING, CaseStatus.IN_PROGRESS, CaseStatus.SUSPENDED)
 # Before each added step had its own add_items event, one event on the case named all the
@@ -61,7 +68,7 @@ def add_items(case, actor, items, seen_version=None):
 
     Returns the Agreement now covering them (None while no agent is assigned yet: the
     agreement generated at assignment will include them). Raises workflow.TransitionError."""
-    workflow.check_version(case, seen_version)
+    check_version(case, seen_version)
     if case.status not in ADDABLE:
         raise workflow.TransitionError(_l("当前状态“%(status)s”下不能追加事项。",
                                           status=case.status.label))

@@ -10,11 +10,25 @@ from sqlalchemy import select
 
 from config import BASE_DIR
 from proxy_service.core.extensions import db
-from proxy_service.models import (Agreement, AgreementKind, AgreementState, ApprovalItem, Case,
-                                  CaseStatus, CaseTemplate, Enterprise, EnterpriseClaim,
-                                  IssuedNotice, Project,
-                                  Rectification, RectificationStatus, Step, StepStatus, User,
-                                  Verification)
+from proxy_service.models import (
+    Agreement,
+    AgreementKind,
+    AgreementState,
+    ApprovalItem,
+    Case,
+    CaseStatus,
+    CaseTemplate,
+    Enterprise,
+    EnterpriseClaim,
+    IssuedNotice,
+    Project,
+    Rectification,
+    RectificationStatus,
+    Step,
+    StepStatus,
+    User,
+    Verification,
+)
 
 from .conftest import log_in_through_pages
 

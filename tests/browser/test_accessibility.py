@@ -12,15 +12,23 @@ import pytest
 from sqlalchemy import select
 
 from config import BASE_DIR
-from proxy_service.workflow import agreements as signing
 from proxy_service import workflow
 from proxy_service.core.extensions import db
 from proxy_service.models import ApprovalItem, Case, CaseStatus, Project, Signature, User
+from proxy_service.workflow import agreements as signing
 
 from .conftest import in_thread
-from .main_pages import (AXE, PAGES, SERIOUS, axe_available, axe_violations, demo_ids, describe,
-                         main_pages, signed_in_context)
-
+from .main_pages import (
+    AXE,
+    PAGES,
+    SERIOUS,
+    axe_available,
+    axe_violations,
+    demo_ids,
+    describe,
+    main_pages,
+    signed_in_context,
+)
 
 REPORTS = BASE_DIR / "artifacts" / "axe"
 

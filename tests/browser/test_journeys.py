@@ -6,10 +6,28 @@ import re
 
 from playwright.sync_api import expect
 
-from .helpers import (ITEMS, NewEnterprise, accept_and_assign, approve, case_number, countersign,
-                      create_project, expect_flash, log_in, open_step, pdf_file, press, register,
-                      request_service, sign_as_enterprise, snap, step_item, submit,
-                      update_step, verify_licence)
+from .helpers import (
+    ITEMS,
+    NewEnterprise,
+    accept_and_assign,
+    approve,
+    case_number,
+    countersign,
+    create_project,
+    expect_flash,
+    log_in,
+    open_step,
+    pdf_file,
+    press,
+    register,
+    request_service,
+    sign_as_enterprise,
+    snap,
+    step_item,
+    submit,
+    update_step,
+    verify_licence,
+)
 
 
 def open_rectifications(page, shoot):

@@ -5,10 +5,27 @@ import re
 
 from playwright.sync_api import expect
 
-from .helpers import (ITEMS, NewEnterprise, case_number, choose_option, confirm_identity,
-                      create_project, expect_flash, fill_registration, log_in, open_registration, pdf_file,
-                      register, request_service, snap, step_item, submit, submit_registration,
-                      update_step, verify_licence)
+from .helpers import (
+    ITEMS,
+    NewEnterprise,
+    case_number,
+    choose_option,
+    confirm_identity,
+    create_project,
+    expect_flash,
+    fill_registration,
+    log_in,
+    open_registration,
+    pdf_file,
+    register,
+    request_service,
+    snap,
+    step_item,
+    submit,
+    submit_registration,
+    update_step,
+    verify_licence,
+)
 
 
 def test_enterprise_registers_requests_and_follows_the_status(page, shoot):

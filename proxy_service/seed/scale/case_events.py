@@ -9,9 +9,19 @@ import hashlib
 from json.encoder import encode_basestring as js
 from operator import itemgetter
 
-from proxy_service.seed.scale.texts import (AGENT_MESSAGES, COMMENTS_AT_EVAL, CORRECTIONS,
-    ENT_MESSAGES, GRADES, GRADE_LABELS, MATERIAL_NAMES, NOTES, POOR_COMMENTS, REFUSALS,
-    SKIP_REASONS)
+from proxy_service.seed.scale.texts import (
+    AGENT_MESSAGES,
+    COMMENTS_AT_EVAL,
+    CORRECTIONS,
+    ENT_MESSAGES,
+    GRADE_LABELS,
+    GRADES,
+    MATERIAL_NAMES,
+    NOTES,
+    POOR_COMMENTS,
+    REFUSALS,
+    SKIP_REASONS,
+)
 
 W, SEQ, ACTOR, ACTION, OTYPE, OID, FROM, TO, COMMENT, INTERNAL, EXTRA, TS = range(12)
 # audit_chain.canonical(), keys sorted, for one event: the format does json.dumps' work.

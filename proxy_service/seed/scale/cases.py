@@ -14,7 +14,7 @@ Each audit event is hash-chained per case exactly as audit_chain.py does: the ca
 JSON is written by one format string (its keys are sorted and fixed), so `flask audit
 verify` passes. Rows are tuples in the column order of writer.COLUMNS.
 """
-from proxy_service.seed.scale.case_events import W, StoryEvents
+from proxy_service.seed.scale.case_events import StoryEvents, W
 from proxy_service.seed.scale.case_rows import StoryRows
 from proxy_service.seed.scale.texts import DECLINE_REASONS, END_REASONS, SUSPEND_REASONS
 

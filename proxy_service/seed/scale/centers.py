@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from proxy_service.workflow import agreements as signing
-from proxy_service.seed.catalog import ensure_industries, seed_center_catalog
 from proxy_service.core.extensions import db
 from proxy_service.models import ApprovalItem, CaseTemplate, Center, LimitUnit, Mode
+from proxy_service.seed.catalog import ensure_industries, seed_center_catalog
 from proxy_service.seed.scale.world import CENTER_COUNT, REGION_CODES, ZONES, center_fields
+from proxy_service.workflow import agreements as signing
 
 ITEMSETS_PER_CENTER = 48
 # Steps per case, 8–14, about 12.5 on average (≈1.2 M steps for 100,000 cases).

@@ -16,7 +16,8 @@ import os
 import random
 import re
 import time
-from datetime import datetime, time as day_time, timezone
+from datetime import UTC, datetime
+from datetime import time as day_time
 
 import click
 from flask import current_app
@@ -28,8 +29,14 @@ from proxy_service.models import Case, Center, User
 from proxy_service.seed.scale.case_rows import Batch
 from proxy_service.seed.scale.cases import Story
 from proxy_service.seed.scale.centers import center_infos, ensure_centers
-from proxy_service.seed.scale.setup import (World, agreement_pdfs, enterprise_rows, file_pool,
-    shared_secrets, staff_rows)
+from proxy_service.seed.scale.setup import (
+    World,
+    agreement_pdfs,
+    enterprise_rows,
+    file_pool,
+    shared_secrets,
+    staff_rows,
+)
 from proxy_service.seed.scale.writer import COLUMNS, BackgroundWriter, Writer, load_settings
 
 ID_TABLES = [t for t in COLUMNS if t != "document_blobs"]
@@ -42,7 +49,7 @@ class RefusedToSeed(click.ClickException):
 
 def _stamp(day, hour=9):
     """A timestamp as the database stores it (UTC text), for rows written in bulk."""
-    instant = datetime.combine(day, day_time(hour), clock.BEIJING).astimezone(timezone.utc)
+    instant = datetime.combine(day, day_time(hour), clock.BEIJING).astimezone(UTC)
     return instant.strftime("%Y-%m-%d %H:%M:%S.%f") + ("+00" if db.engine.dialect.name
                                                       == "postgresql" else "")
 

@@ -11,15 +11,21 @@ from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from proxy_service.core import clock
-from proxy_service.workflow import agreements as signing
 from proxy_service.auth import twofactor
+from proxy_service.core import clock
 from proxy_service.core.extensions import db
 from proxy_service.models import Case, Industry, User
 from proxy_service.seed.scale.centers import CenterInfo
 from proxy_service.seed.scale.files import build_pool, pdf_of_size
-from proxy_service.seed.scale.world import (PRODUCTS, Calendar, enterprise_fields, history_start,
-    person_name, staff_usernames)
+from proxy_service.seed.scale.world import (
+    PRODUCTS,
+    Calendar,
+    enterprise_fields,
+    history_start,
+    person_name,
+    staff_usernames,
+)
+from proxy_service.workflow import agreements as signing
 
 PASSWORD = "demo1234"
 CODE_ALPHABET = signing.CODE_ALPHABET

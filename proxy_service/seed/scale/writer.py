@@ -4,7 +4,8 @@ import queue
 import threading
 import time
 
-from sqlalchemy import column, insert, table as sql_table
+from sqlalchemy import column, insert
+from sqlalchemy import table as sql_table
 
 COLUMNS = {
     "document_blobs": ("sha256", "size", "data"),

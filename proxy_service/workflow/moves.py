@@ -1,0 +1,52 @@
+"""The transition tables of every state machine (DESIGN.md §3) and the one `_move` that
+applies them: it refuses a move the table does not hold, audits from → to, and assigns the
+state field. Only modules of this package call it.
+"""
+from flask_babel import lazy_gettext as _l
+
+from proxy_service.audit.labels import ACTION_LABELS
+from proxy_service.core.conflicts import TransitionError
+from proxy_service.core.extensions import db
+from proxy_service.models import AuditEvent, CaseStatus, RectificationStatus, StepStatus
+from proxy_service.models.cases import FINAL_CASE_STATUSES
+
+CS, SS, RS = CaseStatus, StepStatus, RectificationStatus
+CASE_MOVES = {
+    (CS.SUBMITTED, "accept"): CS.ACCEPTED,
+    (CS.SUBMITTED, "decline"): CS.DECLINED,
+    (CS.ACCEPTED, "assign"): CS.SIGNING,
+    (CS.SIGNING, "seal"): CS.IN_PROGRESS,
+    (CS.IN_PROGRESS, "suspend"): CS.SUSPENDED,
+    (CS.SUSPENDED, "resume"): CS.IN_PROGRESS,
+    (CS.IN_PROGRESS, "complete"): CS.COMPLETED,
+    **{(status, "withdraw"): CS.TERMINATED for status in CS if status not in FINAL_CASE_STATUSES},
+    **{(status, "terminate"): CS.TERMINATED for status in CS if status not in FINAL_CASE_STATUSES},
+}
+STEP_MOVES = {
+    (SS.PENDING, "start"): SS.PREPARING,
+    (SS.PREPARING, "submit"): SS.SUBMITTED,
+    (SS.RETURNED, "submit"): SS.SUBMITTED,
+    (SS.SUBMITTED, "return"): SS.RETURNED,
+    (SS.SUBMITTED, "approve"): SS.APPROVED,
+    (SS.SUBMITTED, "refuse"): SS.REFUSED,
+    (SS.PENDING, "skip"): SS.NOT_REQUIRED,
+    (SS.PREPARING, "skip"): SS.NOT_REQUIRED,
+}
+RECTIFICATION_MOVES = {
+    (RS.OPEN, "respond"): RS.ANSWERED,
+    (RS.ANSWERED, "appeal"): RS.APPEALED,
+    (RS.APPEALED, "respond"): RS.CLOSED,
+}
+
+
+def _move(obj, moves, action, actor, comment="", internal=False, audit_action=None):
+    target = moves.get((obj.status, action))
+    if target is None:
+        raise TransitionError(_l("当前状态“%(status)s”下不能执行“%(action)s”。",
+                                 status=obj.status.label, action=ACTION_LABELS[action]))
+    db.session.add(AuditEvent.record(actor, obj, audit_action or action, obj.status, target,
+                                     comment, internal))
+    obj.status = target
+    return target
+
+
