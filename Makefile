@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 
-.PHONY: run test install fonts db demo clean bench translations translations-update load load-pg
+.PHONY: run test lint install fonts db demo clean bench translations translations-update load load-pg
 
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,12 @@ run: demo
 	@echo "  managers: manager, manager2   agents: agent1 agent2 agent3 agent4   enterprises: ent1 ent2 ent3"
 	@echo "  staff also give a one-time code: TOTP secret PROXYSERVICEDEMOPROXYSERVICEDEMO (README, Security)"
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# The linter (ruff: pyflakes, bugbear, pyupgrade, simplify, isort, no imports inside functions)
+# and the layers of DESIGN.md §5 (import-linter); both configured in pyproject.toml.
+lint: $(BIN)/activate
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -39,14 +39,28 @@ RECTIFICATION_MOVES = {
 }
 
 
-def _move(obj, moves, action, actor, comment="", internal=False, audit_action=None):
-    target = moves.get((obj.status, action))
+def _move(obj, moves, action, actor, comment="", internal=False, audit_action=None, *,
+          field="status", error=TransitionError):
+    """Move `obj` by `action` along `moves` (a table {(from, action): to} over its `field`),
+    audited from → to as `audit_action` (default: the action). Raises `error` (a
+    TransitionError) when the table holds no such move from the current state."""
+    current = getattr(obj, field)
+    target = moves.get((current, action))
     if target is None:
-        raise TransitionError(_l("当前状态“%(status)s”下不能执行“%(action)s”。",
-                                 status=obj.status.label, action=ACTION_LABELS[action]))
-    db.session.add(AuditEvent.record(actor, obj, audit_action or action, obj.status, target,
+        raise error(_l("当前状态“%(status)s”下不能执行“%(action)s”。",
+                       status=_label(current), action=ACTION_LABELS.get(action, action)))
+    db.session.add(AuditEvent.record(actor, obj, audit_action or action, current, target,
                                      comment, internal))
-    obj.status = target
+    setattr(obj, field, target)
     return target
 
 
+def _begin(obj, state, *, field="status"):
+    """The one place a new object gets its first state (`state`, a start state of its table);
+    the verb creating it audits the creation as it always has."""
+    setattr(obj, field, state)
+    return obj
+
+
+def _label(state):
+    return getattr(state, "label", state)

@@ -1,0 +1,137 @@
+"""The shape DESIGN.md §5 asks for, checked on the code itself: only workflow/moves.py assigns
+a state field, views are thin and write no audit events.
+
+Issue 16 moves the code there feature by feature; TODO_* lists what is not moved yet and must
+end empty (the last test says so)."""
+import ast
+import inspect
+import textwrap
+from pathlib import Path
+
+import proxy_service
+import proxy_service.models  # noqa: F401  (every model mapped before MODELS is read)
+from proxy_service.core.extensions import db
+
+PACKAGE = Path(proxy_service.__file__).resolve().parent
+MOVES = "workflow/moves.py"
+STATE_FIELDS = {"status", "state", "verification", "outcome", "active", "retired", "voided"}
+FEATURES = ("auth", "enterprises", "cases", "agreements", "service_quality", "dashboard",
+            "admin", "verify", "notifications", "api")
+MAX_VIEW_LINES = 20
+MODELS = {mapper.class_.__name__ for mapper in db.Model.registry.mappers}
+
+
+def state_assignments(source, fields=STATE_FIELDS):
+    """Line numbers where `source` sets a state field: x.f = ..., x.f += ..., a, x.f = ...,
+    setattr(x, "f", ...) or setattr(x, name, ...) with a computed name, Model(..., f=...)."""
+    def attributes(target):
+        if isinstance(target, (ast.Tuple, ast.List)):
+            return [name for element in target.elts for name in attributes(element)]
+        if isinstance(target, ast.Starred):
+            return attributes(target.value)
+        return [target.attr] if isinstance(target, ast.Attribute) else []
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Assign):
+            assigned = [name for target in node.targets for name in attributes(target)]
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+            assigned = attributes(node.target)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            if node.func.id == "setattr" and len(node.args) > 1:
+                name = node.args[1]
+                assigned = [name.value if isinstance(name, ast.Constant) else "status"]
+            elif node.func.id in MODELS:   # a model's constructor
+                assigned = [keyword.arg for keyword in node.keywords]
+            else:
+                continue
+        else:
+            continue
+        if fields & set(assigned):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_state_assignments_are_found_in_every_form():
+    source = ("a.status = 1\nb.state += 1\nc.verification: int = 1\nd, (e.outcome, f) = 1, (2, 3)\n"
+              "setattr(g, 'active', 1)\nsetattr(h, field, 1)\nStep(status=1)\nx.name = 1\n"
+              "status = 1\nsetattr(i, 'name', 1)\nf(status=1)\nCase(number=1)\nRow(status=1)\n")
+    assert state_assignments(source) == [1, 2, 3, 4, 5, 6, 7]
+
+
+def _offenders(check):
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        relative = path.relative_to(PACKAGE).as_posix()
+        if lines := check(relative, path.read_text(encoding="utf-8")):
+            found[relative] = len(lines)
+    return found
+
+
+# Not moved yet (issue 16): file -> number of places. Must end empty.
+TODO_STATE = {
+    "admin/catalog.py": 1, "admin/forms.py": 1, "admin/users.py": 1, "dashboard/figures.py": 1,
+    "enterprises/services.py": 1, "workflow/agreements.py": 6, "workflow/cases.py": 2,
+    "workflow/enterprises.py": 2, "workflow/paper_signing.py": 3, "workflow/personal_data.py": 1,
+    "workflow/quality.py": 3, "workflow/steps.py": 1, "workflow/supplements.py": 1,
+}
+
+
+def test_only_workflow_moves_assigns_a_state_field():
+    assert state_assignments((PACKAGE / MOVES).read_text(encoding="utf-8"))
+    offenders = _offenders(lambda relative, source:
+                           [] if relative == MOVES else state_assignments(source))
+    assert offenders == TODO_STATE, "only proxy_service/workflow/moves.py sets a state field"
+
+
+def _view_functions(app):
+    for endpoint, function in app.view_functions.items():
+        module = getattr(function, "__module__", "")
+        if module.split(".")[1:2] and module.split(".")[1] in FEATURES:
+            yield endpoint, inspect.unwrap(function)
+
+
+def _body_lines(function):
+    """Lines of the function's body: decorators, signature and docstring left out."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    body = tree.body[0].body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    return body[-1].end_lineno - body[0].lineno + 1 if body else 0
+
+
+TODO_LONG_VIEWS = {
+    "agreements.add_items": 21, "cases.new": 24, "enterprises.edit_project": 22,
+    "enterprises.register": 22, "service_quality.appeal": 21,
+    "service_quality.evaluate": 26,
+}
+
+
+def test_views_are_thin(app):
+    long = {endpoint: lines for endpoint, function in _view_functions(app)
+            if (lines := _body_lines(function)) > MAX_VIEW_LINES}
+    assert long == TODO_LONG_VIEWS, f"views over {MAX_VIEW_LINES} lines"
+
+
+def _writes_audit(relative, source):
+    if relative.split("/")[0] not in FEATURES or relative.startswith("notifications/"):
+        return []
+    return [node.lineno for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+            and node.value.id == "AuditEvent" and node.attr == "record"
+            or isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id == "AuditEvent"]
+
+
+TODO_AUDIT_IN_FEATURES = {
+    "admin/catalog.py": 1, "admin/users.py": 2, "agreements/manage.py": 2,
+    "auth/twofactor_views.py": 2, "enterprises/services.py": 6,
+}
+
+
+def test_features_write_no_audit_events():
+    assert _offenders(_writes_audit) == TODO_AUDIT_IN_FEATURES, \
+        "audit events are written by workflow verbs, not by views"
+
+
+def test_nothing_is_left_to_move():
+    assert not (TODO_STATE or TODO_LONG_VIEWS or TODO_AUDIT_IN_FEATURES)
