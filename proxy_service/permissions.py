@@ -12,10 +12,8 @@ from sqlalchemy.orm import joinedload
 
 from proxy_service.core.extensions import db
 from proxy_service.models import (
-    ApprovalItem,
     Case,
     CaseStatus,
-    CaseTemplate,
     ClaimStatus,
     Document,
     Enterprise,
@@ -210,22 +208,14 @@ def staff_or_404(user, staff_id):
     return db.first_or_404(visible_staff(user).where(User.id == staff_id))
 
 
-def visible_items(user):
-    """The approval items of the user's center's catalogue, retired ones included."""
-    return select(ApprovalItem).where(ApprovalItem.center_id == user.center_id)
+def visible_catalog(user, model):
+    """The approval items or case templates (`model`) of the user's center's catalogue,
+    retired ones included."""
+    return select(model).where(model.center_id == user.center_id)
 
 
-def item_or_404(user, item_id):
-    return db.first_or_404(visible_items(user).where(ApprovalItem.id == item_id))
-
-
-def visible_templates(user):
-    """The case templates of the user's center's catalogue, retired ones included."""
-    return select(CaseTemplate).where(CaseTemplate.center_id == user.center_id)
-
-
-def template_or_404(user, template_id):
-    return db.first_or_404(visible_templates(user).where(CaseTemplate.id == template_id))
+def catalog_or_404(user, model, record_id):
+    return db.first_or_404(visible_catalog(user, model).where(model.id == record_id))
 
 
 def visible_people(user):

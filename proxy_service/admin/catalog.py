@@ -47,7 +47,7 @@ TEMPLATES = _Kind(CaseTemplate, TemplateForm, "admin/template_form.html", "templ
 @bp.get("/admin/items")
 @permissions.manager_required
 def items():
-    page = pagination.paginate(permissions.visible_items(current_user)
+    page = pagination.paginate(permissions.visible_catalog(current_user, ApprovalItem)
                                .options(selectinload(ApprovalItem.prerequisites))
                                .order_by(STAGE_ORDER, ApprovalItem.sort, ApprovalItem.id))
     groups = [(stage, list(rows)) for stage, rows in groupby(page.items, key=lambda i: i.stage)]
@@ -63,20 +63,21 @@ def new_item():
 @bp.route("/admin/items/<int:item_id>/edit", methods=["GET", "POST"])
 @permissions.manager_required
 def edit_item(item_id):
-    return _edit(ITEMS, permissions.item_or_404(current_user, item_id))
+    return _edit(ITEMS, permissions.catalog_or_404(current_user, ApprovalItem, item_id))
 
 
 @bp.post("/admin/items/<int:item_id>/retire")
 @permissions.manager_required
 def retire_item(item_id):
-    return _retirement(ITEMS, permissions.item_or_404(current_user, item_id), catalog.retire, RETIRED)
+    item = permissions.catalog_or_404(current_user, ApprovalItem, item_id)
+    return _retirement(ITEMS, item, catalog.retire, RETIRED)
 
 
 @bp.post("/admin/items/<int:item_id>/unretire")
 @permissions.manager_required
 def unretire_item(item_id):
-    return _retirement(ITEMS, permissions.item_or_404(current_user, item_id), catalog.unretire,
-                       UNRETIRED)
+    item = permissions.catalog_or_404(current_user, ApprovalItem, item_id)
+    return _retirement(ITEMS, item, catalog.unretire, UNRETIRED)
 
 
 # --- case templates -------------------------------------------------------------
@@ -84,7 +85,7 @@ def unretire_item(item_id):
 @bp.get("/admin/templates")
 @permissions.manager_required
 def templates():
-    page = pagination.paginate(permissions.visible_templates(current_user)
+    page = pagination.paginate(permissions.visible_catalog(current_user, CaseTemplate)
                                .options(selectinload(CaseTemplate.items))
                                .order_by(CaseTemplate.retired, CaseTemplate.name, CaseTemplate.id))
     return render_template("admin/templates.html", page=page)
@@ -94,22 +95,23 @@ def templates():
 @bp.route("/admin/templates/<int:template_id>/edit", methods=["GET", "POST"])
 @permissions.manager_required
 def edit_template(template_id=None):
-    template = permissions.template_or_404(current_user, template_id) if template_id else None
+    template = (permissions.catalog_or_404(current_user, CaseTemplate, template_id)
+                if template_id else None)
     return _edit(TEMPLATES, template)
 
 
 @bp.post("/admin/templates/<int:template_id>/retire")
 @permissions.manager_required
 def retire_template(template_id):
-    return _retirement(TEMPLATES, permissions.template_or_404(current_user, template_id),
-                       catalog.retire, RETIRED)
+    template = permissions.catalog_or_404(current_user, CaseTemplate, template_id)
+    return _retirement(TEMPLATES, template, catalog.retire, RETIRED)
 
 
 @bp.post("/admin/templates/<int:template_id>/unretire")
 @permissions.manager_required
 def unretire_template(template_id):
-    return _retirement(TEMPLATES, permissions.template_or_404(current_user, template_id),
-                       catalog.unretire, UNRETIRED)
+    template = permissions.catalog_or_404(current_user, CaseTemplate, template_id)
+    return _retirement(TEMPLATES, template, catalog.unretire, UNRETIRED)
 
 
 # --- shared -----------------------------------------------------------------------
