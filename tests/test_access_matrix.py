@@ -11,8 +11,8 @@ import pytest
 from config import TestingConfig
 from proxy_service import create_app
 from proxy_service.core.extensions import db
-from proxy_service.core.uploads import store_document
 from proxy_service.models import AuditEvent, EnterpriseClaim, Role
+from proxy_service.workflow.documents import store_document
 
 from . import factories
 from .factories import PDF

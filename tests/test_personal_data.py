@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from proxy_service import workflow
 from proxy_service.audit.chain import verify_chains
 from proxy_service.core.extensions import db
-from proxy_service.core.uploads import store_document
 from proxy_service.models import (
     AuditEvent,
     Document,
@@ -23,6 +22,7 @@ from proxy_service.models import (
     Role,
     User,
 )
+from proxy_service.workflow.documents import store_document
 
 from .factories import PASSWORD, make_user, staff_code
 from .test_access_matrix import PDF, _arguments, targets  # noqa: F401
