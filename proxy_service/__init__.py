@@ -25,7 +25,7 @@ def create_app(config_class=None):
 
 
 def register_extensions(app):
-    from proxy_service import models  # noqa: F401  (the mappers must exist before the first query)
+    from proxy_service import models  # the mappers must exist before the first query
     from proxy_service.audit import chain as audit_chain  # noqa: F401  (hash-chains audit events on flush)
     from proxy_service.core.database import configure_engine_events
 
@@ -42,6 +42,8 @@ def register_extensions(app):
         configure_engine_events(db.engine)
     from proxy_service.auth import sessions
     sessions.init_app(app)   # user loader (checks the session token) and idle timeouts
+    from proxy_service.core import submit_once
+    submit_once.init_app(app, tokens=models.SubmitToken)
 
 
 def register_blueprints(app):
