@@ -37,8 +37,8 @@ def create_app(config_class=None):
 
 
 def register_extensions(app):
-    from proxy_service import models  # noqa: PLC0415 — wiring: every mapper exists before the first query
-    from proxy_service.audit import chain  # noqa: F401, PLC0415 — wiring: hash-chains audit events on flush
+    from proxy_service import models  # noqa: PLC0415 — wiring: the mappers, before any query
+    from proxy_service.audit import chain  # noqa: F401, PLC0415 — wiring: chains events on flush
     from proxy_service.auth import sessions  # noqa: PLC0415 — wiring: the user loader is auth's
 
     db.init_app(app)
@@ -67,7 +67,7 @@ def register_blueprints(app):
     from proxy_service.service_quality import bp as service_quality_bp  # noqa: PLC0415 — wiring
     from proxy_service.verify import bp as verify_bp  # noqa: PLC0415 — wiring
 
-    security.bound_url_ids(app)   # before any rule is added: ids beyond the database's range are 404
+    security.bound_url_ids(app)   # before any rule is added: ids beyond the database's are 404
     for bp in (auth_bp, enterprises_bp, cases_bp, dashboard_bp, admin_bp, verify_bp,
                notifications_bp, service_quality_bp, agreements_bp, i18n.bp):
         app.register_blueprint(bp)
@@ -140,7 +140,7 @@ def _already_submitted(error):
 
 def register_template_helpers(app):
     from proxy_service import permissions  # noqa: PLC0415 — wiring: predicates for templates
-    from proxy_service.calendar import lights  # noqa: PLC0415 — wiring: traffic lights for templates
+    from proxy_service.calendar import lights  # noqa: PLC0415 — wiring: lights for templates
 
     app.jinja_env.globals.update(permissions.PREDICATES)
     app.jinja_env.globals.update(lights.TEMPLATE_GLOBALS)
@@ -149,5 +149,5 @@ def register_template_helpers(app):
 
 
 def register_cli(app):
-    from proxy_service.cli import register  # noqa: PLC0415 — wiring: the commands load the seed data
+    from proxy_service.cli import register  # noqa: PLC0415 — wiring: commands load the seed
     register(app)

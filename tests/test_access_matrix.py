@@ -102,14 +102,16 @@ def targets(world):
     document = store_document(_upload(), kind="material", uploader=world.users["owner"], case=case)
     licence = store_document(_upload(), kind="licence", uploader=world.users["owner"],
                              enterprise=world.enterprises[0])
-    claim = EnterpriseClaim(enterprise=world.enterprises[0], claimant=world.users["other_enterprise"],
+    claim = EnterpriseClaim(enterprise=world.enterprises[0],
+                            claimant=world.users["other_enterprise"],
                             claimed_name="x", legal_representative="x", contact_person="x",
                             mobile="13900000000")
     db.session.add(claim)
     absence, rectification = _quality_targets(world, case)
     db.session.commit()
     return {"absence_id": absence.id, "rectification_id": rectification.id, "case_id": case.id,
-            "step_id": step.id, "document_id": document.id, "project_id": world.project.id, "enterprise_id": world.enterprises[0].id,
+            "step_id": step.id, "document_id": document.id, "project_id": world.project.id,
+            "enterprise_id": world.enterprises[0].id,
             "item_id": world.items[0].id, "template_id": world.items[0].id and _template_id(world),
             "user_id": world.users["agent"].id, "claim_id": claim.id, "licence": licence.id,
             # An enterprise user of the first center's enterprise: personal-data requests.
