@@ -7,13 +7,13 @@ same transaction and flushes; the caller commits through core.conflicts.
 The names most callers need are re-exported here: `workflow.accept_case(...)`.
 """
 from proxy_service.core.conflicts import EvaluationError, StaleEdit, StepDateError, TransitionError
+from proxy_service.workflow.agreements import start_work
 from proxy_service.workflow.cases import (
     accept_case,
     assign_agent,
     decline_case,
     post_message,
     resume_case,
-    start_work,
     submit_case,
     suspend_case,
     terminate_case,
