@@ -187,6 +187,8 @@ def can_export_dossier(user, case):
     return handles_case(user, case)
 
 
+# --- agreements ------------------------------------------------------------------------
+
 def handles_case(user, case):
     """Staff who handle the case: a manager of its center, its agent, or the colleague who
     substitutes for the agent today (as can_open_step)."""
@@ -194,8 +196,6 @@ def handles_case(user, case):
         return False
     return user.role is Role.MANAGER or (user.role is Role.AGENT and acts_for(user, case.agent_id))
 
-
-# --- agreements ------------------------------------------------------------------------
 
 def agreement_or_404(user, agreement_id):
     """The agreement when `user` may see its case (another enterprise's answers 404)."""
