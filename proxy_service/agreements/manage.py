@@ -26,22 +26,30 @@ from proxy_service.workflow import agreement_settings, supplements
 
 # --- the clause template ----------------------------------------------------------
 
-@bp.route("/agreements/template", methods=["GET", "POST"])
+@bp.get("/agreements/template")
 @manager_required
 def template():
     center = current_user.center
     with committing():   # version 1 (the default text) is made on first use
         current = agreement_settings.current_template(center)
     form = TemplateForm(clauses=current.clauses)
-    if form.validate_on_submit():
-        with committing() as outcome:
-            saved = agreement_settings.save_template(center, current_user, form.clauses.data)
-        if outcome.conflict is None:
-            flash(_("协议条款已保存为第 %(v)s 版，此后生成的协议使用新版本。", v=saved.version)
-                  if saved.id != current.id else _("条款没有变化。"), "success")
-        return redirect(url_for(".template"))
-    role_form = CountersignForm(formdata=None, obj=center)
-    return _template_page(current, form, role_form, 422 if form.is_submitted() else 200)
+    return _template_page(current, form, CountersignForm(formdata=None, obj=center), 200)
+
+
+@bp.post("/agreements/template")
+@manager_required
+def save_template():
+    center = current_user.center
+    current = agreement_settings.current_template(center)   # a refused post keeps nothing
+    form = TemplateForm(clauses=current.clauses)
+    if not form.validate_on_submit():
+        return _template_page(current, form, CountersignForm(formdata=None, obj=center), 422)
+    with committing() as outcome:
+        saved = agreement_settings.save_template(center, current_user, form.clauses.data)
+    if outcome.conflict is None:
+        flash(_("协议条款已保存为第 %(v)s 版，此后生成的协议使用新版本。", v=saved.version)
+              if saved.id != current.id else _("条款没有变化。"), "success")
+    return redirect(url_for(".template"))
 
 
 def _template_page(current, form, role_form, status, stale=False):
