@@ -40,7 +40,7 @@ def register_extensions(app):
     login_manager.login_message_category = "warning"
     with app.app_context():
         configure_engine_events(db.engine)
-    from proxy_service.auth import sessions
+    from proxy_service.identity import sessions
     sessions.init_app(app)   # user loader (checks the session token) and idle timeouts
 
 

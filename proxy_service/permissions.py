@@ -5,7 +5,8 @@ enterprise's or another center's record answers 404, never 403 with a hint.
 """
 from functools import wraps
 
-from flask import abort
+from flask import abort, flash, redirect, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import false, select
 
@@ -21,6 +22,7 @@ from proxy_service.models import (
     Project,
     Role,
     Step,
+    User,
 )
 from proxy_service.workflow.assignment import acts_for, agents_covered_by
 
@@ -189,3 +191,30 @@ def can_export_dossier(user, case):
 PREDICATES = {f.__name__: f for f in (can_update_case, can_open_step, can_update_step,
                                        can_withdraw_case, can_edit_project, can_write_internal,
                                        can_export_dossier)}
+
+
+# --- enterprises: registration, verification, claims, the 2FA reset (auth/, enterprises/,
+# admin/verification.py) ---
+
+def member_required(view):
+    """View decorator for enterprise users who belong to an enterprise: a registration that
+    became a claim has none yet, and may only read its status on the profile page."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if current_user.enterprise_id is None:
+            flash(_("您的注册正在作为企业认领申请等待服务中心处理，处理通过后才能使用此功能。"), "warning")
+            return redirect(url_for("enterprises.profile"))
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def visible_pending_claims(user):
+    """The undecided claims `user` may decide (those on enterprises of their home center)."""
+    return visible_claims(user).where(EnterpriseClaim.outcome == ClaimStatus.PENDING)
+
+
+def staff_or_404(user, user_id):
+    """A staff member (agent or manager) of `user`'s center; anyone else answers 404."""
+    return db.first_or_404(select(User).where(
+        User.id == user_id, User.role.in_((Role.AGENT, Role.MANAGER)),
+        User.center_id == user.center_id))

@@ -46,8 +46,8 @@ ENTERPRISE, CENTER = "enterprise", "center"
 def reauth_ok(user, password, code=None):
     """Whether `user` proved again who they are before signing: the password and, for users
     with two-factor login (staff), a one-time or recovery code. Failures count toward the
-    account lockout (see auth/reauth.py)."""
-    from proxy_service.auth.reauth import verify_reauth
+    account lockout (see identity/reauth.py)."""
+    from proxy_service.identity.reauth import verify_reauth
     return verify_reauth(user, password, code)
 
 

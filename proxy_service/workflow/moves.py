@@ -7,10 +7,20 @@ from flask_babel import lazy_gettext as _l
 from proxy_service.audit.labels import ACTION_LABELS
 from proxy_service.core.conflicts import TransitionError
 from proxy_service.core.extensions import db
-from proxy_service.models import AuditEvent, CaseStatus, RectificationStatus, StepStatus
+from proxy_service.models import (
+    AuditEvent,
+    CaseStatus,
+    ClaimStatus,
+    RectificationStatus,
+    StepStatus,
+    Verification,
+)
 from proxy_service.models.cases import FINAL_CASE_STATUSES
 
 CS, SS, RS = CaseStatus, StepStatus, RectificationStatus
+# The attributes that hold a state: set by _move and _begin only (tests/test_architecture.py).
+STATE_FIELDS = frozenset({"status", "state", "verification", "outcome", "active", "retired",
+                          "voided"})
 CASE_MOVES = {
     (CS.SUBMITTED, "accept"): CS.ACCEPTED,
     (CS.SUBMITTED, "decline"): CS.DECLINED,
@@ -38,19 +48,34 @@ RECTIFICATION_MOVES = {
     (RS.APPEALED, "respond"): RS.CLOSED,
 }
 
+# An enterprise's licence check (Enterprise.verification): a manager may reject a verified
+# enterprise later (a revoked licence) and restate a rejection with a new reason; a verified
+# one is not verified again.
+VERIFICATION_MOVES = {
+    (Verification.PENDING, "verify"): Verification.VERIFIED,
+    (Verification.REJECTED, "verify"): Verification.VERIFIED,
+    **{(state, "reject"): Verification.REJECTED for state in Verification},
+}
+# A claim on a registered USCC (EnterpriseClaim.outcome) is decided once.
+CLAIM_MOVES = {
+    (ClaimStatus.PENDING, "approve"): ClaimStatus.APPROVED,
+    (ClaimStatus.PENDING, "reject"): ClaimStatus.REJECTED,
+}
+
 
 def _move(obj, moves, action, actor, comment="", internal=False, audit_action=None, *,
-          field="status", error=TransitionError):
+          field="status", error=TransitionError, about=None):
     """Move `obj` by `action` along `moves` (a table {(from, action): to} over its `field`),
-    audited from → to as `audit_action` (default: the action). Raises `error` (a
-    TransitionError) when the table holds no such move from the current state."""
+    audited from → to as `audit_action` (default: the action), on `about` (default: `obj`;
+    a claim's decision is recorded on its enterprise). Raises `error` (a TransitionError)
+    when the table holds no such move from the current state."""
     current = getattr(obj, field)
     target = moves.get((current, action))
     if target is None:
         raise error(_l("当前状态“%(status)s”下不能执行“%(action)s”。",
                        status=_label(current), action=ACTION_LABELS.get(action, action)))
-    db.session.add(AuditEvent.record(actor, obj, audit_action or action, current, target,
-                                     comment, internal))
+    db.session.add(AuditEvent.record(actor, obj if about is None else about,
+                                     audit_action or action, current, target, comment, internal))
     setattr(obj, field, target)
     return target
 
@@ -60,6 +85,17 @@ def _begin(obj, state, *, field="status"):
     the verb creating it audits the creation as it always has."""
     setattr(obj, field, state)
     return obj
+
+
+def _fill(obj, values):
+    """Write plain attributes (a form's fields, never a state field: those change by _move
+    alone) and return the names whose value changed, in the order of `values`."""
+    if refused := STATE_FIELDS & values.keys():
+        raise ValueError(f"state fields change by _move only: {sorted(refused)}")
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    for name in changed:
+        setattr(obj, name, values[name])
+    return changed
 
 
 def _label(state):
