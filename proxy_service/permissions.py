@@ -208,6 +208,12 @@ def member_required(view):
     return wrapped
 
 
+def own_claims(user):
+    """The claims `user` filed (a registration on a USCC already registered): its claimant
+    reads their status on the profile page."""
+    return select(EnterpriseClaim).where(EnterpriseClaim.claimant_id == user.id)
+
+
 def visible_pending_claims(user):
     """The undecided claims `user` may decide (those on enterprises of their home center)."""
     return visible_claims(user).where(EnterpriseClaim.outcome == ClaimStatus.PENDING)

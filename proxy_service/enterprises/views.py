@@ -17,7 +17,12 @@ from proxy_service.enterprises.forms import (
 )
 from proxy_service.identity import sessions
 from proxy_service.models import ClaimStatus, Document, Enterprise, EnterpriseClaim
-from proxy_service.permissions import enterprise_or_404, enterprise_required, member_required
+from proxy_service.permissions import (
+    enterprise_or_404,
+    enterprise_required,
+    member_required,
+    own_claims,
+)
 from proxy_service.workflow import enterprises
 
 # --- registration ----------------------------------------------------------------
@@ -71,8 +76,8 @@ def privacy():
 @enterprise_required
 def profile():
     if current_user.enterprise_id is None:
-        claims = db.session.scalars(select(EnterpriseClaim).where(
-            EnterpriseClaim.claimant_id == current_user.id).order_by(EnterpriseClaim.id.desc())).all()
+        claims = db.session.scalars(own_claims(current_user)
+                                    .order_by(EnterpriseClaim.id.desc())).all()
         return render_template("enterprises/claim_pending.html", claims=claims)
     enterprise = db.session.scalar(select(Enterprise).options(
         joinedload(Enterprise.home_center), selectinload(Enterprise.users))
