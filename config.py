@@ -53,11 +53,11 @@ class Config:
     SEAL_TRUST_ROOTS = tuple(filter(None, os.environ.get("SEAL_TRUST_ROOTS", "").split(":")))
     # Absolute address of the site, printed in QR codes and links that leave the browser.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or _local_base_url()
-    # Sessions (auth/sessions.py): idle limits per audience and an absolute limit.
+    # Sessions (identity/sessions.py): idle limits per audience and an absolute limit.
     STAFF_IDLE_MINUTES = _env_int("STAFF_IDLE_MINUTES", 30)
     ENTERPRISE_IDLE_MINUTES = _env_int("ENTERPRISE_IDLE_MINUTES", 120)
     # After the password (and code) is given again, exports go ahead without asking for this
-    # long; signing and changing the password always ask (proxy_service/auth/reauth.py).
+    # long; signing and changing the password always ask (proxy_service/identity/reauth.py).
     REAUTH_MINUTES = _env_int("REAUTH_MINUTES", 10)
     SESSION_ABSOLUTE_HOURS = _env_int("SESSION_ABSOLUTE_HOURS", 12)
     # Per-account lockout, stored in the database so that it holds across workers and hosts.

@@ -68,7 +68,7 @@ def login(app, username):
 
 
 def confirm_identity(app, client, username):
-    """Password and code again, as exports ask (auth/reauth.py); holds for REAUTH_MINUTES."""
+    """Password and code again, as exports ask (identity/reauth.py); holds for REAUTH_MINUTES."""
     response = _post_form(client, "/confirm", {"password": PASSWORD,
                                                "code": _one_time_code(app, username)})
     if response.status_code != 302:
@@ -81,9 +81,9 @@ def _one_time_code(app, username):
     import pyotp
     from sqlalchemy import select
 
-    from proxy_service.auth import twofactor
     from proxy_service.core import clock
     from proxy_service.core.extensions import db
+    from proxy_service.identity import twofactor
     from proxy_service.models import User
     while True:
         with app.app_context():

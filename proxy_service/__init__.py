@@ -39,7 +39,7 @@ def create_app(config_class=None):
 def register_extensions(app):
     from proxy_service import models  # noqa: PLC0415 — wiring: the mappers, before any query
     from proxy_service.audit import chain  # noqa: F401, PLC0415 — wiring: chains events on flush
-    from proxy_service.auth import sessions  # noqa: PLC0415 — wiring: the user loader is auth's
+    from proxy_service.identity import sessions  # noqa: PLC0415 — wiring: the user loader
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))

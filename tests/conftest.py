@@ -12,9 +12,9 @@ from sqlalchemy import event, text
 
 from config import BASE_DIR, TestingConfig
 from proxy_service import create_app
-from proxy_service.auth import twofactor
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
+from proxy_service.identity import twofactor
 
 from . import factories
 
@@ -155,7 +155,7 @@ def login_as(client):
 def confirm_identity(client):
     def confirm(user, password=factories.PASSWORD):
         """Give the password (and a one-time code, for staff) again on the confirmation page
-        that exports ask for (auth/reauth.py); the logged-in user is `user`."""
+        that exports ask for (identity/reauth.py); the logged-in user is `user`."""
         data = {"password": password}
         if twofactor.needs_code(user):
             data["code"] = factories.one_time_code(user)

@@ -9,9 +9,9 @@ import redis
 
 from config import TestingConfig
 from proxy_service import create_app
-from proxy_service.auth import twofactor
 from proxy_service.core import clock, limiter_health
 from proxy_service.core.extensions import db
+from proxy_service.identity import twofactor
 
 from .factories import PASSWORD, TOTP_SECRET
 

@@ -105,7 +105,7 @@ from flask.testing import FlaskClient  # noqa: E402
 from sqlalchemy import event, func  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from proxy_service.auth import twofactor  # noqa: E402
+from proxy_service.identity import twofactor  # noqa: E402
 from proxy_service.models import EnterpriseClaim, Role  # noqa: E402
 from proxy_service.workflow import enterprises as registration  # noqa: E402
 

@@ -71,7 +71,7 @@ def test_anonymous_posts_without_a_token_are_refused(csrf_app, world):
 
 @pytest.mark.parametrize("who", ["owner", "agent", "manager"])
 def test_logged_in_posts_without_a_token_are_refused(csrf_app, world, who):
-    from proxy_service.auth import twofactor
+    from proxy_service.identity import twofactor
 
     user = world.users[who]
     if twofactor.needs_code(user):

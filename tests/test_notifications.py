@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 
 from proxy_service import workflow
 from proxy_service.core.extensions import db
-from proxy_service.enterprises import services
 from proxy_service.models import AuditEvent, Notification, OutboxMessage, Role, User
 from proxy_service.notifications import inbox
+from proxy_service.workflow import enterprises
 
 from .factories import make_user
 
@@ -110,9 +110,9 @@ def test_registration_and_claim_reach_the_home_centers_managers(world):
             "mobile": "13700000000", "email": "", "name": "晋中新材料有限公司",
             "uscc": "91140700MA0K1234X0", "legal_representative": "周七", "address": "晋中",
             "home_center_id": world.centers[0].id}
-    services.register(data, _licence())
+    enterprises.register(data, _licence())
     claim_data = dict(data, username="claimer", name="冒名公司")
-    services.register(claim_data, _licence())
+    enterprises.register(claim_data, _licence())
     db.session.commit()
     manager = world.users["manager"]
     assert kinds(manager) == ["enterprise_registered", "enterprise_claim"]

@@ -17,10 +17,10 @@ from ada_url import URL
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from proxy_service.auth import twofactor
-from proxy_service.auth.sessions import PENDING_KEY
 from proxy_service.core.extensions import db
 from proxy_service.core.security import same_site_path
+from proxy_service.identity import twofactor
+from proxy_service.identity.sessions import PENDING_KEY
 from proxy_service.models import Notification
 
 from .factories import PASSWORD, TOTP_SECRET, one_time_code

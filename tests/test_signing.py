@@ -10,7 +10,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from proxy_service import permissions, workflow
-from proxy_service.auth.reauth import verify_reauth
+from proxy_service.identity.reauth import verify_reauth
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
 from proxy_service.documents.seal import center_certificate, check_seal
@@ -204,13 +204,13 @@ def test_reassignment_before_sealing_regenerates_and_voids_signatures(world, cas
 
 
 def test_a_project_edit_regenerates_an_unsealed_agreement(world, case):
-    from proxy_service.enterprises import services
+    from proxy_service.workflow import enterprises
     agreement = agreement_of(case)
     signing.sign(agreement, world.users["owner"], signer_name="张三", signer_title="法定代表人",
                  method="typed")
     project = case.project
-    services.update_project(project, world.users["owner"], {"content": "改为建设研发中心"},
-                            project.version)
+    enterprises.update_project(project, world.users["owner"], {"content": "改为建设研发中心"},
+                               project.version)
     assert agreement.revision == 2 and agreement.signatures[0].voided
     assert agreement.state is AS.AWAITING_ENTERPRISE
 
@@ -228,10 +228,10 @@ def test_a_sealed_agreement_is_never_touched_again(world):
     agreement = agreement_of(case)
     final, unsigned = agreement.final_pdf, agreement.unsigned_pdf
     workflow.assign_agent(case, world.users["manager"], world.users["other_agent"], reason="调整")
-    from proxy_service.enterprises import services
-    services.update_contact(case.enterprise, world.users["owner"],
-                            {"contact_person": "周七", "mobile": "13700000000", "email": "",
-                             "address": "新地址"}, case.enterprise.version)
+    from proxy_service.workflow import enterprises
+    enterprises.update_contact(case.enterprise, world.users["owner"],
+                               {"contact_person": "周七", "mobile": "13700000000", "email": "",
+                                "address": "新地址"}, case.enterprise.version)
     db.session.commit()
     db.session.refresh(agreement)
     assert agreement.state is AS.SEALED and agreement.revision == 1

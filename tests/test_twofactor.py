@@ -8,10 +8,10 @@ import pyotp
 import pytest
 from sqlalchemy import func, select
 
-from proxy_service.auth import twofactor
-from proxy_service.auth.reauth import verify_reauth
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
+from proxy_service.identity import twofactor
+from proxy_service.identity.reauth import verify_reauth
 from proxy_service.models import AuditEvent, RecoveryCode
 
 from .factories import PASSWORD, TOTP_SECRET, one_time_code

@@ -13,6 +13,7 @@ from proxy_service.models import (
     Role,
     Verification,
 )
+from proxy_service.workflow import enterprises
 
 from . import factories
 
@@ -198,6 +199,34 @@ def test_approving_twice_is_refused_with_a_message(client, world, login_as):
     response = client.post(f"/admin/enterprises/{enterprise.id}", data={"decision": "approve"},
                            follow_redirects=True)
     assert "该企业已核验" in response.text and events("verify") == []
+
+
+@pytest.mark.parametrize("start, approve, end", [
+    (Verification.REJECTED, True, Verification.VERIFIED),    # a better licence uploaded
+    (Verification.VERIFIED, False, Verification.REJECTED),   # the licence turned out revoked
+    (Verification.REJECTED, False, Verification.REJECTED),   # the reason restated
+])
+def test_verification_follows_its_table_and_audits_from_and_to(world, start, approve, end):
+    enterprise = pending_enterprise(world)
+    enterprise.verification = start
+    db.session.commit()
+    enterprises.verify_enterprise(enterprise, world.users["manager"], approve=approve,
+                                  note="" if approve else "执照已吊销")
+    db.session.commit()
+    assert enterprise.verification is end
+    [event] = events("verify" if approve else "reject")
+    assert (event.from_status, event.to_status) == (start.value, end.value)
+
+
+def test_a_claim_decision_is_audited_on_its_enterprise_from_pending(client, world, login_as):
+    claim = make_claim(world, world.enterprises[0])
+    login_as(world.users["manager"])
+    client.post(f"/admin/claims/{claim.id}", data={"decision": "approve"})
+    [event] = events("claim_approve")
+    assert (event.object_type, event.object_id, event.enterprise_id) == (
+        "enterprise", world.enterprises[0].id, world.enterprises[0].id)
+    assert (event.from_status, event.to_status) == ("pending", "approved")
+    assert event.comment == "claimer："
 
 
 # --- claims ----------------------------------------------------------------------

@@ -24,8 +24,8 @@ STEPS_PER_AGENT = 6
 
 
 def build_plan(users, password, totp_secret):
-    from proxy_service.auth import twofactor
     from proxy_service.core.extensions import db
+    from proxy_service.identity import twofactor
     from proxy_service.models import Case, CaseStatus, Role, Step, User
 
     wanted = loadlib.split_roles(users)

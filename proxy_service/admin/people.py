@@ -9,10 +9,10 @@ from sqlalchemy.orm import joinedload
 from proxy_service import permissions
 from proxy_service.admin import bp
 from proxy_service.admin.people_forms import EraseForm, ExportForm
-from proxy_service.auth.reauth import verify_reauth
 from proxy_service.core import clock, pagination
 from proxy_service.core.conflicts import committing, conflict_message
 from proxy_service.core.extensions import db
+from proxy_service.identity.reauth import verify_reauth
 from proxy_service.models import Document, EnterpriseClaim, Message, Notification, Signature, User
 from proxy_service.workflow import personal_data
 
@@ -69,7 +69,7 @@ def erase_person(person_id):
 
 def _confirmed(form):
     """The form is valid and the manager proved again who they are (failures count toward
-    the lockout, see auth/reauth.py)."""
+    the lockout, see identity/reauth.py)."""
     if not form.validate_on_submit():
         return False
     if not verify_reauth(current_user, form.password.data, form.code.data):

@@ -7,12 +7,12 @@ from sqlalchemy.orm import joinedload
 
 from proxy_service import permissions
 from proxy_service.admin import bp
-from proxy_service.admin.common import attempt
 from proxy_service.admin.forms import ClaimForm, VerifyForm
-from proxy_service.core import pagination as queries
+from proxy_service.core.conflicts import attempt
 from proxy_service.core.extensions import db
-from proxy_service.models import ClaimStatus, Document, Enterprise, EnterpriseClaim, Verification
-from proxy_service.workflow import enterprises as registration
+from proxy_service.core.pagination import paginate
+from proxy_service.models import Document, Enterprise, EnterpriseClaim, Verification
+from proxy_service.workflow import enterprises
 
 TABS = ("pending", "all")
 
@@ -34,19 +34,15 @@ def licences_of(enterprise_ids):
     return found
 
 
-def pending_claims(user):
-    """Undecided claims `user` may see (those on enterprises of their home center)."""
-    return permissions.visible_claims(user).where(EnterpriseClaim.outcome == ClaimStatus.PENDING)
-
-
 def _claim_count():
-    return db.session.scalar(pending_claims(current_user).with_only_columns(
-        func.count(EnterpriseClaim.id)))
+    return db.session.scalar(permissions.visible_pending_claims(current_user)
+                             .with_only_columns(func.count(EnterpriseClaim.id)))
 
 
-@bp.get("/admin/enterprises")
+# The function has its own name: `enterprises` is the workflow module.
+@bp.get("/admin/enterprises", endpoint="enterprises")
 @permissions.manager_required
-def enterprises():
+def enterprise_list():
     """Enterprises waiting for verification (or all of them), searchable by name or USCC."""
     tab = request.args.get("tab") if request.args.get("tab") in TABS else "pending"
     term = request.args.get("q", "").strip()
@@ -56,7 +52,7 @@ def enterprises():
     if term:
         query = query.where(Enterprise.name.contains(term, autoescape=True)
                             | Enterprise.uscc.contains(term.upper(), autoescape=True))
-    page = queries.paginate(query.order_by(Enterprise.created_at, Enterprise.id))
+    page = paginate(query.order_by(Enterprise.created_at, Enterprise.id))
     return render_template("admin/enterprises.html", tab=tab, term=term, page=page,
                            licences=licences_of([e.id for e in page.items]),
                            claim_count=_claim_count())
@@ -69,7 +65,7 @@ def enterprise(enterprise_id):
     form = VerifyForm(version=enterprise.version)
     if not form.validate_on_submit():
         return _enterprise_page(enterprise, form, 422 if form.is_submitted() else 200)
-    err = attempt(registration.verify_enterprise, enterprise, current_user, approve=form.approve,
+    err = attempt(enterprises.verify_enterprise, enterprise, current_user, approve=form.approve,
                   note=form.reason, seen_version=form.version.data or None)
     if err is None:
         flash(_("已核验通过：%(name)s", name=enterprise.name) if form.approve
@@ -80,7 +76,7 @@ def enterprise(enterprise_id):
 
 
 def _enterprise_page(enterprise, form, status=200):
-    claims = db.session.scalars(pending_claims(current_user).where(
+    claims = db.session.scalars(permissions.visible_pending_claims(current_user).where(
         EnterpriseClaim.enterprise_id == enterprise.id)).all()
     return render_template("admin/enterprise.html", enterprise=enterprise, form=form,
                            licences=licences_of([enterprise.id]).get(enterprise.id, []),
@@ -90,10 +86,10 @@ def _enterprise_page(enterprise, form, status=200):
 @bp.get("/admin/claims")
 @permissions.manager_required
 def claims():
-    page = queries.paginate(pending_claims(current_user)
-                            .options(joinedload(EnterpriseClaim.enterprise),
-                                     joinedload(EnterpriseClaim.claimant))
-                            .order_by(EnterpriseClaim.created_at, EnterpriseClaim.id))
+    page = paginate(permissions.visible_pending_claims(current_user)
+                    .options(joinedload(EnterpriseClaim.enterprise),
+                             joinedload(EnterpriseClaim.claimant))
+                    .order_by(EnterpriseClaim.created_at, EnterpriseClaim.id))
     return render_template("admin/claims.html", page=page, claim_count=page.total,
                            documents=_documents([c.licence_document_id for c in page.items]))
 
@@ -105,7 +101,7 @@ def claim(claim_id):
     form = ClaimForm()
     if not form.validate_on_submit():
         return _claim_page(claim, form, 422 if form.is_submitted() else 200)
-    if attempt(registration.resolve_claim, claim, current_user, approve=form.approve,
+    if attempt(enterprises.resolve_claim, claim, current_user, approve=form.approve,
                note=form.reason) is None:
         flash(_("认领申请已通过，申请人已加入该企业。") if form.approve
               else _("认领申请已驳回。"), "success")

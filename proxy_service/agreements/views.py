@@ -12,11 +12,11 @@ from proxy_service.agreements.forms import (
     PaperUploadForm,
     SignForm,
 )
-from proxy_service.auth.reauth import verify_reauth  # issue 16: HD moves it below the features
 from proxy_service.core import submit_once
 from proxy_service.core.conflicts import attempt, committing
 from proxy_service.core.extensions import db
 from proxy_service.core.uploads import UploadError
+from proxy_service.identity.reauth import verify_reauth
 from proxy_service.models import AgreementState, Document
 from proxy_service.models.agreements import ENTERPRISE
 from proxy_service.permissions import agreement_or_404, signing_party

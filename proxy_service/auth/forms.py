@@ -24,14 +24,6 @@ class EnrolForm(FlaskForm):
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
 
 
-class ReauthForm(FlaskForm):
-    """Password again (and the code, for users with two-factor login) before a sensitive action."""
-    password = PasswordField(_l("登录密码"), validators=[DataRequired(_l("请输入登录密码。")),
-                                                      Length(max=200)])
-    code = StringField(_l("动态验证码"), validators=[Optional(), Length(max=40)],
-                       render_kw={"autocomplete": "one-time-code"})
-
-
 class ChangePasswordForm(FlaskForm):
     current = PasswordField(_l("当前密码"), validators=[DataRequired(_l("请输入当前密码。"))])
     code = StringField(_l("动态验证码"), validators=[Optional(), Length(max=40)],
@@ -44,7 +36,4 @@ class ChangePasswordForm(FlaskForm):
 
 class CenterSecurityForm(FlaskForm):
     require_enterprise_2fa = BooleanField(_l("要求本中心企业用户登录时也输入动态验证码"))
-    version = optional_version_field()   # of the center's settings (versioned.save)
-
-    def apply(self, center):
-        center.require_enterprise_2fa = self.require_enterprise_2fa.data
+    version = optional_version_field()   # of the center's settings (core.conflicts.save)

@@ -5,15 +5,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from proxy_service import permissions
-from proxy_service.auth import bp, lockout, sessions, twofactor
-from proxy_service.auth.forms import CenterSecurityForm, CodeForm, EnrolForm, ReauthForm
-from proxy_service.auth.reauth import verify_reauth
+from proxy_service.auth import bp
+from proxy_service.auth.forms import CenterSecurityForm, CodeForm, EnrolForm
 from proxy_service.auth.views import LOGIN_FAILED
-from proxy_service.core import conflicts as versioned
-from proxy_service.core.conflicts import attempt
-from proxy_service.core.extensions import db
+from proxy_service.core.conflicts import attempt, committing, keep_input
 from proxy_service.core.security import same_site_path
-from proxy_service.models import AuditEvent
+from proxy_service.identity import lockout, sessions, twofactor
+from proxy_service.identity.reauth import ReauthForm, verify_reauth
+from proxy_service.workflow import security
 
 
 def _back_to_login():
@@ -24,22 +23,19 @@ def _back_to_login():
 
 def _refused(user, form):
     """A wrong code: counted like a wrong password; the lock ends the attempt."""
-    if lockout.is_locked(user) or lockout.record_failure(user):
-        db.session.commit()
+    with committing():   # the count is kept whatever happens next
+        locked = lockout.is_locked(user) or lockout.record_failure(user)
+    if locked:
         sessions.clear_pending()
         flash(LOGIN_FAILED, "danger")
         return redirect(url_for("auth.login"))
-    db.session.commit()
     form.code.errors.append(_("验证码不正确或已使用过，请重新输入。"))
     return None
 
 
 def _finish_login(user):
-    next_url = same_site_path(sessions.pending_next())   # checked again: the cookie may be older
-    lockout.record_success(user)
-    sessions.start(user)
-    db.session.commit()
-    return next_url or url_for("auth.home")
+    # The address is checked again: the cookie may be older than the check.
+    return sessions.finish_login(user, same_site_path(sessions.pending_next()))
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
@@ -69,8 +65,8 @@ def enrol():
     if twofactor.enrolled(user):
         return redirect(url_for("auth.login_code"))
     form = EnrolForm()
-    secret = twofactor.enrolment_secret(user)
-    db.session.commit()
+    with committing():   # kept, so that a reload shows the secret an app may have scanned
+        secret = twofactor.enrolment_secret(user)
     if form.validate_on_submit():
         codes = None if lockout.is_locked(user) else twofactor.confirm_enrolment(user, form.code.data)
         if codes:
@@ -107,11 +103,10 @@ def new_recovery_codes():
         return redirect(url_for("auth.account_security"))
     if not form.validate_on_submit() or not verify_reauth(current_user, form.password.data,
                                                           form.code.data):
-        db.session.commit()
         flash(_("登录密码或动态验证码不正确。"), "danger")
         return redirect(url_for("auth.account_security"))
-    codes = twofactor.new_recovery_codes(current_user)
-    db.session.commit()
+    with committing():
+        codes = twofactor.new_recovery_codes(current_user)
     lockout.security_event("recovery_codes_renewed", user_id=current_user.id)
     return render_template("auth/recovery_codes.html", codes=codes,
                            next_url=url_for("auth.account_security"))
@@ -126,17 +121,13 @@ def center_security():
     if not form.validate_on_submit():
         return (render_template("auth/center_security.html", form=form, center=center),
                 422 if form.is_submitted() else 200)
-    if attempt(_save_policy, center, form) is not None:   # another manager saved meanwhile
+    if attempt(security.set_enterprise_2fa_policy, center, current_user,
+               required=form.require_enterprise_2fa.data,
+               seen_version=form.version.data) is not None:   # another manager saved meanwhile
         return render_template("auth/center_security.html", center=center, stale=True,
-                               form=versioned.keep_input(form, center)), 409
+                               form=keep_input(form, center)), 409
     flash(_("安全设置已保存。"), "success")
     return redirect(url_for("auth.center_security"))
-
-
-def _save_policy(center, form):
-    versioned.save(center, form.version.data, form.apply)
-    db.session.add(AuditEvent.record(current_user, center, "center_2fa_policy",
-                                     comment="on" if center.require_enterprise_2fa else "off"))
 
 
 @bp.post("/admin/users/<int:user_id>/reset-2fa")
@@ -144,10 +135,7 @@ def _save_policy(center, form):
 def reset_2fa(user_id):
     """A colleague lost the phone and the recovery codes: the next login enrols again."""
     user = permissions.staff_or_404(current_user, user_id)
-    twofactor.reset(user)
-    user.rotate_session_token()
-    db.session.add(AuditEvent.record(current_user, user, "user_2fa_reset", comment=user.username))
-    db.session.commit()
-    flash(_("已重置“%(username)s”的动态口令，该用户下次登录时需重新绑定。", username=user.username),
-          "success")
+    if attempt(security.reset_two_factor, user, current_user) is None:
+        flash(_("已重置“%(username)s”的动态口令，该用户下次登录时需重新绑定。",
+                username=user.username), "success")
     return redirect(url_for("admin.users"))

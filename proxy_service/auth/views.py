@@ -1,14 +1,24 @@
+"""The login and logout, changing the password, the confirmation page that exports ask for
+(identity/reauth.py) and the health check."""
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from proxy_service.auth import bp, lockout, sessions, twofactor
-from proxy_service.auth.forms import ChangePasswordForm, LoginForm, ReauthForm
-from proxy_service.auth.reauth import needs_code, reauth_is_recent, remember_reauth, verify_reauth
+from proxy_service.auth import bp
+from proxy_service.auth.forms import ChangePasswordForm, LoginForm
+from proxy_service.core.conflicts import committing
 from proxy_service.core.extensions import db
 from proxy_service.core.security import same_site_path
+from proxy_service.identity import lockout, sessions
+from proxy_service.identity.reauth import (
+    ReauthForm,
+    needs_code,
+    reauth_is_recent,
+    remember_reauth,
+    verify_reauth,
+)
 from proxy_service.models import Role
 
 # One message for an unknown user, a wrong password and a locked account: no hint which it was.
@@ -30,24 +40,12 @@ def login():
     form = LoginForm()
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form)
-    user = lockout.authenticate(form.username.data.strip(), form.password.data)
-    db.session.commit()   # keep the failure count whatever happens next
+    with committing():   # keep the failure count whatever happens next
+        user = lockout.authenticate(form.username.data.strip(), form.password.data)
     if user is None:
         flash(LOGIN_FAILED, "danger")
         return render_template("auth/login.html", form=form), 401
-    return redirect(after_password(user, same_site_path(request.args.get("next"))))
-
-
-def after_password(user, next_url=None):
-    """Where a user whose password was just proven goes: the one-time-code step (or the
-    enrolment) when they need one, else straight in with a new session. Commits."""
-    if twofactor.needs_code(user):
-        sessions.begin_pending(user, next_url)
-        return url_for("auth.login_code" if twofactor.enrolled(user) else "auth.enrol")
-    lockout.record_success(user)
-    sessions.start(user)
-    db.session.commit()
-    return next_url or url_for("auth.home")
+    return redirect(sessions.after_password(user, same_site_path(request.args.get("next"))))
 
 
 @bp.post("/logout")
@@ -64,13 +62,9 @@ def change_password():
     code_needed = needs_code(current_user)
     if form.validate_on_submit():
         if verify_reauth(current_user, form.current.data, form.code.data):
-            current_user.set_password(form.new.data)
-            sessions.keep_after_password_change(current_user)
-            db.session.commit()
-            lockout.security_event("password_changed", user_id=current_user.id)
+            sessions.change_password(current_user, form.new.data)
             flash(_("密码已修改，其他设备上的登录已失效。"), "success")
             return redirect(url_for("auth.home"))
-        db.session.commit()
         form.current.errors.append(_("当前密码或动态验证码不正确。") if code_needed
                                    else _("当前密码不正确。"))
     return render_template("auth/password.html", form=form, code_needed=code_needed)
@@ -80,7 +74,7 @@ def change_password():
 @login_required
 def confirm():
     """The password (and code) again before an export; then a link to the download, which
-    stays open for REAUTH_MINUTES (auth/reauth.py). A link, not a redirect: a redirect that
+    stays open for REAUTH_MINUTES (identity/reauth.py). A link, not a redirect: a redirect that
     ends in a download would leave the user looking at this form as if nothing happened."""
     home = url_for("auth.home")
     next_url = same_site_path(request.args.get("next")) or home
@@ -88,8 +82,8 @@ def confirm():
     form = ReauthForm()
     if form.validate_on_submit():
         if verify_reauth(current_user, form.password.data, form.code.data):
-            remember_reauth()
-            db.session.commit()
+            with committing():   # the one-time code just given stays used
+                remember_reauth()
             return redirect(url_for("auth.confirm", next=next_url, back=back_url))
         form.password.errors.append(_("登录密码或动态验证码不正确。"))
     return render_template("auth/confirm.html", form=form, next_url=next_url, back_url=back_url,

@@ -14,9 +14,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from proxy_service.cases.handling_forms import optional_version_field
+from proxy_service.core.identifiers import MOBILE_SHAPE
 from proxy_service.core.submit_once import SubmitOnceMixin
 from proxy_service.models import CaseStatus, Stage
-from proxy_service.workflow.enterprises import MOBILE_SHAPE
 
 
 def options(pairs):

@@ -5,12 +5,12 @@ from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from proxy_service.auth.reauth import demand_recent_reauth
 from proxy_service.cases import bp
 from proxy_service.cases.dossier import build_dossier, dossier_name
 from proxy_service.cases.forms import NoticeCorrectionForm
 from proxy_service.core import clock
 from proxy_service.core.conflicts import committing
+from proxy_service.identity.reauth import demand_recent_reauth
 from proxy_service.permissions import can_export_dossier, can_update_case, case_or_404
 from proxy_service.workflow import notice_corrections
 from proxy_service.workflow import notices as issued_notices

@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from proxy_service import permissions
-from proxy_service.auth.reauth import demand_recent_reauth
 from proxy_service.calendar import lights
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
 from proxy_service.dashboard import bp, figures
+from proxy_service.identity.reauth import demand_recent_reauth
 from proxy_service.models import (
     OPEN_CASE_STATUSES,
     OPEN_STEP_STATUSES,
@@ -156,7 +156,7 @@ def xlsx_bytes(header, rows):
 @permissions.manager_required
 def export():
     """?list=cases|steps|workload&format=csv|xlsx, with the dashboard's filters. Asks for
-    the password again first (auth/reauth.py)."""
+    the password again first (identity/reauth.py)."""
     kind, fmt = request.args.get("list"), request.args.get("format")
     if kind not in EXPORTS or fmt not in ("csv", "xlsx"):
         abort(404)

@@ -18,10 +18,10 @@ from wtforms.validators import (
 )
 
 from proxy_service.core.extensions import db
+from proxy_service.core.identifiers import MOBILE_SHAPE, uscc_check_ok, uscc_shape_ok
 from proxy_service.core.submit_once import SubmitOnceMixin
 from proxy_service.core.uploads import ACCEPT
 from proxy_service.models import Center, User
-from proxy_service.workflow.enterprises import MOBILE_SHAPE, uscc_check_ok, uscc_shape_ok
 
 
 def options(pairs):

@@ -17,10 +17,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from proxy_service.core.extensions import db
+from proxy_service.core.identifiers import PROJECT_CODE_SHAPE
 from proxy_service.core.submit_once import SubmitOnceMixin
 from proxy_service.enterprises.forms import _strip, center_choices, options
 from proxy_service.models import FilingType, Industry
-from proxy_service.workflow.enterprises import PROJECT_CODE_SHAPE
 
 # The form field names are the Project attribute names: saving copies them one to one.
 PROJECT_FIELDS = ("name", "code", "center_id", "industry_id", "total_investment", "land_area",

@@ -3,24 +3,24 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.exc import StaleDataError
 
 from proxy_service.core import submit_once
+from proxy_service.core.conflicts import committing
 from proxy_service.core.extensions import db
 from proxy_service.core.i18n import join_list
 from proxy_service.core.pagination import paginate
-from proxy_service.enterprises import bp, services
-from proxy_service.enterprises.access import member_required
+from proxy_service.enterprises import bp
 from proxy_service.enterprises.project_forms import NewProjectForm, ProjectForm
 from proxy_service.models import OPEN_CASE_STATUSES, Case, Project
 from proxy_service.permissions import (
     can_edit_project,
     enterprise_required,
+    member_required,
     project_or_404,
     visible_cases,
     visible_projects,
 )
-from proxy_service.workflow import StaleEdit
+from proxy_service.workflow import enterprises
 
 LIST_OPTIONS = (joinedload(Project.center), joinedload(Project.industry))
 
@@ -53,9 +53,9 @@ def new_project():
     if not form.validate_on_submit():
         return _form_page(form, None)
     submit_once.claim(form)
-    project = services.create_project(current_user.enterprise, current_user, form.values())
-    target = submit_once.lands_at(form, url_for("enterprises.project", project_id=project.id))
-    db.session.commit()
+    with committing():
+        project = enterprises.create_project(current_user.enterprise, current_user, form.values())
+        target = submit_once.lands_at(form, url_for("enterprises.project", project_id=project.id))
     flash(_("项目已创建。"), "success")
     return redirect(target)
 
@@ -83,28 +83,31 @@ def edit_project(project_id):
     form = ProjectForm(obj=None if request.method == "POST" else project)
     if form.is_submitted() and form.version.data != str(project.version):
         return _stale(project)
-    frozen = services.has_open_case(project)
+    frozen = enterprises.has_open_case(project)
     refused = form.freeze(project, Project.CASE_FIELDS) if frozen else []
     if not form.validate_on_submit():
         return _form_page(form, project, frozen)
-    if refused:
-        flash(_("该项目有进行中的代办案件，以下内容不能修改，已保留原值：%(fields)s。",
-                fields=join_list(refused)), "warning")
-    try:
-        services.update_project(project, current_user, form.values(), form.version.data)
-        db.session.commit()
-    except (StaleEdit, StaleDataError):
-        db.session.rollback()
+    _say_kept(refused)
+    with committing(quiet=True) as outcome:
+        enterprises.update_project(project, current_user, form.values(), form.version.data)
+    if outcome.conflict is not None:
         return _stale(project)
     flash(_("项目信息已保存。"), "success")
     return redirect(url_for("enterprises.project", project_id=project.id))
+
+
+def _say_kept(refused):
+    """The case's fields the user changed while a case is open: kept as they were."""
+    if refused:
+        flash(_("该项目有进行中的代办案件，以下内容不能修改，已保留原值：%(fields)s。",
+                fields=join_list(refused)), "warning")
 
 
 def _stale(project):
     """Show what is saved now; the submitted values are dropped, nothing was overwritten."""
     flash(_("该项目在您编辑期间已被修改，您的修改未保存。下面是当前内容，请核对后重新提交。"), "warning")
     form = ProjectForm(formdata=None, obj=project)
-    frozen = services.has_open_case(project)
+    frozen = enterprises.has_open_case(project)
     if frozen:
         form.freeze(project, Project.CASE_FIELDS)
     return _form_page(form, project, frozen, status=409)

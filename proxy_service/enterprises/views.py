@@ -3,25 +3,27 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
-from proxy_service.auth.views import after_password
 from proxy_service.core import submit_once
+from proxy_service.core.conflicts import committing, conflict_message
 from proxy_service.core.extensions import db
-from proxy_service.core.uploads import UploadError
-from proxy_service.enterprises import bp, services
-from proxy_service.enterprises.access import member_required
+from proxy_service.enterprises import bp
 from proxy_service.enterprises.forms import (
     ColleagueForm,
     EnterpriseContactForm,
     RegistrationForm,
     center_choices,
 )
+from proxy_service.identity import sessions
 from proxy_service.models import ClaimStatus, Document, Enterprise, EnterpriseClaim
-from proxy_service.permissions import enterprise_or_404, enterprise_required
-from proxy_service.workflow import StaleEdit
+from proxy_service.permissions import (
+    enterprise_or_404,
+    enterprise_required,
+    member_required,
+    own_claims,
+)
+from proxy_service.workflow import enterprises
 
 # --- registration ----------------------------------------------------------------
 
@@ -34,28 +36,33 @@ def register():
     if not form.validate_on_submit():
         return _register_page(form)
     submit_once.claim(form)
-    try:
-        user, claim = services.register(form.data, form.licence.data)
+    with committing(quiet=True) as outcome:
+        user, claim = enterprises.register(form.data, form.licence.data)
         submit_once.lands_at(form, url_for("enterprises.profile"))
-        db.session.commit()
-    except UploadError as err:
-        db.session.rollback()
-        return _register_page(form, licence=str(err))
-    except IntegrityError:   # the same username taken a moment ago by another request
-        db.session.rollback()
-        return _register_page(form, username=_("该用户名已被使用，请换一个。"))
+    if outcome.conflict is not None:
+        return _register_page(form, outcome.conflict)
     # A new session (or the one-time-code step where the center requires it).
-    target = after_password(user, url_for("enterprises.profile"))
+    target = sessions.after_password(user, url_for("enterprises.profile"))
     flash(_("注册成功。您的注册已作为企业认领申请提交，服务中心管理员处理后即可使用。") if claim
           else _("注册成功。服务中心管理员核验营业执照后，即可受理您的代办申请。"), "success")
     return redirect(target)
 
 
-def _register_page(form, **errors):
-    for name, message in errors.items():
-        form[name].errors = [*form[name].errors, message]
+def _register_page(form, refused=None):
+    _show_on_field(form, refused)
     status = 422 if form.is_submitted() else 200
     return render_template("enterprises/register.html", form=form), status
+
+
+def _show_on_field(form, refused):
+    """A save refused after the form validated (workflow.enterprises.RefusedField): its
+    message goes under the field it is about (any other conflict above the form)."""
+    if refused is None:
+        return
+    if getattr(refused, "field", None) is None:
+        flash(conflict_message(refused), "warning")
+        return
+    form[refused.field].errors = [*form[refused.field].errors, str(refused)]
 
 
 @bp.get("/privacy")
@@ -69,8 +76,8 @@ def privacy():
 @enterprise_required
 def profile():
     if current_user.enterprise_id is None:
-        claims = db.session.scalars(select(EnterpriseClaim).where(
-            EnterpriseClaim.claimant_id == current_user.id).order_by(EnterpriseClaim.id.desc())).all()
+        claims = db.session.scalars(own_claims(current_user)
+                                    .order_by(EnterpriseClaim.id.desc())).all()
         return render_template("enterprises/claim_pending.html", claims=claims)
     enterprise = db.session.scalar(select(Enterprise).options(
         joinedload(Enterprise.home_center), selectinload(Enterprise.users))
@@ -101,11 +108,9 @@ def edit_profile():
     if not form.validate_on_submit():
         return render_template("enterprises/edit.html", form=form, enterprise=enterprise), \
             422 if form.is_submitted() else 200
-    try:
-        services.update_contact(enterprise, current_user, form.data, form.version.data)
-        db.session.commit()
-    except (StaleEdit, StaleDataError):
-        db.session.rollback()
+    with committing(quiet=True) as outcome:
+        enterprises.update_contact(enterprise, current_user, form.data, form.version.data)
+    if outcome.conflict is not None:
         flash(_("企业信息在您编辑期间已被修改，未保存。下面是当前内容，请核对后重新提交。"), "warning")
         fresh = EnterpriseContactForm(formdata=None, obj=enterprise)
         return render_template("enterprises/edit.html", form=fresh, enterprise=enterprise), 409
@@ -123,13 +128,11 @@ def new_user():
         return render_template("enterprises/user_new.html", form=form), \
             422 if form.is_submitted() else 200
     submit_once.claim(form)
-    try:
-        user = services.add_colleague(enterprise, current_user, form.data)
+    with committing(quiet=True) as outcome:
+        user = enterprises.add_colleague(enterprise, current_user, form.data)
         submit_once.lands_at(form, url_for("enterprises.profile"))
-        db.session.commit()
-    except IntegrityError:   # the same username taken a moment ago by another request
-        db.session.rollback()
-        form.username.errors = [*form.username.errors, _("该用户名已被使用，请换一个。")]
+    if outcome.conflict is not None:
+        _show_on_field(form, outcome.conflict)
         return render_template("enterprises/user_new.html", form=form), 422
     flash(_("已为 %(name)s 创建登录账号 %(username)s。", name=user.name, username=user.username),
           "success")

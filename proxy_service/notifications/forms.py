@@ -3,8 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import Email, Length, Optional, Regexp
 
-from proxy_service.auth.forms import ReauthForm
-from proxy_service.workflow.enterprises import MOBILE_SHAPE
+from proxy_service.core.identifiers import MOBILE_SHAPE
+from proxy_service.identity.reauth import ReauthForm
 
 # Each preference field and the address (notifications.inbox.addresses) it needs.
 CHANNELS = {"notify_email": "email", "notify_sms": "sms"}
@@ -43,7 +43,7 @@ def _strip(value):
 class ContactForm(ReauthForm):
     """The user's own addresses for notifications; both may stay empty. Saved only with the
     password (and one-time code) again: whoever holds a borrowed session must not redirect
-    the notifications, which carry case content (auth/reauth.py)."""
+    the notifications, which carry case content (identity/reauth.py)."""
 
     email = StringField(_l("电子邮箱"), filters=[_strip], validators=[
         Optional(), Length(max=120), Email(_l("请输入有效的电子邮箱地址。"))],

@@ -4,11 +4,11 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from proxy_service.auth.reauth import reauth_on_form
 from proxy_service.core import pagination as queries
 from proxy_service.core.conflicts import attempt
 from proxy_service.core.extensions import db
 from proxy_service.core.security import same_site_path
+from proxy_service.identity.reauth import reauth_on_form
 from proxy_service.models import Notification
 from proxy_service.notifications import bp, inbox
 from proxy_service.notifications.forms import ContactForm, PreferencesForm
@@ -80,7 +80,7 @@ def settings():
 def contact():
     """The user's own e-mail address and mobile, where notifications go (an agent's mobile is
     also printed on later agreements): saved only with the password (and code) again, asked
-    on this form (auth/reauth.py)."""
+    on this form (identity/reauth.py)."""
     form = ContactForm(obj=current_user)
     if form.validate_on_submit() and reauth_on_form(current_user, form):
         if attempt(inbox.set_contact, current_user, current_user, email=form.email.data or "",

@@ -45,9 +45,12 @@ from proxy_service.permissions.enterprises import (
     can_edit_project,
     claim_or_404,
     enterprise_or_404,
+    member_required,
+    own_claims,
     project_or_404,
     visible_claims,
     visible_enterprises,
+    visible_pending_claims,
     visible_projects,
 )
 from proxy_service.permissions.roles import (
@@ -64,6 +67,7 @@ PREDICATES = {f.__name__: f for f in (can_update_case, can_open_step, can_update
                                        can_check_scan)}
 
 __all__ = [
+    "member_required", "own_claims", "visible_pending_claims",
     "agreement_or_404", "can_check_scan", "can_countersign", "can_sign", "can_upload_scan",
     "handles_case", "signing_party",
     "STAFF_ROLES", "catalog_or_404", "person_or_404", "staff_or_404", "visible_catalog",

@@ -1,8 +1,13 @@
 """Enterprises, their projects and USCC claims: who sees them and who may change them."""
+from functools import wraps
+
+from flask import flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import false, select
 
 from proxy_service.core.extensions import db
-from proxy_service.models import Case, Enterprise, EnterpriseClaim, Project, Role
+from proxy_service.models import Case, ClaimStatus, Enterprise, EnterpriseClaim, Project, Role
 
 
 def visible_projects(user):
@@ -45,3 +50,26 @@ def enterprise_or_404(user, enterprise_id):
 
 def can_edit_project(user, project):
     return user.role is Role.ENTERPRISE and project.enterprise_id == user.enterprise_id
+
+
+def member_required(view):
+    """View decorator for enterprise users who belong to an enterprise: a registration that
+    became a claim has none yet, and may only read its status on the profile page."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if current_user.enterprise_id is None:
+            flash(_("您的注册正在作为企业认领申请等待服务中心处理，处理通过后才能使用此功能。"), "warning")
+            return redirect(url_for("enterprises.profile"))
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def own_claims(user):
+    """The claims `user` filed (a registration on a USCC already registered): its claimant
+    reads their status on the profile page."""
+    return select(EnterpriseClaim).where(EnterpriseClaim.claimant_id == user.id)
+
+
+def visible_pending_claims(user):
+    """The undecided claims `user` may decide (those on enterprises of their home center)."""
+    return visible_claims(user).where(EnterpriseClaim.outcome == ClaimStatus.PENDING)

@@ -14,11 +14,12 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from proxy_service import workflow
-from proxy_service.auth import twofactor
 from proxy_service.calendar import workdays
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
+from proxy_service.core.identifiers import uscc_check_char
 from proxy_service.documents.seal import init_center_seal
+from proxy_service.identity import twofactor
 from proxy_service.models import (
     ApprovalItem,
     AuditEvent,
@@ -146,7 +147,7 @@ class Builder:
     def enterprise(self, days_ago, username):
         self.travel(days_ago, 9)
         fields = dict(ENTERPRISES[username])
-        fields["uscc"] += registration.uscc_check_char(fields["uscc"])
+        fields["uscc"] += uscc_check_char(fields["uscc"])
         enterprise = Enterprise(**fields, home_center=self.centers[0],
                                 privacy_consent_at=clock.now())
         db.session.add(enterprise)
@@ -189,7 +190,7 @@ class Builder:
         fields = ENTERPRISES["ent2"]
         claimant = self.user("claimant", Role.ENTERPRISE, "吴刚", "13703541199")
         db.session.flush()
-        uscc = fields["uscc"] + registration.uscc_check_char(fields["uscc"])
+        uscc = fields["uscc"] + uscc_check_char(fields["uscc"])
         licence = self.licence(claimant, None, {**fields, "uscc": uscc})
         db.session.add(EnterpriseClaim(
             enterprise=self.enterprises["ent2"], claimant=claimant, claimed_name=fields["name"],

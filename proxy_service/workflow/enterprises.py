@@ -1,72 +1,234 @@
-"""Enterprise registration: USCC checks, licence verification and claims on a taken USCC."""
-import re
+"""Enterprises: registration (or a claim on a USCC already registered), the managers' licence
+verification and claim decisions, and what enterprises change themselves — contact details,
+colleagues' logins, projects.
 
+Each verb takes the actor (registration creates it), writes its AuditEvent and flushes; the
+caller commits. Verification and claims move along VERIFICATION_MOVES and CLAIM_MOVES."""
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import update
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from proxy_service.core import clock
-from proxy_service.core.conflicts import TransitionError, check_version, require
+from proxy_service.core.conflicts import StaleEdit, TransitionError, check_version, require
 from proxy_service.core.extensions import db
-from proxy_service.models import AuditEvent, ClaimStatus, EnterpriseClaim, Verification
+from proxy_service.core.identifiers import uscc_check_ok
+from proxy_service.core.uploads import UploadError
+from proxy_service.models import (
+    OPEN_CASE_STATUSES,
+    AuditEvent,
+    Case,
+    ClaimStatus,
+    Enterprise,
+    EnterpriseClaim,
+    Project,
+    Role,
+    User,
+    Verification,
+)
+from proxy_service.workflow import agreements
+from proxy_service.workflow.documents import store_document
+from proxy_service.workflow.moves import CLAIM_MOVES, VERIFICATION_MOVES, _begin, _fill, _move
 
-USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-USCC_SHAPE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
-MOBILE_SHAPE = re.compile(r"^1[3-9]\d{9}$")
-PROJECT_CODE_SHAPE = re.compile(r"^\d{4}-\d{6}-\d{2}-\d{2}-\d{6}$")
+CONTACT_FIELDS = ("contact_person", "mobile", "email", "address")
 
 
-def uscc_shape_ok(code: str) -> bool:
-    return bool(USCC_SHAPE.match(code or ""))
+class RefusedField(TransitionError):
+    """A value the form accepted that the save refuses after all (a licence file, a username
+    taken a moment ago by another request): the page shows `message` on form field `field`."""
+
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field = field
 
 
-def uscc_check_char(code: str) -> str:
-    """The GB 32100-2015 check character for the first 17 characters of `code`."""
-    total = sum(USCC_CHARS.index(ch) * w for ch, w in zip(code[:17], USCC_WEIGHTS))
-    return USCC_CHARS[(31 - total % 31) % 31]
+class AlreadyVerified(TransitionError):
+    """VERIFICATION_MOVES holds no "verify" from VERIFIED only."""
+
+    def __init__(self, _message=None):
+        super().__init__(_l("该企业已核验。"))
 
 
-def uscc_check_ok(code: str) -> bool:
-    """Shape and check character both right. Some early legal codes fail the check."""
-    return uscc_shape_ok(code) and uscc_check_char(code) == code[17]
+class ClaimDecided(TransitionError):
+    """The claim was decided already, perhaps a moment ago by another manager."""
 
+    def __init__(self, _message=None):
+        super().__init__(_l("该认领申请已处理。"))
+
+
+# --- registration ------------------------------------------------------------------------
+
+def registered_enterprise(uscc):
+    """The enterprise already on record under `uscc`, if any (the oldest one)."""
+    return db.session.scalar(select(Enterprise).where(Enterprise.uscc == uscc)
+                             .order_by(Enterprise.id).limit(1))
+
+
+def register(data, licence):
+    """Create the first user and the enterprise, or a claim when the USCC is already registered.
+
+    `data` is the registration form's data. Returns (user, claim); claim is None for a new
+    enterprise. Raises RefusedField for a refused licence or a username taken meanwhile
+    (nothing is kept once the caller rolls back)."""
+    try:
+        # The contact person is the first user; enterprise stays None while a claim is pending.
+        user = _new_login(data, name=data["contact_person"], phone=data["mobile"], enterprise=None)
+        existing = registered_enterprise(data["uscc"])
+        if existing is not None:
+            return user, _claim(existing, user, data, licence)
+        _new_enterprise(user, data, licence)
+    except UploadError as err:   # its message stays lazy until the page shows it
+        raise RefusedField("licence", err.args[0] if err.args else str(err)) from None
+    return user, None
+
+
+def _new_enterprise(user, data, licence):
+    enterprise = Enterprise(
+        name=data["name"], uscc=data["uscc"], uscc_check_failed=not uscc_check_ok(data["uscc"]),
+        legal_representative=data["legal_representative"], address=data["address"],
+        contact_person=data["contact_person"], mobile=data["mobile"], email=data["email"] or "",
+        home_center_id=data["home_center_id"], privacy_consent_at=clock.now())
+    db.session.add(_begin(enterprise, Verification.PENDING, field="verification"))
+    db.session.flush()
+    user.enterprise = enterprise
+    store_document(licence, kind="licence", uploader=user, enterprise=enterprise)
+    db.session.add(AuditEvent.record(user, enterprise, "register", comment=user.username))
+    db.session.flush()
+
+
+def _claim(enterprise, user, data, licence):
+    # The licence is filed under the registered enterprise so that its center's managers,
+    # who resolve the claim, can open it.
+    document = store_document(licence, kind="licence", uploader=user, enterprise=enterprise)
+    claim = EnterpriseClaim(enterprise=enterprise, claimant=user, claimed_name=data["name"],
+                            legal_representative=data["legal_representative"],
+                            contact_person=data["contact_person"], mobile=data["mobile"],
+                            licence_document_id=document.id)
+    db.session.add(_begin(claim, ClaimStatus.PENDING, field="outcome"))
+    db.session.flush()
+    db.session.add(AuditEvent.record(user, enterprise, "claim",  # i18n-keep: audit record
+                                     comment=f"{user.username}：{data['name']}"))
+    db.session.flush()
+    return claim
+
+
+def _new_login(data, *, name, phone, enterprise):
+    user = User(username=data["username"], role=Role.ENTERPRISE, name=name, phone=phone,
+                email=data.get("email") or "", enterprise=enterprise)
+    user.set_password(data["password"])
+    db.session.add(user)
+    try:
+        db.session.flush()
+    except IntegrityError:   # the form found it free; another request took it a moment ago
+        raise RefusedField("username", _l("该用户名已被使用，请换一个。")) from None
+    return user
+
+
+def add_colleague(enterprise, actor, data):
+    """Another login of the same enterprise, with its own password. Raises RefusedField for a
+    username taken meanwhile."""
+    user = _new_login(data, name=data["name"], phone=data["phone"], enterprise=enterprise)
+    db.session.add(AuditEvent.record(actor, enterprise, "add_user", comment=user.username))
+    db.session.flush()
+    return user
+
+
+# --- the managers' decisions -------------------------------------------------------------
 
 def verify_enterprise(enterprise, actor, *, approve, note="", seen_version=None):
-    """A manager confirms (or rejects) the enterprise against its uploaded licence."""
+    """A manager confirms (or rejects, with a reason) the enterprise against its uploaded
+    licence. Raises StaleEdit, AlreadyVerified, TransitionError (a rejection without reason)."""
     check_version(enterprise, seen_version)
-    if enterprise.verification is Verification.VERIFIED and approve:
-        raise TransitionError(_l("该企业已核验。"))
     if not approve:
         require(note, _l("核验未通过须说明原因。"))
-    target = Verification.VERIFIED if approve else Verification.REJECTED
-    db.session.add(AuditEvent.record(actor, enterprise, "verify" if approve else "reject",
-                                     enterprise.verification, target, note))
-    enterprise.verification = target
+    _move(enterprise, VERIFICATION_MOVES, "verify" if approve else "reject", actor, note,
+          field="verification", error=AlreadyVerified)
     enterprise.verification_note = note or ""
     enterprise.verified_by_id, enterprise.verified_at = actor.id, clock.now()
     db.session.flush()
 
 
 def resolve_claim(claim, actor, *, approve, note=""):
-    """Approving moves the claimant into the registered enterprise; rejecting leaves it out."""
-    if claim.outcome is not ClaimStatus.PENDING:
-        raise TransitionError(_l("该认领申请已处理。"))
-    if not approve:
+    """Approving moves the claimant into the registered enterprise; rejecting (with a reason)
+    leaves it out. Raises ClaimDecided when the claim is no longer pending — also when another
+    manager decided it a moment ago."""
+    action = "approve" if approve else "reject"
+    if claim.outcome is ClaimStatus.PENDING and not approve:
         require(note, _l("驳回须说明原因。"))
-    outcome = ClaimStatus.APPROVED if approve else ClaimStatus.REJECTED
-    # Decided only if still pending in the database: of two managers deciding at once, the
-    # second finds it decided (PostgreSQL's row lock makes it wait for the first to commit).
-    decided = db.session.execute(update(EnterpriseClaim).where(
-        EnterpriseClaim.id == claim.id, EnterpriseClaim.outcome == ClaimStatus.PENDING)
-        .values(outcome=outcome).execution_options(synchronize_session=False))
-    if decided.rowcount != 1:
-        raise TransitionError(_l("该认领申请已处理。"))
-    claim.outcome = outcome
+    _move(claim, CLAIM_MOVES, action, actor,
+          f"{claim.claimant.username}：{note}",  # i18n-keep: audit record
+          audit_action=f"claim_{action}", field="outcome", error=ClaimDecided,
+          about=claim.enterprise)
+    _decide_once(claim)
     claim.resolution_note, claim.resolved_by_id, claim.resolved_at = note or "", actor.id, clock.now()
     if approve:
         claim.claimant.enterprise_id = claim.enterprise_id
-    db.session.add(AuditEvent.record(actor, claim.enterprise,  # i18n-keep: audit record
-                                     "claim_approve" if approve else "claim_reject",
-                                     ClaimStatus.PENDING, claim.outcome,
-                                     f"{claim.claimant.username}：{note}"))
     db.session.flush()
+
+
+def _decide_once(claim):
+    # Decided only if still pending in the database: of two managers deciding at once, the
+    # second finds it decided (PostgreSQL's row lock makes it wait for the first to commit).
+    # No autoflush: the move above must not reach the database before this guarded UPDATE.
+    with db.session.no_autoflush:
+        decided = db.session.execute(update(EnterpriseClaim).where(
+            EnterpriseClaim.id == claim.id, EnterpriseClaim.outcome == ClaimStatus.PENDING)
+            .values(outcome=claim.outcome).execution_options(synchronize_session=False))
+    if decided.rowcount != 1:
+        raise ClaimDecided()
+
+
+# --- what enterprises change themselves --------------------------------------------------
+
+def update_contact(enterprise, actor, data, seen_version):
+    """Change contact person, mobile, email, address. Raises StaleEdit."""
+    _check_version(enterprise, seen_version)
+    changed = _fill(enterprise, {name: data[name] or "" for name in CONTACT_FIELDS})
+    if changed:
+        db.session.add(AuditEvent.record(actor, enterprise, "enterprise_edit",  # i18n-keep: audit record
+                                         comment="、".join(changed)))
+    db.session.flush()
+    if changed:
+        _refresh_agreements(actor, Case.enterprise_id == enterprise.id)
+
+
+def has_open_case(project):
+    return db.session.scalar(select(Case.id).where(
+        Case.project_id == project.id, Case.status.in_(OPEN_CASE_STATUSES)).limit(1)) is not None
+
+
+def create_project(enterprise, actor, values):
+    project = Project(enterprise=enterprise, **values)
+    db.session.add(project)
+    db.session.flush()
+    db.session.add(AuditEvent.record(actor, project, "project_create", comment=project.name))
+    db.session.flush()
+    return project
+
+
+def update_project(project, actor, values, seen_version):
+    """Save `values`; while a case is open the case's fields are kept. Raises StaleEdit."""
+    _check_version(project, seen_version)
+    if has_open_case(project):
+        values = {k: v for k, v in values.items() if k not in Project.CASE_FIELDS}
+    changed = _fill(project, values)
+    if changed:
+        db.session.add(AuditEvent.record(actor, project, "project_edit",  # i18n-keep: audit record
+                                         comment="、".join(changed)))
+    db.session.flush()
+    if changed:
+        _refresh_agreements(actor, Case.project_id == project.id)
+    return changed
+
+
+def _refresh_agreements(actor, condition):
+    """Unsealed agreements print the project and the enterprise: regenerate them (voiding
+    signatures) when what they print changed. Sealed ones are never touched."""
+    for case in db.session.scalars(select(Case).where(
+            condition, Case.status.in_(OPEN_CASE_STATUSES))):
+        agreements.refresh(case, actor, _l("项目或企业信息变更"))
+
+
+def _check_version(obj, seen_version):
+    # Unlike core.conflicts.check_version, a form without the version reads as stale.
+    if str(seen_version) != str(obj.version):
+        raise StaleEdit(obj)

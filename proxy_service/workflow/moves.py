@@ -10,13 +10,18 @@ from proxy_service.models import (
     AgreementState,
     AuditEvent,
     CaseStatus,
+    ClaimStatus,
     RectificationStatus,
     StepStatus,
+    Verification,
 )
 from proxy_service.models.audit_labels import ACTION_LABELS
 from proxy_service.models.cases import FINAL_CASE_STATUSES
 
 CS, SS, RS, AS = CaseStatus, StepStatus, RectificationStatus, AgreementState
+# The attributes that hold a state: set by _move and _begin only (tests/test_architecture.py).
+STATE_FIELDS = frozenset({"status", "state", "verification", "outcome", "active", "retired",
+                          "voided"})
 CASE_MOVES = {
     (CS.SUBMITTED, "accept"): CS.ACCEPTED,
     (CS.SUBMITTED, "decline"): CS.DECLINED,
@@ -76,19 +81,35 @@ AGREEMENT_MOVES = {
     **{(state, "agreement_void"): AS.VOID for state in OPEN_AGREEMENT_STATES},
 }
 
+# An enterprise's licence check (Enterprise.verification): a manager may reject a verified
+# enterprise later (a revoked licence) and restate a rejection with a new reason; a verified
+# one is not verified again.
+VERIFICATION_MOVES = {
+    (Verification.PENDING, "verify"): Verification.VERIFIED,
+    (Verification.REJECTED, "verify"): Verification.VERIFIED,
+    **{(state, "reject"): Verification.REJECTED for state in Verification},
+}
+# A claim on a registered USCC (EnterpriseClaim.outcome) is decided once.
+CLAIM_MOVES = {
+    (ClaimStatus.PENDING, "approve"): ClaimStatus.APPROVED,
+    (ClaimStatus.PENDING, "reject"): ClaimStatus.REJECTED,
+}
+
 
 def _move(obj, moves, action, actor, comment="", internal=False, audit_action=None, *,
-          field="status", error=TransitionError, center_id=None):
+          field="status", error=TransitionError, center_id=None, about=None):
     """Move `obj` by `action` along `moves` (a table {(from, action): to} over its `field`),
-    audited from → to as `audit_action` (default: the action), on the chain of `center_id`
-    when given (default: the object's own center). Raises `error` (a TransitionError) when
-    the table holds no such move from the current state."""
+    audited from → to as `audit_action` (default: the action), on `about` (default: `obj`;
+    a claim's decision is recorded on its enterprise), on the chain of `center_id` when given
+    (default: that object's own center). Raises `error` (a TransitionError) when the table
+    holds no such move from the current state."""
     current = getattr(obj, field)
     target = moves.get((current, action))
     if target is None:
         raise error(_l("当前状态“%(status)s”下不能执行“%(action)s”。",
                        status=_label(field, current), action=ACTION_LABELS.get(action, action)))
-    event = AuditEvent.record(actor, obj, audit_action or action, _word(field, current),
+    event = AuditEvent.record(actor, obj if about is None else about,
+                              audit_action or action, _word(field, current),
                               _word(field, target), comment, internal)
     if center_id is not None:
         event.center_id = center_id
@@ -120,3 +141,14 @@ def _label(field, state):
     if field in FLAG_STATES:
         return FLAG_STATES[field][state][1]
     return getattr(state, "label", state)
+
+
+def _fill(obj, values):
+    """Write plain attributes (a form's fields, never a state field: those change by _move
+    alone) and return the names whose value changed, in the order of `values`."""
+    if refused := STATE_FIELDS & values.keys():
+        raise ValueError(f"state fields change by _move only: {sorted(refused)}")
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    for name in changed:
+        setattr(obj, name, values[name])
+    return changed

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from playwright.sync_api import expect
 
+from proxy_service.core.identifiers import uscc_check_char
 from proxy_service.seed.demo import PASSWORD, pdf
-from proxy_service.workflow.enterprises import uscc_check_char
 
 from .conftest import one_time_code
 

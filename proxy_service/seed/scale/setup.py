@@ -11,9 +11,9 @@ from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from proxy_service.auth import twofactor
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
+from proxy_service.identity import twofactor
 from proxy_service.models import Case, Industry, User
 from proxy_service.seed.scale.centers import CenterInfo
 from proxy_service.seed.scale.files import build_pool, pdf_of_size

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 from itertools import accumulate
 
 from proxy_service.calendar import workdays
-from proxy_service.workflow.enterprises import uscc_check_char
+from proxy_service.core.identifiers import uscc_check_char
 
 CENTER_COUNT = 20
 AGENTS_PER_CENTER = 10

@@ -4,7 +4,7 @@ The counter and the lock live in the users table and change by single UPDATE sta
 (count + 1 computed by the database), so every worker on every host sees and adds to the same
 count. LOGIN_MAX_FAILURES failures in a row lock the account for LOGIN_LOCK_MINUTES; while it
 is locked even the right password is refused, with the same message as a wrong one, so that
-a guesser learns nothing. Callers commit.
+a guesser learns nothing. Callers commit (at once: the count must survive the refused request).
 """
 import json
 import logging

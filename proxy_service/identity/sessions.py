@@ -20,6 +20,7 @@ from flask_login import current_user, login_user, logout_user
 
 from proxy_service.core import clock
 from proxy_service.core.extensions import db, login_manager
+from proxy_service.identity import lockout, twofactor
 from proxy_service.models import Role, User
 
 PENDING_KEY = "_2fa_pending"
@@ -39,9 +40,32 @@ def start(user):
     session["_login_at"] = session["_seen"] = _now()
 
 
-def keep_after_password_change(user):
-    """set_password() replaced the token: this session continues, all others are over."""
+def after_password(user, next_url=None):
+    """Where a user whose password was just proven goes: the one-time-code step (or the
+    enrolment) when they need one, else straight in with a new session (finish_login)."""
+    if twofactor.needs_code(user):
+        begin_pending(user, next_url)
+        return url_for("auth.login_code" if twofactor.enrolled(user) else "auth.enrol")
+    return finish_login(user, next_url)
+
+
+def finish_login(user, next_url=None):
+    """The login is complete: clear the failure count, start the session and commit it (the
+    new session token must be stored before the cookie carrying it is sent). Returns where to
+    go: `next_url` (a same-site path), else the user's start page."""
+    lockout.record_success(user)
+    start(user)
+    db.session.commit()
+    return next_url or url_for("auth.home")
+
+
+def change_password(user, new_password):
+    """Set the password and commit: set_password() replaces the session token, so this
+    session continues (it takes the new token) and every other one is over."""
+    user.set_password(new_password)
     session["_sid"] = user.session_token
+    db.session.commit()
+    lockout.security_event("password_changed", user_id=user.id)
 
 
 def end():
@@ -116,8 +140,6 @@ def enforce_timeouts():
 
 
 def init_app(app):
-    from proxy_service.auth import twofactor
-
     login_manager.user_loader(load_user)
     app.before_request(enforce_timeouts)
     # Forms that re-authenticate show a code field only to users who log in with one.

@@ -1,7 +1,7 @@
 """Re-authentication before sensitive actions (signing, changing the password, exporting):
 the password again, and the one-time code for users who log in with one (ASVS 3.7.1).
 
-    from proxy_service.auth.reauth import verify_reauth, needs_code
+    from proxy_service.identity.reauth import verify_reauth, needs_code
     if not verify_reauth(current_user, form.password.data, form.code.data): ...
 
 Signing and changing the password ask on their own form, every time. Exports (the managers'
@@ -17,6 +17,8 @@ instead, so that what the user typed is not lost on the way to the confirmation 
 
     if form.validate_on_submit() and reauth_on_form(current_user, form): ...
 
+(such a form subclasses ReauthForm, here too: notifications/ cannot import auth/).
+
 Failures count toward the account lockout like failed logins (someone holding a stolen
 session must not get unlimited guesses); a locked account fails every re-authentication.
 A failure is committed at once, so that the count survives the refused request: call it
@@ -26,13 +28,25 @@ from urllib.parse import urlsplit
 
 from flask import current_app, redirect, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length, Optional
 
-from proxy_service.auth import lockout, twofactor
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
 from proxy_service.core.security import same_site_path
+from proxy_service.identity import lockout, twofactor
 
 RECENT_KEY = "_reauth_at"
+
+
+class ReauthForm(FlaskForm):
+    """Password again (and the code, for users with two-factor login) before a sensitive action."""
+    password = PasswordField(_l("登录密码"), validators=[DataRequired(_l("请输入登录密码。")),
+                                                      Length(max=200)])
+    code = StringField(_l("动态验证码"), validators=[Optional(), Length(max=40)],
+                       render_kw={"autocomplete": "one-time-code"})
 
 
 def needs_code(user):
@@ -72,7 +86,7 @@ def remember_reauth():
 
 def reauth_is_recent():
     """Whether this session confirmed the identity within the last REAUTH_MINUTES. A new
-    login starts a new session (auth/sessions.py), so it never inherits a confirmation."""
+    login starts a new session (identity/sessions.py), so it never inherits a confirmation."""
     confirmed_at = session.get(RECENT_KEY)
     if not isinstance(confirmed_at, (int, float)):
         return False
