@@ -20,6 +20,7 @@ from proxy_service.models import (
     Step,
     StepStatus,
 )
+from proxy_service.workflow.workloads import agent_workloads
 
 # Open cases listed on the inbox, most urgent first (the case list has them all).
 INBOX_CASES = 20
@@ -110,4 +111,4 @@ def requests():
 @permissions.manager_required
 def workload():
     return render_template("dashboard/workload.html",
-                           workloads=queries.agent_workloads(current_user.center_id))
+                           workloads=agent_workloads(current_user.center_id))

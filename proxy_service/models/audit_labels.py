@@ -1,4 +1,5 @@
-"""How each audit action reads in the timeline and the audit trail (操作日志)."""
+"""How each audit action reads in the timeline and the audit trail (操作日志): beside the
+AuditEvent model, whose action_label reads it (models sit below audit/)."""
 from flask_babel import lazy_pgettext as _lp
 
 # The context "audit log" keeps the log's wording (what happened: "Accepted") apart from the
@@ -36,6 +37,9 @@ ACTION_LABELS = {
     "enterprise_edit": _lp("audit log", "修改企业联系信息"),
     "add_user": _lp("audit log", "添加企业用户"),
     "catalog_edit": _lp("audit log", "修改事项目录"),
+    # audited as catalog_edit; named when a refused move says what it could not do
+    "retire": _lp("audit log", "停用事项"),
+    "unretire": _lp("audit log", "恢复启用事项"),
     "user_create": _lp("audit log", "创建账号"),
     "user_activate": _lp("audit log", "启用账号"),
     "user_deactivate": _lp("audit log", "停用账号"),
