@@ -10,10 +10,10 @@ from PIL import Image
 from sqlalchemy import select
 
 from proxy_service import permissions, workflow
-from proxy_service.identity.reauth import verify_reauth
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
 from proxy_service.documents.seal import center_certificate, check_seal
+from proxy_service.identity.reauth import verify_reauth
 from proxy_service.models import (
     Absence,
     AgreementState,
