@@ -54,7 +54,7 @@ def register_blueprints(app):
     from proxy_service.core.i18n import bp as i18n_bp
     from proxy_service.dashboard import bp as dashboard_bp
     from proxy_service.enterprises import bp as enterprises_bp
-    from proxy_service.notifications import bp as notifications_bp
+    from proxy_service.inbox import bp as notifications_bp
     from proxy_service.service_quality import bp as service_quality_bp
     from proxy_service.verify import bp as verify_bp
 

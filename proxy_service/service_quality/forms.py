@@ -1,4 +1,5 @@
-"""Forms of the service-quality pages. Business rules stay in evaluations.py / assignment.py."""
+"""Forms of the service-quality pages. Business rules stay in workflow/quality.py and
+workflow/assignment.py."""
 from flask import flash
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
