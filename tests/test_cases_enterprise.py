@@ -100,7 +100,7 @@ def test_a_simultaneous_second_request_is_refused_by_the_database(client, world,
     world.case(accepted=False)
     db.session.commit()
     # Two submissions racing past the workflow's check: the partial unique index decides.
-    monkeypatch.setattr(workflow, "_open_case_exists", lambda project: False)
+    monkeypatch.setattr(workflow.cases, "_open_case_exists", lambda project: False)
     login_as(world.users["owner"])
     response = client.post(new_url(world), data=request_data(world.items))
     assert response.status_code == 422 and "该项目已有进行中的代办案件" in response.text

@@ -39,7 +39,7 @@ NOT_INTERFACE = {
     "proxy_service/documents/signing_record.py": "PDF text (signing record page of the agreement)",
     "proxy_service/cases/dossier.py": "the dossier ZIP: names of the legal documents in it and its manifest",
     "proxy_service/seed/catalog.py": "the default catalogue written into the database: center data, shown as entered",
-    "proxy_service/demo*.py": "demo data: the records a Chinese center holds",
+    "proxy_service/seed/*.py": "demo data: the records a Chinese center holds",
     "proxy_service/seed/scale/*.py": "records generated for the scale benchmarks, like demo data",
 }
 # A statement with this comment (on one of its lines or the line above) holds Chinese that is
