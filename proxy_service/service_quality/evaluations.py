@@ -25,7 +25,8 @@ def evaluate(case_id):
         abort(403)
     evaluation, back = quality.evaluation_of(case), _evaluation_card(case.id)
     if evaluation is not None and not permissions.evaluation_editable(evaluation):
-        flash(_("评价提交已超过 %(days)s 天，不能再修改。", days=quality.EDIT_DAYS), "warning")
+        flash(_("评价提交已超过 %(days)s 天，不能再修改。", days=permissions.EVALUATION_EDIT_DAYS),
+              "warning")
         return redirect(back)
     form = EvaluationForm(data=_current_values(evaluation) if request.method == "GET" else None)
     if form.validate_on_submit():

@@ -1,12 +1,12 @@
 """Service evaluation (好差评) and rectification (整改) rules.
 
 An enterprise rates a completed case once; it may change its rating within
-EDIT_DAYS. A poor grade opens a rectification for a manager of the center, due
-in RESPONSE_WORKDAYS working days; the manager answers with a response and an
-outcome; the enterprise may appeal the answer once (复核), which reopens the
-rectification for a second answer with a new due date. The rectification's
-small state machine (its transition table and status changes) is in moves.py;
-the rules that drive it are here.
+EVALUATION_EDIT_DAYS (permissions.py, whose predicates say who may do what here). A poor
+grade opens a rectification for a manager of the center, due in RESPONSE_WORKDAYS working
+days; the manager answers with a response and an outcome; the enterprise may appeal the
+answer once (复核), which reopens the rectification for a second answer with a new due date.
+The rectification's small state machine (its transition table, its first state and every
+change of status) is in moves.py; the rules that drive it are here.
 Every verb takes the actor, writes an AuditEvent and flushes; the view commits.
 """
 from flask_babel import lazy_gettext as _l
@@ -31,8 +31,7 @@ from proxy_service.models import (
     User,
 )
 from proxy_service.models.evaluations import SUB_SCORES
-from proxy_service.permissions import EVALUATION_EDIT_DAYS as EDIT_DAYS
-from proxy_service.permissions import can_rate, evaluation_editable
+from proxy_service.permissions import EVALUATION_EDIT_DAYS, can_rate, evaluation_editable
 from proxy_service.workflow.moves import RECTIFICATION_MOVES, _begin, _move
 
 RESPONSE_WORKDAYS = 15
@@ -100,12 +99,12 @@ def rate(case, actor, *, grade, efficiency, attitude, expertise, comment=""):
 
 
 def edit(evaluation, actor, *, grade, efficiency, attitude, expertise, comment=""):
-    """Change a rating within EDIT_DAYS of its creation. A change to a poor grade opens a
+    """Change a rating within EVALUATION_EDIT_DAYS of its creation. A change to a poor grade opens a
     rectification when none exists; an existing one stays (the complaint was made)."""
     if not can_rate(actor, evaluation.case):
         raise EvaluationError(_l("只有该案件的企业可以修改评价。"))
     if not evaluation_editable(evaluation):
-        raise EvaluationError(_l("评价提交已超过 %(days)s 天，不能再修改。", days=EDIT_DAYS))
+        raise EvaluationError(_l("评价提交已超过 %(days)s 天，不能再修改。", days=EVALUATION_EDIT_DAYS))
     before = evaluation.grade
     _fill(evaluation, grade, efficiency, attitude, expertise, comment)
     evaluation.updated_at = clock.now()
