@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from proxy_service.workflow.deadline_recompute import recompute_pending
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -79,7 +81,6 @@ def recompute_pending_deadlines(ctx, step, heads, run_args):
     at head (proxy_service/workflow/deadline_recompute.py, recompute_pending)."""
     if ctx.as_sql or not step.is_upgrade or heads != set(ctx.script.get_heads()):
         return
-    from proxy_service.workflow.deadline_recompute import recompute_pending
     moved = recompute_pending(ctx.connection)
     if moved:
         logger.info('Deadlines moved by calendar changes of the migrations: %d cases.', moved)

@@ -23,7 +23,7 @@ def register(app):
     app.cli.add_command(audit_cli)
     from proxy_service.core.backup import backup_cli
     app.cli.add_command(backup_cli)
-    from proxy_service.calendar.cli import calendar_cli
+    from proxy_service.admin.calendar_cli import calendar_cli
     app.cli.add_command(calendar_cli)
     from proxy_service.seed.scale.seed import seed_scale_command
     app.cli.add_command(seed_scale_command)

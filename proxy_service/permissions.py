@@ -8,7 +8,8 @@ from functools import wraps
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import false, select
+from sqlalchemy import false, or_, select
+from sqlalchemy.orm import joinedload
 
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
@@ -195,6 +196,45 @@ def can_export_dossier(user, case):
 PREDICATES = {f.__name__: f for f in (can_update_case, can_open_step, can_update_step,
                                        can_withdraw_case, can_edit_project, can_write_internal,
                                        can_export_dossier)}
+
+
+# --- admin: the manager's pages (staff accounts, catalogue, personal-data requests) ---
+
+STAFF_ROLES = (Role.AGENT, Role.MANAGER)
+
+
+def visible_staff(user):
+    """The staff accounts of the (manager) user's own center."""
+    return select(User).where(User.center_id == user.center_id, User.role.in_(STAFF_ROLES))
+
+
+def staff_or_404(user, staff_id):
+    """A staff member of the user's center; anyone else answers 404."""
+    return db.first_or_404(visible_staff(user).where(User.id == staff_id))
+
+
+def visible_catalog(user, model):
+    """The approval items or case templates (`model`) of the user's center's catalogue,
+    retired ones included."""
+    return select(model).where(model.center_id == user.center_id)
+
+
+def catalog_or_404(user, model, record_id):
+    return db.first_or_404(visible_catalog(user, model).where(model.id == record_id))
+
+
+def visible_people(user):
+    """The persons whose personal-data requests the (manager) user's center answers: the
+    users of the enterprises registered with it, and those who claimed one of them."""
+    home = select(Enterprise.id).where(Enterprise.home_center_id == user.center_id)
+    claimants = select(EnterpriseClaim.claimant_id).where(EnterpriseClaim.enterprise_id.in_(home))
+    return select(User).where(User.role == Role.ENTERPRISE,
+                              or_(User.enterprise_id.in_(home), User.id.in_(claimants)))
+
+
+def person_or_404(user, person_id):
+    return db.first_or_404(visible_people(user).where(User.id == person_id)
+                           .options(joinedload(User.enterprise)))
 
 
 # --- service quality: evaluations, rectifications, absences and substitutes ------------

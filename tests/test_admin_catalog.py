@@ -303,7 +303,7 @@ def test_an_item_saved_by_someone_else_meanwhile_is_not_overwritten(client, worl
 
 
 def test_a_template_saved_by_someone_else_meanwhile_is_not_overwritten(client, world, login_as):
-    template, (filing, planning, _building) = template_of(world), world.items
+    template, (_filing, planning, _building) = template_of(world), world.items
     items_before = list(template.items)
     login_as(world.users["manager"])
     seen = shown_version(client.get(f"/admin/templates/{template.id}/edit").text)
@@ -355,3 +355,16 @@ def test_a_forged_version_is_a_form_error(client, world, login_as, kind, version
     assert response.status_code == 422 and "表单已失效" in response.text
     db.session.refresh(record)
     assert record.name != "改名" and record.version == 1 and catalog_events() == []
+
+
+def test_catalogue_audit_is_chinese_and_retirement_is_a_move(client, world, login_as):
+    manager, filing = world.users["manager"], world.items[0]
+    manager.locale = "en"
+    db.session.commit()
+    login_as(manager)
+    client.post("/admin/items/new", data=item_data())
+    client.post(f"/admin/items/{filing.id}/retire")
+    again = client.post(f"/admin/items/{filing.id}/retire", follow_redirects=True)
+    assert "is not possible while the status is “Retired”" in again.text
+    assert [(e.comment, e.from_status, e.to_status) for e in catalog_events()] == [
+        ("新增事项：排水许可", "", ""), ("停用：项目备案", "in_use", "retired")]

@@ -134,3 +134,15 @@ def test_user_list_query_count_does_not_grow(client, world, login_as, count_quer
     with count_queries() as many:
         assert "共 50 条" in client.get("/admin/users").text
     assert many.count == few.count
+
+
+def test_activation_is_audited_from_to_and_not_repeated(client, world, login_as):
+    agent = world.users["agent"]
+    login_as(world.users["manager"])
+    client.post(f"/admin/users/{agent.id}/deactivate")
+    again = client.post(f"/admin/users/{agent.id}/deactivate", follow_redirects=True)
+    assert "当前状态“账号已停用”下不能执行“停用账号”" in again.text
+    client.post(f"/admin/users/{agent.id}/activate")
+    moves = db.session.execute(select(AuditEvent.action, AuditEvent.from_status, AuditEvent.to_status)
+                               .where(AuditEvent.object_type == "user").order_by(AuditEvent.id)).all()
+    assert moves == [("user_deactivate", "active", "inactive"), ("user_activate", "inactive", "active")]

@@ -10,6 +10,7 @@ from proxy_service.calendar import schedule as calendar_schedule
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
 from proxy_service.models import AuditEvent, CalendarYear, DayKind, Holiday
+from proxy_service.workflow import calendar as calendar_changes
 
 from .factories import make_item
 
@@ -162,19 +163,19 @@ def test_the_cron_command_leaves_a_year_another_host_estimated(app, frozen_clock
 
 
 @pytest.mark.parametrize("change, expected", [
-    (lambda actor: calendar_schedule.set_day(actor, date(2027, 2, 9), DayKind.REST, "春节"), set()),
-    (lambda actor: calendar_schedule.set_day(actor, date(2027, 2, 20), DayKind.WORKDAY, "调休"),
+    (lambda actor: calendar_changes.set_day(actor, date(2027, 2, 9), DayKind.REST, "春节"), set()),
+    (lambda actor: calendar_changes.set_day(actor, date(2027, 2, 20), DayKind.WORKDAY, "调休"),
      {date(2027, 2, 20)}),
-    (lambda actor: calendar_schedule.remove_day(actor, date(2027, 2, 9)), {date(2027, 2, 9)}),
-    (lambda actor: calendar_schedule.replace_year(actor, 2027, [(date(2027, 1, 1), DayKind.REST, "元旦")]),
+    (lambda actor: calendar_changes.remove_day(actor, date(2027, 2, 9)), {date(2027, 2, 9)}),
+    (lambda actor: calendar_changes.replace_year(actor, 2027, [(date(2027, 1, 1), DayKind.REST, "元旦")]),
      {guess.day for guess in statutory_holidays.rest_rows(2027)} - {date(2027, 1, 1)}),
-    (lambda actor: calendar_schedule.replace_estimates(actor, 2027), set()),
-    (lambda actor: calendar_schedule.mark_complete(actor, 2027), set()),
+    (lambda actor: calendar_changes.replace_estimates(actor, 2027), set()),
+    (lambda actor: calendar_changes.mark_complete(actor, 2027), set()),
 ])
 def test_every_change_reports_the_days_it_changed_through_one_function(world, monkeypatch,
                                                                        change, expected):
     seen = []
-    monkeypatch.setattr(calendar_schedule, "_days_changed", lambda actor, days: seen.append((actor, days)))
+    monkeypatch.setattr(calendar_changes, "_days_changed", lambda actor, days: seen.append((actor, days)))
     manager = world.users["manager"]
     assert change(manager) == expected
     assert seen == [(manager, expected)]

@@ -20,6 +20,7 @@ from proxy_service.models import (
     Notification,
     Step,
 )
+from proxy_service.workflow import calendar as calendar_changes
 from proxy_service.workflow import deadline_recompute
 from proxy_service.workflow.deadline_recompute import recompute_pending
 
@@ -35,17 +36,17 @@ def running(world, frozen_clock):
 
 
 def rest(world, day):
-    calendar_schedule.set_day(world.users["manager"], day, DayKind.REST, "测试")
+    calendar_changes.set_day(world.users["manager"], day, DayKind.REST, "测试")
     db.session.commit()
 
 
 def work(world, day):
-    calendar_schedule.set_day(world.users["manager"], day, DayKind.WORKDAY, "测试调休")
+    calendar_changes.set_day(world.users["manager"], day, DayKind.WORKDAY, "测试调休")
     db.session.commit()
 
 
 def unset(world, day):
-    calendar_schedule.remove_day(world.users["manager"], day)
+    calendar_changes.remove_day(world.users["manager"], day)
     db.session.commit()
 
 
@@ -226,7 +227,7 @@ def test_another_centers_manager_is_not_named_on_this_centers_cases(running, wor
     on(frozen_clock, date(2026, 9, 30))
     submit(planning, world)
     other_manager = world.users["other_manager"]
-    calendar_schedule.set_day(other_manager, date(2026, 10, 12), DayKind.REST, "测试")
+    calendar_changes.set_day(other_manager, date(2026, 10, 12), DayKind.REST, "测试")
     db.session.commit()
     moved = db.session.execute(select(AuditEvent.action, AuditEvent.actor_id).where(
         AuditEvent.action.in_(("due_moved", "deadlines_moved")))).all()

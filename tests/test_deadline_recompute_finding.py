@@ -10,6 +10,7 @@ from sqlalchemy import event
 from proxy_service.calendar import schedule as calendar_schedule
 from proxy_service.core.extensions import db
 from proxy_service.models import DayKind
+from proxy_service.workflow import calendar as calendar_changes
 
 from .test_deadline_recompute import audit_comments, rest, running, suspend_between  # noqa: F401 (a fixture)
 from .test_deadlines import on, step_named, submit
@@ -26,7 +27,7 @@ def test_a_change_with_a_day_before_the_filing_and_one_in_a_later_suspension_mov
     assert planning.due_on == date(2026, 10, 20)    # 5 working days suspended: 10-21..27
     entries = [(held.day, held.kind, held.name) for held in calendar_schedule.days_of(2026)]
     entries += [(date(2026, 9, 29), DayKind.REST, "测试"), (date(2026, 10, 22), DayKind.REST, "测试")]
-    calendar_schedule.replace_year(world.users["manager"], 2026, entries)
+    calendar_changes.replace_year(world.users["manager"], 2026, entries)
     db.session.commit()
     assert planning.due_on == date(2026, 10, 19)
     assert audit_comments(planning, "due_moved") == ["到期日因节假日调整：2026-10-20 → 2026-10-19"]

@@ -8,6 +8,7 @@ import json
 import pytest
 from flask import url_for
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
 
 from proxy_service import workflow
 from proxy_service.audit.chain import verify_chains
@@ -15,6 +16,7 @@ from proxy_service.core.extensions import db
 from proxy_service.core.uploads import store_document
 from proxy_service.models import (
     AuditEvent,
+    Case,
     Document,
     EnterpriseClaim,
     Message,
@@ -23,6 +25,7 @@ from proxy_service.models import (
     Role,
     User,
 )
+from proxy_service.workflow import enterprises
 
 from .factories import PASSWORD, make_user, staff_code
 from .test_access_matrix import PDF, _arguments, targets  # noqa: F401
@@ -33,7 +36,6 @@ SECRETS = (ENTERPRISE_MOBILE, ENTERPRISE_EMAIL, CASE_MOBILE, USER_MOBILE, USER_E
 
 
 def _upload(name="材料.pdf"):
-    from werkzeug.datastructures import FileStorage
     return FileStorage(io.BytesIO(PDF), filename=name)
 
 
@@ -44,7 +46,6 @@ def private(world, targets):  # noqa: F811 (the access matrix's objects, plus co
     enterprise, owner = world.enterprises[0], world.users["owner"]
     enterprise.mobile, enterprise.email = ENTERPRISE_MOBILE, ENTERPRISE_EMAIL
     owner.phone, owner.email = USER_MOBILE, USER_EMAIL
-    from proxy_service.models import Case
     db.session.get(Case, targets["case_id"]).contact_mobile = CASE_MOBILE
     db.session.commit()
     return targets
@@ -61,7 +62,7 @@ EXTRA_PAGES = ["/admin/enterprises?tab=all", "/manage/export?list=cases&format=c
                "/cases?sort=light", "/admin/people?q=李"]
 
 
-def _pages_seen_by(client, app, targets):
+def _pages_seen_by(client, app, targets):  # noqa: F811 (the fixture, imported above)
     """Every GET page the logged-in user can open, with the test objects as arguments."""
     with app.test_request_context():
         urls = [url_for(rule.endpoint, **{a: targets[a] for a in _arguments(rule.rule)})
@@ -249,6 +250,8 @@ def test_erasure_empties_the_account_and_keeps_the_records(client, app, world, l
         Document.uploaded_by_id == person.id)) == 1
     event, = _events("personal_data_erase")
     assert event.comment == "本人申请注销" and event.object_id == person.id
+    assert (event.from_status, event.to_status, event.center_id) == (
+        "active", "inactive", world.centers[0].id)
     assert verify_chains(db.session)[0] == []
     # Logged out everywhere, and no way back in.
     assert "/login" in person_client.get("/cases").headers.get("Location", "")
@@ -298,8 +301,7 @@ def test_a_pending_claimant_is_decided_before_erasure(client, world, login_as):
     response = client.post(f"/admin/people/{claimant.id}/erase", data=_request("erase", confirm="y"))
     assert response.status_code == 409 and "认领申请尚未处理" in response.text
     claim = db.session.scalar(select(EnterpriseClaim))
-    from proxy_service.workflow import enterprises as registration
-    registration.resolve_claim(claim, world.users["manager"], approve=False, note="非本企业人员")
+    enterprises.resolve_claim(claim, world.users["manager"], approve=False, note="非本企业人员")
     db.session.commit()
     assert client.post(f"/admin/people/{claimant.id}/erase",
                        data=_request("erase", confirm="y")).status_code == 302

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
+from proxy_service.calendar.schedule import FIRST_YEAR, LAST_YEAR
 from proxy_service.models import DayKind
 
 KIND_LABELS = {DayKind.REST: _l("放假（休息日）"), DayKind.WORKDAY: _l("调休上班（工作日）")}
@@ -16,7 +17,6 @@ KIND_WORDS = {"rest": DayKind.REST, "休": DayKind.REST, "放假": DayKind.REST,
               "workday": DayKind.WORKDAY, "班": DayKind.WORKDAY, "上班": DayKind.WORKDAY,
               "调休上班": DayKind.WORKDAY}
 SEPARATORS = re.compile(r"\s*[,，\t;；]\s*")  # i18n-keep: separators read from the pasted text
-FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 class YearForm(FlaskForm):

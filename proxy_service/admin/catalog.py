@@ -1,37 +1,45 @@
 """The center's catalogue: approval items (审批事项) and case templates (事项模板).
 
-Items and templates are retired, never deleted: old cases keep pointing at them.
+Items and templates are retired, never deleted (workflow/catalog.py): old cases keep pointing
+at them. Both are edited the same way; `_Kind` holds what differs.
 """
+from dataclasses import dataclass
 from itertools import groupby
 
 from flask import flash, redirect, render_template, url_for
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import case as when
-from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from proxy_service import permissions
 from proxy_service.admin import bp
-from proxy_service.admin.common import attempt
 from proxy_service.admin.forms import ItemForm, TemplateForm
-from proxy_service.core import conflicts as versioned
-from proxy_service.core import pagination as queries
-from proxy_service.core import submit_once
-from proxy_service.core.extensions import db
-from proxy_service.models import ApprovalItem, AuditEvent, CaseTemplate, Stage
+from proxy_service.core import pagination, submit_once
+from proxy_service.core.conflicts import attempt, committing, keep_input
+from proxy_service.models import ApprovalItem, CaseTemplate, Stage
+from proxy_service.workflow import catalog
 
 STAGE_ORDER = when({stage.value: stage.order for stage in Stage}, value=ApprovalItem.stage)
+RETIRED = _l("已停用“%(name)s”，已有案件不受影响。")
+UNRETIRED = _l("已恢复启用“%(name)s”。")
 
 
-def _scoped(model, object_id):
-    """An item or template of the manager's own center; any other answers 404."""
-    return db.first_or_404(select(model).where(model.id == object_id,
-                                               model.center_id == current_user.center_id))
+@dataclass(frozen=True)
+class _Kind:
+    model: type
+    form: type
+    page: str           # the edit form's template
+    name: str           # the record's name in it
+    endpoint: str       # the list, where every change lands
+    created: str        # flashed after creating
+    saved: str          # flashed after saving an edit
 
 
-def _record(obj, comment):
-    db.session.add(AuditEvent.record(current_user, obj, "catalog_edit", comment=comment))
+ITEMS = _Kind(ApprovalItem, ItemForm, "admin/item_form.html", "item", "admin.items",
+              _l("已新增事项“%(name)s”。"), _l("已保存事项“%(name)s”。"))
+TEMPLATES = _Kind(CaseTemplate, TemplateForm, "admin/template_form.html", "template",
+                  "admin.templates", _l("已保存事项模板“%(name)s”。"), _l("已保存事项模板“%(name)s”。"))
 
 
 # --- approval items -------------------------------------------------------------
@@ -39,10 +47,9 @@ def _record(obj, comment):
 @bp.get("/admin/items")
 @permissions.manager_required
 def items():
-    page = queries.paginate(select(ApprovalItem)
-                            .where(ApprovalItem.center_id == current_user.center_id)
-                            .options(selectinload(ApprovalItem.prerequisites))
-                            .order_by(STAGE_ORDER, ApprovalItem.sort, ApprovalItem.id))
+    page = pagination.paginate(permissions.visible_catalog(current_user, ApprovalItem)
+                               .options(selectinload(ApprovalItem.prerequisites))
+                               .order_by(STAGE_ORDER, ApprovalItem.sort, ApprovalItem.id))
     groups = [(stage, list(rows)) for stage, rows in groupby(page.items, key=lambda i: i.stage)]
     return render_template("admin/items.html", page=page, groups=groups)
 
@@ -50,61 +57,27 @@ def items():
 @bp.route("/admin/items/new", methods=["GET", "POST"])
 @permissions.manager_required
 def new_item():
-    form = ItemForm(current_user.center_id)
-    if not form.validate_on_submit():
-        return render_template("admin/item_form.html", form=form), 422 if form.is_submitted() else 200
-    submit_once.claim(form)
-    item = ApprovalItem()
-    form.apply(item)
-    db.session.add(item)
-    db.session.flush()
-    _record(item, _("新增事项：%(name)s", name=item.name))
-    submit_once.lands_at(form, url_for("admin.items"))
-    db.session.commit()
-    flash(_("已新增事项“%(name)s”。", name=item.name), "success")
-    return redirect(url_for("admin.items"))
+    return _edit(ITEMS, None)
 
 
 @bp.route("/admin/items/<int:item_id>/edit", methods=["GET", "POST"])
 @permissions.manager_required
 def edit_item(item_id):
-    item = _scoped(ApprovalItem, item_id)
-    form = ItemForm(current_user.center_id, item)
-    if not form.validate_on_submit():
-        return (render_template("admin/item_form.html", form=form, item=item),
-                422 if form.is_submitted() else 200)
-    if attempt(_save_item, item, form) is not None:   # someone saved it meanwhile
-        return render_template("admin/item_form.html", form=versioned.keep_input(form, item),
-                               item=item, stale=True), 409
-    flash(_("已保存事项“%(name)s”。", name=item.name), "success")
-    return redirect(url_for("admin.items"))
-
-
-def _save_item(item, form):
-    versioned.save(item, form.version.data, form.apply)
-    _record(item, _("修改事项：%(name)s", name=item.name))
+    return _edit(ITEMS, permissions.catalog_or_404(current_user, ApprovalItem, item_id))
 
 
 @bp.post("/admin/items/<int:item_id>/retire")
 @permissions.manager_required
 def retire_item(item_id):
-    return _set_retired(_scoped(ApprovalItem, item_id), True, "admin.items")
+    item = permissions.catalog_or_404(current_user, ApprovalItem, item_id)
+    return _retirement(ITEMS, item, catalog.retire, RETIRED)
 
 
 @bp.post("/admin/items/<int:item_id>/unretire")
 @permissions.manager_required
 def unretire_item(item_id):
-    return _set_retired(_scoped(ApprovalItem, item_id), False, "admin.items")
-
-
-def _set_retired(obj, retired, endpoint):
-    obj.retired = retired
-    _record(obj, _("停用：%(name)s", name=obj.name) if retired
-            else _("恢复启用：%(name)s", name=obj.name))
-    db.session.commit()
-    flash(_("已停用“%(name)s”，已有案件不受影响。", name=obj.name) if retired
-          else _("已恢复启用“%(name)s”。", name=obj.name), "success")
-    return redirect(url_for(endpoint))
+    item = permissions.catalog_or_404(current_user, ApprovalItem, item_id)
+    return _retirement(ITEMS, item, catalog.unretire, UNRETIRED)
 
 
 # --- case templates -------------------------------------------------------------
@@ -112,10 +85,9 @@ def _set_retired(obj, retired, endpoint):
 @bp.get("/admin/templates")
 @permissions.manager_required
 def templates():
-    page = queries.paginate(select(CaseTemplate)
-                            .where(CaseTemplate.center_id == current_user.center_id)
-                            .options(selectinload(CaseTemplate.items))
-                            .order_by(CaseTemplate.retired, CaseTemplate.name, CaseTemplate.id))
+    page = pagination.paginate(permissions.visible_catalog(current_user, CaseTemplate)
+                               .options(selectinload(CaseTemplate.items))
+                               .order_by(CaseTemplate.retired, CaseTemplate.name, CaseTemplate.id))
     return render_template("admin/templates.html", page=page)
 
 
@@ -123,44 +95,55 @@ def templates():
 @bp.route("/admin/templates/<int:template_id>/edit", methods=["GET", "POST"])
 @permissions.manager_required
 def edit_template(template_id=None):
-    template = _scoped(CaseTemplate, template_id) if template_id else None
-    form = TemplateForm(current_user.center_id, template)
-    if not form.validate_on_submit():
-        return (render_template("admin/template_form.html", form=form, template=template),
-                422 if form.is_submitted() else 200)
-    if template is None:
-        template = _create_template(form)
-    elif attempt(_save_template, template, form) is not None:   # someone saved it meanwhile
-        return render_template("admin/template_form.html", template=template, stale=True,
-                               form=versioned.keep_input(form, template)), 409
-    flash(_("已保存事项模板“%(name)s”。", name=template.name), "success")
-    return redirect(url_for("admin.templates"))
-
-
-def _create_template(form):
-    submit_once.claim(form)
-    template = CaseTemplate()
-    db.session.add(template)
-    form.apply(template)
-    db.session.flush()
-    _record(template, _("保存事项模板：%(name)s", name=template.name))
-    submit_once.lands_at(form, url_for("admin.templates"))
-    db.session.commit()
-    return template
-
-
-def _save_template(template, form):
-    versioned.save(template, form.version.data, form.apply)
-    _record(template, _("保存事项模板：%(name)s", name=template.name))
+    template = (permissions.catalog_or_404(current_user, CaseTemplate, template_id)
+                if template_id else None)
+    return _edit(TEMPLATES, template)
 
 
 @bp.post("/admin/templates/<int:template_id>/retire")
 @permissions.manager_required
 def retire_template(template_id):
-    return _set_retired(_scoped(CaseTemplate, template_id), True, "admin.templates")
+    template = permissions.catalog_or_404(current_user, CaseTemplate, template_id)
+    return _retirement(TEMPLATES, template, catalog.retire, RETIRED)
 
 
 @bp.post("/admin/templates/<int:template_id>/unretire")
 @permissions.manager_required
 def unretire_template(template_id):
-    return _set_retired(_scoped(CaseTemplate, template_id), False, "admin.templates")
+    template = permissions.catalog_or_404(current_user, CaseTemplate, template_id)
+    return _retirement(TEMPLATES, template, catalog.unretire, UNRETIRED)
+
+
+# --- shared -----------------------------------------------------------------------
+
+def _edit(kind, record):
+    """The form page of a new (`record` None) or existing item or template, and its post."""
+    form = kind.form(current_user.center_id, record)
+    if not form.validate_on_submit():
+        return _form_page(kind, form, record, 422 if form.is_submitted() else 200)
+    if record is None:
+        record, done = _create(kind, form), kind.created
+    elif attempt(catalog.edit, record, current_user, form.version.data, form.apply) is None:
+        done = kind.saved
+    else:   # someone saved it meanwhile
+        return _form_page(kind, keep_input(form, record), record, 409, stale=True)
+    flash(done % {"name": record.name}, "success")
+    return redirect(url_for(kind.endpoint))
+
+
+def _create(kind, form):
+    submit_once.claim(form)
+    with committing():
+        record = catalog.create(kind.model, current_user, form.apply)
+        submit_once.lands_at(form, url_for(kind.endpoint))
+    return record
+
+
+def _form_page(kind, form, record, status, stale=False):
+    return render_template(kind.page, form=form, stale=stale, **{kind.name: record}), status
+
+
+def _retirement(kind, record, verb, done):
+    if attempt(verb, record, current_user) is None:
+        flash(done % {"name": record.name}, "success")
+    return redirect(url_for(kind.endpoint))

@@ -212,8 +212,9 @@ class UserForm(SubmitOnceMixin, FlaskForm):
             raise ValidationError(_l("该用户名已被使用。"))
 
     def build(self, center_id):
+        """The new account, not yet stored: workflow.accounts.open_account opens it."""
         user = User(username=self.username.data.strip(), name=self.name.data.strip(),
                     phone=(self.phone.data or "").strip(), email=(self.email.data or "").strip(),
-                    role=Role(self.role.data), center_id=center_id, active=True)
+                    role=Role(self.role.data), center_id=center_id)
         user.set_password(self.password.data)
         return user

@@ -10,8 +10,8 @@ from proxy_service import permissions
 from proxy_service.admin import bp
 from proxy_service.admin.people_forms import EraseForm, ExportForm
 from proxy_service.auth.reauth import verify_reauth
-from proxy_service.core import clock
-from proxy_service.core import pagination as queries
+from proxy_service.core import clock, pagination
+from proxy_service.core.conflicts import committing, conflict_message
 from proxy_service.core.extensions import db
 from proxy_service.models import Document, EnterpriseClaim, Message, Notification, Signature, User
 from proxy_service.workflow import personal_data
@@ -21,29 +21,29 @@ from proxy_service.workflow import personal_data
 @permissions.manager_required
 def people():
     term = request.args.get("q", "").strip()[:60]
-    query = personal_data.people(current_user).options(joinedload(User.enterprise))
+    query = permissions.visible_people(current_user).options(joinedload(User.enterprise))
     if term:
         query = query.where(or_(User.name.contains(term, autoescape=True),
                                 User.username.contains(term, autoescape=True)))
-    page = queries.paginate(query.order_by(User.name, User.id))
+    page = pagination.paginate(query.order_by(User.name, User.id))
     return render_template("admin/people.html", page=page, term=term)
 
 
 @bp.get("/admin/people/<int:person_id>")
 @permissions.manager_required
 def person(person_id):
-    return _person_page(personal_data.person_or_404(current_user, person_id))
+    return _person_page(permissions.person_or_404(current_user, person_id))
 
 
 @bp.post("/admin/people/<int:person_id>/export")
 @permissions.manager_required
 def export_person(person_id):
-    person = personal_data.person_or_404(current_user, person_id)
+    person = permissions.person_or_404(current_user, person_id)
     form = ExportForm(prefix="export")
     if not _confirmed(form):
         return _person_page(person, 422, export_form=form)
-    data = personal_data.export(person, current_user, form.reason_text)
-    db.session.commit()
+    with committing():   # an export refuses nothing: the audit entry commits with it
+        data = personal_data.export(person, current_user, form.reason_text)
     name = f"personal-data-{person.id}-{clock.today():%Y%m%d}.json"
     return Response(data, mimetype="application/json",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -52,16 +52,14 @@ def export_person(person_id):
 @bp.post("/admin/people/<int:person_id>/erase")
 @permissions.manager_required
 def erase_person(person_id):
-    person = personal_data.person_or_404(current_user, person_id)
+    person = permissions.person_or_404(current_user, person_id)
     form = EraseForm(prefix="erase")
     if not _confirmed(form):
         return _person_page(person, 422, erase_form=form)
-    try:
+    with committing(quiet=True) as outcome:
         personal_data.erase(person, current_user, form.reason_text)
-        db.session.commit()
-    except personal_data.ErasureRefused as refused:
-        db.session.rollback()
-        for reason in refused.reasons:
+    if outcome.conflict is not None:
+        for reason in getattr(outcome.conflict, "reasons", [conflict_message(outcome.conflict)]):
             flash(str(reason), "warning")
         return _person_page(person, 409)
     flash(_("已删除 %(name)s 的个人信息，账号已停用；协议、操作日志和案件档案中的姓名依法保留。",
@@ -96,4 +94,5 @@ def _held(person):
         count(Message, Message.author_id), count(Document, Document.uploaded_by_id),
         count(Signature, Signature.user_id), count(Notification, Notification.user_id),
         count(EnterpriseClaim, EnterpriseClaim.claimant_id))).one()
-    return dict(zip(("messages", "documents", "signatures", "notifications", "claims"), row))
+    return dict(zip(("messages", "documents", "signatures", "notifications", "claims"), row,
+                    strict=True))

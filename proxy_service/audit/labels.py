@@ -36,6 +36,9 @@ ACTION_LABELS = {
     "enterprise_edit": _lp("audit log", "修改企业联系信息"),
     "add_user": _lp("audit log", "添加企业用户"),
     "catalog_edit": _lp("audit log", "修改事项目录"),
+    # audited as catalog_edit; named when a refused move says what it could not do
+    "retire": _lp("audit log", "停用事项"),
+    "unretire": _lp("audit log", "恢复启用事项"),
     "user_create": _lp("audit log", "创建账号"),
     "user_activate": _lp("audit log", "启用账号"),
     "user_deactivate": _lp("audit log", "停用账号"),

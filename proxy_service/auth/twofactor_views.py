@@ -143,9 +143,7 @@ def _save_policy(center, form):
 @permissions.manager_required
 def reset_2fa(user_id):
     """A colleague lost the phone and the recovery codes: the next login enrols again."""
-    from proxy_service.admin.users import staff_or_404
-
-    user = staff_or_404(user_id)
+    user = permissions.staff_or_404(current_user, user_id)
     twofactor.reset(user)
     user.rotate_session_token()
     db.session.add(AuditEvent.record(current_user, user, "user_2fa_reset", comment=user.username))

@@ -56,7 +56,8 @@ def while_filed(rounds, period):
 def of_step(step, today=None):
     """The pauses of one step's clock, oldest first."""
     today = today or clock.today()
-    suspended = [p for p, period in zip(_suspensions(step.case, today), step.case.suspensions)
+    suspended = [p for p, period in zip(_suspensions(step.case, today), step.case.suspensions,
+                                        strict=True)
                  if while_filed(step.rounds, period)]
     return sorted(_corrections(step, today) + suspended, key=lambda p: p.started_on)
 

@@ -1,23 +1,23 @@
 """The working-day calendar as managers keep it (DESIGN.md §4): the years and their source
 (the package, a manager, or estimates from 《全国年节及纪念日放假办法》), which statutory holidays
-a year still lacks, and every change to the Holiday table — a day, a year's import, estimates,
-"complete" — through one function, `_change`, which moves the open deadlines the changed days
-touch in the same transaction (deadline_recompute.py). workdays.py does the arithmetic.
+a year still lacks, and the rows an estimate or "complete" would store. Nothing here writes:
+every change to the Holiday table goes through workflow/calendar.py, which moves the open
+deadlines the changed days touch in the same transaction. workdays.py does the arithmetic.
 """
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, delete, extract, func, select
+from sqlalchemy import extract, func, select
 
-from proxy_service.calendar import statutory_holidays, workdays
+from proxy_service.calendar import statutory_holidays
 from proxy_service.core import clock
 from proxy_service.core.conflicts import TransitionError
 from proxy_service.core.extensions import db
-from proxy_service.models import AuditEvent, CalendarYear, DayKind, Holiday
-from proxy_service.workflow import deadline_recompute
+from proxy_service.models import CalendarYear, DayKind, Holiday
 
 ESTIMATED, MANUAL = "estimated", "manual"     # calendar_years.source, beside the package's
+FIRST_YEAR, LAST_YEAR = 2000, 2100      # the years the calendar pages open
 # A statutory holiday counts as entered when a rest day that is not an estimate lies within a
 # week of its days: the published block (调休 included) never strays further.
 ENTRY_WINDOW = timedelta(days=7)
@@ -89,94 +89,38 @@ def year_counts():
 
 
 def days_of(year):
-    return db.session.scalars(select(Holiday).where(_in(year)).order_by(Holiday.day)).all()
+    return db.session.scalars(select(Holiday).where(in_year(year)).order_by(Holiday.day)).all()
 
 
-def set_day(actor, day, kind, name):
-    """Make `day` a rest day or a make-up working day (replacing what it was, estimate or not)."""
-    row = Holiday(day=day, kind=kind, name=name or "")
-    return _change(actor, day.year, Holiday.day == day, [row], "calendar_add",
-                   f"{day:%Y-%m-%d} {kind.value} {name or ''}".strip())
-
-
-def remove_day(actor, day):
-    """Let `day` follow the Monday–Friday rule again."""
-    return _change(actor, day.year, Holiday.day == day, [], "calendar_remove", f"{day:%Y-%m-%d}")
-
-
-def replace_year(actor, year, entries):
-    """Replace a year's schedule, estimates included, by `entries` [(day, DayKind, name)]."""
-    rows = [Holiday(day=day, kind=kind, name=name or "") for day, kind, name in entries]
-    return _change(actor, year, _in(year), rows, "calendar_import", f"{len(entries)}")
-
-
-def replace_estimates(actor, year):
-    """Estimate afresh the statutory holidays of `year` that have no entry yet, replacing the
-    year's earlier estimates and leaving every entered day as it is. `actor` None: the cron
-    command. Raises TransitionError for a year marked complete, or before the lunar festivals
-    became holidays (statutory_holidays.FIRST_YEAR)."""
+def estimates(year):
+    """The estimated rest days (Holiday rows, not stored) that `year` gets afresh: those of its
+    statutory holidays with no entry yet, on days with no entered row. Raises TransitionError
+    for a year marked complete, or before the lunar festivals became holidays
+    (statutory_holidays.FIRST_YEAR)."""
     row = db.session.get(CalendarYear, year)
     if row is not None and row.complete:
         raise TransitionError(_l("%(year)s 年已标记为完整录入，不再估算。", year=year))
     if not statutory_holidays.statutory_holidays(year):
         raise TransitionError(_l("%(year)s 年不在放假办法估算的范围内。", year=year))
     missing = set(missing_holidays(year))
-    entered = set(db.session.scalars(select(Holiday.day).where(_in(year), ~Holiday.estimated)))
-    rows = [Holiday(day=guess.day, kind=DayKind.REST, name=guess.name, estimated=True)
+    entered = set(db.session.scalars(select(Holiday.day).where(in_year(year), ~Holiday.estimated)))
+    return [Holiday(day=guess.day, kind=DayKind.REST, name=guess.name, estimated=True)
             for guess in statutory_holidays.rest_rows(year)
             if guess.day not in entered and missing.intersection(guess.holidays)]
-    source = ESTIMATED if row is None or row.source == ESTIMATED else row.source
-    return _change(actor, year, and_(_in(year), Holiday.estimated), rows, "calendar_estimate",
-                   f"{len(rows)}", source=source)
 
 
-def estimate_new_year(year):
-    """Estimate a year that has no schedule (the cron command). Its CalendarYear row is
-    inserted first: a primary key, so a run on another host estimating the same year at the
-    same time fails here with IntegrityError, before anything else is written."""
-    db.session.add(CalendarYear(year=year, source=ESTIMATED, updated_at=clock.now()))
-    db.session.flush()
-    return replace_estimates(None, year)
+def estimated_source(year):
+    """The source a year has once estimated: "estimated", unless it had one already."""
+    row = db.session.get(CalendarYear, year)
+    return ESTIMATED if row is None or row.source == ESTIMATED else row.source
 
 
-def mark_complete(actor, year):
-    """The year's schedule is the published one: its remaining estimates become entries."""
-    kept = db.session.scalars(select(Holiday).where(_in(year), Holiday.estimated)).all()
-    rows = [Holiday(day=held.day, kind=held.kind, name=held.name) for held in kept]
-    return _change(actor, year, and_(_in(year), Holiday.estimated), rows, "calendar_complete",
-                   f"{len(rows)}", complete=True)
+def confirmed(year):
+    """The year's estimates as entries (Holiday rows, not stored): what "complete" keeps."""
+    kept = db.session.scalars(select(Holiday).where(in_year(year), Holiday.estimated)).all()
+    return [Holiday(day=held.day, kind=held.kind, name=held.name) for held in kept]
 
 
-def _in(year):
+def in_year(year):
+    """SQL: the Holiday rows of `year`."""
     return Holiday.day.between(date(year, 1, 1), date(year, 12, 31))
-
-
-def _change(actor, year, drop, rows, action, comment, source=MANUAL, complete=None):
-    """The one way the calendar changes: delete the Holiday rows `drop` selects, add `rows`
-    (on days `drop` freed or no row had), record the year's source (and completeness when
-    given) and the audit event; flush. Returns the days whose working-day status changed."""
-    before = dict(db.session.execute(select(Holiday.day, Holiday.kind).where(drop)).all())
-    db.session.execute(delete(Holiday).where(drop))
-    db.session.add_all(rows)
-    after = {row.day: row.kind for row in rows}
-    changed = {day for day in before.keys() | after.keys() if before.get(day) != after.get(day)}
-    year_row = db.session.get(CalendarYear, year) or CalendarYear(year=year)
-    year_row.source, year_row.updated_at = source, clock.now()
-    if complete is not None:
-        year_row.complete = complete
-    db.session.add(year_row)
-    db.session.add(AuditEvent(actor_id=getattr(actor, "id", None),
-                              center_id=getattr(actor, "center_id", None),
-                              object_type="calendar_year", object_id=year, action=action,
-                              comment=comment, at=clock.now()))
-    db.session.flush()
-    _days_changed(actor, changed)
-    return changed
-
-
-def _days_changed(actor, days):
-    """Every calendar change ends here, with its actor (None: a command) and the days whose
-    working-day status it changed (maybe none): the open deadlines those days touch move in
-    the same transaction (deadline_recompute)."""
-    workdays.forget()
-    deadline_recompute.calendar_changed(actor, days)

@@ -4,7 +4,7 @@ A day is a working day when it is Monday–Friday and not a rest day (法定节�
 is a make-up working day (调休上班). The table holds only those exceptions; a year with no
 CalendarYear row has none, so it falls back to Monday–Friday. A year the State Council has not
 published holds estimated rest days (statutory_holidays.py) until a manager enters it.
-calendar_schedule.py keeps the table: every change goes through its `_change`.
+Managers keep the table (schedule.py); every change goes through workflow/calendar.py.
 
 Each year's exceptions are read once per request (or per app context outside a request),
 with one query, so that a date loop costs no further SQL.

@@ -184,7 +184,7 @@ def _derive_step(actor, step, changes):
     dates = deadlines.dates_of(step)
     if dates is None or dates == tuple(getattr(step, name) for name in STEP_DATES):
         return []
-    changes.steps.append((step, dict(zip(STEP_DATES, dates))))
+    changes.steps.append((step, dict(zip(STEP_DATES, dates, strict=True))))
     old, new = step.due_on, dates[0]
     if old == new:
         return []    # only the days inside a calendar-day limit changed, or the yellow day
@@ -227,7 +227,7 @@ def _store(model, changes):
             for obj, values in changes]
     if db.session.execute(statement, rows).rowcount != len(rows):
         raise StaleDataError(f"{table.name}: a row changed while its dates were recomputed")
-    for (obj, values), row in zip(changes, rows):
+    for (obj, values), row in zip(changes, rows, strict=True):
         for name, value in {**values, "version": row["next_version"], "updated_at": stamp}.items():
             set_committed_value(obj, name, value)
 

@@ -37,20 +37,44 @@ RECTIFICATION_MOVES = {
     (RS.ANSWERED, "appeal"): RS.APPEALED,
     (RS.APPEALED, "respond"): RS.CLOSED,
 }
+# A staff or enterprise account (User.active): a manager deactivates and activates staff;
+# erasing a person's data (personal_data.py) deactivates the account whatever it was.
+ACCOUNT_MOVES = {
+    (True, "user_deactivate"): False,
+    (False, "user_activate"): True,
+    (True, "personal_data_erase"): False,
+    (False, "personal_data_erase"): False,
+}
+# A catalogue entry, approval item or case template (.retired): retired, never deleted (old
+# cases keep pointing at it), and reinstated.
+ITEM_MOVES = {
+    (False, "retire"): True,
+    (True, "unretire"): False,
+}
+# Two-state fields are booleans: the word the audit log stores for each state (from → to),
+# and how a refusal names it.
+FLAG_STATES = {
+    "active": {True: ("active", _l("账号已启用")), False: ("inactive", _l("账号已停用"))},
+    "retired": {True: ("retired", _l("已停用")), False: ("in_use", _l("在用"))},
+}
 
 
 def _move(obj, moves, action, actor, comment="", internal=False, audit_action=None, *,
-          field="status", error=TransitionError):
+          field="status", error=TransitionError, center_id=None):
     """Move `obj` by `action` along `moves` (a table {(from, action): to} over its `field`),
-    audited from → to as `audit_action` (default: the action). Raises `error` (a
-    TransitionError) when the table holds no such move from the current state."""
+    audited from → to as `audit_action` (default: the action), on the chain of `center_id`
+    when given (default: the object's own center). Raises `error` (a TransitionError) when
+    the table holds no such move from the current state."""
     current = getattr(obj, field)
     target = moves.get((current, action))
     if target is None:
         raise error(_l("当前状态“%(status)s”下不能执行“%(action)s”。",
-                       status=_label(current), action=ACTION_LABELS.get(action, action)))
-    db.session.add(AuditEvent.record(actor, obj, audit_action or action, current, target,
-                                     comment, internal))
+                       status=_label(field, current), action=ACTION_LABELS.get(action, action)))
+    event = AuditEvent.record(actor, obj, audit_action or action, _word(field, current),
+                              _word(field, target), comment, internal)
+    if center_id is not None:
+        event.center_id = center_id
+    db.session.add(event)
     setattr(obj, field, target)
     return target
 
@@ -62,5 +86,12 @@ def _begin(obj, state, *, field="status"):
     return obj
 
 
-def _label(state):
+def _word(field, state):
+    """`state` as the audit log stores it: a boolean field's word, else the state itself."""
+    return FLAG_STATES[field][state][0] if field in FLAG_STATES else state
+
+
+def _label(field, state):
+    if field in FLAG_STATES:
+        return FLAG_STATES[field][state][1]
     return getattr(state, "label", state)

@@ -2,7 +2,8 @@
 (第四十七条 删除), done by a manager of the center that answers for the person.
 
 Who: the enterprise users of the enterprises registered with the manager's center, and people
-whose claim on such an enterprise is on record. Staff accounts are not handled here.
+whose claim on such an enterprise is on record (permissions.visible_people). Staff accounts
+are not handled here.
 
 Export: everything the system holds about the person, as one JSON document (profile, the
 enterprise, messages written, documents uploaded, signatures given, notifications, claims,
@@ -24,10 +25,11 @@ workflow verbs, the functions take the actor, flush, and leave the commit to the
 import json
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import joinedload
 
 from proxy_service.core import clock
+from proxy_service.core.conflicts import TransitionError
 from proxy_service.core.extensions import db
 from proxy_service.core.i18n import join_list
 from proxy_service.models import (
@@ -36,43 +38,26 @@ from proxy_service.models import (
     Case,
     ClaimStatus,
     Document,
-    Enterprise,
     EnterpriseClaim,
     Message,
     Notification,
     OutboxMessage,
     RecoveryCode,
-    Role,
     Signature,
     SubmitToken,
-    User,
 )
 from proxy_service.models.cases import FINAL_CASE_STATUSES
+from proxy_service.workflow.moves import ACCOUNT_MOVES, _move
 
 EXPORT_ACTION, ERASE_ACTION = "personal_data_export", "personal_data_erase"
 
 
-class ErasureRefused(Exception):
-    """Erasure is not possible now; `reasons` says why (shown to the manager)."""
+class ErasureRefused(TransitionError):
+    """Erasure is not possible now; `reasons` says why (shown to the manager, one by one)."""
 
     def __init__(self, reasons):
         super().__init__("；".join(str(r) for r in reasons))  # i18n-keep: for logs; pages list `reasons`
         self.reasons = reasons
-
-
-# --- who --------------------------------------------------------------------------
-
-def people(manager):
-    """The persons whose data requests `manager`'s center answers, as a query."""
-    home = select(Enterprise.id).where(Enterprise.home_center_id == manager.center_id)
-    claimants = select(EnterpriseClaim.claimant_id).where(EnterpriseClaim.enterprise_id.in_(home))
-    return select(User).where(User.role == Role.ENTERPRISE,
-                              or_(User.enterprise_id.in_(home), User.id.in_(claimants)))
-
-
-def person_or_404(manager, person_id):
-    return db.first_or_404(people(manager).where(User.id == person_id)
-                           .options(joinedload(User.enterprise)))
 
 
 # --- export -----------------------------------------------------------------------
@@ -233,7 +218,9 @@ def erase(person, actor, reason):
     reasons = retention_reasons(person)
     if reasons:
         raise ErasureRefused(reasons)
-    _audit(actor, person, ERASE_ACTION, reason)
+    # The account is deactivated whatever it was, audited on the manager's center's chain.
+    _move(person, ACCOUNT_MOVES, ERASE_ACTION, actor, reason, field="active",
+          center_id=actor.center_id)
     _blank_account(person)
     for model in (Notification, OutboxMessage, RecoveryCode, SubmitToken):
         db.session.execute(delete(model).where(model.user_id == person.id))
@@ -247,7 +234,6 @@ def _blank_account(person):
     person.phone = person.email = ""
     person.password_hash = "!"   # no hash verifies against it: the password no longer works
     person.rotate_session_token()   # every open session ends now
-    person.active = False
     person.notify_email = person.notify_sms = False
     person.totp_secret = person.totp_enrolled_at = person.totp_last_step = None
     person.failed_logins, person.locked_until = 0, None

@@ -1,4 +1,5 @@
 """`flask calendar estimate`: the coming years' statutory holidays, estimated until published.
+The cron side of the calendar page (admin/calendar.py), through the same workflow verbs.
 
 Cron runs it daily (docs/deployment.md): on January 1st the year after next enters the window
 and gets its estimates; a year with any schedule (the package's, a manager's, or earlier
@@ -9,8 +10,9 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy.exc import IntegrityError
 
-from proxy_service.calendar import schedule as calendar_schedule
+from proxy_service.calendar import schedule
 from proxy_service.core.extensions import db
+from proxy_service.workflow import calendar as calendar_changes
 
 calendar_cli = AppGroup("calendar", help="The working-day calendar.")
 
@@ -18,10 +20,10 @@ calendar_cli = AppGroup("calendar", help="The working-day calendar.")
 @calendar_cli.command("estimate")
 def estimate_command():
     """Estimate this year through the year after next, where no schedule exists yet."""
-    years = calendar_schedule.estimate_years()
+    years = schedule.estimate_years()
     for year in years:
         try:
-            days = calendar_schedule.estimate_new_year(year)
+            days = calendar_changes.estimate_new_year(year)
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
