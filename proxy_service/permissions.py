@@ -305,10 +305,14 @@ def can_edit_evaluation(user, evaluation):
     return can_rate(user, evaluation.case) and evaluation_editable(evaluation)
 
 
+def can_open_rectification(user, rectification):
+    """The center's managers follow its rectifications (the list, one's page)."""
+    return user.role is Role.MANAGER and user.center_id == rectification.center_id
+
+
 def can_respond_to_rectification(user, rectification):
     """Any manager of the center may answer (the assigned one is responsible for it)."""
-    return (user.role is Role.MANAGER and user.center_id == rectification.center_id
-            and rectification.status.awaits_response)
+    return can_open_rectification(user, rectification) and rectification.status.awaits_response
 
 
 def can_appeal(user, rectification):
