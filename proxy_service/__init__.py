@@ -1,11 +1,23 @@
-"""proxy_service: the one-on-one proxy service (一对一精准代办) of development-zone service centers."""
+"""proxy_service: the one-on-one proxy service (一对一精准代办) of development-zone service centers.
+
+create_app() wires the layers together. It imports the models, the features and the commands
+inside the register_* functions (each `noqa: PLC0415`): importing this package — which every
+`proxy_service.*` import does, a migration or a core test too — must not load the whole app.
+"""
 from pathlib import Path
 
 from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
 
 from config import config_from_env
+from proxy_service.core import i18n, outage, security, submit_once
+from proxy_service.core.conflicts import StaleEdit, StepDateError, TransitionError, conflict_message
+from proxy_service.core.database import configure_engine_events
 from proxy_service.core.extensions import babel, csrf, db, login_manager, migrate
+from proxy_service.core.templating import TEMPLATE_FILTERS
+from proxy_service.core.uploads import UploadError
 
 
 def create_app(config_class=None):
@@ -25,55 +37,53 @@ def create_app(config_class=None):
 
 
 def register_extensions(app):
-    from proxy_service import models  # noqa: F401  (the mappers must exist before the first query)
-    from proxy_service.audit import chain as audit_chain  # noqa: F401  (hash-chains audit events on flush)
-    from proxy_service.core.database import configure_engine_events
+    from proxy_service import models  # noqa: PLC0415 — wiring: the mappers, before any query
+    from proxy_service.audit import chain  # noqa: F401, PLC0415 — wiring: chains events on flush
+    from proxy_service.auth import sessions  # noqa: PLC0415 — wiring: the user loader is auth's
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
-    from proxy_service.core.i18n import select_locale
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=i18n.select_locale)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("请先登录。")
     login_manager.login_message_category = "warning"
     with app.app_context():
         configure_engine_events(db.engine)
-    from proxy_service.auth import sessions
     sessions.init_app(app)   # user loader (checks the session token) and idle timeouts
+    submit_once.init_app(app, tokens=models.SubmitToken)
 
 
 def register_blueprints(app):
-    from proxy_service.core.security import bound_url_ids
-    bound_url_ids(app)   # before any rule is added: ids beyond the database's range are 404
-    from proxy_service.admin import bp as admin_bp
-    from proxy_service.agreements import bp as agreements_bp
-    from proxy_service.auth import bp as auth_bp
-    from proxy_service.cases import bp as cases_bp
-    from proxy_service.core.i18n import bp as i18n_bp
-    from proxy_service.dashboard import bp as dashboard_bp
-    from proxy_service.enterprises import bp as enterprises_bp
-    from proxy_service.inbox import bp as notifications_bp
-    from proxy_service.service_quality import bp as service_quality_bp
-    from proxy_service.verify import bp as verify_bp
+    # The features are the top layer: they load with the app, not with this package.
+    from proxy_service.admin import bp as admin_bp  # noqa: PLC0415 — wiring (see above)
+    from proxy_service.agreements import bp as agreements_bp  # noqa: PLC0415 — wiring
+    from proxy_service.auth import bp as auth_bp  # noqa: PLC0415 — wiring
+    from proxy_service.cases import bp as cases_bp  # noqa: PLC0415 — wiring
+    from proxy_service.dashboard import bp as dashboard_bp  # noqa: PLC0415 — wiring
+    from proxy_service.enterprises import bp as enterprises_bp  # noqa: PLC0415 — wiring
+    from proxy_service.inbox import bp as notifications_bp  # noqa: PLC0415 — wiring
+    from proxy_service.service_quality import bp as service_quality_bp  # noqa: PLC0415 — wiring
+    from proxy_service.verify import bp as verify_bp  # noqa: PLC0415 — wiring
 
+    security.bound_url_ids(app)   # before any rule is added: ids beyond the database's are 404
     for bp in (auth_bp, enterprises_bp, cases_bp, dashboard_bp, admin_bp, verify_bp,
-               notifications_bp, service_quality_bp, agreements_bp, i18n_bp):
+               notifications_bp, service_quality_bp, agreements_bp, i18n.bp):
         app.register_blueprint(bp)
 
 
 def register_security(app):
-    from proxy_service.core import security
     security.init_app(app)   # after the blueprints: rate limits wrap their views
+
+
+def error_page(code, title, message):
+    return render_template("errors/error.html", code=code, title=title, message=message), code
 
 
 def register_errors(app):
     def page(code, title, message):
-        def handler(error):
-            return render_template("errors/error.html", code=code, title=title,
-                                   message=message), code
-        return handler
+        return lambda error: error_page(code, title, message)
 
     app.register_error_handler(400, page(400, _l("请求有误"), _l("提交的内容无法处理，请返回重试。")))
     app.register_error_handler(403, page(403, _l("无权访问"), _l("您没有执行此操作的权限。")))
@@ -85,27 +95,52 @@ def register_errors(app):
     def after_rollback(error):
         # The failed request may have left the session mid-transaction; the page's header
         # (user, language) queries again, so start clean rather than fail a second time.
-        from proxy_service.core.extensions import db
         db.session.rollback()
         return server_error(error)
     app.register_error_handler(500, after_rollback)
-    from proxy_service.core import outage
+    register_conflicts(app)
     outage.init_app(app)   # a database that does not answer: 503, not 500
 
     @app.after_request
     def no_store_for_users(response):
-        from flask_login import current_user
         # Static files first: they need no user, and looking one up is a query per file.
         if request.endpoint != "static" and current_user.is_authenticated:
             response.headers["Cache-Control"] = "no-store"
         return response
 
 
+# Conflicts are handled once (DESIGN.md §5): the commit helper (core.conflicts.committing)
+# answers those a view expects; whatever else escapes a view ends here, rolled back, with
+# its own message — a conflict with the record as it stands (409) or input refused (422).
+NOT_DONE, REFUSED_INPUT, REFUSED_FILE = _l("操作未能执行"), _l("提交的内容有误"), _l("文件未被接受")
+CONFLICT_PAGES = ((TransitionError, 409, NOT_DONE), (StaleEdit, 409, NOT_DONE),
+                  (StaleDataError, 409, NOT_DONE), (StepDateError, 422, REFUSED_INPUT),
+                  (UploadError, 422, REFUSED_FILE))
+
+
+def register_conflicts(app):
+    for error_class, code, title in CONFLICT_PAGES:
+        app.register_error_handler(error_class, _conflict_page(code, title))
+    app.register_error_handler(submit_once.AlreadySubmitted, _already_submitted)
+
+
+def _conflict_page(code, title):
+    def handler(error):
+        db.session.rollback()   # nothing of the refused request is kept, and the page can query
+        return error_page(code, title, conflict_message(error))
+    return handler
+
+
+def _already_submitted(error):
+    """A repeated post of a create form is no error for the user: nothing of it is kept, and
+    it goes where the first post went ("already received", core/submit_once.py)."""
+    db.session.rollback()
+    return error.get_response()
+
+
 def register_template_helpers(app):
-    from proxy_service import permissions
-    from proxy_service.calendar import lights
-    from proxy_service.core import i18n
-    from proxy_service.core.templating import TEMPLATE_FILTERS
+    from proxy_service import permissions  # noqa: PLC0415 — wiring: predicates for templates
+    from proxy_service.calendar import lights  # noqa: PLC0415 — wiring: lights for templates
 
     app.jinja_env.globals.update(permissions.PREDICATES)
     app.jinja_env.globals.update(lights.TEMPLATE_GLOBALS)
@@ -114,5 +149,5 @@ def register_template_helpers(app):
 
 
 def register_cli(app):
-    from proxy_service.cli import register
+    from proxy_service.cli import register  # noqa: PLC0415 — wiring: commands load the seed
     register(app)

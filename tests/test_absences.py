@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from proxy_service import permissions
 from proxy_service.core.extensions import db
 from proxy_service.models import Absence, AuditEvent, Role
 from proxy_service.workflow import assignment
@@ -110,7 +111,7 @@ def test_cancelling_a_current_absence_ends_it_yesterday(world, covered):
     absence = db.session.query(Absence).one()
     assignment.cancel_absence(absence, world.users["agent"])
     assert absence.end_on == date(2025, 6, 10)
-    assert not assignment.acts_for(world.users["other_agent"], world.users["agent"].id)
+    assert not permissions.acts_for(world.users["other_agent"], world.users["agent"].id)
 
 
 # --- pages ---------------------------------------------------------------------------

@@ -6,10 +6,10 @@ from datetime import date
 import pytest
 
 from proxy_service import workflow
-from proxy_service.core import pagination as queries
 from proxy_service.core.extensions import db
 from proxy_service.models import Absence, Assignment, AuditEvent, Case, CaseStatus, Role
 from proxy_service.workflow import assignment
+from proxy_service.workflow.workloads import agent_workloads
 
 from .factories import make_case, make_industry, make_project, make_user
 
@@ -24,7 +24,7 @@ def _request(world, industry=None):
 
 
 def _suggested(case):
-    return assignment.suggest_agent(case, queries.agent_workloads(case.center_id))
+    return assignment.suggest_agent(case, agent_workloads(case.center_id))
 
 
 def _absent(world, who, start, end, substitute=None):
@@ -119,7 +119,7 @@ def test_absent_agents_are_marked_in_the_choices(client, world, login_as, frozen
 def test_the_suggestion_costs_a_fixed_number_of_queries(world, count_queries, frozen_clock):
     frozen_clock(2025, 6, 11)
     case = _request(world)
-    workloads = queries.agent_workloads(case.center_id)
+    workloads = agent_workloads(case.center_id)
     with count_queries() as few:
         assignment.suggest(case, workloads)
     for n in range(6):
@@ -127,7 +127,7 @@ def test_the_suggestion_costs_a_fixed_number_of_queries(world, count_queries, fr
         db.session.add(Absence(center_id=agent.center_id, agent=agent,
                                start_on=date(2025, 6, 1), end_on=date(2025, 6, 30)))
     db.session.commit()
-    workloads = queries.agent_workloads(case.center_id)
+    workloads = agent_workloads(case.center_id)
     with count_queries() as many:
         assignment.suggest(case, workloads)
     assert few.count == many.count == 2

@@ -13,8 +13,8 @@ from werkzeug.datastructures import FileStorage
 from config import TestingConfig
 from proxy_service import create_app
 from proxy_service.core.extensions import db
-from proxy_service.core.uploads import store_document
 from proxy_service.models import Agreement, AuditCheckpoint, AuditEvent, Case, Document
+from proxy_service.workflow.documents import store_document
 
 from .seal_helpers import simple_pdf
 

@@ -8,7 +8,7 @@ from werkzeug.datastructures import FileStorage
 
 from proxy_service import workflow
 from proxy_service.core.extensions import db
-from proxy_service.core.uploads import store_document
+from proxy_service.workflow.documents import store_document
 
 from .seal_helpers import simple_pdf
 

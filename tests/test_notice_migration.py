@@ -12,9 +12,9 @@ from werkzeug.datastructures import FileStorage
 
 from proxy_service import workflow
 from proxy_service.core.extensions import db
-from proxy_service.core.uploads import store_document
 from proxy_service.models import Document, IssuedNotice, NoticeKind, NoticeOrigin
 from proxy_service.workflow import notice_history
+from proxy_service.workflow.documents import store_document
 
 from .factories import make_case, make_project
 from .test_migrations_with_data import revision

@@ -9,9 +9,9 @@ from werkzeug.datastructures import FileStorage
 
 from proxy_service import workflow
 from proxy_service.core.extensions import db
-from proxy_service.core.uploads import store_document
 from proxy_service.models import IssuedNotice, NoticeKind
 from proxy_service.workflow import supplements
+from proxy_service.workflow.documents import store_document
 
 from .factories import PDF, make_case, make_item, sign_and_seal
 

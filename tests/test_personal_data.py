@@ -13,7 +13,6 @@ from werkzeug.datastructures import FileStorage
 from proxy_service import workflow
 from proxy_service.audit.chain import verify_chains
 from proxy_service.core.extensions import db
-from proxy_service.core.uploads import store_document
 from proxy_service.models import (
     AuditEvent,
     Case,
@@ -26,9 +25,10 @@ from proxy_service.models import (
     User,
 )
 from proxy_service.workflow import enterprises
+from proxy_service.workflow.documents import store_document
 
 from .factories import PASSWORD, make_user, staff_code
-from .test_access_matrix import PDF, _arguments, targets  # noqa: F401
+from .test_access_matrix import PDF, targets  # noqa: F401
 
 ENTERPRISE_MOBILE, ENTERPRISE_EMAIL = "13755550001", "contact.private@example.com"
 CASE_MOBILE, USER_MOBILE, USER_EMAIL = "13755550002", "13755550003", "owner.private@example.com"
@@ -65,7 +65,7 @@ EXTRA_PAGES = ["/admin/enterprises?tab=all", "/manage/export?list=cases&format=c
 def _pages_seen_by(client, app, targets):  # noqa: F811 (the fixture, imported above)
     """Every GET page the logged-in user can open, with the test objects as arguments."""
     with app.test_request_context():
-        urls = [url_for(rule.endpoint, **{a: targets[a] for a in _arguments(rule.rule)})
+        urls = [url_for(rule.endpoint, **{a: targets[a] for a in rule.arguments})
                 for rule in _get_routes(app)] + EXTRA_PAGES
     for url in urls:
         response = client.get(url)

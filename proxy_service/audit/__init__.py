@@ -1,1 +1,2 @@
-"""The audit log's hash chain, its checkpoints and the labels of its events."""
+"""The audit log's hash chain and its checkpoints (how each action reads is in
+models/audit_labels.py, beside the AuditEvent model that shows it)."""

@@ -60,7 +60,7 @@ def canonical(ev, prev_hash):
 def canonical_values(fields, prev_hash):
     """canonical() over plain values, `fields` in FIELDS order: the one serialiser of both
     the writer (an AuditEvent being flushed) and verify_chains (Core rows, no ORM objects)."""
-    values = dict(zip(FIELDS, fields))
+    values = dict(zip(FIELDS, fields, strict=True))
     values["at"] = values["at"].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     values["internal"] = bool(values["internal"])
     for name in ("from_status", "to_status", "comment"):

@@ -12,8 +12,9 @@ from proxy_service.cases.forms import MessageForm
 from proxy_service.cases.views import render_detail, upload_form
 from proxy_service.core import submit_once
 from proxy_service.core.extensions import db
-from proxy_service.core.uploads import UploadError, name_for_type, store_document
+from proxy_service.core.uploads import UploadError, name_for_type
 from proxy_service.permissions import can_write_internal, case_or_404, document_or_404
+from proxy_service.workflow.documents import store_document
 
 
 @bp.post("/cases/<int:case_id>/documents")

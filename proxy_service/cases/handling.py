@@ -21,12 +21,13 @@ from proxy_service.cases.handling_forms import (
     TerminateForm,
 )
 from proxy_service.cases.views import status_label
-from proxy_service.core import pagination as queries
 from proxy_service.core import uploads
 from proxy_service.core.conflicts import attempt
 from proxy_service.core.extensions import db
 from proxy_service.models import Assignment, AuditEvent, CaseStatus, Message
 from proxy_service.workflow import assignment, step_rules
+from proxy_service.workflow.documents import store_document
+from proxy_service.workflow.workloads import agent_workloads, agents_of
 
 STALE_STEP = _l("该事项在您编辑期间已被他人修改，以下为最新内容，您的修改未保存。")
 # The case stopped (was suspended, say) after the form was loaded; the page says what it waits on.
@@ -84,8 +85,8 @@ def _save_step(step, form):
     # The document first: when this update completes the case, the 办结单 issued in the same
     # verb lists the permit uploaded with the last approval.
     if form.document.data:
-        uploads.store_document(form.document.data, kind=form.document_kind.data,
-                               uploader=current_user, case=step.case, step=step)
+        store_document(form.document.data, kind=form.document_kind.data,
+                       uploader=current_user, case=step.case, step=step)
     workflow.update_step(step, current_user, seen_version=form.version.data,
                          action=form.action.data or None, comment=note, internal=internal,
                          **form.details)
@@ -216,7 +217,7 @@ def action_form(name, case, workloads=None, suggestion=None, **kwargs):
     form = ACTION_FORMS[name](**kwargs)
     if isinstance(form, AgentChoiceMixin):
         if workloads is None:
-            form.offer_agents(queries.agents_of(case.center_id), blank=AGENT_BLANKS[name])
+            form.offer_agents(agents_of(case.center_id), blank=AGENT_BLANKS[name])
         else:
             form.offer_agents([w.agent for w in workloads], blank=AGENT_BLANKS[name],
                               labels={w.agent.id: _workload_label(w, suggestion)
@@ -258,7 +259,7 @@ def staff_action_forms(case):
         return {}
     names = ACTIONS_BY_STATUS.get(case.status, ())
     picks_agent = {"accept", "assign"} & set(names)
-    workloads = queries.agent_workloads(case.center_id) if picks_agent else None
+    workloads = agent_workloads(case.center_id) if picks_agent else None
     suggestion = assignment.suggest(case, workloads) if picks_agent else None
     forms = {}
     for name in names:

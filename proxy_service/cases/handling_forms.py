@@ -15,10 +15,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from proxy_service import workflow
-from proxy_service.audit.labels import ACTION_LABELS
 from proxy_service.core import clock
 from proxy_service.core.uploads import ACCEPT
 from proxy_service.models import StepStatus
+from proxy_service.models.audit_labels import ACTION_LABELS
 
 NO_ACTION = ""
 VERSION_ERROR = _l("表单已失效，请刷新页面后重试。")

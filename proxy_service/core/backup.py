@@ -108,7 +108,8 @@ def create_command(path):
     try:
         click.echo(f"backup written to {create_backup(path)}")
     except subprocess.CalledProcessError as error:
-        raise click.ClickException(f"backup failed: {error.stderr.decode(errors='replace')}")
+        message = error.stderr.decode(errors="replace")
+        raise click.ClickException(f"backup failed: {message}") from error
 
 
 @backup_cli.command("restore")
@@ -118,5 +119,6 @@ def restore_command(path):
     try:
         restore_backup(path)
     except subprocess.CalledProcessError as error:
-        raise click.ClickException(f"restore failed: {error.stderr.decode(errors='replace')}")
+        message = error.stderr.decode(errors="replace")
+        raise click.ClickException(f"restore failed: {message}") from error
     click.echo(f"database restored from {path}")

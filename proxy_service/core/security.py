@@ -26,11 +26,13 @@ from flask import abort, current_app, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import current_user
 from sqlalchemy.exc import DataError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from proxy_service.core import clock
+from proxy_service.core.extensions import db
 from proxy_service.core.limiter_health import StorageHealth
 
 CSP = "; ".join((
@@ -123,7 +125,6 @@ def _refuse_nul():
 
 
 def _bad_input(error):
-    from proxy_service.core.extensions import db
     db.session.rollback()
     security_log.warning(json.dumps({"event": "bad_input", "error": type(error).__name__,
                                      "path": request.path, "request_id": g.get("request_id")}))
@@ -140,8 +141,6 @@ def _start_request():
 
 
 def _log_request(response):
-    from flask_login import current_user
-
     started = g.get("request_started")
     user_id = None
     if request.endpoint != "static" and current_user.is_authenticated:   # no user query for files

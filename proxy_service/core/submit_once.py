@@ -24,7 +24,8 @@ posted again.
 
 A post without a token (a script, a page rendered before this existed) is processed as
 before, unprotected; a malformed token refuses the form with a message and a fresh token.
-Tokens older than SUBMIT_TOKEN_DAYS are deleted when a new one is claimed.
+Tokens older than SUBMIT_TOKEN_DAYS are deleted when a new one is claimed. The rows are of the
+model create_app passes to init_app (models.SubmitToken): core imports no models.
 """
 import secrets
 from datetime import timedelta
@@ -41,10 +42,19 @@ from wtforms.validators import Optional, Regexp
 
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
-from proxy_service.models import SubmitToken
 
 TOKEN_SHAPE = r"^[A-Za-z0-9_-]{20,64}$"
 DEFAULT_DAYS = 7
+
+
+def init_app(app, tokens):
+    """Keep claimed tokens as rows of `tokens`: a model with a unique `token` and `user_id`,
+    `endpoint`, `target_url`, `created_at` columns."""
+    app.extensions["submit_once"] = tokens
+
+
+def _tokens():
+    return current_app.extensions["submit_once"]
 
 
 def new_token():
@@ -104,8 +114,8 @@ def claim(form):
     token = posted_token(form)
     if token is None:
         return
-    row = SubmitToken(token=token, user_id=_user_id(), endpoint=request.endpoint or "",
-                      created_at=clock.now())
+    row = _tokens()(token=token, user_id=_user_id(), endpoint=request.endpoint or "",
+                    created_at=clock.now())
     db.session.add(row)
     try:
         db.session.flush()
@@ -127,7 +137,8 @@ def lands_at(form, url):
 
 
 def _find(token):
-    return db.session.scalar(select(SubmitToken).where(SubmitToken.token == token))
+    tokens = _tokens()
+    return db.session.scalar(select(tokens).where(tokens.token == token))
 
 
 def _user_id():
@@ -144,5 +155,5 @@ def _repeat(earlier):
 
 def _forget_old():
     days = current_app.config.get("SUBMIT_TOKEN_DAYS", DEFAULT_DAYS)
-    db.session.execute(delete(SubmitToken).where(
-        SubmitToken.created_at < clock.now() - timedelta(days=days)))
+    tokens = _tokens()
+    db.session.execute(delete(tokens).where(tokens.created_at < clock.now() - timedelta(days=days)))

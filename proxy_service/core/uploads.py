@@ -1,16 +1,14 @@
-"""Uploaded files: type checked by content (PDFs also for active content, pdf_safety.py),
-stored in the database with size and SHA-256 under a name whose extension matches the type."""
-import hashlib
+"""Uploaded files: type checked by content (PDFs also for active content, pdf_safety.py) and
+named with an extension that matches the type. Storing one is workflow/documents.py's."""
 import io
 import re
 import zipfile
+from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from proxy_service.core import pdf_safety
-from proxy_service.core.extensions import db
-from proxy_service.models import AuditEvent, Document
 
 # What the content must start with, whatever the file is called.
 MAGIC = (
@@ -53,8 +51,17 @@ def _is_ofd(data):
         return False
 
 
-def store_document(upload, *, kind, uploader, case=None, step=None, enterprise=None):
-    """Check `upload` (a werkzeug FileStorage) and add it as a Document. Raises UploadError."""
+@dataclass(frozen=True)
+class CheckedFile:
+    """An accepted upload: its bytes, their type, and a name whose extension matches it."""
+    filename: str
+    content_type: str
+    data: bytes
+
+
+def check_upload(upload):
+    """Read `upload` (a werkzeug FileStorage) and judge it. Returns a CheckedFile; raises
+    UploadError when it is empty, too large, of a type we do not accept or an active PDF."""
     limit = current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
     data = upload.read(limit + 1)
     if not data:
@@ -66,16 +73,7 @@ def store_document(upload, *, kind, uploader, case=None, step=None, enterprise=N
         raise UploadError(_l("只接受 PDF、JPG、PNG 或 OFD 文件（按文件内容判断）。"))
     if content_type == "application/pdf" and (reason := pdf_safety.refusal(data)):
         raise UploadError(reason)
-    name = name_for_type(_safe_name(upload.filename), content_type)
-    document = Document(case=case, step=step, enterprise_id=getattr(enterprise, "id", None),
-                        uploaded_by_id=getattr(uploader, "id", None), kind=kind,
-                        filename=name, content_type=content_type,
-                        size=len(data), sha256=hashlib.sha256(data).hexdigest(), data=data)
-    db.session.add(document)
-    db.session.flush()
-    if case is not None:
-        db.session.add(AuditEvent.record(uploader, case, "upload", comment=document.filename))
-    return document
+    return CheckedFile(name_for_type(_safe_name(upload.filename), content_type), content_type, data)
 
 
 def _safe_name(filename):

@@ -15,7 +15,6 @@ from sqlalchemy import and_, or_, select
 
 from proxy_service.calendar import deadlines, lights, pauses, workdays
 from proxy_service.core import clock
-from proxy_service.core import pagination as queries
 from proxy_service.core.extensions import db
 from proxy_service.dashboard.filters import in_period, midnight
 from proxy_service.models import (
@@ -32,6 +31,7 @@ from proxy_service.models import (
 )
 from proxy_service.workflow import supplements
 from proxy_service.workflow.quality import RESPONSE_WORKDAYS
+from proxy_service.workflow.workloads import cases_active_since
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def read_history(center_id, since, moment):
     """The history up to `moment` of the center's cases that were open at some time from
     `since` to the moment (filed by then, and open today or closed since): six statements."""
     cut = moment.cut
-    active = select(Case.id).where(Case.id.in_(queries.cases_active_since(center_id, since)),
+    active = select(Case.id).where(Case.id.in_(cases_active_since(center_id, since)),
                                    Case.submitted_at < cut)
     cases = {row.id: row for row in db.session.execute(
         select(Case.id, Case.number, Case.submitted_at, Case.accepted_at, Case.closed_at)

@@ -11,7 +11,6 @@ from sqlalchemy.orm import joinedload
 
 from proxy_service.calendar import lights, workdays
 from proxy_service.core import clock
-from proxy_service.core import pagination as queries
 from proxy_service.core.extensions import db
 
 # Filters and parse_filters are re-exported: the views and tests reach them as figures.*.
@@ -32,6 +31,7 @@ from proxy_service.models import (
     StepStatus,
     User,
 )
+from proxy_service.workflow.workloads import cases_active_since
 
 GRADE_SCORES = {Grade.VERY_SATISFIED: 5, Grade.SATISFIED: 4, Grade.BASIC: 3,
                 Grade.DISSATISFIED: 2, Grade.VERY_DISSATISFIED: 1}
@@ -81,7 +81,7 @@ def approved_steps(center_id, filters):
         .join(Step.case)
         .where(Step.status == StepStatus.APPROVED,
                Step.approved_on.between(filters.start, filters.end),
-               Step.case_id.in_(queries.cases_active_since(center_id, filters.start)),
+               Step.case_id.in_(cases_active_since(center_id, filters.start)),
                *filters.step_conditions(center_id))).all()
 
 

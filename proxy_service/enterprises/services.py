@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
-from proxy_service.core.uploads import store_document
 from proxy_service.models import (
     OPEN_CASE_STATUSES,
     AuditEvent,
@@ -20,6 +19,7 @@ from proxy_service.models import (
     User,
 )
 from proxy_service.workflow import StaleEdit
+from proxy_service.workflow.documents import store_document
 from proxy_service.workflow.enterprises import uscc_check_ok
 
 CONTACT_FIELDS = ("contact_person", "mobile", "email", "address")

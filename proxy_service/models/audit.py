@@ -2,8 +2,8 @@
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from proxy_service.audit.labels import ACTION_LABELS
 from proxy_service.core.extensions import db
+from proxy_service.models.audit_labels import ACTION_LABELS
 from proxy_service.models.types import UTCDateTime, utcnow
 
 

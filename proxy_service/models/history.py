@@ -49,7 +49,7 @@ def returns_and_refilings(rounds):
     been)] of a step's filing rounds in order (StepRound rows or anything with `filed_on` and
     `returned_on`)."""
     rounds = list(rounds)
-    return [(filing, after) for filing, after in zip(rounds, [*rounds[1:], None])
+    return [(filing, after) for filing, after in zip(rounds, [*rounds[1:], None], strict=False)
             if filing.returned_on is not None]
 
 

@@ -1,4 +1,5 @@
-"""One-time submit tokens of create forms (proxy_service/core/submit_once.py)."""
+"""One-time submit tokens of create forms: the table core/submit_once.py keeps them in (given
+to it by create_app, since core imports no models)."""
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 

@@ -18,7 +18,6 @@ from proxy_service.auth import twofactor
 from proxy_service.calendar import workdays
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
-from proxy_service.core.uploads import store_document
 from proxy_service.documents.seal import init_center_seal
 from proxy_service.models import (
     ApprovalItem,
@@ -48,6 +47,7 @@ from proxy_service.seed.catalog import ensure_industries, seed_center_catalog
 from proxy_service.seed.data import CENTERS, ENTERPRISES, PROJECTS, REGION_CODES, STAFF
 from proxy_service.seed.quality import quality_story, quick_case, quick_projects
 from proxy_service.workflow import enterprises as registration
+from proxy_service.workflow.documents import store_document
 
 PASSWORD = "demo1234"
 # The authenticator secret of every demo staff login (base32; printed by seed-demo).

@@ -79,9 +79,6 @@ def appeal(case_id):
 
 @bp.app_context_processor
 def _quality_helpers():
-    # Pure predicates and a blank form: what the evaluation card shows is passed in.
-    return {"can_rate": permissions.can_rate, "can_appeal": permissions.can_appeal,
-            "can_edit_evaluation": permissions.can_edit_evaluation,
-            "can_open_rectification": permissions.can_open_rectification,
-            "evaluation_edit_deadline": permissions.evaluation_edit_deadline,
+    # No query: the card's evaluation is passed in; its predicates are permissions.PREDICATES.
+    return {"evaluation_edit_deadline": permissions.evaluation_edit_deadline,
             "appeal_form": lambda: AppealForm(formdata=None), "beijing_today": clock.today}

@@ -6,9 +6,8 @@ Every change writes an AuditEvent and flushes; the view commits.
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from proxy_service import workflow
@@ -27,12 +26,12 @@ from proxy_service.models import (
     User,
 )
 from proxy_service.models.cases import CaseStatus
+from proxy_service.permissions import current_absences
 from proxy_service.workflow import agreements
 
 # A case "handled" by an agent for the industry preference: open or completed, not
 # declined or terminated (work that never happened says nothing about experience).
 HANDLED_STATUSES = (*OPEN_CASE_STATUSES, CaseStatus.COMPLETED)
-_CACHE_KEY = "proxy_service.acts_for"
 
 
 class AssignmentError(workflow.TransitionError):
@@ -41,38 +40,10 @@ class AssignmentError(workflow.TransitionError):
 
 # --- who covers whom -----------------------------------------------------------------
 
-def _current(query, today=None):
-    today = today or clock.today()
-    return query.where(Absence.start_on <= today, Absence.end_on >= today)
-
-
-def agents_covered_by(user):
-    """Ids of the agents whose cases `user` handles today, as a subquery: the user and
-    every colleague whose current absence names the user as substitute."""
-    covered = _current(select(Absence.agent_id).where(Absence.substitute_id == user.id))
-    return union_all(select(literal(user.id)), covered)
-
-
-def acts_for(user, agent_id):
-    """True when `user` is the agent `agent_id` or substitutes for them today."""
-    if agent_id is None:
-        return False
-    if agent_id == user.id:
-        return True
-    # Templates ask once per step: remember the answer for the rest of the request
-    # (in the environ, as workdays does: tests share `g` across requests).
-    cache = request.environ.setdefault(_CACHE_KEY, {}) if has_request_context() else {}
-    key = (user.id, agent_id, clock.today())
-    if key not in cache:
-        cache[key] = db.session.scalar(_current(select(func.count(Absence.id)).where(
-            Absence.substitute_id == user.id, Absence.agent_id == agent_id))) > 0
-    return cache[key]
-
-
 def absent_today(center_id):
     """{agent id: their current Absence (substitute loaded)} in the center, one query."""
-    absences = db.session.scalars(_current(select(Absence).where(Absence.center_id == center_id))
-                                  .order_by(Absence.start_on)).all()
+    absences = db.session.scalars(current_absences(
+        select(Absence).where(Absence.center_id == center_id)).order_by(Absence.start_on)).all()
     return {absence.agent_id: absence for absence in absences}
 
 
@@ -88,7 +59,7 @@ def cover_for(case):
     """The current Absence of the case's agent, when it names a substitute; else None."""
     if case.agent_id is None:
         return None
-    return db.session.scalar(_current(select(Absence).where(
+    return db.session.scalar(current_absences(select(Absence).where(
         Absence.agent_id == case.agent_id, Absence.substitute_id.is_not(None)))
         .order_by(Absence.start_on.desc()).limit(1))
 
@@ -168,7 +139,7 @@ class Suggestion:
 
 
 def suggest(case, workloads):
-    """The agent to propose for `case` among `workloads` (queries.agent_workloads rows).
+    """The agent to propose for `case` among `workloads` (workloads.agent_workloads rows).
 
     Rule: leave out agents absent today and the case's current agent; prefer agents who
     handled a case (open or completed) of a project in the same industry; then the fewest

@@ -4,10 +4,10 @@ state field. Only modules of this package call it.
 """
 from flask_babel import lazy_gettext as _l
 
-from proxy_service.audit.labels import ACTION_LABELS
 from proxy_service.core.conflicts import TransitionError
 from proxy_service.core.extensions import db
 from proxy_service.models import AuditEvent, CaseStatus, RectificationStatus, StepStatus
+from proxy_service.models.audit_labels import ACTION_LABELS
 from proxy_service.models.cases import FINAL_CASE_STATUSES
 
 CS, SS, RS = CaseStatus, StepStatus, RectificationStatus

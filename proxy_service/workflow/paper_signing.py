@@ -12,9 +12,9 @@ from sqlalchemy import select
 from proxy_service import workflow
 from proxy_service.core.conflicts import require
 from proxy_service.core.extensions import db
-from proxy_service.core.uploads import store_document
 from proxy_service.models import AgreementState, AuditEvent, Role
 from proxy_service.workflow.agreements import ENTERPRISE, _audit, _record
+from proxy_service.workflow.documents import store_document
 
 AS = AgreementState
 # The events that decide whether a rejection still stands: a new upload or a new revision

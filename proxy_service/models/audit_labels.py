@@ -1,4 +1,5 @@
-"""How each audit action reads in the timeline and the audit trail (操作日志)."""
+"""How each audit action reads in the timeline and the audit trail (操作日志): beside the
+AuditEvent model, whose action_label reads it (models sit below audit/)."""
 from flask_babel import lazy_pgettext as _lp
 
 # The context "audit log" keeps the log's wording (what happened: "Accepted") apart from the
