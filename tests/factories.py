@@ -120,6 +120,7 @@ def ensure_seal(center):
 def sign_and_seal(case, enterprise_user, center_user, agreement=None):
     """Both parties sign the case's open agreement (typed names) through the signing service;
     the center's signature seals it."""
+    from proxy_service import permissions
     from proxy_service.workflow import agreements as signing
     agreement = agreement or signing.open_agreements(case)[0]
     ensure_seal(case.center)
@@ -129,7 +130,7 @@ def sign_and_seal(case, enterprise_user, center_user, agreement=None):
             or make_user(f"signer{case.enterprise_id}", Role.ENTERPRISE, enterprise=case.enterprise)
     signing.sign(agreement, enterprise_user, signer_name="张三", signer_title="法定代表人",
                  method="typed", ip_address="127.0.0.1", user_agent="pytest")
-    signer = center_user if signing.may_countersign(center_user, case) else case.agent
+    signer = center_user if permissions.can_countersign(center_user, case) else case.agent
     signing.sign(agreement, signer, signer_name=signer.name, signer_title="负责人",
                  method="typed", ip_address="127.0.0.1", user_agent="pytest")
     return agreement

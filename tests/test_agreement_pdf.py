@@ -8,6 +8,7 @@ from proxy_service.core.extensions import db
 from proxy_service.documents.default_clauses import DEFAULT_CLAUSES, parse_clauses
 from proxy_service.documents.fonts import cjk_font
 from proxy_service.models import AgreementKind, AgreementState
+from proxy_service.workflow import agreement_settings
 from proxy_service.workflow import agreements as signing
 
 from .factories import sign_and_seal
@@ -87,17 +88,17 @@ def test_a_case_keeps_the_clause_version_it_was_generated_under(world):
     agreement = agreement_of(world.case(signed=False))
     before = agreement.unsigned_pdf
     center = agreement.case.center
-    signing.save_template(center, world.users["manager"],
-                          DEFAULT_CLAUSES + "# 附加条款\n本条为新版本增加的内容。\n")
-    assert signing.current_template(center).version == 2
+    agreement_settings.save_template(center, world.users["manager"],
+                                     DEFAULT_CLAUSES + "# 附加条款\n本条为新版本增加的内容。\n")
+    assert agreement_settings.current_template(center).version == 2
     assert signing.render_unsigned(agreement) == before
     assert signing.refresh(agreement.case, world.users["manager"]) == []
 
 
 def test_a_new_template_version_is_used_by_later_agreements(world):
     center = world.centers[0]
-    signing.save_template(center, world.users["manager"],
-                          DEFAULT_CLAUSES + "# 附加条款\n本条为新版本增加的内容。\n")
+    agreement_settings.save_template(center, world.users["manager"],
+                                     DEFAULT_CLAUSES + "# 附加条款\n本条为新版本增加的内容。\n")
     agreement = agreement_of(world.case(signed=False))
     assert agreement.template.version == 2
     assert "本条为新版本增加的内容" in text_of(agreement.unsigned_pdf)

@@ -42,8 +42,6 @@ ACTIONS = set(ACTION_LABELS) - MOVE_NAMES_ONLY | UNLABELLED
 # (scenario, action) that still store English today, and why (issue 16: their owners fix them,
 # then delete the entry here — the test fails on an entry that no longer stores English).
 TODO_ENGLISH = {
-    ("requesting_to_sealing", "agreement_regenerate"):
-        "agreements/views.py passes a translated reason to signing.refresh",
 }
 
 

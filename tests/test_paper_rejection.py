@@ -103,4 +103,6 @@ def test_templates_get_the_rejection_from_the_view_not_a_helper_that_queries(app
     with app.test_request_context():
         context = {}
         app.update_template_context(context)
-    assert "paper_rejection" not in context and "may_check_scan" in context
+    # The predicate is one of permissions' (template globals), not a context processor's.
+    assert "paper_rejection" not in context and "paper_rejection" not in app.jinja_env.globals
+    assert "can_check_scan" in app.jinja_env.globals

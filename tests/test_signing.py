@@ -3,26 +3,32 @@ on paper, sealing, immutability and who may see what."""
 import base64
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from proxy_service import workflow
+from proxy_service import permissions, workflow
+from proxy_service.auth.reauth import verify_reauth
+from proxy_service.core import clock
 from proxy_service.core.extensions import db
 from proxy_service.documents.seal import center_certificate, check_seal
 from proxy_service.models import (
+    Absence,
     AgreementState,
     AuditEvent,
     CaseStatus,
     Document,
     Signature,
+    Stage,
     StepStatus,
     User,
 )
 from proxy_service.workflow import agreements as signing
+from proxy_service.workflow import supplements
 
-from .factories import PASSWORD, PDF, ensure_seal, staff_code
+from .factories import PASSWORD, PDF, ensure_seal, make_item, staff_code
 
 AS = AgreementState
 
@@ -376,5 +382,65 @@ def test_a_bad_seal_image_is_refused(client, login_as, world, name, data):
 
 def test_reauth_helper_checks_the_password(world):
     user = db.session.get(User, world.users["owner"].id)
-    assert signing.reauth_ok(user, PASSWORD) and not signing.reauth_ok(user, "nope")
-    assert not signing.reauth_ok(user, "")
+    assert verify_reauth(user, PASSWORD) and not verify_reauth(user, "nope")
+    assert not verify_reauth(user, "")
+
+
+def test_a_substitute_agent_checks_the_scan_of_an_absent_colleagues_case(
+        client, login_as, world, case):
+    """Substitutes are honoured as on steps: while 刘代办 is away, 陈代办 (the substitute) checks
+    the scan and may export the dossier; before the absence, neither."""
+    agreement, substitute = agreement_of(case), world.users["other_agent"]
+    login_as(world.users["owner"])
+    upload_scan(client, agreement)
+    assert not permissions.can_check_scan(substitute, case)
+    assert not permissions.can_export_dossier(substitute, case)
+    today = clock.today()
+    db.session.add(Absence(center_id=case.center_id, agent=world.users["agent"],
+                           substitute=substitute, start_on=today - timedelta(days=1),
+                           end_on=today + timedelta(days=3), reason="年假"))
+    db.session.commit()
+    assert permissions.can_export_dossier(substitute, case)
+    login_as(substitute)
+    assert "确认纸质签署" in client.get(f"/agreements/{agreement.id}").text
+    client.post(f"/agreements/{agreement.id}/paper/confirm", data={
+        "signer_name": "张三", "signer_title": "法定代表人", "confirm_match": "y",
+        "password": PASSWORD, "code": staff_code()})
+    assert agreement.state is AS.AWAITING_CENTER
+    assert agreement.signatures[0].user_id == substitute.id
+
+
+def test_every_agreement_move_is_audited_from_to(client, login_as, world, case):
+    """generate, paper upload / reject / confirm, the center's signature and seal, a
+    regeneration and a void (of a supplement) each record the state before and after."""
+    agreement = agreement_of(case)
+    login_as(world.users["owner"])
+    upload_scan(client, agreement)
+    login_as(world.users["agent"])
+    client.post(f"/agreements/{agreement.id}/paper/reject", data={"reason": "缺少骑缝章"})
+    upload_scan(client, agreement, "again.pdf")
+    client.post(f"/agreements/{agreement.id}/paper/confirm", data={
+        "signer_name": "张三", "signer_title": "法定代表人", "confirm_match": "y",
+        "password": PASSWORD, "code": staff_code()})
+    workflow.assign_agent(case, world.users["manager"], world.users["other_agent"], reason="调整")
+    signing.sign(agreement, world.users["owner"], signer_name="张三", signer_title="法定代表人",
+                 method="typed")
+    signing.sign(agreement, world.users["manager"], signer_name="王经理", signer_title="主任",
+                 method="typed")
+    extra = make_item(case.center, "供水接入", Stage.UTILITIES, sort=9)
+    supplement = supplements.add_items(case, world.users["manager"], [extra])
+    workflow.terminate_case(case, world.users["manager"], "企业项目取消")
+    db.session.commit()
+    events = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.object_type == "agreement",
+        AuditEvent.object_id.in_([agreement.id, supplement.id])).order_by(AuditEvent.id)).all()
+    moves = [(e.action, e.from_status, e.to_status) for e in events]
+    E, P, C = "awaiting_enterprise", "awaiting_paper_check", "awaiting_center"
+    assert moves == [
+        ("agreement_generate", "", E), ("agreement_paper_upload", E, P),
+        ("agreement_paper_reject", P, E), ("agreement_paper_upload", E, P),
+        ("agreement_sign", "", ""), ("agreement_paper_confirm", P, C),
+        ("agreement_regenerate", C, E), ("agreement_sign", E, C), ("agreement_sign", "", ""),
+        ("agreement_seal", C, "sealed"), ("agreement_generate", "", E),
+        ("agreement_void", E, "void")]
+    assert supplement.state is AS.VOID and agreement.state is AS.SEALED

@@ -1,4 +1,5 @@
 """Forms of the agreement pages: signing, paper scans, the clause template, adding items."""
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
@@ -18,7 +19,12 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from proxy_service.cases.handling_forms import optional_version_field
 from proxy_service.core.submit_once import SubmitOnceMixin
-from proxy_service.documents.signature_images import ImageError, signature_from_data_url
+from proxy_service.documents.default_clauses import parse_clauses
+from proxy_service.documents.signature_images import (
+    ImageError,
+    seal_from_upload,
+    signature_from_data_url,
+)
 
 
 def required(message):
@@ -52,7 +58,7 @@ class SignForm(FlaskForm):
         try:
             self.signature_png = signature_from_data_url(field.data)
         except ImageError as err:
-            raise ValidationError(str(err))
+            raise ValidationError(str(err)) from err
 
 
 class PaperUploadForm(SubmitOnceMixin, FlaskForm):
@@ -87,7 +93,6 @@ class TemplateForm(FlaskForm):
         render_kw={"rows": 24, "spellcheck": "false"})
 
     def validate_clauses(self, field):
-        from proxy_service.documents.default_clauses import parse_clauses
         if not parse_clauses(field.data):
             raise ValidationError(_l("每条以“# 标题”开头一行，其下每行一段。"))
 
@@ -95,10 +100,7 @@ class TemplateForm(FlaskForm):
 class CountersignForm(FlaskForm):
     countersign_role = SelectField(_l("代表服务中心签署协议的人员"), choices=[
         SelectChoice("manager", _l("本中心管理员")), SelectChoice("agent", _l("案件的代办员"))])
-    version = optional_version_field()   # of the center's settings (versioned.save)
-
-    def apply(self, center):
-        center.countersign_role = self.countersign_role.data
+    version = optional_version_field()   # of the center's settings (conflicts.save)
 
 
 class AddItemsForm(FlaskForm):
@@ -107,9 +109,27 @@ class AddItemsForm(FlaskForm):
                                 validators=[DataRequired(_l("请至少选择一项。"))])
     version = optional_version_field()
 
+    def offer(self, items):
+        """The approval items to choose from (supplements.addable_items)."""
+        self.offered = list(items)
+        self.items.choices = [(item.id, _("%(name)s（%(detail)s）", name=item.name,
+                                          detail=item.stage.label)) for item in self.offered]
+
+    def chosen(self):
+        """The offered items ticked, in the order offered."""
+        ticked = set(self.items.data or ())
+        return [item for item in self.offered if item.id in ticked]
+
 
 class SealUploadForm(FlaskForm):
     seal = FileField(_l("电子公章图片（PNG，透明背景）"), validators=[
         FileRequired(_l("请选择公章图片。")), FileAllowed(["png"], _l("只接受 PNG 图片。"))],
         render_kw={"accept": ".png,image/png"})
+
+    def validate_seal(self, field):
+        """The image checked and re-encoded as a plain PNG (`seal_png`)."""
+        try:
+            self.seal_png = seal_from_upload(field.data)
+        except ImageError as err:
+            raise ValidationError(str(err)) from err
 

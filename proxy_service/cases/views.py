@@ -26,6 +26,7 @@ from proxy_service.core.extensions import db
 from proxy_service.core.pagination import paginate
 from proxy_service.models import (
     OPEN_CASE_STATUSES,
+    AgreementState,
     ApprovalItem,
     AuditEvent,
     Case,
@@ -317,7 +318,8 @@ def _stages(case):
 def status_label(event, value):
     """The label of a status string stored on an audit event of a case or a step."""
     enum_cls = {"case": CaseStatus, "step": StepStatus, "evaluation": Grade,
-                "rectification": RectificationStatus}.get(event.object_type)
+                "rectification": RectificationStatus,
+                "agreement": AgreementState}.get(event.object_type)
     try:
         return enum_cls(value).label if enum_cls and value else value
     except ValueError:

@@ -28,8 +28,8 @@ def signature_from_data_url(value):
         raise ImageError(_l("请在签名框内手写签名。"))
     try:
         data = base64.b64decode(value[len(DATA_URL_PREFIX):], validate=True)
-    except (binascii.Error, ValueError):
-        raise ImageError(_l("签名图像无法识别，请重新签名。"))
+    except (binascii.Error, ValueError) as err:
+        raise ImageError(_l("签名图像无法识别，请重新签名。")) from err
     return clean_png(data, **SIGNATURE_LIMITS)
 
 
@@ -55,8 +55,8 @@ def clean_png(data, *, max_bytes, min_size, max_size):
             raise ImageError(_l("图片尺寸应在 %(a)s 至 %(b)s 像素之间。",
                                 a="{}×{}".format(*min_size), b="{}×{}".format(*max_size)))
         image = image.convert("RGBA")
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
-        raise ImageError(_l("图片已损坏或无法识别。"))
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as err:
+        raise ImageError(_l("图片已损坏或无法识别。")) from err
     if image.getchannel("A").getbbox() is None or _blank(image):
         raise ImageError(_l("图片是空白的。"))
     out = io.BytesIO()

@@ -43,6 +43,19 @@ class AgreementState(str, enum.Enum):
     SEALED = "sealed"
     VOID = "void"
 
+    @property
+    def label(self):
+        return AGREEMENT_STATE_LABELS[self]
+
+
+AGREEMENT_STATE_LABELS = {AgreementState.AWAITING_ENTERPRISE: _l("待企业签署"),
+                          AgreementState.AWAITING_PAPER_CHECK: _l("纸质签署件待核对"),
+                          AgreementState.AWAITING_CENTER: _l("待服务中心会签"),
+                          AgreementState.SEALED: _l("已签署生效"),
+                          AgreementState.VOID: _l("已作废")}
+# The parties of a Signature (its `party`).
+ENTERPRISE, CENTER = "enterprise", "center"
+
 
 class Agreement(db.Model):
     __tablename__ = "agreements"

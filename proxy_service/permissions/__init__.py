@@ -19,6 +19,14 @@ from proxy_service.permissions.admin import (
     visible_people,
     visible_staff,
 )
+from proxy_service.permissions.agreements import (
+    agreement_or_404,
+    can_check_scan,
+    can_countersign,
+    can_sign,
+    can_upload_scan,
+    signing_party,
+)
 from proxy_service.permissions.cases import (
     can_export_dossier,
     can_open_step,
@@ -27,6 +35,7 @@ from proxy_service.permissions.cases import (
     can_withdraw_case,
     can_write_internal,
     case_or_404,
+    handles_case,
     step_or_404,
     visible_cases,
 )
@@ -68,11 +77,14 @@ from proxy_service.permissions.substitutes import acts_for, agents_covered_by, c
 
 PREDICATES = {f.__name__: f for f in (can_update_case, can_open_step, can_update_step,
                                        can_withdraw_case, can_edit_project, can_write_internal,
-                                       can_export_dossier,
+                                       can_export_dossier, can_sign, can_upload_scan,
+                                       can_check_scan,
                                        can_rate, can_edit_evaluation, can_appeal,
                                        can_open_rectification)}
 
 __all__ = [
+    "agreement_or_404", "can_check_scan", "can_countersign", "can_sign", "can_upload_scan",
+    "handles_case", "signing_party",
     "STAFF_ROLES", "catalog_or_404", "person_or_404", "staff_or_404", "visible_catalog",
     "visible_people", "visible_staff",
     "PREDICATES", "acts_for", "agents_covered_by", "can_edit_project", "can_export_dossier",

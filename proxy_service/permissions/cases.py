@@ -64,7 +64,13 @@ def can_write_internal(user):
 
 
 def can_export_dossier(user, case):
-    """The case's dossier (案卷, internal notes included): its center's managers, its agent."""
-    if not user.is_staff or case.center_id != user.center_id:
+    """The case's dossier (案卷, internal notes included): the staff who handle the case."""
+    return handles_case(user, case)
+
+
+def handles_case(user, case):
+    """Staff who handle the case: a manager of its center, its agent, or the colleague who
+    substitutes for the agent today (as can_open_step)."""
+    if case.center_id != user.center_id:
         return False
-    return user.role is Role.MANAGER or case.agent_id == user.id
+    return user.role is Role.MANAGER or (user.role is Role.AGENT and acts_for(user, case.agent_id))

@@ -8,6 +8,7 @@ from PIL import Image, ImageDraw, ImageFont
 from werkzeug.datastructures import FileStorage
 
 from proxy_service.documents.fonts import CANDIDATES
+from proxy_service.permissions import can_countersign
 from proxy_service.workflow import agreements as signing
 from proxy_service.workflow import paper_signing, supplements
 
@@ -96,7 +97,7 @@ def _center_signs(b, case, days_ago, agreement):
     center = case.center
     manager = next(user for user in b.users.values()
                    if user.is_manager and user.center_id == center.id)
-    signer = manager if signing.may_countersign(manager, case) else case.agent
+    signer = manager if can_countersign(manager, case) else case.agent
     signing.sign(agreement, signer, signer_name=center.person_in_charge, signer_title="主任",
                  method="typed", ip_address="10.12.3.21", user_agent="Mozilla/5.0 (X11; Linux x86_64)")
 

@@ -1,19 +1,19 @@
 """Every state change (DESIGN.md §3, §5): the transition tables and the one `_move` are in
 moves.py; the verbs are in one module per aggregate — cases, steps, agreements (with
-paper_signing and supplements), quality (evaluations and rectifications), enterprises
-(verification and claims), assignment. Every verb takes the actor, writes its AuditEvent in the
+paper_signing, supplements and agreement_settings), quality (evaluations and
+rectifications), enterprises (verification and claims), assignment. Every verb takes the actor, writes its AuditEvent in the
 same transaction and flushes; the caller commits through core.conflicts.
 
 The names most callers need are re-exported here: `workflow.accept_case(...)`.
 """
 from proxy_service.core.conflicts import EvaluationError, StaleEdit, StepDateError, TransitionError
+from proxy_service.workflow.agreements import start_work
 from proxy_service.workflow.cases import (
     accept_case,
     assign_agent,
     decline_case,
     post_message,
     resume_case,
-    start_work,
     submit_case,
     suspend_case,
     terminate_case,

@@ -1,14 +1,18 @@
-"""The delegation agreement's life: generate, regenerate, sign, seal, void (DESIGN.md §1 step 4).
+"""The delegation agreement's life: generate, regenerate, sign, seal, void (DESIGN.md §1 step 4);
+signing on paper is in paper_signing.py, the clause template and the seals in
+agreement_settings.py, items added later (supplements) in supplements.py.
 
-Like workflow verbs, every function here takes the actor, writes an AuditEvent and flushes;
-the view commits. Agreement states (only this module assigns `.state`):
+Every verb takes the actor, moves the agreement along moves.AGREEMENT_MOVES (audited from → to)
+and flushes; the view commits:
 
-    awaiting_enterprise --sign (enterprise)--> awaiting_center --sign (center)--> sealed
+    awaiting_enterprise --sign (enterprise)--> awaiting_center --sign (center): seal--> sealed
     awaiting_enterprise --paper scan--> awaiting_paper_check --confirm--> awaiting_center
                                                               --reject--> awaiting_enterprise
     any open state --void--> void;  a regeneration sends an open one back to awaiting_enterprise.
 
-A sealed agreement is immutable: nothing below changes it again.
+A sealed agreement is immutable: nothing below changes it again. Sealing the agreement proper
+starts the case's work (`start_work`, the case's "seal" move): the case verbs (cases.py) build
+on this module, never the other way round.
 """
 import hashlib
 import secrets
@@ -19,68 +23,43 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from proxy_service import workflow
+# The module, not its names: permissions imports workflow.assignment (until acts_for moves
+# into permissions), so this module may be imported while permissions is half-initialised.
+from proxy_service import permissions
+from proxy_service.calendar import deadlines
 from proxy_service.core import clock
+from proxy_service.core.conflicts import TransitionError
 from proxy_service.core.extensions import db
 from proxy_service.core.i18n import in_record_language
 from proxy_service.documents.agreement import render_agreement
 from proxy_service.documents.agreement_content import SignatureView, SignedParts, content_of
-from proxy_service.documents.default_clauses import DEFAULT_CLAUSES
+from proxy_service.documents.seal import SealError, seal_pdf
 from proxy_service.models import (
     Agreement,
     AgreementKind,
     AgreementState,
-    AgreementTemplate,
     AuditEvent,
-    Role,
+    Document,
     Signature,
+)
+from proxy_service.models.agreements import ENTERPRISE
+from proxy_service.workflow.agreement_settings import current_template
+from proxy_service.workflow.moves import (
+    AGREEMENT_MOVES,
+    CASE_MOVES,
+    OPEN_AGREEMENT_STATES,
+    _begin,
+    _move,
+    _void_signatures,
 )
 
 AS, AK = AgreementState, AgreementKind
-OPEN_STATES = (AS.AWAITING_ENTERPRISE, AS.AWAITING_PAPER_CHECK, AS.AWAITING_CENTER)
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"   # no 0/O, 1/I/L: read off paper by people
 NUMBER_SERIES = {AK.AGREEMENT: "DB", AK.SUPPLEMENT: "XB"}
-ENTERPRISE, CENTER = "enterprise", "center"
-
-
-def reauth_ok(user, password, code=None):
-    """Whether `user` proved again who they are before signing: the password and, for users
-    with two-factor login (staff), a one-time or recovery code. Failures count toward the
-    account lockout (see auth/reauth.py)."""
-    from proxy_service.auth.reauth import verify_reauth
-    return verify_reauth(user, password, code)
 
 
 def sha256(data):
     return hashlib.sha256(data).hexdigest()
-
-
-# --- clause templates -----------------------------------------------------------
-
-def current_template(center):
-    """The center's newest clause template; version 1 (the default text) is made on first use."""
-    template = db.session.scalar(select(AgreementTemplate).where(
-        AgreementTemplate.center_id == center.id).order_by(AgreementTemplate.version.desc()).limit(1))
-    if template is None:
-        template = AgreementTemplate(center_id=center.id, version=1, clauses=DEFAULT_CLAUSES)
-        db.session.add(template)
-        db.session.flush()
-    return template
-
-
-def save_template(center, actor, clauses):
-    """A new version of the center's clauses; agreements already generated keep theirs."""
-    latest = current_template(center)
-    clauses = clauses.replace("\r\n", "\n").strip() + "\n"
-    if clauses == latest.clauses:
-        return latest
-    template = AgreementTemplate(center_id=center.id, version=latest.version + 1,
-                                 clauses=clauses, created_by_id=actor.id, created_at=clock.now())
-    db.session.add(template)
-    db.session.flush()
-    db.session.add(AuditEvent.record(actor, template, "template_edit", comment=f"v{template.version}"))
-    db.session.flush()
-    return template
 
 
 # --- generation -----------------------------------------------------------------
@@ -90,16 +69,18 @@ def generate(case, actor, *, kind=AK.AGREEMENT, steps=None):
     steps = [s for s in case.steps if s.agreement_id is None] if steps is None else steps
     parent = main_agreement(case) if kind is AK.SUPPLEMENT else None
     template = parent.template if parent else current_template(case.center)
-    agreement = Agreement(case=case, kind=kind, number=_next_number(case.center, kind),
-                          verification_code=_code(), template=template, created_at=clock.now(),
-                          item_ids=",".join(str(s.item_id) for s in steps),
-                          state=AS.AWAITING_ENTERPRISE, unsigned_pdf=b"", unsigned_sha256="")
+    agreement = _begin(Agreement(
+        case=case, kind=kind, number=_next_number(case.center, kind), verification_code=_code(),
+        template=template, created_at=clock.now(), item_ids=",".join(str(s.item_id) for s in steps),
+        unsigned_pdf=b"", unsigned_sha256=""), AS.AWAITING_ENTERPRISE, field="state")
     db.session.add(agreement)
     db.session.flush()
     for step in steps:
         step.agreement_id = agreement.id
     _store_unsigned(agreement, render_unsigned(agreement))
-    _audit(actor, agreement, "agreement_generate", agreement.number)
+    db.session.add(AuditEvent.record(actor, agreement, "agreement_generate", "", agreement.state,
+                                     agreement.number))
+    db.session.flush()
     return agreement
 
 
@@ -110,7 +91,7 @@ def main_agreement(case):
 
 
 def open_agreements(case):
-    return [a for a in case.agreements if a.state in OPEN_STATES]
+    return [a for a in case.agreements if a.state in OPEN_AGREEMENT_STATES]
 
 
 def agreement_items(agreement):
@@ -138,14 +119,19 @@ def refresh(case, actor, reason=""):
             continue
         agreement.revision += 1
         _store_unsigned(agreement, data)
-        for signature in agreement.signatures:
-            signature.voided = True
+        _void_signatures(agreement)
         agreement.signed_on_paper, agreement.paper_scan_id = False, None
-        agreement.state = AS.AWAITING_ENTERPRISE
-        _audit(actor, agreement, "agreement_regenerate",  # i18n-keep: audit record
-               f"{agreement.number} 第{agreement.revision}版：{reason}".rstrip("："))
+        _change(agreement, "agreement_regenerate", actor,  # i18n-keep: audit record
+                f"{agreement.number} 第{agreement.revision}版：{reason}".rstrip("："))
         changed.append(agreement)
     return changed
+
+
+def recheck_before_signing(agreement, actor):
+    """Re-render before `actor` signs: when the printed text changed meanwhile (say the
+    enterprise's address), the new revision is stored, its signatures voided, and the signer
+    must review it first. Returns the agreements that changed (refresh)."""
+    return refresh(agreement.case, actor, _l("签署前核对发现协议内容已变化"))
 
 
 def voided_by_reassigning(case, agent):
@@ -165,9 +151,9 @@ def voided_by_reassigning(case, agent):
 def void_open(case, actor, reason):
     """The case ended before its open agreements were sealed: they can no longer be signed."""
     for agreement in open_agreements(case):
-        agreement.state, agreement.void_reason = AS.VOID, reason or ""
-        _audit(actor, agreement, "agreement_void",  # i18n-keep: audit record
-               f"{agreement.number}：{in_record_language(reason)}")
+        agreement.void_reason = reason or ""
+        _change(agreement, "agreement_void", actor,  # i18n-keep: audit record
+                f"{agreement.number}：{in_record_language(reason)}")
 
 
 def _store_unsigned(agreement, data):
@@ -187,51 +173,41 @@ def _code(length=8):
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
 
 
+def _change(agreement, action, actor, comment):
+    """Move `agreement` by `action` (an audit action: moves.AGREEMENT_MOVES) and flush."""
+    _move(agreement, AGREEMENT_MOVES, action, actor, comment, field="state")
+    db.session.flush()
+
+
 def _audit(actor, agreement, action, comment=""):
+    """An event that leaves the agreement's state as it is (the center's signature, which the
+    seal follows at once; the enterprise's confirmed on paper)."""
     db.session.add(AuditEvent.record(actor, agreement, action, comment=comment))
     db.session.flush()
 
 
 # --- signing -------------------------------------------------------------------
 
-def signing_party(user, agreement):
-    """The party `user` may sign `agreement` for now ("enterprise" / "center"), or None."""
-    case = agreement.case
-    if agreement.state is AS.AWAITING_ENTERPRISE and user.role is Role.ENTERPRISE \
-            and user.enterprise_id == case.enterprise_id:
-        return ENTERPRISE
-    if agreement.state is AS.AWAITING_CENTER and may_countersign(user, case):
-        return CENTER
-    return None
-
-
-def may_countersign(user, case):
-    """Per center setting: the case's assigned agent, or a manager of the center."""
-    if user.center_id != case.center_id:
-        return False
-    if case.center.countersign_role == "agent":
-        return user.role is Role.AGENT and case.agent_id == user.id
-    return user.role is Role.MANAGER
-
-
 def sign(agreement, actor, *, signer_name, signer_title, method, image=None, seal_image=None,
          ip_address="", user_agent=""):
     """Record `actor`'s signature on the current revision; the second one seals the agreement.
 
-    `method` is "drawn" (with a PNG `image`) or "typed". Raises workflow.TransitionError when
-    the actor may not sign now, or when the center's seal cannot be applied."""
-    party = signing_party(actor, agreement)
+    `method` is "drawn" (with a PNG `image`) or "typed". The view has re-authenticated the
+    actor. Raises TransitionError when the actor may not sign now, or when the center's seal
+    cannot be applied."""
+    party = permissions.signing_party(actor, agreement)
     if party is None:
-        raise workflow.TransitionError(_l("您现在不能签署该协议。"))
+        raise TransitionError(_l("您现在不能签署该协议。"))
     if method not in ("drawn", "typed") or (method == "drawn" and not image):
-        raise workflow.TransitionError(_l("请手写签名或键入姓名。"))
-    _record(agreement, actor, party, signer_name=signer_name, signer_title=signer_title,
-            method=method, image=image if method == "drawn" else None, seal_image=seal_image,
-            ip_address=ip_address, user_agent=user_agent)
+        raise TransitionError(_l("请手写签名或键入姓名。"))
+    comment = _record(agreement, actor, party, signer_name=signer_name,
+                      signer_title=signer_title, method=method,
+                      image=image if method == "drawn" else None, seal_image=seal_image,
+                      ip_address=ip_address, user_agent=user_agent)
     if party == ENTERPRISE:
-        agreement.state = AS.AWAITING_CENTER
-        db.session.flush()
+        _change(agreement, "agreement_sign", actor, comment)
     else:
+        _audit(actor, agreement, "agreement_sign", comment)
         finalize(agreement, actor)
     return agreement
 
@@ -243,16 +219,15 @@ def _record(agreement, actor, party, **fields):
                           **fields)
     db.session.add(signature)
     db.session.flush()
+    # The comment of its agreement_sign event, which the caller writes (a move or not).
     who = "企业方" if party == ENTERPRISE else "服务中心"  # i18n-keep: audit record
-    _audit(actor, agreement, "agreement_sign",  # i18n-keep: audit record
-           f"{agreement.number} {who}签署：{fields['signer_name']}（{fields['signer_title']}）")
-    return signature
+    return (f"{agreement.number} {who}签署："  # i18n-keep: audit record
+            f"{fields['signer_name']}（{fields['signer_title']}）")
 
 
 def finalize(agreement, actor):
     """Both parties signed: the final PDF with signatures, signing record and QR code, sealed
     with the center's digital seal; the case's work may start."""
-    from proxy_service.documents.seal import SealError, seal_pdf
     signed = SignedParts(signatures=tuple(_view(s) for s in agreement.signatures),
                          unsigned_sha256=agreement.unsigned_sha256,
                          verify_url=verify_url(agreement), scan_sha256=_scan_sha(agreement))
@@ -263,12 +238,20 @@ def finalize(agreement, actor):
                         signed_at=sealed_at)
     except SealError as err:
         current_app.logger.error("cannot seal %s: %s", agreement.number, err)
-        raise workflow.TransitionError(_l("服务中心的电子印章尚未配置，暂不能完成签署，请联系管理员。"))
+        raise TransitionError(_l("服务中心的电子印章尚未配置，暂不能完成签署，请联系管理员。")) from err
     agreement.final_pdf, agreement.final_sha256 = data, sha256(data)
-    agreement.state, agreement.sealed_at = AS.SEALED, sealed_at
-    _audit(actor, agreement, "agreement_seal", agreement.number)
+    agreement.sealed_at = sealed_at
+    _change(agreement, "agreement_seal", actor, agreement.number)
     if agreement.kind is AK.AGREEMENT:
-        workflow.start_work(agreement.case, actor)
+        start_work(agreement.case, actor)
+    db.session.flush()
+
+
+def start_work(case, actor):
+    """The agreement is sealed: the case moves SIGNING → IN_PROGRESS (CASE_MOVES "seal") and
+    its promised completion date is set."""
+    _move(case, CASE_MOVES, "seal", actor)
+    deadlines.start_case(case)
     db.session.flush()
 
 
@@ -298,5 +281,4 @@ def _checker(signature):
 def _scan_sha(agreement):
     if not agreement.signed_on_paper or agreement.paper_scan_id is None:
         return ""
-    from proxy_service.models import Document
     return db.session.get(Document, agreement.paper_scan_id).sha256

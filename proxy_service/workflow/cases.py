@@ -1,6 +1,9 @@
-"""The case's life (DESIGN.md §3): submitted, accepted, assigned, sealed, suspended, resumed,
+"""The case's life (DESIGN.md §3): submitted, accepted, assigned, suspended, resumed,
 declined, withdrawn, terminated, completed; and the messages on it. Every verb takes the
 actor, writes its AuditEvent through `moves._move` and flushes; the caller commits.
+
+The case verbs build on agreements.py (assigning generates the agreement, ending voids it),
+so the move that sealing the agreement makes (SIGNING → IN_PROGRESS) is agreements.start_work.
 """
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -11,6 +14,7 @@ from proxy_service.core.conflicts import TransitionError, check_version, require
 from proxy_service.core.extensions import db
 from proxy_service.models import ApprovalItem, Assignment, AuditEvent, Case, Message, Role, Step
 from proxy_service.models.cases import FINAL_CASE_STATUSES
+from proxy_service.workflow import agreements
 from proxy_service.workflow import notices as issued_notices
 from proxy_service.workflow.moves import CASE_MOVES, CS, SS, _move
 
@@ -67,7 +71,6 @@ def assign_agent(case, actor, agent, reason="", seen_version=None):
     From ACCEPTED the case moves on to SIGNING and its agreement is generated. A re-assignment
     regenerates the agreements not sealed yet (the agent is printed on them); a sealed one stays.
     """
-    from proxy_service.workflow import agreements as signing  # signing builds on this module
     check_version(case, seen_version)
     if agent.role is not Role.AGENT or not agent.active or agent.center_id != case.center_id:
         raise TransitionError(_l("只能指派本中心在岗的代办员。"))
@@ -82,10 +85,10 @@ def assign_agent(case, actor, agent, reason="", seen_version=None):
                             assigned_at=clock.now())
     db.session.add(assignment)
     db.session.flush()
-    if signing.main_agreement(case) is None:
-        signing.generate(case, actor)
+    if agreements.main_agreement(case) is None:
+        agreements.generate(case, actor)
     else:
-        signing.refresh(case, actor, _l("改派代办员"))
+        agreements.refresh(case, actor, _l("改派代办员"))
     issued_notices.on_assign(case, actor, assignment)
     return case
 
@@ -99,13 +102,6 @@ def _audit_reassignment(case, actor, agent, reason):
     db.session.add(AuditEvent.record(actor, case, "reassign", case.status, case.status,  # i18n-keep: audit record
                                      f"{previous} → {agent.name}：{reason}"))
     return reason
-
-
-def start_work(case, actor):
-    """The agreement is sealed: SIGNING → IN_PROGRESS, the promised completion date is set."""
-    _move(case, CASE_MOVES, "seal", actor)
-    deadlines.start_case(case)
-    db.session.flush()
 
 
 def decline_case(case, actor, reason, seen_version=None):
@@ -150,8 +146,7 @@ def resume_case(case, actor, comment="", seen_version=None):
 def _end(case, actor, reason):
     """A case withdrawn or terminated: closed, its stop notice issued, and an agreement left
     unsigned voided (it must not be signable afterwards)."""
-    from proxy_service.workflow import agreements as signing
-    signing.void_open(case, actor, reason)
+    agreements.void_open(case, actor, reason)
     _close(case, reason)
     issued_notices.on_stop(case, actor)
 

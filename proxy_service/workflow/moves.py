@@ -6,11 +6,17 @@ from flask_babel import lazy_gettext as _l
 
 from proxy_service.core.conflicts import TransitionError
 from proxy_service.core.extensions import db
-from proxy_service.models import AuditEvent, CaseStatus, RectificationStatus, StepStatus
+from proxy_service.models import (
+    AgreementState,
+    AuditEvent,
+    CaseStatus,
+    RectificationStatus,
+    StepStatus,
+)
 from proxy_service.models.audit_labels import ACTION_LABELS
 from proxy_service.models.cases import FINAL_CASE_STATUSES
 
-CS, SS, RS = CaseStatus, StepStatus, RectificationStatus
+CS, SS, RS, AS = CaseStatus, StepStatus, RectificationStatus, AgreementState
 CASE_MOVES = {
     (CS.SUBMITTED, "accept"): CS.ACCEPTED,
     (CS.SUBMITTED, "decline"): CS.DECLINED,
@@ -57,6 +63,18 @@ FLAG_STATES = {
     "active": {True: ("active", _l("账号已启用")), False: ("inactive", _l("账号已停用"))},
     "retired": {True: ("retired", _l("已停用")), False: ("in_use", _l("在用"))},
 }
+# An agreement and a supplement (续办委托书) alike; the actions are their audit actions.
+OPEN_AGREEMENT_STATES = (AS.AWAITING_ENTERPRISE, AS.AWAITING_PAPER_CHECK, AS.AWAITING_CENTER)
+AGREEMENT_MOVES = {
+    (AS.AWAITING_ENTERPRISE, "agreement_sign"): AS.AWAITING_CENTER,    # the enterprise, online
+    (AS.AWAITING_ENTERPRISE, "agreement_paper_upload"): AS.AWAITING_PAPER_CHECK,
+    (AS.AWAITING_PAPER_CHECK, "agreement_paper_confirm"): AS.AWAITING_CENTER,
+    (AS.AWAITING_PAPER_CHECK, "agreement_paper_reject"): AS.AWAITING_ENTERPRISE,
+    (AS.AWAITING_CENTER, "agreement_seal"): AS.SEALED,   # the center counter-signed: sealed
+    # A new revision of the text is signed afresh; a case ended leaves nothing to sign.
+    **{(state, "agreement_regenerate"): AS.AWAITING_ENTERPRISE for state in OPEN_AGREEMENT_STATES},
+    **{(state, "agreement_void"): AS.VOID for state in OPEN_AGREEMENT_STATES},
+}
 
 
 def _move(obj, moves, action, actor, comment="", internal=False, audit_action=None, *,
@@ -84,6 +102,13 @@ def _begin(obj, state, *, field="status"):
     the verb creating it audits the creation as it always has."""
     setattr(obj, field, state)
     return obj
+
+
+def _void_signatures(agreement):
+    """The signatures given on an agreement's previous text no longer count. Part of its
+    agreement_regenerate move, which the audit records (no event per signature)."""
+    for signature in agreement.signatures:
+        signature.voided = True
 
 
 def _word(field, state):

@@ -9,11 +9,12 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from proxy_service import workflow
-from proxy_service.core.conflicts import require
+from proxy_service import permissions
+from proxy_service.core.conflicts import TransitionError, require
 from proxy_service.core.extensions import db
-from proxy_service.models import AgreementState, AuditEvent, Role
-from proxy_service.workflow.agreements import ENTERPRISE, _audit, _record
+from proxy_service.models import AgreementState, AuditEvent
+from proxy_service.models.agreements import ENTERPRISE
+from proxy_service.workflow.agreements import _audit, _change, _record
 from proxy_service.workflow.documents import store_document
 
 AS = AgreementState
@@ -29,43 +30,28 @@ class Rejection:
     reason: str
 
 
-def may_upload_scan(user, agreement):
-    """The enterprise itself, or the case's staff on its behalf, while it awaits the enterprise."""
-    case = agreement.case
-    if agreement.state is not AS.AWAITING_ENTERPRISE:
-        return False
-    if user.role is Role.ENTERPRISE:
-        return user.enterprise_id == case.enterprise_id
-    return may_check_scan(user, case)
-
-
-def may_check_scan(user, case):
-    """Staff who handle the case: its agent or a manager of its center."""
-    if user.center_id != case.center_id:
-        return False
-    return user.role is Role.MANAGER or (user.role is Role.AGENT and case.agent_id == user.id)
-
-
 def upload_scan(agreement, actor, upload):
     """Store the signed scan (PDF/JPG/PNG) as Document kind "agreement_scan" and queue it for
-    checking. Raises workflow.TransitionError, uploads.UploadError."""
-    if not may_upload_scan(actor, agreement):
-        raise workflow.TransitionError(_l("现在不能上传该协议的纸质签署件。"))
+    checking. Raises TransitionError, uploads.UploadError."""
+    if not permissions.can_upload_scan(actor, agreement):
+        raise TransitionError(_l("现在不能上传该协议的纸质签署件。"))
     document = store_document(upload, kind="agreement_scan", uploader=actor, case=agreement.case)
     agreement.paper_scan_id = document.id
-    agreement.state = AS.AWAITING_PAPER_CHECK
-    _audit(actor, agreement, "agreement_paper_upload", f"{agreement.number}：{document.filename}")  # i18n-keep: audit record
+    _change(agreement, "agreement_paper_upload", actor,
+            f"{agreement.number}：{document.filename}")  # i18n-keep: audit record
     return document
 
 
 def confirm_scan(agreement, actor, *, signer_name, signer_title, ip_address="", user_agent=""):
-    """The scan matches the original and bears the enterprise's signature and seal."""
+    """The scan matches the original and bears the enterprise's signature and seal: recorded
+    as the enterprise's signature (method "paper"). The view has re-authenticated the actor."""
     _check(agreement, actor)
-    _record(agreement, actor, ENTERPRISE, signer_name=signer_name, signer_title=signer_title,
-            method="paper", ip_address=ip_address, user_agent=user_agent)
+    comment = _record(agreement, actor, ENTERPRISE, signer_name=signer_name,
+                      signer_title=signer_title, method="paper", ip_address=ip_address,
+                      user_agent=user_agent)
+    _audit(actor, agreement, "agreement_sign", comment)
     agreement.signed_on_paper = True
-    agreement.state = AS.AWAITING_CENTER
-    _audit(actor, agreement, "agreement_paper_confirm", agreement.number)
+    _change(agreement, "agreement_paper_confirm", actor, agreement.number)
 
 
 def reject_scan(agreement, actor, reason):
@@ -74,13 +60,14 @@ def reject_scan(agreement, actor, reason):
     _check(agreement, actor)
     reason = require(reason, _l("退回须说明原因。"))
     agreement.paper_scan_id = None
-    agreement.state = AS.AWAITING_ENTERPRISE
-    _audit(actor, agreement, "agreement_paper_reject", f"{agreement.number}：{reason}")  # i18n-keep: audit record
+    _change(agreement, "agreement_paper_reject", actor,
+            f"{agreement.number}：{reason}")  # i18n-keep: audit record
 
 
 def _check(agreement, actor):
-    if agreement.state is not AS.AWAITING_PAPER_CHECK or not may_check_scan(actor, agreement.case):
-        raise workflow.TransitionError(_l("现在不能核对该协议的纸质签署件。"))
+    if agreement.state is not AS.AWAITING_PAPER_CHECK \
+            or not permissions.can_check_scan(actor, agreement.case):
+        raise TransitionError(_l("现在不能核对该协议的纸质签署件。"))
 
 
 def rejections(agreements, events):

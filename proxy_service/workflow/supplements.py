@@ -6,20 +6,22 @@ a supplementary delegation (续办委托书) signed the same way, and their step
 until it is sealed. An open, unsealed supplement takes further items the same way.
 """
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
-from proxy_service import workflow
 from proxy_service.core import clock
-from proxy_service.core.conflicts import check_version
+from proxy_service.core.conflicts import TransitionError, check_version
 from proxy_service.core.extensions import db
 from proxy_service.models import (
     AgreementKind,
     AgreementState,
+    ApprovalItem,
     AuditEvent,
     CaseStatus,
     Step,
     StepStatus,
 )
-from proxy_service.workflow import agreements as signing
+from proxy_service.workflow import agreements
+from proxy_service.workflow.moves import _begin
 
 ADDABLE = (CaseStatus.ACCEPTED, CaseStatus.SIGNING, CaseStatus.IN_PROGRESS, CaseStatus.SUSPENDED)
 # Before each added step had its own add_items event, one event on the case named all the
@@ -57,9 +59,13 @@ def added_names(comment, names):
     return set(best[0][1])
 
 
-def addable_items(case, catalogue):
-    """The catalogue items the case does not have yet."""
+def addable_items(case):
+    """The items of the center's current catalogue (retired ones left out) the case does not
+    have yet, in the catalogue's order."""
     have = {step.item_id for step in case.steps}
+    catalogue = db.session.scalars(select(ApprovalItem).where(
+        ApprovalItem.center_id == case.center_id, ApprovalItem.retired.is_(False))
+        .order_by(ApprovalItem.sort, ApprovalItem.id)).all()
     return [item for item in catalogue if item.id not in have]
 
 
@@ -67,19 +73,18 @@ def add_items(case, actor, items, seen_version=None):
     """New steps for `items` and the agreement or supplement that covers them.
 
     Returns the Agreement now covering them (None while no agent is assigned yet: the
-    agreement generated at assignment will include them). Raises workflow.TransitionError."""
+    agreement generated at assignment will include them). Raises TransitionError."""
     check_version(case, seen_version)
     if case.status not in ADDABLE:
-        raise workflow.TransitionError(_l("当前状态“%(status)s”下不能追加事项。",
-                                          status=case.status.label))
+        raise TransitionError(_l("当前状态“%(status)s”下不能追加事项。", status=case.status.label))
     have = {step.item_id for step in case.steps}
     if not items or any(i.center_id != case.center_id or i.retired or i.id in have for i in items):
-        raise workflow.TransitionError(_l("请选择本中心目录中、本案件尚未包含的事项。"))
+        raise TransitionError(_l("请选择本中心目录中、本案件尚未包含的事项。"))
     # Touch the case: its version moves, so a second addition made at the same time fails
     # on it (StaleDataError) instead of adding the same items twice.
     case.updated_at = clock.now()
-    steps = [Step(case=case, item=item, stage=item.stage, stage_order=item.stage.order,
-                  sort=item.sort, status=StepStatus.PENDING) for item in items]
+    steps = [_begin(Step(case=case, item=item, stage=item.stage, stage_order=item.stage.order,
+                         sort=item.sort), StepStatus.PENDING) for item in items]
     db.session.add_all(steps)
     db.session.flush()
     # One event per step: its id says which step was added (the reports and the notices
@@ -94,14 +99,14 @@ def add_items(case, actor, items, seen_version=None):
 def _covering(case, actor, steps):
     if case.status is CaseStatus.ACCEPTED:
         return None
-    main = signing.main_agreement(case)
-    target = main if main is not None and main.state is not AgreementState.SEALED else \
-        next((a for a in signing.open_agreements(case) if a.kind is AgreementKind.SUPPLEMENT), None)
+    main = agreements.main_agreement(case)
+    target = main if main is not None and main.state is not AgreementState.SEALED else next(
+        (a for a in agreements.open_agreements(case) if a.kind is AgreementKind.SUPPLEMENT), None)
     if target is None:
-        return signing.generate(case, actor, kind=AgreementKind.SUPPLEMENT, steps=steps)
+        return agreements.generate(case, actor, kind=AgreementKind.SUPPLEMENT, steps=steps)
     for step in steps:
         step.agreement_id = target.id
     target.item_ids = ",".join(filter(None, [target.item_ids] + [str(s.item_id) for s in steps]))
     db.session.flush()
-    signing.refresh(case, actor, _l("追加事项"))
+    agreements.refresh(case, actor, _l("追加事项"))
     return target

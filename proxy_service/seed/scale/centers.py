@@ -12,7 +12,7 @@ from proxy_service.core.extensions import db
 from proxy_service.models import ApprovalItem, CaseTemplate, Center, LimitUnit, Mode
 from proxy_service.seed.catalog import ensure_industries, seed_center_catalog
 from proxy_service.seed.scale.world import CENTER_COUNT, REGION_CODES, ZONES, center_fields
-from proxy_service.workflow import agreements as signing
+from proxy_service.workflow.agreement_settings import current_template
 
 ITEMSETS_PER_CENTER = 48
 # Steps per case, 8–14, about 12.5 on average (≈1.2 M steps for 100,000 cases).
@@ -72,7 +72,7 @@ def ensure_centers(with_seals):
             db.session.add(center)
             db.session.flush()
         seed_center_catalog(center)
-        signing.current_template(center)
+        current_template(center)
         if with_seals:
             init_center_seal(center)
         centers.append(center)
@@ -84,7 +84,7 @@ def center_infos(centers, rng):
     infos = []
     for n, center in enumerate(centers):
         info = CenterInfo(center.id, center.number_prefix, ZONES[n], REGION_CODES[n])
-        info.agreement_template_id = signing.current_template(center).id
+        info.agreement_template_id = current_template(center).id
         info.itemsets = itemsets_of(center, rng)
         infos.append(info)
     return infos
