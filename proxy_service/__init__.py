@@ -63,7 +63,7 @@ def register_blueprints(app):
     from proxy_service.cases import bp as cases_bp  # noqa: PLC0415 — wiring
     from proxy_service.dashboard import bp as dashboard_bp  # noqa: PLC0415 — wiring
     from proxy_service.enterprises import bp as enterprises_bp  # noqa: PLC0415 — wiring
-    from proxy_service.notifications import bp as notifications_bp  # noqa: PLC0415 — wiring
+    from proxy_service.inbox import bp as notifications_bp  # noqa: PLC0415 — wiring
     from proxy_service.service_quality import bp as service_quality_bp  # noqa: PLC0415 — wiring
     from proxy_service.verify import bp as verify_bp  # noqa: PLC0415 — wiring
 

@@ -4,14 +4,23 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
+from proxy_service import workflow
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
-from proxy_service.models import Absence, AgreementState, AuditEvent, CaseStatus
+from proxy_service.models import (
+    Absence,
+    AgreementState,
+    Assignment,
+    AuditEvent,
+    Case,
+    CaseStatus,
+)
 from proxy_service.workflow import agreements as signing
 
 from .factories import ensure_seal, make_case, make_project
+from .test_concurrency import said
 
 URL = "/quality/reassign"
 
@@ -132,3 +141,39 @@ def test_the_confirmation_takes_as_many_statements_for_three_agreements_as_for_o
         counted.append(counter.count)
         assert html.count("企业已在线签署（张三") == len(counted)
     assert counted[0] == counted[2], counted
+
+
+def test_a_case_saved_meanwhile_answers_the_conflict_and_moves_nothing(client, world, login_as,
+                                                                      monkeypatch):
+    """Another transaction saves one of the cases after the move loaded it: the move's commit
+    meets StaleDataError (the case's version moved on), which is answered as a conflict, never
+    a 500, and nothing of the move stays."""
+    cases = [world.case(signed=False), _signed_by_the_enterprise(world, "动力电池梯次利用项目")]
+    ids = {case.id for case in cases}
+    login_as(world.users["manager"])
+    data = {"from_agent_id": world.users["agent"].id, "to_agent_id": world.users["other_agent"].id,
+            "reason": "刘代办调岗"}
+    html = client.post(URL, data=data).text
+    expected = re.search(r'name="expected"[^>]*value="([^"]+)"', html).group(1)
+    events_before = db.session.scalar(select(func.max(AuditEvent.id)))
+    assign_agent, saved = workflow.assign_agent, []
+
+    def another_save_first(case, *args, **kwargs):
+        # Before the move writes anything: another request saves the other case and commits.
+        if not saved:
+            other = (ids - {case.id}).pop()
+            with db.engine.begin() as connection:
+                connection.execute(update(Case).where(Case.id == other)
+                                   .values(version=Case.version + 1))
+            saved.append(other)
+        return assign_agent(case, *args, **kwargs)
+    monkeypatch.setattr(workflow, "assign_agent", another_save_first)
+
+    response = client.post(URL, data={**data, "confirmed": "1", "expected": expected})
+    assert saved and response.status_code == 409
+    assert "该记录在您编辑期间已被他人修改，未保存。" in said(client, response)
+    db.session.expire_all()
+    assert {case.agent for case in cases} == {world.users["agent"]}
+    assert db.session.scalar(select(func.max(AuditEvent.id))) == events_before
+    assert db.session.scalar(select(func.count(Assignment.id)).where(
+        Assignment.agent_id == world.users["other_agent"].id)) == 0

@@ -54,8 +54,8 @@ from proxy_service.permissions import (
     visible_cases,
     visible_projects,
 )
+from proxy_service.workflow import assignment, paper_signing, quality
 from proxy_service.workflow import notices as issued_notices
-from proxy_service.workflow import paper_signing
 
 LIST_OPTIONS = (joinedload(Case.project), joinedload(Case.enterprise), joinedload(Case.agent),
                 selectinload(Case.steps))
@@ -81,8 +81,9 @@ def index():
         filters = _filter_form(current_user.center_id)
         query = _apply_filters(query, filters, current_user.center_id)
     # The order is total (the id breaks ties), so the last pages may be read backwards.
-    return render_template("cases/index.html", page=paginate(query, from_nearer_end=True),
-                           filters=filters)
+    page = paginate(query, from_nearer_end=True)
+    return render_template("cases/index.html", page=page, filters=filters,
+                           unrated=quality.unrated(current_user, page.items))
 
 
 def _filter_form(center_id):
@@ -250,7 +251,9 @@ def render_detail(case, status=200, **forms):
         step_documents=_by_step(documents), step_names={s.id: s.item.name for s in case.steps},
         messages=_messages(case), **_timeline(case), pauses=pauses.of_case(case),
         notices=issued_notices.listed(case),
-        requested=_requested_items(case), status_label=status_label, **forms), status
+        requested=_requested_items(case), status_label=status_label,
+        evaluation=quality.evaluation_of(case),
+        cover=assignment.cover_for(case) if case.is_open else None, **forms), status
 
 
 def upload_form(case, **kwargs):

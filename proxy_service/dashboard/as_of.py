@@ -224,7 +224,8 @@ def reasons(rounds, suspensions, moment):
 
 def grades(center_id, filters, moment):
     """[(agent_id, Grade)] of the evaluations given in the period, each with the grade it
-    had at the moment (an enterprise may change it for EDIT_DAYS, in the log); two queries."""
+    had at the moment (an enterprise may change it for EVALUATION_EDIT_DAYS, in the log); two
+    queries."""
     given = [Evaluation.center_id == center_id, in_period(Evaluation.created_at, filters),
              Evaluation.created_at < moment.cut]
     rows = db.session.execute(

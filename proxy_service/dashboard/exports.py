@@ -7,6 +7,7 @@ from flask import Response, abort, request, stream_with_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -141,7 +142,6 @@ def _chain(header, rows):
 
 
 def xlsx_bytes(header, rows):
-    from openpyxl import Workbook
     book = Workbook(write_only=True)
     sheet = book.create_sheet()
     for row in _chain(header, rows):

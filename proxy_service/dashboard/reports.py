@@ -1,6 +1,6 @@
 """The monthly report: its page, its PDF (issued once the month has ended and served as
 stored from then on), the stored versions, and issuing a month's report again with a reason.
-Only the center's months have a report (report_archive.Months)."""
+Only the center's months have a report (workflow/reports.py, Months)."""
 from datetime import date
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -13,7 +13,7 @@ from proxy_service.core.conflicts import committing
 from proxy_service.dashboard import bp, monthly
 from proxy_service.dashboard.forms import ReissueForm
 from proxy_service.documents import monthly_report
-from proxy_service.workflow import reports as report_archive
+from proxy_service.workflow import reports
 
 
 def _month():
@@ -29,7 +29,7 @@ def _month():
 
 
 def _months():
-    return report_archive.months(current_user.center_id)
+    return reports.months(current_user.center_id)
 
 
 def _page(month, months, form, status=200):
@@ -37,7 +37,7 @@ def _page(month, months, form, status=200):
     the latest of which is the record, and whether the figures still agree with it."""
     data = monthly.report_data(current_user.center, month)
     closed = months.closed(month)
-    versions = report_archive.versions(current_user.center_id, month) if closed else []
+    versions = reports.versions(current_user.center_id, month) if closed else []
     record = versions[0] if versions else None
     if form.seen.data is None:
         form.seen.data = str(record.version if record else 0)
@@ -72,7 +72,7 @@ def _stored(report):
 def _issue(month, reason="", seen_version=None):
     """Render the month's report as the next version and store it (the caller commits)."""
     data = monthly.report_data(current_user.center, month)
-    return report_archive.issue(
+    return reports.issue(
         current_user.center_id, month, current_user, reason, seen_version=seen_version,
         render=lambda version, issued_at: monthly_report.render(data, (version, issued_at, reason)))
 
@@ -88,12 +88,12 @@ def report_pdf():
     if not months.closed(month):
         data = monthly.report_data(current_user.center, month)
         return _pdf(monthly_report.render(data), f"monthly-report-{month:%Y-%m}.pdf")
-    report = report_archive.latest(current_user.center_id, month)
+    report = reports.latest(current_user.center_id, month)
     if report is None:
         with committing(quiet=True) as outcome:
             report = _issue(month)
         if outcome.conflict:   # another manager issued it a moment ago: serve theirs
-            report = report_archive.latest(current_user.center_id, month)
+            report = reports.latest(current_user.center_id, month)
     return _stored(report)
 
 

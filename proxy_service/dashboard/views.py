@@ -7,8 +7,8 @@ from sqlalchemy.orm import joinedload
 
 from proxy_service import permissions, workflow
 from proxy_service.calendar import lights
-from proxy_service.core import pagination as queries
 from proxy_service.core.extensions import db
+from proxy_service.core.pagination import paginate
 from proxy_service.dashboard import bp
 from proxy_service.models import (
     OPEN_CASE_STATUSES,
@@ -70,7 +70,7 @@ def _steps_to_handle(mine, light):
     with what the page and step_waits_on read."""
     step_rank = lights.step_rank()
     # Joined with the agent's cases (not "case_id IN (…)"), so the database starts from them.
-    return queries.paginate(lights.with_light(
+    return paginate(lights.with_light(
         select(Step).join(Step.case)
         .where(mine, Case.status == CaseStatus.IN_PROGRESS, Step.status.in_(OPEN_STEP_STATUSES)),
         step_rank, light)
@@ -99,7 +99,7 @@ def _request_query(tab):
 def requests():
     """New requests (oldest first) and accepted cases still waiting for an agent, as two tabs."""
     tab = request.args.get("tab") if request.args.get("tab") in REQUEST_TABS else "new"
-    page = queries.paginate(_request_query(tab)
+    page = paginate(_request_query(tab)
                             .options(joinedload(Case.enterprise), joinedload(Case.project))
                             .order_by(Case.submitted_at, Case.id))
     counts = {name: db.session.scalar(_request_query(name).with_only_columns(func.count(Case.id)))

@@ -1,4 +1,5 @@
-"""A user's own notifications: count, list, mark read; and their delivery preferences."""
+"""A user's own notifications: count, mark read; and their delivery preferences and addresses
+(the list is permissions.visible_notifications)."""
 from flask import has_request_context, request
 from sqlalchemy import func, select, update
 
@@ -7,12 +8,6 @@ from proxy_service.core.extensions import db
 from proxy_service.models import AuditEvent, Notification
 
 _COUNT_KEY = "proxy_service.unread_notifications"
-
-
-def own(user):
-    """The notifications `user` may see: their own, newest first."""
-    return (select(Notification).where(Notification.user_id == user.id)
-            .order_by(Notification.created_at.desc(), Notification.id.desc()))
 
 
 def unread_count(user):

@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 
 from proxy_service.core.extensions import db
 from proxy_service.notifications import outbox
+from proxy_service.notifications.deadline_alerts import check_deadlines
 from proxy_service.notifications.transports import (
     is_permanent,
     mailer_from_config,
@@ -71,7 +72,6 @@ def send_notifications_command(batch):
 @with_appcontext
 def check_deadlines_command():
     """Raise the yellow/red notifications for steps near or past their due date (hourly)."""
-    from proxy_service.notifications.deadline_alerts import check_deadlines
     raised = check_deadlines()
     db.session.commit()
     click.echo(f"deadline alerts raised: {raised}")

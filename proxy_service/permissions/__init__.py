@@ -53,18 +53,37 @@ from proxy_service.permissions.enterprises import (
     visible_pending_claims,
     visible_projects,
 )
+from proxy_service.permissions.inbox import notification_or_404, visible_notifications
 from proxy_service.permissions.roles import (
     enterprise_required,
     manager_required,
     role_required,
     staff_required,
 )
+from proxy_service.permissions.service_quality import (
+    EVALUATION_EDIT_DAYS,
+    absence_or_404,
+    can_appeal,
+    can_edit_evaluation,
+    can_open_rectification,
+    can_rate,
+    can_respond_to_rectification,
+    case_rectification_or_404,
+    evaluation_edit_deadline,
+    evaluation_editable,
+    rectification_or_404,
+    visible_absences,
+    visible_agents,
+    visible_rectifications,
+)
 from proxy_service.permissions.substitutes import acts_for, agents_covered_by, current_absences
 
 PREDICATES = {f.__name__: f for f in (can_update_case, can_open_step, can_update_step,
                                        can_withdraw_case, can_edit_project, can_write_internal,
                                        can_export_dossier, can_sign, can_upload_scan,
-                                       can_check_scan)}
+                                       can_check_scan,
+                                       can_rate, can_edit_evaluation, can_appeal,
+                                       can_open_rectification)}
 
 __all__ = [
     "member_required", "own_claims", "visible_pending_claims",
@@ -78,4 +97,9 @@ __all__ = [
     "enterprise_or_404", "enterprise_required", "manager_required", "monthly_report_or_404",
     "project_or_404", "role_required", "staff_required", "step_or_404", "visible_cases",
     "visible_claims", "visible_enterprises", "visible_projects",
+    "EVALUATION_EDIT_DAYS", "absence_or_404", "can_appeal", "can_edit_evaluation",
+    "can_open_rectification", "can_rate", "can_respond_to_rectification",
+    "case_rectification_or_404", "evaluation_edit_deadline", "evaluation_editable",
+    "rectification_or_404", "visible_absences", "visible_agents", "visible_rectifications",
+    "notification_or_404", "visible_notifications",
 ]

@@ -1,4 +1,7 @@
-"""Forms of the service-quality pages. Business rules stay in evaluations.py / assignment.py."""
+"""Forms of the service-quality pages. Business rules stay in workflow/quality.py and
+workflow/assignment.py."""
+from flask import flash
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, RadioField, SelectField, TextAreaField
@@ -11,6 +14,15 @@ from proxy_service.models import Grade, Outcome, RectificationStatus
 from proxy_service.models.evaluations import SUB_SCORES
 
 SCORE_ERROR = _l("请选择 1 至 5 分。")
+
+
+def flash_errors(form, *, labelled=False):
+    """Each validation error of a form posted from another page as a warning there, after
+    its field's label when `labelled`."""
+    for name, messages in form.errors.items():
+        for message in messages:
+            flash(_("%(label)s：%(message)s", label=form[name].label.text, message=message)
+                  if labelled else message, "warning")
 
 
 def _int_or_none(value):

@@ -4,20 +4,21 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func
 
+from proxy_service import permissions
 from proxy_service.core import i18n
+from proxy_service.core.conflicts import committing
 from proxy_service.core.extensions import db
 from proxy_service.models import OPEN_CASE_STATUSES, Case
-from proxy_service.permissions import manager_required
 from proxy_service.service_quality import bp
-from proxy_service.service_quality.absences import center_agents, commit_call
+from proxy_service.service_quality.absences import center_agents
 from proxy_service.service_quality.forms import BulkReassignForm
 from proxy_service.workflow import assignment
 
 
 @bp.route("/quality/reassign", methods=["GET", "POST"])
-@manager_required
+@permissions.manager_required
 def reassign():
     """GET: the agents, their leave and open cases. POST: the confirmation; POST with
     confirmed=1 and the fingerprint it showed: the move."""
@@ -40,9 +41,9 @@ def reassign():
 
 def _open_case_counts():
     return dict(db.session.execute(
-        select(Case.agent_id, func.count(Case.id))
-        .where(Case.center_id == current_user.center_id, Case.status.in_(OPEN_CASE_STATUSES))
-        .group_by(Case.agent_id)).all())
+        permissions.visible_cases(current_user)
+        .with_only_columns(Case.agent_id, func.count(Case.id))
+        .where(Case.status.in_(OPEN_CASE_STATUSES)).group_by(Case.agent_id)).all())
 
 
 def _confirm_or_move(form, absent):
@@ -53,10 +54,11 @@ def _confirm_or_move(form, absent):
     if form.expected.data != plan.fingerprint:
         flash(_("确认期间在办案件或协议的签署情况已有变化，请重新核对后再确认。"), "warning")
         return _confirmation(form, plan, absent, 409)
-    moved = []
-    if not commit_call(lambda: moved.extend(assignment.bulk_reassign(
-            source, target, current_user, form.reason.data)), _("批量改派已完成。")):
+    with committing() as outcome:   # a case saved meanwhile: StaleDataError, nothing moves
+        moved = assignment.bulk_reassign(source, target, current_user, form.reason.data)
+    if outcome.conflict is not None:
         return _confirmation(form, assignment.plan_bulk_reassign(source, target), absent, 409)
+    flash(_("批量改派已完成。"), "success")
     flash(ngettext("已将 %(name)s 的 %(num)s 个在办案件改派给 %(target)s。",
                    "已将 %(name)s 的 %(num)s 个在办案件改派给 %(target)s。", len(moved),
                    name=source.name, target=target.name), "info")

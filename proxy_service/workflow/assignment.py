@@ -27,7 +27,7 @@ from proxy_service.models import (
 )
 from proxy_service.models.cases import CaseStatus
 from proxy_service.permissions import current_absences
-from proxy_service.workflow import agreements as signing
+from proxy_service.workflow import agreements
 
 # A case "handled" by an agent for the industry preference: open or completed, not
 # declined or terminated (work that never happened says nothing about experience).
@@ -66,9 +66,10 @@ def cover_for(case):
 
 # --- absences ------------------------------------------------------------------------
 
-def record_absence(agent, actor, *, start_on, end_on, reason=""):
-    """An agent's leave from `start_on` to `end_on` (inclusive). Raises AssignmentError when the
-    period is reversed, already over, or overlaps another absence of the same agent."""
+def record_absence(agent, actor, *, start_on, end_on, reason="", substitute=None):
+    """An agent's leave from `start_on` to `end_on` (inclusive), with the `substitute` who
+    handles their cases meanwhile when one is named (set_substitute). Raises AssignmentError
+    when the period is reversed, already over, or overlaps another absence of the same agent."""
     if agent.role is not Role.AGENT:
         raise AssignmentError(_l("只有代办员可以登记请假。"))
     if end_on < start_on:
@@ -86,6 +87,8 @@ def record_absence(agent, actor, *, start_on, end_on, reason=""):
     db.session.add(AuditEvent.record(actor, absence, "absence_create",
                                      comment=_period(absence, absence.reason)))
     db.session.flush()
+    if substitute is not None:
+        set_substitute(absence, actor, substitute)
     return absence
 
 
@@ -173,7 +176,7 @@ def open_cases_of(agent, *options):
         .order_by(Case.submitted_at, Case.id)).all()
 
 
-# What planning a move reads of each case (signing.voided_by_reassigning renders its open
+# What planning a move reads of each case (agreements.voided_by_reassigning renders its open
 # agreements; the confirmation names their signatures): loaded with the cases, a fixed
 # number of statements whatever their number.
 PLAN_OPTIONS = (selectinload(Case.agreements).selectinload(Agreement.signatures),
@@ -196,7 +199,7 @@ class BulkPlan:
 def plan_bulk_reassign(from_agent, to_agent):
     cases = open_cases_of(from_agent, *PLAN_OPTIONS)
     return BulkPlan(cases, [agreement for case in cases
-                            for agreement in signing.voided_by_reassigning(case, to_agent)])
+                            for agreement in agreements.voided_by_reassigning(case, to_agent)])
 
 
 def bulk_reassign(from_agent, to_agent, actor, reason):

@@ -1,22 +1,22 @@
 """Service evaluation (好差评) and rectification (整改) rules.
 
 An enterprise rates a completed case once; it may change its rating within
-EDIT_DAYS. A poor grade opens a rectification for a manager of the center, due
-in RESPONSE_WORKDAYS working days; the manager answers with a response and an
-outcome; the enterprise may appeal the answer once (复核), which reopens the
-rectification for a second answer with a new due date. The rectification's
-small state machine (its transition table and status changes) is in moves.py;
-the rules that drive it are here.
+EVALUATION_EDIT_DAYS (permissions.py, whose predicates say who may do what here). A poor
+grade opens a rectification for a manager of the center, due in RESPONSE_WORKDAYS working
+days; the manager answers with a response and an outcome; the enterprise may appeal the
+answer once (复核), which reopens the rectification for a second answer with a new due date.
+The rectification's small state machine (its transition table, its first state and every
+change of status) is in moves.py; the rules that drive it are here.
 Every verb takes the actor, writes an AuditEvent and flushes; the view commits.
 """
-from datetime import timedelta
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from proxy_service.calendar import workdays
 from proxy_service.core import clock
-from proxy_service.core.conflicts import EvaluationError, StaleEdit
+from proxy_service.core.conflicts import EvaluationError, check_version
 from proxy_service.core.extensions import db
 from proxy_service.core.i18n import in_record_language
 from proxy_service.models import (
@@ -31,60 +31,66 @@ from proxy_service.models import (
     User,
 )
 from proxy_service.models.evaluations import SUB_SCORES
-from proxy_service.workflow.moves import RECTIFICATION_MOVES, _move
+from proxy_service.permissions import EVALUATION_EDIT_DAYS, can_rate, evaluation_editable
+from proxy_service.workflow.moves import RECTIFICATION_MOVES, _begin, _move
 
-EDIT_DAYS = 7
 RESPONSE_WORKDAYS = 15
 RS = RectificationStatus
+ALREADY_RATED = _l("该案件已评价，每个案件只能评价一次。")
 
 
-# --- predicates (templates use them too) -------------------------------------------
+# --- reading (the evaluation pages and the case page) --------------------------------
 
-def can_rate(user, case):
-    """A user of the case's enterprise, once the case is completed."""
-    return (user.role is Role.ENTERPRISE and user.enterprise_id == case.enterprise_id
-            and case.status is CaseStatus.COMPLETED)
-
-
-def can_edit(user, evaluation):
-    return can_rate(user, evaluation.case) and editable(evaluation)
-
-
-def editable(evaluation):
-    return clock.now() <= evaluation.created_at + timedelta(days=EDIT_DAYS)
+def evaluation_of(case):
+    """The case's evaluation with its rectification (one query; none before completion)."""
+    if case.status is not CaseStatus.COMPLETED:
+        return None
+    return db.session.scalar(select(Evaluation).where(Evaluation.case_id == case.id).options(
+        joinedload(Evaluation.rectification).joinedload(Rectification.responded_by),
+        joinedload(Evaluation.rectification).joinedload(Rectification.reviewed_by)))
 
 
-def edit_deadline(evaluation):
-    return evaluation.created_at + timedelta(days=EDIT_DAYS)
-
-
-def can_respond(user, rectification):
-    """Any manager of the center may answer (the assigned one is responsible for it)."""
-    return (user.role is Role.MANAGER and user.center_id == rectification.center_id
-            and rectification.status.awaits_response)
-
-
-def can_appeal(user, rectification):
-    return (user.role is Role.ENTERPRISE and user.enterprise_id == rectification.case.enterprise_id
-            and rectification.can_appeal)
+def unrated(user, cases):
+    """Ids of the completed cases among `cases` still waiting for `user`'s enterprise's rating
+    (one query for the page, none for staff)."""
+    if not user.is_enterprise:
+        return set()
+    completed = [c.id for c in cases if c.status is CaseStatus.COMPLETED]
+    if not completed:
+        return set()
+    rated = set(db.session.scalars(select(Evaluation.case_id).where(
+        Evaluation.case_id.in_(completed))))
+    return set(completed) - rated
 
 
 # --- evaluation ----------------------------------------------------------------------
 
+def rate_or_edit(case, actor, evaluation=None, **values):
+    """The enterprise's evaluation form posted: its rating of the case (`rate`) or, with the
+    `evaluation` it gave, the change of it (`edit`). Raises EvaluationError."""
+    if evaluation is None:
+        return rate(case, actor, **values)
+    return edit(evaluation, actor, **values)
+
+
 def rate(case, actor, *, grade, efficiency, attitude, expertise, comment=""):
     """The enterprise's evaluation of a completed case. Raises EvaluationError when the actor
-    is not of the case's enterprise, the case is not completed, or it is already rated."""
+    is not of the case's enterprise, the case is not completed, or it is already rated (also
+    when another submission rated it a moment ago: the unique key on the case)."""
     if not can_rate(actor, case):
         raise EvaluationError(_l("只有该案件的企业可在案件办结后评价。"))
     if db.session.scalar(select(Evaluation.id).where(Evaluation.case_id == case.id)):
-        raise EvaluationError(_l("该案件已评价，每个案件只能评价一次。"))
+        raise EvaluationError(ALREADY_RATED)
     now = clock.now()
     evaluation = Evaluation(case=case, center_id=case.center_id, enterprise_id=case.enterprise_id,
                             agent_id=case.agent_id, author_id=actor.id, created_at=now,
                             updated_at=now)
     _fill(evaluation, grade, efficiency, attitude, expertise, comment)
     db.session.add(evaluation)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as err:   # two submissions raced past the check above
+        raise EvaluationError(ALREADY_RATED) from err
     db.session.add(AuditEvent.record(actor, evaluation, "evaluate", "", grade, comment))
     if grade.is_poor:
         open_rectification(evaluation, actor)
@@ -93,12 +99,12 @@ def rate(case, actor, *, grade, efficiency, attitude, expertise, comment=""):
 
 
 def edit(evaluation, actor, *, grade, efficiency, attitude, expertise, comment=""):
-    """Change a rating within EDIT_DAYS of its creation. A change to a poor grade opens a
+    """Change a rating within EVALUATION_EDIT_DAYS of its creation. A change to a poor grade opens a
     rectification when none exists; an existing one stays (the complaint was made)."""
     if not can_rate(actor, evaluation.case):
         raise EvaluationError(_l("只有该案件的企业可以修改评价。"))
-    if not editable(evaluation):
-        raise EvaluationError(_l("评价提交已超过 %(days)s 天，不能再修改。", days=EDIT_DAYS))
+    if not evaluation_editable(evaluation):
+        raise EvaluationError(_l("评价提交已超过 %(days)s 天，不能再修改。", days=EVALUATION_EDIT_DAYS))
     before = evaluation.grade
     _fill(evaluation, grade, efficiency, attitude, expertise, comment)
     evaluation.updated_at = clock.now()
@@ -116,7 +122,8 @@ def _fill(evaluation, grade, efficiency, attitude, expertise, comment):
     for name, value in scores.items():
         if not isinstance(value, int) or not 1 <= value <= 5:
             raise EvaluationError(_l("“%(name)s”须为 1 至 5 分。", name=SUB_SCORES[name]))
-        setattr(evaluation, name, value)
+    evaluation.efficiency, evaluation.attitude, evaluation.expertise = (
+        efficiency, attitude, expertise)
     evaluation.grade = grade
     evaluation.comment = (comment or "").strip()
 
@@ -127,10 +134,10 @@ def open_rectification(evaluation, actor):
     """Open the rectification of a poor evaluation, for a manager of the center, due in
     RESPONSE_WORKDAYS working days from today."""
     case = evaluation.case
-    rectification = Rectification(
+    rectification = _begin(Rectification(
         evaluation=evaluation, case=case, center_id=case.center_id,
-        manager=responsible_manager(case), status=RS.OPEN, opened_at=clock.now(),
-        due_on=workdays.add_workdays(clock.today(), RESPONSE_WORKDAYS))
+        manager=responsible_manager(case), opened_at=clock.now(),
+        due_on=workdays.add_workdays(clock.today(), RESPONSE_WORKDAYS)), RS.OPEN)
     db.session.add(rectification)
     db.session.flush()
     db.session.add(AuditEvent.record(  # i18n-keep: audit record
@@ -152,9 +159,8 @@ def responsible_manager(case):
 
 def respond(rectification, actor, *, response, outcome, seen_version=None):
     """The manager's answer: the first one (OPEN → ANSWERED) or, after an appeal, the
-    review (APPEALED → CLOSED). Raises EvaluationError, workflow.StaleEdit."""
-    if seen_version is not None and rectification.version != int(seen_version):
-        raise StaleEdit(rectification)
+    review (APPEALED → CLOSED). Raises EvaluationError, StaleEdit."""
+    check_version(rectification, seen_version)
     if actor.role is not Role.MANAGER or actor.center_id != rectification.center_id:
         raise EvaluationError(_l("只有本中心的管理员可以答复整改。"))
     response = (response or "").strip()
@@ -170,7 +176,9 @@ def respond(rectification, actor, *, response, outcome, seen_version=None):
         rectification.review_response, rectification.review_outcome = response, outcome
         rectification.reviewed_at, rectification.reviewed_by = clock.now(), actor
     else:
-        rectification.response, rectification.outcome = response, outcome
+        rectification.response = response
+        # The first answer's outcome, given once: the review's has a field of its own.
+        _begin(rectification, outcome, field="outcome")
         rectification.responded_at, rectification.responded_by = clock.now(), actor
     db.session.flush()
     return rectification
@@ -192,7 +200,6 @@ def appeal(rectification, actor, reason):
     rectification.due_on = workdays.add_workdays(clock.today(), RESPONSE_WORKDAYS)
     db.session.flush()
     return rectification
-
 
 
 def move_rectification(rectification, action, actor, comment, audit_action):

@@ -1,3 +1,5 @@
+"""The bell's forms: delivery preferences, and the contact addresses (saved with the password
+again)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
