@@ -62,7 +62,7 @@ def post_fork(server, worker):
     opened while loading the app: drop the inherited pool, leaving the parent's sockets."""
     if not server.cfg.preload_app:
         return
-    from proxy_service.core.extensions import db
+    from proxy_service.core.extensions import db  # noqa: PLC0415 — after the fork, in the worker
 
     with server.app.wsgi().app_context():
         db.engine.dispose(close=False)

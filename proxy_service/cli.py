@@ -5,27 +5,28 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
+from proxy_service.admin.calendar_cli import calendar_cli
+from proxy_service.audit.checkpoints import audit_cli
+from proxy_service.core.backup import backup_cli
 from proxy_service.core.extensions import db
+from proxy_service.documents.seal import init_seal_command
 from proxy_service.models import Center, Role, User
+from proxy_service.notifications.jobs import check_deadlines_command, send_notifications_command
 from proxy_service.seed.catalog import ensure_industries, seed_center_catalog
+from proxy_service.seed.demo import DEMO_TOTP_SECRET, load_demo
+from proxy_service.seed.scale.seed import seed_scale_command
 
 
 def register(app):
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_center)
     app.cli.add_command(create_user)
-    from proxy_service.documents.seal import init_seal_command
     app.cli.add_command(init_seal_command)
-    from proxy_service.notifications.jobs import check_deadlines_command, send_notifications_command
     app.cli.add_command(send_notifications_command)
     app.cli.add_command(check_deadlines_command)
-    from proxy_service.audit.checkpoints import audit_cli
     app.cli.add_command(audit_cli)
-    from proxy_service.core.backup import backup_cli
     app.cli.add_command(backup_cli)
-    from proxy_service.admin.calendar_cli import calendar_cli
     app.cli.add_command(calendar_cli)
-    from proxy_service.seed.scale.seed import seed_scale_command
     app.cli.add_command(seed_scale_command)
 
 
@@ -34,7 +35,6 @@ def seed_demo():
     """Load the demo centers, users, enterprises and cases (idempotent; never in production)."""
     if not current_app.config.get("SEED_DEMO_ALLOWED"):
         raise click.ClickException("seed-demo refuses to run under the production configuration")
-    from proxy_service.seed.demo import DEMO_TOTP_SECRET, load_demo
     created = load_demo()
     click.echo("demo data loaded" if created else "demo data already present")
     click.echo(f"demo staff log in with a one-time code: add the TOTP secret {DEMO_TOTP_SECRET} "

@@ -82,7 +82,7 @@ def _restore_calendar(conn):
         if current[table] != _seeded_calendar[table]:
             conn.execute(text(f"DELETE FROM {table}"))
             names = [c.strip() for c in columns.split(",")]
-            rows = [dict(zip(names, row)) for row in _seeded_calendar[table]]
+            rows = [dict(zip(names, row, strict=False)) for row in _seeded_calendar[table]]
             if rows:
                 conn.execute(text(f"INSERT INTO {table} ({columns}) VALUES "
                                   f"({', '.join(':' + n for n in names)})"), rows)

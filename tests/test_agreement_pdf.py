@@ -44,7 +44,7 @@ def test_the_agreement_names_parties_project_items_and_clauses(world):
     for item in world.items:
         assert item.name in text and item.department in text
     assert "5工作日" in text and "立项用地规划许可" in text
-    for heading, paragraphs in parse_clauses(DEFAULT_CLAUSES):
+    for heading, _paragraphs in parse_clauses(DEFAULT_CLAUSES):
         assert heading in text
     for phrase in ("不得将本协议项下的代办事项转委托第三方", "不代签承诺书", "无偿服务", "一次性告知",
                    "代办方案", "《代办服务办结单》", "个人信息保护法", "续办委托书", "好差评", "人民法院"):

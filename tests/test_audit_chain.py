@@ -31,7 +31,7 @@ def test_events_of_a_case_form_a_chain(app, world):
     events = _case_events(case)
     assert len(events) >= 3
     assert events[0].prev_hash is None
-    for before, after in zip(events, events[1:]):
+    for before, after in zip(events, events[1:], strict=False):
         assert after.prev_hash == before.hash
         assert after.hash == audit_chain.event_hash(after, before.hash)
     result = _verify(app)

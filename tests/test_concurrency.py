@@ -268,9 +268,9 @@ def test_two_case_level_edits_at_once_one_wins(app, world, meeting_at_first_flus
 
     at_once(post)
     assert all(r is not None and r.status_code < 500 for r in responses), responses
-    told = [said(client, response) for client, response in zip(clients, responses)]
+    told = [said(client, response) for client, response in zip(clients, responses, strict=False)]
     losers = [i for i, text in enumerate(told) if CONFLICT in text]
-    assert len(losers) == 1, [(r.status_code, text[-120:].replace("\n", " ")) for r, text in zip(responses, told)]
+    assert len(losers) == 1, [(r.status_code, text[-120:].replace("\n", " ")) for r, text in zip(responses, told, strict=False)]
     # The loser's save left no trace: nothing of it in the audit log, no second step; the
     # winner's is there. (One save may move the version more than once: each flush of the
     # row counts; what matters is that the second save never lands on top of the first.)
@@ -312,7 +312,7 @@ def test_two_managers_deciding_one_claim_at_once(app, world, monkeypatch):
         responses[index] = clients[index].post(url, data=decisions[index])
 
     at_once(post)
-    told = [said(client, response) for client, response in zip(clients, responses)]
+    told = [said(client, response) for client, response in zip(clients, responses, strict=False)]
     assert sum("该认领申请已处理" in text for text in told) == 1, told
     db.session.expire_all()
     claim, claimant = db.session.get(EnterpriseClaim, claim_id), db.session.get(User, claimant_id)
@@ -390,9 +390,9 @@ def test_two_managers_saving_one_settings_record_at_once_one_wins(app, world,
         responses[index] = clients[index].post(url, data=posts[index])
 
     at_once(post)
-    told = [said(client, response) for client, response in zip(clients, responses)]
+    told = [said(client, response) for client, response in zip(clients, responses, strict=False)]
     losers = [i for i, text in enumerate(told) if CONFLICT in text]
-    assert len(losers) == 1, [(r.status_code, text[-120:]) for r, text in zip(responses, told)]
+    assert len(losers) == 1, [(r.status_code, text[-120:]) for r, text in zip(responses, told, strict=False)]
     loser, winner = losers[0], 1 - losers[0]
     # The loser is shown its form again with what it entered; nothing of it was written.
     assert (responses[winner].status_code, responses[loser].status_code) == (302, 409)

@@ -124,7 +124,7 @@ def test_two_checkpoint_runs_at_once_extend_each_center_once(app, world, monkeyp
         return [audit_checkpoints.checkpoint_center(center) for center in centers]
 
     first, second = run_in_threads(app, run, run)
-    for center, one, other in zip(sorted(world.centers, key=lambda c: c.id), first, second):
+    for center, one, other in zip(sorted(world.centers, key=lambda c: c.id), first, second, strict=False):
         assert sorted([one[0], other[0]]) == [False, True]
         assert (one[1] if not one[0] else other[1]) \
             == f"skipped {center.number_prefix}: signed by another run"

@@ -37,7 +37,7 @@ def _evaluate(case, grade, day):
 
 def _set_steps(case, rows):
     """rows: (submitted day, approved day or None, due day) per step, all in March 2026."""
-    for step, (sub, appr, due) in zip(case.steps, rows):
+    for step, (sub, appr, due) in zip(case.steps, rows, strict=False):
         step.submitted_on, step.due_on = date(2026, 3, sub), date(2026, 3, due)
         step.yellow_on = date(2026, 3, due - 1)
         step.approved_on = appr and date(2026, 3, appr)
@@ -222,7 +222,7 @@ def test_aging_buckets_follow_working_days_at_every_boundary(world, frozen_clock
         case.submitted_at = _at(day)
     accepted = world.case(agent=None)   # its steps: filed on various days, or still in hand
     accepted.accepted_at = _at(today - timedelta(days=16))
-    for step, filed in zip(accepted.steps, (days[7], days[30], None)):
+    for step, filed in zip(accepted.steps, (days[7], days[30], None), strict=False):
         step.submitted_on = filed
     db.session.commit()
     expected_cases = Counter(bucket(day) for day in days) + Counter([bucket(today)])   # + world.case

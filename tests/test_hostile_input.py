@@ -187,7 +187,7 @@ class Objects:
 
     @cached_property
     def notification(self):
-        self.case   # its events notified the owner
+        self.case  # noqa: B018 — made for its events, which notified the owner
         return db.session.scalar(select(Notification).where(
             Notification.user_id == self.users["owner"].id).limit(1))
 
@@ -451,7 +451,7 @@ def _row_counts():
     with db.engine.connect() as connection:
         row = connection.execute(select(*[select(func.count()).select_from(t).scalar_subquery()
                                           for t in tables])).one()
-    return dict(zip((t.name for t in tables), row))
+    return dict(zip((t.name for t in tables), row, strict=False))
 
 
 def _flashes(client):

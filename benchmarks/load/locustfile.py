@@ -21,6 +21,7 @@ time, to compare the status page's throughput with /healthz on the same server.
 Environment: LOAD_PLAN, LOAD_RECORDS, LOAD_RUN_ID, LOAD_HOSTS (comma-separated base URLs; the
 users are spread over them round-robin), LOAD_USERS, LOAD_WAIT (seconds, "min-max").
 """
+import contextlib
 import itertools
 import json
 import os
@@ -128,7 +129,7 @@ class SiteUser(FastHttpUser):
         try:
             self.log_in()
         except Failed:
-            raise StopUser()   # the failure is recorded; without a login there is nothing to do
+            raise StopUser() from None   # the failure is recorded; without a login there is nothing to do
 
     def log_in(self):
         html = self.page("/login", "login page")
@@ -189,10 +190,8 @@ class SiteUser(FastHttpUser):
 
     def guarded(self, action, *args):
         # A failed request is already recorded; the user goes on with its next task.
-        try:
+        with contextlib.suppress(Failed):
             action(*args)
-        except Failed:
-            pass
 
 
 class Correspondence:

@@ -74,7 +74,7 @@ def dossier_name(case):
 @record_language()
 def build_dossier(case, generated_at):
     """The dossier as a file object positioned at its start (the caller closes it)."""
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 — the caller closes it
     writer = _Writer(spool, generated_at)
     _documents(case, writer)
     _agreements(case, writer)

@@ -11,6 +11,7 @@ from flask_babel import force_locale
 
 from proxy_service.core.clock import BEIJING
 from proxy_service.core.templating import wan
+from proxy_service.models import Mode
 
 TITLES = {"agreement": "代办委托协议", "supplement": "代办服务续办委托书"}
 
@@ -138,7 +139,6 @@ def content_of(agreement, items, parent=None):
 
 
 def _project_info(project, items):
-    from proxy_service.models import Mode
     committed = [i for i in items if i.mode is Mode.COMMITMENT]
     commitment = f"是（{len(committed)} 项事项按承诺制办理）" if committed else "否"
     return ProjectInfo(project.name, project.code, project.location,

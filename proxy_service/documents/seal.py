@@ -33,6 +33,8 @@ from pyhanko_certvalidator import ValidationContext
 from sqlalchemy import select
 
 from proxy_service.core import clock
+from proxy_service.core.extensions import db
+from proxy_service.models import Center
 
 FIELD_NAME = "CenterSeal"
 VALID_YEARS = 5
@@ -282,8 +284,6 @@ def init_center_seal(center, *, folder=None) -> SealFiles:
 @with_appcontext
 def init_seal_command(prefix):
     """Development only: a self-signed seal certificate + key for a center (kept if present)."""
-    from proxy_service.core.extensions import db
-    from proxy_service.models import Center
     center = db.session.scalar(select(Center).where(Center.number_prefix == prefix))
     if center is None:
         raise click.ClickException(f"no center with prefix {prefix}")

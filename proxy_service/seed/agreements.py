@@ -46,7 +46,7 @@ def seal_png(name):
     red = (200, 20, 20, 230)
     draw.ellipse([12, 12, size - 12, size - 12], outline=red, width=14)
     star = [(200 + r * math.sin(a * math.pi / 5), 190 - r * math.cos(a * math.pi / 5))
-            for a, r in zip(range(10), [60, 24] * 5)]
+            for a, r in zip(range(10), [60, 24] * 5, strict=True)]
     draw.polygon(star, fill=red)
     font = _font(30)
     for index, char in enumerate(name):
@@ -106,7 +106,7 @@ def sign_on_paper(b, case, days_ago, *, confirm=True, center_signs=True):
     """The agent uploads the scan the enterprise signed; he checks it; the center seals."""
     agreement = signing.open_agreements(case)[0]
     b.travel(days_ago, 14)
-    from proxy_service.seed.demo import pdf  # demo imports this module
+    from proxy_service.seed.demo import pdf  # noqa: PLC0415 — demo imports this module
     data = pdf("代办委托协议（纸质签署扫描件·演示）", [
         f"协议编号：{agreement.number}", f"甲方：{case.enterprise.name}（加盖公章）",
         f"法定代表人签字：{case.enterprise.legal_representative}", "共 5 页，逐页加盖骑缝章"])

@@ -57,7 +57,8 @@ def update_step(step, actor, *, seen_version, action=None, internal=False, **det
 def _move_or_edit_step(step, actor, action, comment, internal):
     """The step's move by `action` (or an edit), audited; an `internal` comment goes into an
     event of its own, so that the move itself stays visible to the enterprise."""
-    from proxy_service.workflow import assignment  # assignment builds on this module
+    # assignment imports the workflow package, which imports this module (issue 16, branch hb)
+    from proxy_service.workflow import assignment  # noqa: PLC0415
     public_comment = assignment.on_behalf(actor, step.case) + ("" if internal else comment)
     if action:
         _move(step, STEP_MOVES, action, actor, public_comment)

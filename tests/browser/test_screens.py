@@ -40,7 +40,7 @@ def header_problems(page):
             problems.append(f"{entry['text']!r} sticks out of the header "
                             f"({entry['left']:.0f}–{entry['right']:.0f} px)")
     shown = [e for e in entries if e["width"]]
-    for before, after in zip(shown, shown[1:]):
+    for before, after in zip(shown, shown[1:], strict=False):
         if after["left"] < before["right"] - 1:
             problems.append(f"{before['text']!r} and {after['text']!r} overlap")
     if shown and max(e["top"] for e in shown) - min(e["top"] for e in shown) > 8:

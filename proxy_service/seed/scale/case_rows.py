@@ -140,7 +140,7 @@ class StoryRows:
         states = getattr(self, "step_state", None)
         running = self.case_status == "in_progress"
         text = self.world.cal.text
-        for n, (st, sid) in enumerate(zip(self.steps, self.step_ids)):
+        for n, (st, sid) in enumerate(zip(self.steps, self.step_ids, strict=True)):
             item = st["item"]
             if states is None:
                 out.add("steps", (sid, case_id, item.id, item.stage, item.stage_order, item.sort,

@@ -215,7 +215,7 @@ class Story(StoryEvents, StoryRows):
             self.suspended_on = self.world.cal.text(self.suspend_w)
         if resumed:
             self.pause = (self.suspend_w, self.resume_shift)
-        self.step_state = [self._step_at(st, sid, x) for st, sid in zip(self.steps, self.step_ids)]
+        self.step_state = [self._step_at(st, sid, x) for st, sid in zip(self.steps, self.step_ids, strict=True)]
         if suspended:   # after the steps: the same day's step moves came before it
             self.reason = self.pick(SUSPEND_REASONS)
             self.e_suspend = self.ev(self.suspend_w, m, "suspend", "case", self.case_id,

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from proxy_service.core.extensions import db
+from proxy_service.documents.seal import init_center_seal
 from proxy_service.models import ApprovalItem, CaseTemplate, Center, LimitUnit, Mode
 from proxy_service.seed.catalog import ensure_industries, seed_center_catalog
 from proxy_service.seed.scale.world import CENTER_COUNT, REGION_CODES, ZONES, center_fields
@@ -58,7 +59,6 @@ class CenterInfo:
 def ensure_centers(with_seals):
     """The 20 scale centers (S01..S20) with catalogue and agreement clauses; existing ones
     are reused. Returns [Center] in order."""
-    from proxy_service.documents.seal import init_center_seal
     ensure_industries()
     centers = []
     for n in range(CENTER_COUNT):

@@ -10,6 +10,8 @@ import io
 import math
 from dataclasses import dataclass
 
+from PIL import Image
+
 SMALL, LARGE = (100_000, 2_000_000), (10_000_000, 20_000_000)
 
 
@@ -63,7 +65,6 @@ def pdf_of_size(size, rng, title):
 
 def jpeg_of_size(size, rng):
     """A valid small JPEG photo padded to about `size` bytes with COM segments after SOI."""
-    from PIL import Image
 
     image = Image.frombytes("L", (64, 48), rng.randbytes(64 * 48))
     buffer = io.BytesIO()

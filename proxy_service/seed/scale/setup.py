@@ -14,7 +14,8 @@ from werkzeug.security import generate_password_hash
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
 from proxy_service.identity import twofactor
-from proxy_service.models import Case, Industry, User
+from proxy_service.models import Agreement, Case, Industry, User
+from proxy_service.seed.demo import DEMO_TOTP_SECRET
 from proxy_service.seed.scale.centers import CenterInfo
 from proxy_service.seed.scale.files import build_pool, pdf_of_size
 from proxy_service.seed.scale.world import (
@@ -85,7 +86,6 @@ class World:
 
     def count_existing_numbers(self):
         """Continue each center's case and agreement series (--append)."""
-        from proxy_service.models import Agreement
         for prefix, year, count in _series(Case.number, 5):
             center = self.by_prefix.get(prefix)
             if center:
@@ -112,7 +112,6 @@ def shared_secrets():
     (scrypt, ~50 ms) would take longer than the whole load."""
     password_hash = generate_password_hash(PASSWORD,
                                            method=current_app.config["PASSWORD_HASH_METHOD"])
-    from proxy_service.seed.demo import DEMO_TOTP_SECRET
     holder = User()
     twofactor.enrol_with_secret(holder, DEMO_TOTP_SECRET)
     return password_hash, holder.totp_secret
@@ -123,7 +122,7 @@ def staff_rows(centers, infos, ids, stamp, secrets_):
     password_hash, totp = secrets_
     existing = dict(db.session.execute(select(User.username, User.id)).all())
     rows = []
-    for n, (center, info) in enumerate(zip(centers, infos)):
+    for n, (center, info) in enumerate(zip(centers, infos, strict=True)):
         for k, (username, role) in enumerate(staff_usernames(n)):
             name = person_name(n * 13 + k)
             user_id = existing.get(username)
