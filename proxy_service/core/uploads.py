@@ -59,15 +59,22 @@ class CheckedFile:
     data: bytes
 
 
-def check_upload(upload):
-    """Read `upload` (a werkzeug FileStorage) and judge it. Returns a CheckedFile; raises
-    UploadError when it is empty, too large, of a type we do not accept or an active PDF."""
+def read_within_limit(upload, refusal=UploadError):
+    """The bytes of `upload` (a werkzeug FileStorage), read no further than MAX_UPLOAD_MB.
+    Raises `refusal` (an exception class) when it is empty or larger."""
     limit = current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
     data = upload.read(limit + 1)
     if not data:
-        raise UploadError(_l("文件为空。"))
+        raise refusal(_l("文件为空。"))
     if len(data) > limit:
-        raise UploadError(_l("文件超过 %(mb)s MB 上限。", mb=current_app.config["MAX_UPLOAD_MB"]))
+        raise refusal(_l("文件超过 %(mb)s MB 上限。", mb=current_app.config["MAX_UPLOAD_MB"]))
+    return data
+
+
+def check_upload(upload):
+    """Read `upload` (a werkzeug FileStorage) and judge it. Returns a CheckedFile; raises
+    UploadError when it is empty, too large, of a type we do not accept or an active PDF."""
+    data = read_within_limit(upload)
     content_type = sniff_type(data)
     if content_type is None:
         raise UploadError(_l("只接受 PDF、JPG、PNG 或 OFD 文件（按文件内容判断）。"))

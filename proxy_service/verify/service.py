@@ -8,13 +8,12 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from proxy_service.core.extensions import db
-from proxy_service.core.uploads import sniff_type
+from proxy_service.core.uploads import read_within_limit, sniff_type
 from proxy_service.documents.seal import SealCheck, center_certificate, check_seal, trust_roots
 from proxy_service.models import Agreement, Case, Center
 from proxy_service.models.agreements import AgreementKind, AgreementState
@@ -85,12 +84,7 @@ def summarize(agreement):
 
 def read_pdf(upload):
     """The bytes of an uploaded PDF (FileStorage). Raises FileRefused."""
-    limit = current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
-    data = upload.read(limit + 1)
-    if not data:
-        raise FileRefused(_l("文件为空。"))
-    if len(data) > limit:
-        raise FileRefused(_l("文件超过 %(mb)s MB 上限。", mb=current_app.config["MAX_UPLOAD_MB"]))
+    data = read_within_limit(upload, FileRefused)
     if sniff_type(data) != "application/pdf":
         raise FileRefused(_l("只能核验 PDF 文件（按文件内容判断）。"))
     return data

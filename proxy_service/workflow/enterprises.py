@@ -182,13 +182,8 @@ def _decide_once(claim):
 def update_contact(enterprise, actor, data, seen_version):
     """Change contact person, mobile, email, address. Raises StaleEdit."""
     _check_version(enterprise, seen_version)
-    changed = _fill(enterprise, {name: data[name] or "" for name in CONTACT_FIELDS})
-    if changed:
-        db.session.add(AuditEvent.record(actor, enterprise, "enterprise_edit",  # i18n-keep: audit record
-                                         comment="、".join(changed)))
-    db.session.flush()
-    if changed:
-        _refresh_agreements(actor, Case.enterprise_id == enterprise.id)
+    _edit(enterprise, actor, {name: data[name] or "" for name in CONTACT_FIELDS},
+          "enterprise_edit", Case.enterprise_id == enterprise.id)
 
 
 def has_open_case(project):
@@ -210,13 +205,19 @@ def update_project(project, actor, values, seen_version):
     _check_version(project, seen_version)
     if has_open_case(project):
         values = {k: v for k, v in values.items() if k not in Project.CASE_FIELDS}
-    changed = _fill(project, values)
+    return _edit(project, actor, values, "project_edit", Case.project_id == project.id)
+
+
+def _edit(record, actor, values, audit_action, cases_printing_it):
+    """Write `values` on `record`; when anything changed, audit the changed names and
+    regenerate the unsealed agreements of `cases_printing_it`. Returns the changed names."""
+    changed = _fill(record, values)
     if changed:
-        db.session.add(AuditEvent.record(actor, project, "project_edit",  # i18n-keep: audit record
-                                         comment="、".join(changed)))
+        names = "、".join(changed)  # i18n-keep: audit record
+        db.session.add(AuditEvent.record(actor, record, audit_action, comment=names))
     db.session.flush()
     if changed:
-        _refresh_agreements(actor, Case.project_id == project.id)
+        _refresh_agreements(actor, cases_printing_it)
     return changed
 
 
