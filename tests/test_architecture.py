@@ -133,7 +133,6 @@ def _body_lines(function):
 
 
 TODO_LONG_VIEWS = {
-    "cases.new": 24,
 }
 
 
