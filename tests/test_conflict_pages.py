@@ -7,17 +7,17 @@ The views below are the test's own: each changes the user's name, flushes, then 
 import io
 
 import pytest
-from flask import request
+from flask import get_flashed_messages, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from werkzeug.datastructures import FileStorage
 
 from config import TestingConfig
 from proxy_service import create_app
-from proxy_service.core.conflicts import StaleEdit, StepDateError
+from proxy_service.core.conflicts import StaleEdit, StepDateError, attempt, committing
 from proxy_service.core.extensions import db
 from proxy_service.core.translation_files import load
-from proxy_service.core.uploads import check_upload
+from proxy_service.core.uploads import UploadError, check_upload
 from proxy_service.models import ApprovalItem, User
 from proxy_service.workflow.assignment import AssignmentError
 
@@ -125,3 +125,29 @@ def test_the_handler_answers_in_chinese_by_default(conflict_app, world):
     assert response.status_code == 409
     page = response.get_data(as_text=True)
     assert "操作未能执行" in page and "该记录在您编辑期间已被他人修改，未保存。" in page
+
+
+def _rename_then(failure, user):
+    user.name = RENAMED
+    db.session.flush()
+    failure()
+
+
+def test_the_commit_helper_hands_back_a_refused_upload_for_the_form(app, world):
+    """committing(also=...) rolls back an error that is not a conflict and hands it to the
+    view unflashed (it goes on a form field); a conflict is still flashed as a warning."""
+    owner = world.users["owner"]
+    db.session.commit()
+    with app.test_request_context("/"):
+        with committing(also=(UploadError,)) as outcome:
+            _rename_then(_refused_file, owner)
+        assert isinstance(outcome.refused, UploadError) and outcome.conflict is None
+        assert get_flashed_messages() == []
+        assert owner.name == "李四"   # rolled back, nothing kept
+    with app.test_request_context("/"):
+        refused = attempt(_rename_then, _stale_edit, owner, also=(UploadError,))
+        assert isinstance(refused, StaleEdit) and owner.name == "李四"
+        assert get_flashed_messages(with_categories=True) == [
+            ("warning", "该记录在您编辑期间已被他人修改，未保存。")]
+        with pytest.raises(UploadError), committing():   # not named: it propagates
+            _refused_file()

@@ -6,6 +6,7 @@ from io import BytesIO
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.datastructures import FileStorage
 
 from proxy_service import workflow
 from proxy_service.core.extensions import db
@@ -234,6 +235,39 @@ def test_a_refused_upload_saves_nothing(case, agent):
                      response.get_data(as_text=True))
     assert filing.status is StepStatus.SUBMITTED
     assert db.session.scalars(select(Document)).all() == []
+
+
+@pytest.mark.parametrize("field, value", [
+    ("status", StepStatus.APPROVED), ("version", 99), ("case_id", 1), ("comment", "旧参数")])
+def test_the_verb_writes_only_what_the_form_records(case, world, field, value):
+    filing = step_named(case, "项目备案")
+    with pytest.raises(TypeError, match=field):
+        workflow.update_step(filing, world.users["agent"], seen_version=filing.version,
+                             action="start", **{field: value})
+    assert filing.status is StepStatus.PENDING
+    assert step_events(filing) == []
+
+
+def test_the_verb_alone_keeps_the_note_and_the_document(case, world):
+    """What a second interface (the JSON API) calls: one verb, no view around it."""
+    filing, agent_user = step_named(case, "项目备案"), world.users["agent"]
+    workflow.update_step(filing, agent_user, seen_version=filing.version, action="start",
+                         acceptance_no="SL-API", note="受理回执已上传", internal=True,
+                         document=FileStorage(BytesIO(PDF), filename="受理回执.pdf"),
+                         document_kind="receipt")
+    db.session.commit()
+    message = db.session.scalars(select(Message)).one()
+    assert (message.case_id, message.step_id, message.author_id, message.body,
+            message.internal) == (case.id, filing.id, agent_user.id, "受理回执已上传", True)
+    document = db.session.scalars(select(Document)).one()
+    assert (document.case_id, document.step_id, document.kind, document.filename,
+            document.uploaded_by_id) == (case.id, filing.id, "receipt", "受理回执.pdf",
+                                         agent_user.id)
+    assert (filing.status, filing.acceptance_no) == (StepStatus.PREPARING, "SL-API")
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id)
+                                .order_by(AuditEvent.id)).all()
+    assert [(e.action, e.comment, e.internal) for e in events[-3:]] == [
+        ("upload", "受理回执.pdf", False), ("start", "", False), ("note", "受理回执已上传", True)]
 
 
 @pytest.mark.parametrize("who, status", [

@@ -201,7 +201,7 @@ def test_an_internal_comment_does_not_hide_the_status_change(world):
     case = world.case()
     step = step_named(case, "项目备案")
     workflow.update_step(step, world.users["agent"], seen_version=step.version, action="start",
-                         internal=True, comment="企业材料不全，电话催办")
+                         internal=True, note="企业材料不全，电话催办")
     events = db.session.query(AuditEvent).filter_by(object_type="step").order_by(AuditEvent.id).all()
     assert [(e.action, e.internal, e.comment) for e in events] == [
         ("start", False, ""), ("note", True, "企业材料不全，电话催办")]

@@ -115,15 +115,11 @@ def paper_upload(agreement_id):
     if not form.validate_on_submit():
         return render_detail(agreement, 422, upload_form=form)
     submit_once.claim(form)
-    # TODO(issue 16): the same upload-and-commit as cases/files.py's upload; one helper in core
-    # (committing answering UploadError) would serve both.
-    try:
-        with committing() as outcome:
-            paper_signing.upload_scan(agreement, current_user, form.scan.data)
-            submit_once.lands_at(form, url_for(".detail", agreement_id=agreement.id))
-    except UploadError as err:   # not a conflict: committing() lets it through
-        db.session.rollback()
-        form.scan.errors.append(str(err))
+    with committing(also=(UploadError,)) as outcome:
+        paper_signing.upload_scan(agreement, current_user, form.scan.data)
+        submit_once.lands_at(form, url_for(".detail", agreement_id=agreement.id))
+    if outcome.refused is not None:
+        form.scan.errors.append(str(outcome.refused))
         return render_detail(agreement, 422, upload_form=form)
     if outcome.conflict is None:
         flash(_("扫描件已上传，等待服务中心核对。"), "success")

@@ -11,6 +11,7 @@ from proxy_service.cases import bp
 from proxy_service.cases.forms import MessageForm
 from proxy_service.cases.views import render_detail, upload_form
 from proxy_service.core import submit_once
+from proxy_service.core.conflicts import committing
 from proxy_service.core.extensions import db
 from proxy_service.core.uploads import UploadError, name_for_type
 from proxy_service.permissions import can_write_internal, case_or_404, document_or_404
@@ -29,15 +30,13 @@ def upload(case_id):
         return render_detail(case, 422, upload_form=form)
     step = _step_of(case, form.step_id.data)
     submit_once.claim(form)
-    try:
+    with committing(also=(UploadError,)) as outcome:
         document = store_document(form.file.data, kind=form.kind.data, uploader=current_user,
                                   case=case, step=step)
         submit_once.lands_at(form, _anchor_url(case, "documents"))
-        db.session.commit()
-    except UploadError as err:
-        db.session.rollback()
-        flash(str(err), "danger")
-    else:
+    if outcome.refused is not None:
+        flash(str(outcome.refused), "danger")
+    elif outcome.conflict is None:
         flash(_("已上传“%(name)s”。", name=document.filename), "success")
     return _back(case, "documents")
 

@@ -22,11 +22,10 @@ from proxy_service.cases.handling_forms import (
 )
 from proxy_service.cases.views import status_label
 from proxy_service.core import uploads
-from proxy_service.core.conflicts import attempt
+from proxy_service.core.conflicts import attempt, committing
 from proxy_service.core.extensions import db
-from proxy_service.models import Assignment, AuditEvent, CaseStatus, Message
+from proxy_service.models import Assignment, AuditEvent, CaseStatus
 from proxy_service.workflow import assignment, step_rules
-from proxy_service.workflow.documents import store_document
 from proxy_service.workflow.workloads import agent_workloads, agents_of
 
 STALE_STEP = _l("该事项在您编辑期间已被他人修改，以下为最新内容，您的修改未保存。")
@@ -59,40 +58,29 @@ def step(case_id, step_id):
 
 
 def _commit_step(step, form):
-    """Save the valid form and commit: None, or (nothing kept) the page saying why not."""
-    try:
-        _save_step(step, form)
-        db.session.commit()
+    """Save the valid form through the one verb and commit: None, or (nothing kept) the page
+    saying why not."""
+    with committing(quiet=True, also=(uploads.UploadError,)) as outcome:
+        workflow.update_step(step, current_user, seen_version=form.version.data,
+                             action=form.action.data or None, note=form.note_text,
+                             internal=form.note_is_internal, document=form.document.data,
+                             document_kind=form.document_kind.data, **form.details)
+    return _refused_page(step, form, outcome.conflict or outcome.refused)
+
+
+def _refused_page(step, form, err):
+    """The step page for an update refused with `err` (None: not refused)."""
+    if err is None:
         return None
-    except (workflow.StaleEdit, StaleDataError):
-        db.session.rollback()
+    if isinstance(err, (workflow.StaleEdit, StaleDataError)):
         return _render_stale(step, form)
-    except workflow.StepDateError as err:
-        db.session.rollback()
+    if isinstance(err, workflow.StepDateError):      # on the date's own field
         form[err.field].errors.append(str(err))
         return _render_step(step, form), 422
-    except workflow.TransitionError as err:
-        db.session.rollback()
-        return _render_step(step, form, error=str(err)), 422
-    except uploads.UploadError as err:
-        db.session.rollback()
+    if isinstance(err, uploads.UploadError):
         form.document.errors.append(str(err))
         return _render_step(step, form), 422
-
-
-def _save_step(step, form):
-    note, internal = form.note_text, form.note_is_internal
-    # The document first: when this update completes the case, the 办结单 issued in the same
-    # verb lists the permit uploaded with the last approval.
-    if form.document.data:
-        store_document(form.document.data, kind=form.document_kind.data,
-                       uploader=current_user, case=step.case, step=step)
-    workflow.update_step(step, current_user, seen_version=form.version.data,
-                         action=form.action.data or None, comment=note, internal=internal,
-                         **form.details)
-    if note:
-        db.session.add(Message(case=step.case, step=step, author=current_user,
-                               body=note, internal=internal))
+    return _render_step(step, form, error=str(err)), 422
 
 
 def _outdated(form, step):

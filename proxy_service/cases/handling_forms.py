@@ -70,9 +70,7 @@ class StepForm(FlaskForm):
         SelectChoice("other", _l("其他"))])
     version = version_field()
 
-    DETAIL_FIELDS = ("acceptance_no", "submitted_on", "approved_on", "permit_no", "by_commitment",
-                     "correction_request", "refusal_reason", "refusal_decision_no",
-                     "not_required_reason")
+    DETAIL_FIELDS = workflow.steps.STEP_FIELDS
     # Kept on the filing round (deadlines.ROUND_DATES); the page shows each with its action.
     ROUND_FIELDS = {"refiled_on": "submit", "returned_on": "return", "refused_on": "refuse"}
 

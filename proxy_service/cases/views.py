@@ -21,7 +21,7 @@ from proxy_service.cases.forms import (
     options,
 )
 from proxy_service.core import submit_once
-from proxy_service.core.conflicts import attempt
+from proxy_service.core.conflicts import attempt, committing
 from proxy_service.core.extensions import db
 from proxy_service.core.pagination import paginate
 from proxy_service.models import (
@@ -136,19 +136,8 @@ def new():
     catalogue, templates = _catalogue(project.center_id), _templates(project.center_id)
     template = _chosen_template(project, templates)
     form = _request_form(project, catalogue, template)
-    if form.validate_on_submit():
-        submit_once.claim(form)
-        try:
-            case = workflow.submit_case(project, current_user, **_request_data(form, catalogue),
-                                        template=template)
-            target = submit_once.lands_at(form, url_for("cases.detail", case_id=case.id))
-            db.session.commit()
-        except (workflow.TransitionError, IntegrityError) as err:
-            db.session.rollback()
-            flash(_open_case_message(err), "warning")
-        else:
-            flash(_("代办申请已提交，请等待服务中心受理。"), "success")
-            return redirect(target)
+    if form.validate_on_submit() and (target := _submit(project, form, catalogue, template)):
+        return redirect(target)
     chooser = _template_chooser(project, templates, template)
     return render_template("cases/new.html", project=project, form=form, chooser=chooser,
                            stages=_group_by_stage(catalogue)), 422 if form.is_submitted() else 200
@@ -209,11 +198,20 @@ def _request_data(form, catalogue):
                 contact_mobile=form.contact_mobile.data.strip(), note=form.note.data or "")
 
 
-def _open_case_message(err):
-    # The partial unique index answers a race between two submissions of the same project.
-    if isinstance(err, IntegrityError):
-        return _("该项目已有进行中的代办案件，不能重复申请。")
-    return str(err)
+def _submit(project, form, catalogue, template):
+    """Submit the request and commit: the new case's URL, or None with the refusal flashed."""
+    submit_once.claim(form)
+    with committing(also=(IntegrityError,)) as outcome:
+        case = workflow.submit_case(project, current_user, **_request_data(form, catalogue),
+                                    template=template)
+        target = submit_once.lands_at(form, url_for("cases.detail", case_id=case.id))
+    if outcome.refused is not None:
+        # The partial unique index answers a race between two submissions of the same project.
+        flash(_("该项目已有进行中的代办案件，不能重复申请。"), "warning")
+    elif outcome.conflict is None:
+        flash(_("代办申请已提交，请等待服务中心受理。"), "success")
+        return target
+    return None
 
 
 def _template_chooser(project, templates, template):

@@ -68,12 +68,15 @@ def conflict_message(err):
 
 
 @contextmanager
-def committing(*, quiet=False):
+def committing(*, quiet=False, also=()):
     """Run the block and commit. On a conflict: roll back, flash it, and set `.conflict` on
     the yielded outcome (None otherwise); the conflict does not propagate, other errors do.
-    `quiet` flashes nothing: for a request answered with a file, whose view settles the
-    conflict itself."""
-    outcome = SimpleNamespace(conflict=None)
+    `quiet` flashes nothing: for a view that shows the conflict on its page, or a request
+    answered with a file, whose view settles the conflict itself. `also`: more exception
+    classes that refuse the request without being conflicts (an upload's UploadError): rolled
+    back and set on `.refused`, never flashed: the view shows them where they belong (on the
+    form's field, say)."""
+    outcome = SimpleNamespace(conflict=None, refused=None)
     try:
         yield outcome
         db.session.commit()
@@ -82,13 +85,17 @@ def committing(*, quiet=False):
         if not quiet:
             flash(conflict_message(err), "warning")
         outcome.conflict = err
+    except also as err:
+        db.session.rollback()
+        outcome.refused = err
 
 
-def attempt(verb, *args, **kwargs):
-    """Run one verb and commit. On a conflict: roll back, flash it, and return the error."""
-    with committing() as outcome:
+def attempt(verb, *args, also=(), **kwargs):
+    """Run one verb and commit. On a conflict: roll back, flash it, and return the error; on
+    an error of `also` (see committing): roll back and return it, unflashed."""
+    with committing(also=also) as outcome:
         verb(*args, **kwargs)
-    return outcome.conflict
+    return outcome.conflict or outcome.refused
 
 
 # Settings records (catalogue items, case templates, a center's settings) map `version` as

@@ -47,14 +47,6 @@ def absent_today(center_id):
     return {absence.agent_id: absence for absence in absences}
 
 
-def on_behalf(actor, case):
-    """"（代X办理）" when an agent acts on a colleague's case, as their substitute during an
-    absence (permissions decide whether they may): the audit records for whom."""
-    if actor.role is Role.AGENT and case.agent is not None and case.agent_id != actor.id:
-        return in_record_language(_l("（代%(name)s办理）", name=case.agent.name))
-    return ""
-
-
 def cover_for(case):
     """The current Absence of the case's agent, when it names a substitute; else None."""
     if case.agent_id is None:

@@ -16,7 +16,7 @@ from proxy_service.models import ApprovalItem, Assignment, AuditEvent, Case, Mes
 from proxy_service.models.cases import FINAL_CASE_STATUSES
 from proxy_service.workflow import agreements
 from proxy_service.workflow import notices as issued_notices
-from proxy_service.workflow.moves import CASE_MOVES, CS, SS, _move
+from proxy_service.workflow.moves import CASE_MOVES, CS, SS, _begin, _move
 
 
 def submit_case(project, actor, *, items, contact_name, contact_mobile, note="", template=None):
@@ -31,11 +31,11 @@ def submit_case(project, actor, *, items, contact_name, contact_mobile, note="",
         raise TransitionError(_l("请至少选择一项委托代办的审批事项。"))
     if any(item.center_id != project.center_id or item.retired for item in items):
         raise TransitionError(_l("所选事项不在该园区当前的事项目录中。"))
-    case = Case(number=_next_case_number(project.center), center_id=project.center_id,
-                enterprise_id=project.enterprise_id, project=project, template=template,
-                status=CS.SUBMITTED, contact_name=contact_name, contact_mobile=contact_mobile,
-                note=note or "", requested_item_ids=",".join(str(i.id) for i in items),
-                submitted_at=clock.now())
+    case = _begin(Case(number=_next_case_number(project.center), center_id=project.center_id,
+                       enterprise_id=project.enterprise_id, project=project, template=template,
+                       contact_name=contact_name, contact_mobile=contact_mobile, note=note or "",
+                       requested_item_ids=",".join(str(i.id) for i in items),
+                       submitted_at=clock.now()), CS.SUBMITTED)
     db.session.add(case)
     db.session.flush()
     db.session.add(AuditEvent.record(actor, case, "submit_case", "", CS.SUBMITTED, note))
@@ -56,8 +56,8 @@ def accept_case(case, actor, *, seen_version=None, agent=None, comment=""):
     items = db.session.scalars(select(ApprovalItem).where(
         ApprovalItem.id.in_(case.requested_items))).all()
     for item in items:
-        db.session.add(Step(case=case, item=item, stage=item.stage, stage_order=item.stage.order,
-                            sort=item.sort, status=SS.PENDING))
+        db.session.add(_begin(Step(case=case, item=item, stage=item.stage,
+                                   stage_order=item.stage.order, sort=item.sort), SS.PENDING))
     db.session.flush()
     if agent is not None:
         assign_agent(case, actor, agent)

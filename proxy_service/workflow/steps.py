@@ -1,14 +1,24 @@
 """The step's life (DESIGN.md §3): started, filed, returned for 补正, refiled, approved,
 refused, not required; the actions a step form offers come from `moves.STEP_MOVES`.
 """
+from flask_babel import lazy_gettext as _l
+
 from proxy_service.calendar import deadlines
 from proxy_service.core.conflicts import check_version
 from proxy_service.core.extensions import db
-from proxy_service.models import AuditEvent
+from proxy_service.core.i18n import in_record_language
+from proxy_service.models import AuditEvent, Message, Role
 from proxy_service.workflow import notices as issued_notices
 from proxy_service.workflow import step_rules
 from proxy_service.workflow.cases import _close
-from proxy_service.workflow.moves import CASE_MOVES, STEP_MOVES, _move
+from proxy_service.workflow.documents import store_document
+from proxy_service.workflow.moves import CASE_MOVES, STEP_MOVES, _fill, _move
+
+# What a step form records on the step itself (the filing round's dates aside), in the
+# form's order: update_step writes these and nothing else.
+STEP_FIELDS = ("acceptance_no", "submitted_on", "approved_on", "permit_no", "by_commitment",
+               "correction_request", "refusal_reason", "refusal_decision_no",
+               "not_required_reason")
 
 
 def step_actions(step, blockers=None):
@@ -28,42 +38,58 @@ def step_waits_on(step):
     return found[0] if found and not forward else None
 
 
-def update_step(step, actor, *, seen_version, action=None, internal=False, **details):
-    """Apply one step form: an optional status action plus the fields it records.
+def update_step(step, actor, *, seen_version, action=None, note="", internal=False,
+                document=None, document_kind="permit", **details):
+    """Apply one step form: an optional status action, the fields it records, the form's note
+    and the document uploaded with it.
 
-    `details` may hold acceptance_no, submitted_on, approved_on, permit_no, by_commitment,
-    correction_request, refusal_reason, refusal_decision_no, not_required_reason and comment,
-    and the dates kept on the filing round only (deadlines.ROUND_DATES: refiled_on for a
-    refiling after 补正, returned_on, refused_on); an `internal` comment is shown to staff
-    only. Raises StaleEdit, TransitionError (StepDateError for a date that cannot be true).
+    `details` may hold the STEP_FIELDS and the dates kept on the filing round only
+    (deadlines.ROUND_DATES: refiled_on for a refiling after 补正, returned_on, refused_on);
+    None leaves a field as it is. `note` goes into the step's audit event and onto the case as
+    a Message; an `internal` one is shown to staff only. `document` (a werkzeug FileStorage)
+    is stored as a Document of the step, of `document_kind`. Raises StaleEdit,
+    TransitionError (StepDateError for a date that cannot be true), UploadError; TypeError
+    for a field the form does not record.
     """
+    if unknown := details.keys() - {*STEP_FIELDS, *deadlines.ROUND_DATES}:
+        raise TypeError(f"update_step() records no {sorted(unknown)}")
+    # The document first: when this update completes the case, the 办结单 issued below
+    # lists the permit uploaded with the last approval.
+    if document:
+        store_document(document, kind=document_kind, uploader=actor, case=step.case, step=step)
     check_version(step, seen_version)
-    comment = details.pop("comment", "") or ""
     step_rules.check(step, action, details)
-    _move_or_edit_step(step, actor, action, comment, internal)
+    _move_or_edit_step(step, actor, action, note, internal)
     round_dates = {key: details.pop(key, None) for key in deadlines.ROUND_DATES}
-    for field, value in details.items():
-        if value is not None:
-            setattr(step, field, value)
+    _fill(step, {field: value for field, value in details.items() if value is not None})
     deadlines.after_step_action(step, action, round_dates)
     db.session.flush()
     if step.case.all_steps_done:
         _move(step.case, CASE_MOVES, "complete", actor)
         _close(step.case)
         issued_notices.on_complete(step.case, actor)
+    if note:
+        db.session.add(Message(case=step.case, step=step, author=actor, body=note,
+                               internal=internal))
     return step
 
 
-def _move_or_edit_step(step, actor, action, comment, internal):
-    """The step's move by `action` (or an edit), audited; an `internal` comment goes into an
+def _move_or_edit_step(step, actor, action, note, internal):
+    """The step's move by `action` (or an edit), audited; an `internal` note goes into an
     event of its own, so that the move itself stays visible to the enterprise."""
-    # assignment imports the workflow package, which imports this module (issue 16, branch hb)
-    from proxy_service.workflow import assignment  # noqa: PLC0415
-    public_comment = assignment.on_behalf(actor, step.case) + ("" if internal else comment)
+    public_comment = on_behalf(actor, step.case) + ("" if internal else note)
     if action:
         _move(step, STEP_MOVES, action, actor, public_comment)
     else:
         db.session.add(AuditEvent.record(actor, step, "edit", step.status, step.status,
                                          public_comment))
-    if internal and comment:
-        db.session.add(AuditEvent.record(actor, step, "note", comment=comment, internal=True))
+    if internal and note:
+        db.session.add(AuditEvent.record(actor, step, "note", comment=note, internal=True))
+
+
+def on_behalf(actor, case):
+    """"（代X办理）" when an agent acts on a colleague's case, as their substitute during an
+    absence (permissions decide whether they may): the audit records for whom."""
+    if actor.role is Role.AGENT and case.agent is not None and case.agent_id != actor.id:
+        return in_record_language(_l("（代%(name)s办理）", name=case.agent.name))
+    return ""
