@@ -20,6 +20,7 @@ from proxy_service.cases.forms import (
     WithdrawForm,
     options,
 )
+from proxy_service.cases.staff_actions import staff_panel
 from proxy_service.core import submit_once
 from proxy_service.core.conflicts import attempt
 from proxy_service.core.extensions import db
@@ -253,7 +254,8 @@ def render_detail(case, status=200, **forms):
         notices=issued_notices.listed(case),
         requested=_requested_items(case), status_label=status_label,
         evaluation=quality.evaluation_of(case),
-        cover=assignment.cover_for(case) if case.is_open else None, **forms), status
+        cover=assignment.cover_for(case) if case.is_open else None,
+        **staff_panel(current_user, case), **forms), status
 
 
 def upload_form(case, **kwargs):
