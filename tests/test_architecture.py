@@ -6,6 +6,7 @@ Issue 16 moves the code there feature by feature; TODO_* lists, exactly, what is
 Context processors hand templates values and pure helpers, never a query."""
 import ast
 import inspect
+import re
 import textwrap
 from pathlib import Path
 
@@ -167,6 +168,27 @@ def test_features_write_no_audit_events():
     assert _offenders(_writes_audit) == TODO_AUDIT_IN_FEATURES, \
         "audit events are written by workflow verbs, not by views"
 
+
+PERMISSION_NAME = re.compile(r"^_?(\w+_or_404|visible_\w+|can_\w+)$")
+
+
+def _permission_functions(relative, source):
+    """Module-level scopes, loaders and predicates outside permissions/ (a model's own method
+    answering a question about itself is not one)."""
+    if relative.startswith("permissions/"):
+        return []
+    return [node.name for node in ast.parse(source).body
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and PERMISSION_NAME.match(node.name)]
+
+
+def test_scopes_loaders_and_predicates_live_in_permissions():
+    assert _permission_functions("cases/x.py", "def _notice_or_404(): pass\n"
+                                               "def visible_messages(u, c): pass\n"
+                                               "def can_x(u): pass\ndef cannot(): pass\n") \
+        == ["_notice_or_404", "visible_messages", "can_x"]
+    assert _offenders(_permission_functions) == {}, \
+        "visible_*, *_or_404 and can_* belong in proxy_service/permissions/"
 
 # Helpers a context processor may hand templates that take arguments (so the test cannot call
 # them blind): each computes from what it is given, without a query.

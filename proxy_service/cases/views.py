@@ -52,7 +52,9 @@ from proxy_service.permissions import (
     case_or_404,
     enterprise_required,
     project_or_404,
+    visible_case_events,
     visible_cases,
+    visible_messages,
     visible_projects,
 )
 from proxy_service.workflow import assignment, paper_signing, quality
@@ -285,19 +287,14 @@ def _by_step(documents):
 
 
 def _messages(case):
-    query = select(Message).where(Message.case_id == case.id).options(joinedload(Message.author))
-    if current_user.is_enterprise:
-        query = query.where(Message.internal.is_(False))
-    return db.session.scalars(query.order_by(Message.created_at, Message.id)).all()
+    return db.session.scalars(visible_messages(current_user, case).options(
+        joinedload(Message.author)).order_by(Message.created_at, Message.id)).all()
 
 
 def _timeline(case):
     """The case's events the user sees, and why a paper scan was sent back, read from them."""
-    query = select(AuditEvent).where(AuditEvent.case_id == case.id).options(
-        joinedload(AuditEvent.actor))
-    if current_user.is_enterprise:
-        query = query.where(AuditEvent.internal.is_(False))
-    events = db.session.scalars(query.order_by(AuditEvent.at, AuditEvent.id)).all()
+    events = db.session.scalars(visible_case_events(current_user, case).options(
+        joinedload(AuditEvent.actor)).order_by(AuditEvent.at, AuditEvent.id)).all()
     return dict(events=events, rejections=paper_signing.rejections(case.agreements, events))
 
 
