@@ -2,14 +2,20 @@
 a state field, views are thin and write no audit events.
 
 Issue 16 moves the code there feature by feature; TODO_* lists, exactly, what is not moved yet
-(a test fails when a place is added, and when one is fixed without its entry going)."""
+(a test fails when a place is added, and when one is fixed without its entry going).
+Context processors hand templates values and pure helpers, never a query."""
 import ast
 import inspect
+import re
 import textwrap
 from pathlib import Path
 
+import pytest
+from flask_login import login_user
+
 import proxy_service
 import proxy_service.models  # noqa: F401  (every model mapped before MODELS is read)
+from proxy_service import permissions
 from proxy_service.core.extensions import db
 
 PACKAGE = Path(proxy_service.__file__).resolve().parent
@@ -159,3 +165,61 @@ TODO_AUDIT_IN_FEATURES = {
 def test_features_write_no_audit_events():
     assert _offenders(_writes_audit) == TODO_AUDIT_IN_FEATURES, \
         "audit events are written by workflow verbs, not by views"
+
+
+PERMISSION_NAME = re.compile(r"^_?(\w+_or_404|visible_\w+|can_\w+)$")
+
+
+def _permission_functions(relative, source):
+    """Module-level scopes, loaders and predicates outside permissions/ (a model's own method
+    answering a question about itself is not one)."""
+    if relative.startswith("permissions/"):
+        return []
+    return [node.name for node in ast.parse(source).body
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and PERMISSION_NAME.match(node.name)]
+
+
+def test_scopes_loaders_and_predicates_live_in_permissions():
+    assert _permission_functions("cases/x.py", "def _notice_or_404(): pass\n"
+                                               "def visible_messages(u, c): pass\n"
+                                               "def can_x(u): pass\ndef cannot(): pass\n") \
+        == ["_notice_or_404", "visible_messages", "can_x"]
+    assert _offenders(_permission_functions) == {}, \
+        "visible_*, *_or_404 and can_* belong in proxy_service/permissions/"
+
+# Helpers a context processor may hand templates that take arguments (so the test cannot call
+# them blind): each computes from what it is given, without a query.
+PURE_TEMPLATE_HELPERS = {permissions.evaluation_edit_deadline}
+
+
+def _context_processors(app):
+    return [processor for processors in app.template_context_processors.values()
+            for processor in processors]
+
+
+@pytest.mark.parametrize("role", ["manager", "agent", "owner"])
+def test_context_processors_run_no_query(app, world, count_queries, role):
+    """Every context processor, inside a request of a signed-in manager, agent and enterprise
+    user, runs no query, and hands templates no function that does: those without arguments
+    are called here, the others are listed as pure (PURE_TEMPLATE_HELPERS)."""
+    user = world.users[role]
+    assert user.is_authenticated and user.role is not None   # loaded before counting
+    with app.test_request_context("/"):
+        login_user(user)
+        with count_queries() as counter:
+            values = {name: value for processor in _context_processors(app)
+                      for name, value in processor().items()}
+            helpers = {name: value for name, value in values.items()
+                       if inspect.isfunction(value) or inspect.ismethod(value)}
+            for name, helper in helpers.items():
+                required = [p for p in inspect.signature(helper).parameters.values()
+                            if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY,
+                                                                  p.POSITIONAL_OR_KEYWORD)]
+                if required:
+                    assert helper in PURE_TEMPLATE_HELPERS, f"{name} may query while rendering"
+                else:
+                    helper()
+        assert counter.statements == []
+    assert {"seal_upload_form", "appeal_form", "evaluation_edit_deadline"} <= values.keys()
+    assert "staff_action_forms" not in values and "assignment_history" not in values

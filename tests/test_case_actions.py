@@ -1,4 +1,6 @@
 """Managers' case actions: accept, decline, (re-)assign, suspend, resume, terminate."""
+from types import SimpleNamespace
+
 import pytest
 from flask import render_template
 from flask_login import login_user
@@ -6,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from proxy_service import workflow
+from proxy_service.cases.staff_actions import staff_panel
 from proxy_service.core.extensions import db
 from proxy_service.models import AuditEvent, CaseStatus, Role, Verification
 
@@ -211,7 +214,8 @@ def test_the_actions_run_a_fixed_number_of_queries(open_case, world, app, count_
         db.session.expire_all()
         with app.test_request_context(), count_queries() as counter:
             login_user(world.users["manager"])
-            html = render_template("cases/_staff_actions.html", case=open_case)
+            html = render_template("cases/_staff_actions.html", case=open_case,
+                                   **staff_panel(world.users["manager"], open_case))
         assert "指派记录" in html
         return counter.count
 
@@ -222,3 +226,15 @@ def test_the_actions_run_a_fixed_number_of_queries(open_case, world, app, count_
         agent.active = False
     db.session.commit()
     assert queries_to_render() == few
+
+
+@pytest.mark.parametrize("status, offered", [
+    (CaseStatus.SUBMITTED, ["accept", "decline"]),
+    (CaseStatus.ACCEPTED, ["assign", "terminate"]),
+    (CaseStatus.SIGNING, ["assign", "terminate"]),
+    (CaseStatus.IN_PROGRESS, ["assign", "suspend", "terminate"]),
+    (CaseStatus.SUSPENDED, ["assign", "resume", "terminate"]),
+    (CaseStatus.COMPLETED, []), (CaseStatus.DECLINED, []), (CaseStatus.TERMINATED, [])])
+def test_the_page_offers_the_moves_of_the_table(status, offered):
+    """The manager's buttons in each status, in the page's order, come from CASE_MOVES."""
+    assert workflow.case_actions(SimpleNamespace(status=status)) == offered

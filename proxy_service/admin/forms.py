@@ -23,8 +23,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from proxy_service.cases.handling_forms import optional_version_field
 from proxy_service.core.extensions import db
+from proxy_service.core.forms import optional_version_field
 from proxy_service.core.i18n import join_list
 from proxy_service.core.submit_once import SubmitOnceMixin
 from proxy_service.models import ApprovalItem, LimitUnit, Mode, Role, Stage, User

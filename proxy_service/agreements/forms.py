@@ -17,7 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from proxy_service.cases.handling_forms import optional_version_field
+from proxy_service.core.forms import optional_version_field
 from proxy_service.core.submit_once import SubmitOnceMixin
 from proxy_service.documents.default_clauses import parse_clauses
 from proxy_service.documents.signature_images import (

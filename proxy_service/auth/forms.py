@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-from proxy_service.cases.handling_forms import optional_version_field
+from proxy_service.core.forms import optional_version_field
 
 
 class LoginForm(FlaskForm):

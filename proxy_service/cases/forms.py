@@ -13,7 +13,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from proxy_service.cases.handling_forms import optional_version_field
+from proxy_service.core.forms import optional_version_field
 from proxy_service.core.identifiers import MOBILE_SHAPE
 from proxy_service.core.submit_once import SubmitOnceMixin
 from proxy_service.models import CaseStatus, Stage

@@ -11,7 +11,12 @@ from proxy_service.cases.forms import NoticeCorrectionForm
 from proxy_service.core import clock
 from proxy_service.core.conflicts import committing
 from proxy_service.identity.reauth import demand_recent_reauth
-from proxy_service.permissions import can_export_dossier, can_update_case, case_or_404
+from proxy_service.permissions import (
+    can_export_dossier,
+    can_update_case,
+    case_or_404,
+    notice_or_404,
+)
 from proxy_service.workflow import notice_corrections
 from proxy_service.workflow import notices as issued_notices
 
@@ -20,7 +25,7 @@ from proxy_service.workflow import notices as issued_notices
 @login_required
 def notice(case_id, notice_id):
     """The notice's bytes exactly as stored when it was issued."""
-    _case, found = _notice_or_404(case_id, notice_id)
+    _case, found = notice_or_404(current_user, case_id, notice_id)
     return _send(io.BytesIO(found.data), "application/pdf", issued_notices.filename(found))
 
 
@@ -28,7 +33,7 @@ def notice(case_id, notice_id):
 @login_required
 def correct_notice(case_id, notice_id):
     """A manager of the case's center issues a corrected revision, with the reason."""
-    case, found = _notice_or_404(case_id, notice_id)
+    case, found = notice_or_404(current_user, case_id, notice_id)
     if not can_update_case(current_user, case):
         abort(403)
     form = NoticeCorrectionForm(revision=str(found.revision))
@@ -41,15 +46,6 @@ def correct_notice(case_id, notice_id):
     if outcome.conflict is None:
         flash(_("已签发更正后的第%(revision)s版。", revision=corrected.revision), "success")
     return redirect(url_for("cases.detail", case_id=case.id, _anchor="generated"))
-
-
-def _notice_or_404(case_id, notice_id):
-    """(the case, its notice) when the user sees the case and the notice is on it."""
-    case = case_or_404(current_user, case_id)
-    found = issued_notices.notice_of(case, notice_id)
-    if found is None:
-        abort(404)
-    return case, found
 
 
 @bp.get("/cases/<int:case_id>/dossier.zip")

@@ -5,37 +5,23 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
-    HiddenField,
     RadioField,
     SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Optional
 
 from proxy_service import workflow
 from proxy_service.core import clock
+from proxy_service.core.forms import version_field
 from proxy_service.core.uploads import ACCEPT
 from proxy_service.models import StepStatus
 from proxy_service.models.audit_labels import ACTION_LABELS
 
 NO_ACTION = ""
-VERSION_ERROR = _l("表单已失效，请刷新页面后重试。")
 AGENT_ERROR = _l("只能指派本中心在岗的代办员。")
-
-
-def version_field():
-    """The version the form showed: the workflow refuses a save over a newer one."""
-    return HiddenField(validators=[DataRequired(VERSION_ERROR),
-                                   Regexp(r"^\d{1,9}$", message=VERSION_ERROR)])
-
-
-def optional_version_field():
-    """The same where a post without one is still accepted (the check is then skipped):
-    blank (spaces too) reads as none, anything but digits is a form error."""
-    return HiddenField(filters=[lambda value: value.strip() if isinstance(value, str) else value],
-                       validators=[Optional(), Regexp(r"^\d{1,9}$", message=VERSION_ERROR)])
 
 
 def text_area(label, *validators, rows=2, **kwargs):

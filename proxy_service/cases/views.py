@@ -20,6 +20,7 @@ from proxy_service.cases.forms import (
     WithdrawForm,
     options,
 )
+from proxy_service.cases.staff_actions import staff_panel
 from proxy_service.core import submit_once
 from proxy_service.core.conflicts import attempt, committing
 from proxy_service.core.extensions import db
@@ -51,7 +52,9 @@ from proxy_service.permissions import (
     case_or_404,
     enterprise_required,
     project_or_404,
+    visible_case_events,
     visible_cases,
+    visible_messages,
     visible_projects,
 )
 from proxy_service.workflow import assignment, paper_signing, quality
@@ -251,7 +254,8 @@ def render_detail(case, status=200, **forms):
         notices=issued_notices.listed(case),
         requested=_requested_items(case), status_label=status_label,
         evaluation=quality.evaluation_of(case),
-        cover=assignment.cover_for(case) if case.is_open else None, **forms), status
+        cover=assignment.cover_for(case) if case.is_open else None,
+        **staff_panel(current_user, case), **forms), status
 
 
 def upload_form(case, **kwargs):
@@ -281,19 +285,14 @@ def _by_step(documents):
 
 
 def _messages(case):
-    query = select(Message).where(Message.case_id == case.id).options(joinedload(Message.author))
-    if current_user.is_enterprise:
-        query = query.where(Message.internal.is_(False))
-    return db.session.scalars(query.order_by(Message.created_at, Message.id)).all()
+    return db.session.scalars(visible_messages(current_user, case).options(
+        joinedload(Message.author)).order_by(Message.created_at, Message.id)).all()
 
 
 def _timeline(case):
     """The case's events the user sees, and why a paper scan was sent back, read from them."""
-    query = select(AuditEvent).where(AuditEvent.case_id == case.id).options(
-        joinedload(AuditEvent.actor))
-    if current_user.is_enterprise:
-        query = query.where(AuditEvent.internal.is_(False))
-    events = db.session.scalars(query.order_by(AuditEvent.at, AuditEvent.id)).all()
+    events = db.session.scalars(visible_case_events(current_user, case).options(
+        joinedload(AuditEvent.actor)).order_by(AuditEvent.at, AuditEvent.id)).all()
     return dict(events=events, rejections=paper_signing.rejections(case.agreements, events))
 
 

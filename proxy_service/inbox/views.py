@@ -1,5 +1,13 @@
 """The bell's pages: my notifications, mark read, and my delivery preferences."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import (
+    before_render_template,
+    flash,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -23,10 +31,17 @@ from proxy_service.notifications.inbox import (
 from proxy_service.notifications.rules import KIND_TITLES
 
 
-@bp.app_context_processor
-def bell():
-    # A function, not a number: the count query runs only when base.html shows the bell.
-    return {"unread_notifications": lambda: unread_count(current_user)}
+@bp.record_once
+def _count_for_pages(state):
+    before_render_template.connect(bell, state.app)
+
+
+def bell(app, template, context, **_extra):
+    """The bell's number for base.html (every page extends it), counted before the page
+    renders: the template receives a number, no context processor queries. One query per
+    request (notifications.inbox.unread_count keeps it), none for an anonymous visitor."""
+    if has_request_context() and current_user.is_authenticated:
+        context["unread_notifications"] = unread_count(current_user)
 
 
 @bp.get("/notifications")

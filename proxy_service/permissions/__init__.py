@@ -36,8 +36,11 @@ from proxy_service.permissions.cases import (
     can_write_internal,
     case_or_404,
     handles_case,
+    notice_or_404,
     step_or_404,
+    visible_case_events,
     visible_cases,
+    visible_messages,
 )
 from proxy_service.permissions.dashboard import monthly_report_or_404
 from proxy_service.permissions.documents import document_or_404
@@ -102,4 +105,5 @@ __all__ = [
     "case_rectification_or_404", "evaluation_edit_deadline", "evaluation_editable",
     "rectification_or_404", "visible_absences", "visible_agents", "visible_rectifications",
     "notification_or_404", "visible_notifications",
+    "notice_or_404", "visible_case_events", "visible_messages",
 ]

@@ -1,4 +1,5 @@
-"""Cases and their steps: who sees them (visible_cases, the loaders) and who may act on them.
+"""Cases and their steps: who sees them (visible_cases, the loaders), what of a case's messages,
+events and notices the user sees, and who may act on them.
 
 An agent's cases are those assigned to them and those of absent colleagues they substitute
 for today (substitutes.py); every agent check here goes through that.
@@ -7,7 +8,7 @@ from flask import abort
 from sqlalchemy import select
 
 from proxy_service.core.extensions import db
-from proxy_service.models import Case, CaseStatus, Role, Step
+from proxy_service.models import AuditEvent, Case, CaseStatus, IssuedNotice, Message, Role, Step
 from proxy_service.permissions.substitutes import acts_for, agents_covered_by
 
 
@@ -33,6 +34,32 @@ def step_or_404(user, case_id, step_id):
     if step is None or step.case_id != case.id:
         abort(404)
     return step
+
+
+def notice_or_404(user, case_id, notice_id):
+    """(the case, its issued notice) when `user` sees the case and the notice is on it."""
+    case = case_or_404(user, case_id)
+    notice = db.session.scalar(select(IssuedNotice).where(
+        IssuedNotice.id == notice_id, IssuedNotice.case_id == case.id))
+    if notice is None:
+        abort(404)
+    return case, notice
+
+
+def visible_messages(user, case):
+    """The messages on `case` that `user` reads, as a query: internal notes are the staff's."""
+    query = select(Message).where(Message.case_id == case.id)
+    if user.is_enterprise:
+        query = query.where(Message.internal.is_(False))
+    return query
+
+
+def visible_case_events(user, case):
+    """The audit events of `case` that `user` reads, as a query: internal ones are the staff's."""
+    query = select(AuditEvent).where(AuditEvent.case_id == case.id)
+    if user.is_enterprise:
+        query = query.where(AuditEvent.internal.is_(False))
+    return query
 
 
 # --- predicates (also used by templates to show a button only when allowed) ---

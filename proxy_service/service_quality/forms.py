@@ -8,7 +8,7 @@ from wtforms import DateField, HiddenField, RadioField, SelectField, TextAreaFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from proxy_service.cases.handling_forms import version_field
+from proxy_service.core.forms import version_field
 from proxy_service.core.submit_once import SubmitOnceMixin
 from proxy_service.models import Grade, Outcome, RectificationStatus
 from proxy_service.models.evaluations import SUB_SCORES

@@ -11,6 +11,7 @@ from proxy_service.workflow.agreements import start_work
 from proxy_service.workflow.cases import (
     accept_case,
     assign_agent,
+    case_actions,
     decline_case,
     post_message,
     resume_case,
@@ -23,6 +24,7 @@ from proxy_service.workflow.moves import CASE_MOVES, RECTIFICATION_MOVES, STEP_M
 from proxy_service.workflow.steps import step_actions, step_waits_on, update_step
 
 __all__ = ["CASE_MOVES", "RECTIFICATION_MOVES", "STEP_MOVES", "EvaluationError", "StaleEdit",
-           "StepDateError", "TransitionError", "accept_case", "assign_agent", "decline_case",
-           "post_message", "resume_case", "start_work", "step_actions", "step_waits_on",
-           "submit_case", "suspend_case", "terminate_case", "update_step", "withdraw_case"]
+           "StepDateError", "TransitionError", "accept_case", "assign_agent", "case_actions",
+           "decline_case", "post_message", "resume_case", "start_work", "step_actions",
+           "step_waits_on", "submit_case", "suspend_case", "terminate_case", "update_step",
+           "withdraw_case"]

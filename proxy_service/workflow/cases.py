@@ -74,12 +74,12 @@ def assign_agent(case, actor, agent, reason="", seen_version=None):
     check_version(case, seen_version)
     if agent.role is not Role.AGENT or not agent.active or agent.center_id != case.center_id:
         raise TransitionError(_l("只能指派本中心在岗的代办员。"))
-    if case.status is CS.ACCEPTED:
-        _move(case, CASE_MOVES, "assign", actor, agent.name)
-    elif case.status in (CS.SIGNING, CS.IN_PROGRESS, CS.SUSPENDED):
-        reason = _audit_reassignment(case, actor, agent, reason)
-    else:
+    action = "assign" if case.status is CS.ACCEPTED else "reassign"
+    if (case.status, action) not in CASE_MOVES:
         raise TransitionError(_l("当前状态“%(status)s”下不能指派代办员。", status=case.status.label))
+    if action == "reassign":
+        reason = _reassignment_reason(case, agent, reason)
+    _move(case, CASE_MOVES, action, actor, _assignment_comment(case, agent, reason, action))
     case.agent = agent
     assignment = Assignment(case=case, agent=agent, assigned_by_id=actor.id, reason=reason,
                             assigned_at=clock.now())
@@ -93,15 +93,35 @@ def assign_agent(case, actor, agent, reason="", seen_version=None):
     return case
 
 
-def _audit_reassignment(case, actor, agent, reason):
-    """Audit a re-assignment to `agent`; returns its reason (required). Raises TransitionError."""
+def _reassignment_reason(case, agent, reason):
+    """The reason a re-assignment to `agent` needs. Raises TransitionError."""
     if agent.id == case.agent_id:
         raise TransitionError(_l("该案件已由此代办员负责。"))
-    reason = require(reason, _l("改派须填写原因。"))
+    return require(reason, _l("改派须填写原因。"))
+
+
+def _assignment_comment(case, agent, reason, action):
+    """The audit text: the agent named, or who took over from whom and why."""
+    if action == "assign":
+        return agent.name
     previous = case.agent.name if case.agent else ""
-    db.session.add(AuditEvent.record(actor, case, "reassign", case.status, case.status,  # i18n-keep: audit record
-                                     f"{previous} → {agent.name}：{reason}"))
-    return reason
+    return f"{previous} → {agent.name}：{reason}"  # i18n-keep: audit record
+
+
+# The center's actions on a case, in the order the case page offers them. A re-assignment is
+# the page's "assign" too; "withdraw" is the enterprise's, and "seal" and "complete" follow
+# from the agreement and the steps.
+MANAGER_ACTIONS = ("accept", "decline", "assign", "suspend", "resume", "terminate")
+
+
+def case_actions(case):
+    """The actions a manager of the case's center may take on it now (CASE_MOVES), in the
+    page's order. A request not accepted yet is declined, not terminated."""
+    legal = {"assign" if action == "reassign" else action
+             for (status, action) in CASE_MOVES if status is case.status}
+    if "decline" in legal:
+        legal.discard("terminate")
+    return [action for action in MANAGER_ACTIONS if action in legal]
 
 
 def decline_case(case, actor, reason, seen_version=None):

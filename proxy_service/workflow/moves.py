@@ -26,6 +26,8 @@ CASE_MOVES = {
     (CS.SUBMITTED, "accept"): CS.ACCEPTED,
     (CS.SUBMITTED, "decline"): CS.DECLINED,
     (CS.ACCEPTED, "assign"): CS.SIGNING,
+    # Another agent takes over: the status stays (cases.assign_agent regenerates what is unsealed).
+    **{(status, "reassign"): status for status in (CS.SIGNING, CS.IN_PROGRESS, CS.SUSPENDED)},
     (CS.SIGNING, "seal"): CS.IN_PROGRESS,
     (CS.IN_PROGRESS, "suspend"): CS.SUSPENDED,
     (CS.SUSPENDED, "resume"): CS.IN_PROGRESS,

@@ -134,12 +134,6 @@ def listed(case):
     return [Listed(r, r.revision == latest[(r.kind, r.seq)]) for r in rows]
 
 
-def notice_of(case, notice_id):
-    """The case's notice `notice_id`, or None."""
-    return db.session.scalar(select(IssuedNotice).where(
-        IssuedNotice.id == notice_id, IssuedNotice.case_id == case.id))
-
-
 # --- the facts, from the case as it stands -----------------------------------------------
 
 def header_facts(case):
