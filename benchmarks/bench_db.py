@@ -18,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 
+from alembic.config import Config as AlembicConfig
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -38,8 +40,6 @@ def migrations_key():
     digest = hashlib.sha256()
     for path in sorted((ROOT / "migrations" / "versions").glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    from alembic.config import Config as AlembicConfig
-    from alembic.script import ScriptDirectory
     config = AlembicConfig(str(ROOT / "migrations" / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "migrations"))
     head = ScriptDirectory.from_config(config).get_current_head()

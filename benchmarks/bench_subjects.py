@@ -9,27 +9,28 @@ from pathlib import Path
 
 from sqlalchemy import desc, func, select
 
+from proxy_service.core import clock
+from proxy_service.core.extensions import db
+from proxy_service.models import (
+    OPEN_CASE_STATUSES,
+    Agreement,
+    AgreementState,
+    AuditEvent,
+    Case,
+    CaseStatus,
+    Document,
+    Project,
+    Role,
+    Step,
+    User,
+)
+
 # A Chinese word found in many enterprise and project names (override with BENCH_TEXT).
 SEARCH_TEXT = os.environ.get("BENCH_TEXT", "科技")
 
 
 def pick_subjects(app):
     """Users to log in and URLs to fetch; call inside an app context."""
-    from proxy_service.core import clock
-    from proxy_service.core.extensions import db
-    from proxy_service.models import (
-        OPEN_CASE_STATUSES,
-        Agreement,
-        AgreementState,
-        AuditEvent,
-        Case,
-        CaseStatus,
-        Document,
-        Project,
-        Role,
-        Step,
-        User,
-    )
     session = db.session
     center_id, center_cases = session.execute(
         select(Case.center_id, func.count()).group_by(Case.center_id)
@@ -108,7 +109,6 @@ def pick_subjects(app):
 
 
 def _staff(session, center_id, role):
-    from proxy_service.models import User
     return session.scalar(select(User).where(
         User.center_id == center_id, User.role == role, User.active.is_(True),
         User.totp_secret.isnot(None)).order_by(User.id).limit(1))

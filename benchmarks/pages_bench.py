@@ -13,6 +13,7 @@ of the busiest center, and a user of the enterprise that owns that center's larg
 Times are wall-clock milliseconds from the request to the last byte of the response.
 """
 import json
+import logging
 import math
 import os
 import re
@@ -22,11 +23,21 @@ import time
 import tracemalloc
 from pathlib import Path
 
+import pyotp
+from sqlalchemy import event, select
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_db import SECRET_KEY, BenchDatabase, bench_dir, has_seed_scale  # noqa: E402
 from bench_subjects import machine, pick_subjects  # noqa: E402
+
+from config import DevelopmentConfig
+from proxy_service import create_app
+from proxy_service.core import clock
+from proxy_service.core.extensions import db
+from proxy_service.identity import twofactor
+from proxy_service.models import User
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "20"))
 HEAVY_ROUNDS = max(1, int(os.environ.get("BENCH_HEAVY_ROUNDS", "5")))
@@ -34,8 +45,6 @@ PASSWORD = os.environ.get("BENCH_PASSWORD", "demo1234")
 
 
 def bench_config(url, seal_dir):
-    from config import DevelopmentConfig
-
     class BenchConfig(DevelopmentConfig):
         SQLALCHEMY_DATABASE_URI = url
         SEAL_DIR = str(seal_dir)
@@ -78,13 +87,6 @@ def confirm_identity(app, client, username):
 def _one_time_code(app, username):
     """A code for a time step the user has not used yet (a code is good once; one step of
     drift is allowed), waiting for the next step when the last run used the current one."""
-    import pyotp
-    from sqlalchemy import select
-
-    from proxy_service.core import clock
-    from proxy_service.core.extensions import db
-    from proxy_service.identity import twofactor
-    from proxy_service.models import User
     while True:
         with app.app_context():
             user = db.session.scalar(select(User).where(User.username == username))
@@ -102,7 +104,6 @@ class QueryCounter:
     """Statements sent to the database (PRAGMA and savepoints aside, as in the tests)."""
 
     def __init__(self, engine):
-        from sqlalchemy import event
         self.count = 0
         event.listen(engine, "before_cursor_execute", self._seen)
 
@@ -184,10 +185,6 @@ def stream_profile(client, url):
 
 
 def run_size(url, n, seal_dir, log=print):
-    import logging
-
-    from proxy_service import create_app
-    from proxy_service.core.extensions import db
     app = create_app(bench_config(url, seal_dir))
     for name in ("proxy_service.request", "proxy_service.core.security"):   # a line per request
         logging.getLogger(name).setLevel(logging.ERROR)

@@ -77,13 +77,15 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 PDF_DIGESTS = re.compile(r"^sha256[^:\n]*: (\w+)$", re.MULTILINE)
 
 
-# The application is imported only when a snapshot is taken (--diff needs none of it), and
-# its clock wherever it lives: proxy_service.core.clock after issue 16, proxy_service.clock before.
+# The application is imported only when a snapshot is taken: after repeatable_randomness(), so
+# that a module binding `from secrets import ...` gets the seeded draws, and never for --diff,
+# which needs none of it. Its clock is taken wherever it lives: proxy_service.core.clock after
+# issue 16, proxy_service.clock before (the script runs on both sides of the move).
 def app_clock():
     try:
-        from proxy_service.core import clock
+        from proxy_service.core import clock  # noqa: PLC0415 - after repeatable_randomness()
     except ImportError:
-        from proxy_service import clock
+        from proxy_service import clock  # noqa: PLC0415 - after repeatable_randomness()
     return clock
 
 
@@ -92,8 +94,8 @@ def app_clock():
 def build_app(workdir, at, seal_dir):
     """The app on a fresh SQLite database with the migrations and the demo data, seeded and
     left with the clock frozen at `at`."""
-    from config import TestingConfig
-    from proxy_service import create_app
+    from config import TestingConfig  # noqa: PLC0415 - after repeatable_randomness()
+    from proxy_service import create_app  # noqa: PLC0415 - after repeatable_randomness()
 
     config = type("SnapshotConfig", (TestingConfig,), {
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'snapshot.db'}",

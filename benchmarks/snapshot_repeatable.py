@@ -7,6 +7,9 @@ import secrets
 import uuid
 from datetime import datetime
 
+from pyhanko.pdf_utils import incremental_writer, writer
+from pyhanko.pdf_utils.metadata import info, xmp_xml
+
 
 def repeatable_randomness():
     """Replace the random draws the application makes (verification codes, tokens, salts,
@@ -35,9 +38,6 @@ def repeatable_sealing(clock):
     """pyHanko stamps a sealed file's /ModDate with the host's real time and draws its /ID from
     os.urandom; take the first from the app's clock and the second from a seeded stream, so
     that a sealed agreement has the same bytes (and the pages the same SHA-256) on every run."""
-    from pyhanko.pdf_utils import incremental_writer, writer
-    from pyhanko.pdf_utils.metadata import info, xmp_xml
-
     class ClockNow(type):
         def __instancecheck__(cls, obj):
             return isinstance(obj, datetime)

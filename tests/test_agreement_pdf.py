@@ -4,6 +4,7 @@ import re
 
 from pypdf import PdfReader
 
+from proxy_service import workflow
 from proxy_service.core.extensions import db
 from proxy_service.documents.default_clauses import DEFAULT_CLAUSES, parse_clauses
 from proxy_service.documents.fonts import cjk_font
@@ -110,7 +111,6 @@ def test_numbers_follow_the_centers_series_and_codes_avoid_look_alikes(world, fr
     assert first.number == "JZKFQ-DB-2026-000001"
     assert first.state is AgreementState.AWAITING_ENTERPRISE and first.kind is AgreementKind.AGREEMENT
     assert re.fullmatch(r"[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{8}", first.verification_code)
-    from proxy_service import workflow
     workflow.withdraw_case(first.case, world.users["owner"], "改期")
     second = agreement_of(world.case(signed=False))
     assert second.number == "JZKFQ-DB-2026-000002"

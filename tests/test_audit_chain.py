@@ -6,12 +6,15 @@ import re
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding
 from sqlalchemy import func, select, text
 
 import proxy_service
 from proxy_service.audit import chain as audit_chain
 from proxy_service.audit.checkpoints import verify_all
 from proxy_service.core.extensions import db
+from proxy_service.documents.seal import seal_files
 from proxy_service.models import AuditCheckpoint, AuditEvent
 
 from . import factories
@@ -310,10 +313,6 @@ def test_deleting_the_older_checkpoint_breaks_the_link(app, world):
 def _legacy_checkpoint(center):
     """A full checkpoint as written before f6c0de200006: every head of the center, no
     high-water mark, no link, and a payload without them."""
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import padding
-
-    from proxy_service.documents.seal import seal_files
     heads, _ = audit_chain.moved_heads(db.session, center.id)
     payload = json.dumps({"center_id": center.id, "heads": heads}, sort_keys=True,
                          separators=(",", ":")).encode()

@@ -11,6 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from proxy_service import workflow
+from proxy_service.audit import checkpoints as audit_checkpoints
+from proxy_service.audit.checkpoints import verify_all
 from proxy_service.core.extensions import db
 from proxy_service.models import AuditCheckpoint, Center, DeadlineAlert, Notification
 from proxy_service.notifications import deadline_alerts
@@ -81,7 +83,6 @@ def test_a_checkpoint_is_committed_center_by_center(app, world, monkeypatch):
     for center in world.centers:
         factories.ensure_seal(center)
     db.session.commit()
-    from proxy_service.audit import checkpoints as audit_checkpoints
     make, calls = audit_checkpoints.make_checkpoint, []
 
     def failing_second(center):
@@ -102,9 +103,6 @@ def test_two_checkpoint_runs_at_once_extend_each_center_once(app, world, monkeyp
     """Both runs read the same previous checkpoint before either writes: the second insert
     after it fails (uq_audit_checkpoints_center_id), so a center's checkpoints never fork
     and verify still finds each one linked to the one before."""
-    from proxy_service.audit import checkpoints as audit_checkpoints
-    from proxy_service.audit.checkpoints import verify_all
-
     world.case()
     for center in world.centers:
         factories.ensure_seal(center)

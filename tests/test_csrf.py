@@ -11,6 +11,7 @@ from config import TestingConfig
 from proxy_service import create_app
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
+from proxy_service.identity import twofactor
 
 from .factories import PASSWORD, TOTP_SECRET
 
@@ -71,8 +72,6 @@ def test_anonymous_posts_without_a_token_are_refused(csrf_app, world):
 
 @pytest.mark.parametrize("who", ["owner", "agent", "manager"])
 def test_logged_in_posts_without_a_token_are_refused(csrf_app, world, who):
-    from proxy_service.identity import twofactor
-
     user = world.users[who]
     if twofactor.needs_code(user):
         twofactor.enrol_with_secret(user, TOTP_SECRET)

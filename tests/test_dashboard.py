@@ -6,6 +6,7 @@ import pytest
 
 from proxy_service import workflow
 from proxy_service.core.extensions import db
+from proxy_service.dashboard import views
 from proxy_service.models import Role
 
 from . import factories
@@ -220,7 +221,6 @@ def test_workload_query_count_does_not_grow(client, world, login_as, count_queri
 
 def test_inbox_lists_the_most_urgent_open_cases_and_links_to_the_rest(client, world, login_as,
                                                                       monkeypatch):
-    from proxy_service.dashboard import views
     monkeypatch.setattr(views, "INBOX_CASES", 2)
     cases = [new_case(world, n) for n in range(3)]
     db.session.commit()

@@ -1,13 +1,15 @@
 """Dashboard figures against hand-computed values on a small fixed data set."""
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from proxy_service.calendar import workdays
 from proxy_service.core.extensions import db
 from proxy_service.dashboard import figures
 from proxy_service.models import (
     Absence,
+    Case,
     CaseStatus,
     Evaluation,
     Grade,
@@ -205,10 +207,6 @@ def test_aging_buckets_follow_working_days_at_every_boundary(world, frozen_clock
     """Counted in SQL against each bucket's first day; this checks it against the rule itself:
     a case (or step) open for d working days is in 0–5 up to 5, 6–10 up to 10, 11–20 up to
     20, then >20. Today is Monday 2026-10-12, just after the National Day week."""
-    from datetime import timedelta
-
-    from proxy_service.calendar import workdays
-    from proxy_service.models import Case
     frozen_clock(2026, 10, 12)
     today = date(2026, 10, 12)
 

@@ -2,13 +2,16 @@
 import hashlib
 import io
 import os
+import zipfile
 
+from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, select, text
 
 from proxy_service.core.extensions import db
 from proxy_service.models import Document, DocumentBlob, IssuedNotice
 from proxy_service.models.blobs import CHUNK_SIZE
 
+from .conftest import _empty_tables
 from .factories import PDF
 
 
@@ -69,7 +72,6 @@ def test_a_20_mb_document_is_served_in_slices(client, world, login_as, count_que
 
 
 def test_the_dossier_holds_the_stored_bytes(client, world, login_as, confirm_identity):
-    import zipfile
     case = world.case()
     data = b"%PDF-1.7\n" + os.urandom(3 * CHUNK_SIZE + 5)
     document = add_document(world, case, data, filename="图纸.pdf")
@@ -87,10 +89,6 @@ def test_the_dossier_holds_the_stored_bytes(client, world, login_as, confirm_ide
 def test_the_migration_moves_bytes_into_blobs_and_back(app):
     """Rows written before the blobs table: one blob per distinct content, sha256 and size
     set from the bytes; the downgrade puts the bytes back in the rows."""
-    from flask_migrate import downgrade, upgrade
-
-    from .conftest import _empty_tables
-
     _empty_tables()
     downgrade(revision="b2c0de800002")
     try:

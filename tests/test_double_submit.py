@@ -1,6 +1,7 @@
 """Double submits: every create form carries a one-time token; posting the same token twice
 (one after the other, or two requests at the same moment on SQLite and PostgreSQL) creates
 one record, and the second post is sent where the first one went."""
+import inspect
 import io
 import re
 import threading
@@ -11,9 +12,12 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from proxy_service import admin, agreements, cases, enterprises, service_quality
 from proxy_service.core import clock, submit_once
 from proxy_service.core.extensions import db
-from proxy_service.models import Project, SubmitToken
+from proxy_service.core.submit_once import SubmitOnceMixin
+from proxy_service.models import Grade, Outcome, Project, SubmitToken
+from proxy_service.workflow import quality as quality
 
 from .factories import PDF, make_project
 from .test_admin_catalog import item_data
@@ -113,8 +117,6 @@ def _evaluation(world):
 
 
 def _appeal(world):
-    from proxy_service.models import Grade, Outcome
-    from proxy_service.workflow import quality as quality
     case = _completed_case(world)
     evaluation = quality.rate(case, world.users["owner"], grade=Grade.DISSATISFIED, efficiency=2,
                               attitude=2, expertise=2, comment="不满意")
@@ -317,10 +319,6 @@ def test_two_simultaneous_posts_of_one_form_create_one_record(app, client, world
 
 def test_every_create_form_is_listed_here():
     """A form class with the mixin is a create form: its endpoint must be tested above."""
-    import inspect
-
-    from proxy_service import admin, agreements, cases, enterprises, service_quality
-    from proxy_service.core.submit_once import SubmitOnceMixin
     modules = [admin.forms, agreements.forms, cases.forms, enterprises.forms,
                enterprises.project_forms, service_quality.forms]
     with_token = {name for module in modules for name, cls in inspect.getmembers(module,

@@ -8,6 +8,8 @@ from proxy_service.core.extensions import db
 from proxy_service.models import AuditEvent, CaseStatus, Evaluation, Grade
 from proxy_service.workflow import quality as quality
 
+from .factories import make_case, make_project
+
 GOOD = {"grade": "satisfied", "efficiency": "5", "attitude": "4", "expertise": "4",
         "comment": "代办员很专业"}
 
@@ -148,14 +150,12 @@ def test_staff_read_the_rating_but_get_no_prompt(client, world, login_as, done):
 
 def test_case_list_prompt_costs_one_query_whatever_the_rows(client, world, login_as, done,
                                                             count_queries):
-    from .factories import make_project
     login_as(world.users["owner"])
     db.session.commit()
     with count_queries() as few:
         client.get("/cases")
     for n in range(4):
         project = make_project(world.enterprises[0], world.centers[0], f"项目{n}")
-        from .factories import make_case
         complete(make_case(project, world.users["owner"], world.items,
                            accept_by=world.users["manager"], agent=world.users["agent"]),
                  world.users["agent"])

@@ -5,7 +5,10 @@ import io
 import openpyxl
 
 from proxy_service.core.extensions import db
+from proxy_service.dashboard import exports
 from proxy_service.dashboard.exports import neutralise
+
+from .factories import make_case, make_project
 
 
 def test_neutralise():
@@ -59,7 +62,6 @@ def test_step_export_is_scoped_to_the_center(client, world, login_as, confirm_id
 
 
 def _submitted_cases(world, count):
-    from .factories import make_case, make_project
     cases = [make_case(make_project(world.enterprises[0], world.centers[0], f"导出测试项目{n:02d}"),
                        world.users["owner"], world.items) for n in range(count)]
     db.session.commit()
@@ -68,7 +70,6 @@ def _submitted_cases(world, count):
 
 def test_case_csv_leaves_in_pieces_while_the_rows_are_still_being_read(client, world, login_as,
                                                                        confirm_identity, monkeypatch):
-    from proxy_service.dashboard import exports
     cases = _submitted_cases(world, 7)
     monkeypatch.setattr(exports, "BATCH", 2)
     monkeypatch.setattr(exports, "LINES_PER_CHUNK", 1)

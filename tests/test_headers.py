@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from flask import request
 
 from config import BASE_DIR, TestingConfig
 from proxy_service import create_app
@@ -172,8 +173,6 @@ def test_behind_a_trusted_proxy_each_real_client_has_its_own_budget(world, insta
 
 
 def scheme_seen(instance):
-    from flask import request
-
     seen = {}
     instance.before_request(lambda: seen.setdefault("scheme", request.scheme) and None)
     instance.test_client().get("/healthz", headers={"X-Forwarded-For": "198.51.100.7",

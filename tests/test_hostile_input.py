@@ -16,7 +16,9 @@ from urllib.parse import urlencode
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from PIL import Image
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
 
 from config import TestingConfig
 from proxy_service import create_app
@@ -27,7 +29,9 @@ from proxy_service.models import (
     CaseTemplate,
     EnterpriseClaim,
     Grade,
+    IssuedNotice,
     Notification,
+    Outcome,
     Role,
 )
 from proxy_service.workflow import paper_signing
@@ -72,7 +76,6 @@ def _pdf(name="材料.pdf"):
 
 
 def _png():
-    from PIL import Image
     out = io.BytesIO()
     Image.new("RGBA", (200, 200), (200, 0, 0, 255)).save(out, format="PNG")
     out.seek(0)
@@ -126,7 +129,6 @@ class Objects:
     @cached_property
     def scanned(self):
         """An agreement whose paper scan waits for the center's check."""
-        from werkzeug.datastructures import FileStorage
         agreement = self.agreement
         paper_signing.upload_scan(agreement, self.users["owner"],
                                   FileStorage(io.BytesIO(PDF), filename="signed.pdf"))
@@ -148,7 +150,6 @@ class Objects:
     @cached_property
     def answered(self):
         """A rectification the center answered: the enterprise may appeal."""
-        from proxy_service.models import Outcome
         rectification = self.rectification
         quality.respond(rectification, self.users["manager"], response="已整改",
                         outcome=Outcome.RECTIFIED)
@@ -194,7 +195,6 @@ class Objects:
     @cached_property
     def notice(self):
         """The case's 一次性告知单, issued when it was accepted."""
-        from proxy_service.models import IssuedNotice
         return db.session.scalar(select(IssuedNotice).where(IssuedNotice.case_id == self.case.id))
 
     @cached_property

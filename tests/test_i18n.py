@@ -14,6 +14,7 @@ from jinja2 import Environment, nodes
 from pypdf import PdfReader
 
 from proxy_service import workflow
+from proxy_service.core import i18n
 from proxy_service.core import translation_files as catalogs
 from proxy_service.core.extensions import db
 from proxy_service.models import AuditEvent, Notification, OutboxMessage, Role, User
@@ -308,9 +309,6 @@ def test_dates_and_amounts_follow_the_language(client, world, login_as, frozen_c
 
 
 def test_datetime_filters_format_per_locale(app):
-    from flask_babel import force_locale
-
-    from proxy_service.core import i18n
     moment = datetime(2026, 3, 5, 1, 30, 15, tzinfo=UTC)    # 09:30:15 in Beijing
     with app.test_request_context():
         with force_locale("zh_CN"):

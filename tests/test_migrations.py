@@ -1,8 +1,12 @@
 """The schema is created by the migrations alone, and they match the models."""
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask_migrate import Migrate, downgrade, upgrade
 
 from proxy_service.core.extensions import db
+
+from .conftest import _empty_tables
 
 
 def test_migrated_schema_matches_models(app):
@@ -13,9 +17,6 @@ def test_migrated_schema_matches_models(app):
 
 
 def test_migrations_are_at_head(app):
-    from alembic.script import ScriptDirectory
-    from flask_migrate import Migrate
-
     config = app.extensions["migrate"].migrate.get_config()
     head = ScriptDirectory.from_config(config).get_current_head()
     with db.engine.connect() as conn:
@@ -24,10 +25,6 @@ def test_migrations_are_at_head(app):
 
 
 def test_migrations_downgrade_to_nothing_and_back(app):
-    from flask_migrate import downgrade, upgrade
-
-    from .conftest import _empty_tables
-
     _empty_tables()
     downgrade(revision="base")
     with db.engine.connect() as conn:

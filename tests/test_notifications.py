@@ -1,9 +1,11 @@
 """In-app notifications: who hears of which event (once, never the actor), the bell, the list,
 mark read, and the delivery preferences."""
 import json
+from io import BytesIO
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
 
 from proxy_service import workflow
 from proxy_service.core.extensions import db
@@ -11,7 +13,7 @@ from proxy_service.models import AuditEvent, Notification, OutboxMessage, Role, 
 from proxy_service.notifications import inbox
 from proxy_service.workflow import enterprises
 
-from .factories import make_user
+from .factories import PDF, make_user
 
 pytestmark = pytest.mark.usefixtures("app")
 
@@ -122,11 +124,6 @@ def test_registration_and_claim_reach_the_home_centers_managers(world):
 
 
 def _licence():
-    from io import BytesIO
-
-    from werkzeug.datastructures import FileStorage
-
-    from .factories import PDF
     return FileStorage(BytesIO(PDF), filename="licence.pdf", content_type="application/pdf")
 
 

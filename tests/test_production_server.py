@@ -1,6 +1,7 @@
 """What the production server relies on: SQLite connections that wait for the write lock
 instead of failing, gunicorn settings from the environment, one JSON log line per request."""
 import json
+import multiprocessing
 import runpy
 import subprocess
 import sys
@@ -38,7 +39,6 @@ def _gunicorn_settings(monkeypatch, **env):
 
 def test_gunicorn_defaults(monkeypatch):
     settings = _gunicorn_settings(monkeypatch)
-    import multiprocessing
     assert settings["workers"] == 2 * multiprocessing.cpu_count() + 1
     assert settings["bind"] == ["127.0.0.1:8000"]
     assert settings["worker_class"] == "sync"

@@ -12,9 +12,10 @@ from sqlalchemy import insert, select
 from proxy_service.core import clock
 from proxy_service.core.conflicts import StaleEdit
 from proxy_service.core.extensions import db
-from proxy_service.documents import monthly_report
+from proxy_service.documents import common, monthly_report
 from proxy_service.models import AuditEvent, DocumentBlob, MonthlyReport
 from proxy_service.models.blobs import digest as blob_digest
+from proxy_service.workflow import assignment
 from proxy_service.workflow import reports as report_archive
 from tests import factories
 
@@ -117,9 +118,6 @@ def test_stored_versions_are_the_centers_own(world, december, login_as):
 def test_leave_is_shown_as_registered_by_the_months_end(world, frozen_clock, login_as):
     """休假状态 of November: 刘代办's leave over 11-30 (registered 11-20) shows; 陈代办's
     leave registered in December does not (it was not known on 11-30)."""
-    from datetime import date, datetime
-
-    from proxy_service.workflow import assignment
     users = world.users
     for user in users.values():   # on the staff since January (made at the real time)
         user.created_at = datetime(2026, 1, 5, tzinfo=UTC)
@@ -172,7 +170,6 @@ def test_the_page_of_a_closed_month_says_which_version_is_the_record(world, dece
 
 def test_a_version_that_carries_no_digest_is_said_to_be_uncompared(world, december):
     """A version stored before the PDFs carried their figures' digest cannot be compared."""
-    from proxy_service.documents import common
     client, _ = december
     report_archive.issue(world.centers[0].id, date(2026, 11, 1), world.users["manager"],
                          render=lambda *_: common.build_pdf([common.text("旧版")], title="月度报告",

@@ -9,7 +9,19 @@ from sqlalchemy import update
 from proxy_service import workflow
 from proxy_service.core.extensions import db
 from proxy_service.documents import common
-from proxy_service.models import AuditEvent, Evaluation, Grade, Rectification, RectificationStatus
+from proxy_service.models import (
+    Assignment,
+    AuditEvent,
+    CaseStatus,
+    Evaluation,
+    Grade,
+    LimitUnit,
+    Rectification,
+    RectificationStatus,
+    StepRound,
+    Suspension,
+)
+from proxy_service.workflow import supplements
 from tests import factories
 
 
@@ -122,7 +134,6 @@ def test_december_so_far_is_reported_as_of_today(client, world, login_as, novemb
 def test_steps_added_or_skipped_count_from_that_day(client, world, login_as, frozen_clock, added):
     """施工许可证 marked 无需办理 on 11-20 is not open at November's end; the item added on
     12-05 did not exist yet."""
-    from proxy_service.workflow import supplements
     users = world.users
     for user in users.values():
         user.created_at = _at(2026, 1, 5)
@@ -181,7 +192,6 @@ def test_quality_figures_are_those_of_the_month_end(client, world, login_as, fro
 def _busy(world, count, prefix):
     """`count` cases of new agents, each with a filing returned and refiled, a suspension and
     a re-assignment (history rows written directly: only their number matters here)."""
-    from proxy_service.models import Assignment, CaseStatus, LimitUnit, StepRound, Suspension
     center = world.centers[0]
     for n in range(count):
         agent = factories.make_user(f"{prefix}{n}", factories.Role.AGENT, center=center)
@@ -238,7 +248,6 @@ def test_an_item_whose_name_is_part_of_an_added_ones_name_stays(client, world, l
                                                                 frozen_clock, older):
     """供水 was requested on 11-02; 供水、排水接入 added on 12-05 does not make it "added
     later" in November."""
-    from proxy_service.workflow import supplements
     users = world.users
     for user in users.values():
         user.created_at = _at(2026, 1, 5)

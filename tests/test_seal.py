@@ -5,7 +5,9 @@ import stat
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pyhanko.keys import load_cert_from_pemder, load_private_key_from_pemder
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.timestamps import DummyTimeStamper
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from sqlalchemy import select
@@ -89,9 +91,6 @@ def test_a_center_without_seal_cannot_seal(app):
 def test_a_tsa_url_adds_a_timestamp_without_network(center, monkeypatch, seal_folder):
     """The HTTP client is replaced by pyHanko's local DummyTimeStamper (signing with the
     center's own key): the seal must then carry an RFC 3161 timestamp."""
-    from pyhanko.keys import load_cert_from_pemder, load_private_key_from_pemder
-    from pyhanko.sign.timestamps import DummyTimeStamper
-
     files = seal.seal_files(center)
     urls = []
 

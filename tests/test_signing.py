@@ -7,7 +7,9 @@ from datetime import timedelta
 
 import pytest
 from PIL import Image
+from pypdf import PdfReader
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
 from proxy_service import permissions, workflow
 from proxy_service.core import clock
@@ -26,7 +28,7 @@ from proxy_service.models import (
     User,
 )
 from proxy_service.workflow import agreements as signing
-from proxy_service.workflow import supplements
+from proxy_service.workflow import enterprises, paper_signing, supplements
 
 from .factories import PASSWORD, PDF, ensure_seal, make_item, staff_code
 
@@ -42,7 +44,6 @@ def case(world):
 
 
 def pdf_text(data):
-    from pypdf import PdfReader
     return "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
 
@@ -204,7 +205,6 @@ def test_reassignment_before_sealing_regenerates_and_voids_signatures(world, cas
 
 
 def test_a_project_edit_regenerates_an_unsealed_agreement(world, case):
-    from proxy_service.workflow import enterprises
     agreement = agreement_of(case)
     signing.sign(agreement, world.users["owner"], signer_name="张三", signer_title="法定代表人",
                  method="typed")
@@ -228,7 +228,6 @@ def test_a_sealed_agreement_is_never_touched_again(world):
     agreement = agreement_of(case)
     final, unsigned = agreement.final_pdf, agreement.unsigned_pdf
     workflow.assign_agent(case, world.users["manager"], world.users["other_agent"], reason="调整")
-    from proxy_service.workflow import enterprises
     enterprises.update_contact(case.enterprise, world.users["owner"],
                                {"contact_person": "周七", "mobile": "13700000000", "email": "",
                                 "address": "新地址"}, case.enterprise.version)
@@ -282,9 +281,6 @@ def test_signing_on_paper(client, login_as, world, case):
 
 
 def test_the_signing_record_names_who_checked_the_scan_and_when(world, case, frozen_clock):
-    from werkzeug.datastructures import FileStorage
-
-    from proxy_service.workflow import paper_signing
     agreement = agreement_of(case)
     scan = FileStorage(io.BytesIO(PDF), filename="signed.pdf")
     paper_signing.upload_scan(agreement, world.users["owner"], scan)

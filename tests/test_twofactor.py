@@ -13,8 +13,10 @@ from proxy_service.core.extensions import db
 from proxy_service.identity import twofactor
 from proxy_service.identity.reauth import verify_reauth
 from proxy_service.models import AuditEvent, RecoveryCode
+from proxy_service.seed.demo import DEMO_TOTP_SECRET, load_demo
+from proxy_service.workflow import agreements as signing
 
-from .factories import PASSWORD, TOTP_SECRET, one_time_code
+from .factories import PASSWORD, TOTP_SECRET, ensure_seal, one_time_code, staff_code
 
 
 def password_step(client, username, password=PASSWORD):
@@ -289,8 +291,6 @@ def test_others_cannot_reset_an_authenticator(client, world, login_as, who):
 
 
 def test_demo_staff_are_enrolled_with_the_published_secret(app, client):
-    from proxy_service.seed.demo import DEMO_TOTP_SECRET, load_demo
-
     assert DEMO_TOTP_SECRET == "PROXYSERVICEDEMOPROXYSERVICEDEMO"
     load_demo()
     result = app.test_cli_runner().invoke(args=["seed-demo"])
@@ -303,10 +303,6 @@ def test_demo_staff_are_enrolled_with_the_published_secret(app, client):
 
 
 def test_staff_sign_an_agreement_with_password_and_code(client, world, login_as):
-    from proxy_service.workflow import agreements as signing
-
-    from .factories import ensure_seal, staff_code
-
     case = world.case(signed=False)
     agreement = signing.open_agreements(case)[0]
     ensure_seal(case.center)

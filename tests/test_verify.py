@@ -1,9 +1,12 @@
 """The public verification page: by number + code, by uploaded file, and the QR link."""
 import io
 import re
+from pathlib import Path
 
 import pytest
+from babel.messages.pofile import read_po
 
+import proxy_service
 from proxy_service.core.extensions import db
 from proxy_service.models.agreements import AgreementState
 from proxy_service.verify.service import check_file
@@ -135,11 +138,6 @@ def test_the_page_says_the_word_printed_on_the_agreements(client, sealed):
 
 
 def test_the_english_catalogue_has_one_word_for_the_agreements_code():
-    from pathlib import Path
-
-    from babel.messages.pofile import read_po
-
-    import proxy_service
     path = Path(proxy_service.__file__).parent / "translations/en/LC_MESSAGES/messages.po"
     with path.open("rb") as po:
         catalogue = read_po(po)

@@ -24,13 +24,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import loadlib  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
+from config import DevelopmentConfig
+from proxy_service import create_app
+from proxy_service.core.extensions import db
+from proxy_service.models import AuditEvent, DeadlineAlert, Message, Notification, OutboxMessage
+
 DEADLINE_KINDS = ("step_yellow", "step_red")
 
 
 def collect(run_id, confirmed, attempted, reads):
-    from proxy_service.core.extensions import db
-    from proxy_service.models import AuditEvent, DeadlineAlert, Message, Notification, OutboxMessage
-
     pattern = f"%{loadlib.MARKER_PREFIX}-{run_id}-%"
     bodies = db.session.scalars(select(Message.body).where(Message.body.like(pattern))).all()
     comments = db.session.scalars(
@@ -93,9 +95,6 @@ def main(argv=None):
         confirmed += data["confirmed"]
         attempted += data["attempted"]
         reads += data["reads"]
-
-    from config import DevelopmentConfig
-    from proxy_service import create_app
 
     with create_app(DevelopmentConfig).app_context():
         report = collect(args.run_id, confirmed, attempted, reads)

@@ -19,15 +19,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import loadlib  # noqa: E402
 from sqlalchemy import delete, select  # noqa: E402
 
+from config import DevelopmentConfig
+from proxy_service import create_app
+from proxy_service.core.extensions import db
+from proxy_service.identity import twofactor
+from proxy_service.models import Case, CaseStatus, DeadlineAlert, Role, Step, User
+
 CASES_PER_ACCOUNT = 8
 STEPS_PER_AGENT = 6
 
 
 def build_plan(users, password, totp_secret):
-    from proxy_service.core.extensions import db
-    from proxy_service.identity import twofactor
-    from proxy_service.models import Case, CaseStatus, Role, Step, User
-
     wanted = loadlib.split_roles(users)
     accounts = []
 
@@ -78,9 +80,6 @@ def build_plan(users, password, totp_secret):
 def rearm_alerts():
     """The seed records the alerts of its overdue steps as already raised; without them the
     first check-deadlines of the run has real work, and two hosts race for each alert."""
-    from proxy_service.core.extensions import db
-    from proxy_service.models import DeadlineAlert
-
     count = db.session.execute(delete(DeadlineAlert)).rowcount
     db.session.commit()
     return count
@@ -96,9 +95,6 @@ def main(argv=None):
                         help="delete the seeded deadline alerts, so that the cron jobs of the "
                              "run raise them again — all hosts at once")
     args = parser.parse_args(argv)
-
-    from config import DevelopmentConfig
-    from proxy_service import create_app
 
     with create_app(DevelopmentConfig).app_context():
         plan = build_plan(args.users, args.password, args.totp_secret)

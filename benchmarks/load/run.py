@@ -37,9 +37,21 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
 import loadlib  # noqa: E402
+import psycopg
+import redis
+from sinks import MailSink, SmsGateway
+from sqlalchemy.engine import make_url
+
+from proxy_service.seed.scale.setup import PASSWORD as SCALE_PASSWORD  # of every seeded account
+
+try:
+    import psutil  # comes with locust, in the `load` extra that `make load` installs
+except ImportError:
+    sys.exit("benchmarks/load needs the load extra: make load, or pip install -e '.[load]'")
 
 DEMO_PASSWORD = "demo1234"
 CRON = (("send-notifications",), ("check-deadlines",), ("audit", "checkpoint"))
@@ -182,8 +194,6 @@ def fresh_database(opts, work):
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         return f"sqlite:///{path}"
-    import psycopg
-    from sqlalchemy.engine import make_url
 
     url = make_url(opts.pg_url)
     name = url.database
@@ -205,7 +215,7 @@ def seed(opts, procs, env, log):
     use_scale = opts.seed == "scale" or (opts.seed == "auto" and has_seed_scale(procs, env))
     if use_scale:
         steps.append(flask("seed-scale", "--cases", str(opts.cases)))
-        password = os.environ.get("LOAD_PASSWORD") or scale_password()
+        password = os.environ.get("LOAD_PASSWORD") or SCALE_PASSWORD
     else:
         print("note: `flask seed-scale` is not available — seeding the demo data instead; "
               "the run is limited to the demo's accounts", flush=True)
@@ -219,12 +229,6 @@ def seed(opts, procs, env, log):
         if code != 0:
             raise RuntimeError(f"{' '.join(cmd[3:])} failed:\n{out[-2000:]}")
     return password
-
-
-def scale_password():
-    sys.path.insert(0, str(ROOT))
-    from proxy_service.seed.scale.setup import PASSWORD  # every seeded account has this one
-    return PASSWORD
 
 
 # --- cron during the load -----------------------------------------------------------------------
@@ -319,7 +323,6 @@ def environments(opts, work, database_url, secret):
 
 def redis_answers(url):
     try:
-        import redis
         return bool(redis.Redis.from_url(url, socket_timeout=2).ping())
     except Exception:  # noqa: BLE001 - any failure means "no Redis here"
         return False
@@ -380,8 +383,6 @@ class Run:
 
     def serve(self):
         """The SMS gateway and mail sink, then gunicorn on each port until /healthz answers."""
-        from sinks import MailSink, SmsGateway
-
         self.sms = SmsGateway(self.opts.port + 10).start()
         self.mail = MailSink(self.opts.port + 11).start()
         self.sinks = [self.sms, self.mail]
@@ -425,8 +426,6 @@ class Run:
 
     def server_cpu(self):
         """CPU seconds used so far by the gunicorn masters and their workers (ended ones too)."""
-        import psutil
-
         total = 0.0
         for server in self.servers:
             try:

@@ -12,6 +12,8 @@ from email import message_from_bytes
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
+from aiosmtpd.controller import Controller
+
 
 class SmsGateway:
     """Answers every SendSms with Code OK and counts the OutIds it was given."""
@@ -55,8 +57,6 @@ class MailSink:
     """An SMTP server that accepts every message and counts the Message-IDs."""
 
     def __init__(self, port):
-        from aiosmtpd.controller import Controller
-
         self.received = Counter()
         lock = threading.Lock()
         received = self.received
