@@ -80,8 +80,23 @@ lint: $(BIN)/activate
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
+# The suite in two pytest runs: first all but the browser tests, on PYTEST_WORKERS processes
+# (pytest-xdist; each worker has a database of its own, tests/conftest.py), then the browser
+# tests alone: Playwright's asyncio loop and pyHanko's asyncio.run (the `pdf` tests) cannot
+# share a main thread. PYTEST_ARGS go to the first run, BROWSER_ARGS to the second;
+# BROWSER=0 (or PYTEST_ARGS with --ignore=tests/browser) skips the browser run.
+PYTEST_WORKERS ?= auto
+BROWSER ?= 1
+ifneq (,$(findstring --ignore=tests/browser,$(PYTEST_ARGS)))
+BROWSER := 0
+endif
+
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --ignore=tests/browser -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	@if [ "$(BROWSER)" != 0 ]; then \
+	  echo "$(BIN)/python -m pytest tests/browser $(BROWSER_ARGS)"; \
+	  $(BIN)/python -m pytest tests/browser $(BROWSER_ARGS); \
+	fi
 
 # Page speed at N = 1,000 and 100,000 cases (BENCH_SIZES=1000,5000 for a quick run); the seeded
 # databases are kept in instance/bench/ and reused until the migrations change (benchmarks/).

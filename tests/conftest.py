@@ -1,5 +1,9 @@
 """Test fixtures. The schema comes from the migrations, once per run; each test starts
-from empty tables. TEST_DATABASE_URL selects PostgreSQL; the default is SQLite."""
+from empty tables. TEST_DATABASE_URL selects PostgreSQL; the default is SQLite.
+
+Under pytest-xdist (`-n`) each worker has a database of its own, named after the worker:
+instance/test_gw0.db, or <TEST_DATABASE_URL's database>_gw0 on PostgreSQL, created here."""
+import os
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -8,7 +12,8 @@ import pytest
 from flask import g
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import event, text
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
 
 from config import BASE_DIR, TestingConfig
 from proxy_service import create_app
@@ -18,16 +23,71 @@ from proxy_service.identity import twofactor
 
 from . import factories
 
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def worker_database(url, worker=WORKER):
+    """`url` for the xdist worker `worker` ("gw0", ...): its own SQLite file or PostgreSQL
+    database beside the one named; `url` itself outside xdist."""
+    if not worker:
+        return url
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        return f"sqlite:///{path.with_name(f'{path.stem}_{worker}{path.suffix}')}"
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{worker}").render_as_string(hide_password=False)
+
+
+def _create_database(base_url, url):
+    """PostgreSQL: create the database of `url` (a worker's) unless it exists, connected to
+    the database of `base_url`, which must exist."""
+    if base_url == url or not url.startswith("postgresql"):
+        return
+    name = make_url(url).database
+    engine = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}) is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+
+
+# Every app the tests make from TestingConfig (some make their own) uses the worker's database.
+BASE_DATABASE_URL = TestingConfig.SQLALCHEMY_DATABASE_URI
+TestingConfig.SQLALCHEMY_DATABASE_URI = worker_database(BASE_DATABASE_URL)
+
+
+# The modules about the agreement's PDFs and seals (marked `pdf`: their cases' agreements are
+# rendered and sealed for real); a test elsewhere may carry the mark itself.
+PDF_MODULES = {
+    "test_agreement_pdf.py", "test_signing.py", "test_seal.py", "test_supplements.py",
+    "test_full_path.py", "test_verify.py", "test_paper_rejection.py", "test_dossier.py",
+}
+
 
 def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.path.name in PDF_MODULES and item.path.parent.name == "tests":
+            item.add_marker(pytest.mark.pdf)
     # The browser tests go last: Playwright keeps an asyncio loop running in the main thread
     # until the session ends, and pyHanko's sealing (asyncio.run) cannot run beside it.
+    # (`make test` runs them in a pytest run of their own.)
     items.sort(key=lambda item: "tests/browser/" in str(item.path).replace("\\", "/"))
+
+
+@pytest.fixture(autouse=True)
+def _documents_for_real(request, monkeypatch):
+    """Tests marked `pdf` are about the agreement's PDFs and seals: make_case renders and
+    seals them for real there (factories.real_documents)."""
+    monkeypatch.setattr(factories, "real_documents",
+                        request.node.get_closest_marker("pdf") is not None)
 
 
 @pytest.fixture(scope="session")
 def app():
     (BASE_DIR / "instance").mkdir(exist_ok=True)
+    _create_database(BASE_DATABASE_URL, TestingConfig.SQLALCHEMY_DATABASE_URI)
     app = create_app(TestingConfig)
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     if url.startswith("sqlite:///"):
@@ -131,6 +191,26 @@ def client(app):
 def world(app):
     """Two centers with staff and catalogue, three enterprises, a project of the first."""
     return factories.make_world()
+
+
+@pytest.fixture(scope="session")
+def seal_folder(tmp_path_factory):
+    """A folder for the development seals of tests/seal_helpers.py, kept for the session."""
+    return tmp_path_factory.mktemp("seals")
+
+
+@pytest.fixture
+def case(world):
+    """The world's case, accepted, assigned to "agent" and signed (IN_PROGRESS), committed."""
+    case = world.case()
+    db.session.commit()
+    return case
+
+
+@pytest.fixture
+def agent(world, login_as):
+    """The client, logged in as the case's agent."""
+    return login_as(world.users["agent"])
 
 
 @pytest.fixture

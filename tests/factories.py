@@ -1,10 +1,17 @@
 """Plain make_* helpers that build a small, realistic world for tests."""
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from unittest import mock
 
-from proxy_service import workflow
+import pyotp
+from sqlalchemy import update
+
+from proxy_service import permissions, workflow
+from proxy_service.core import clock
 from proxy_service.core.extensions import db
+from proxy_service.documents.seal import create_dev_seal, seal_dir
 from proxy_service.models import (
     ApprovalItem,
     CaseTemplate,
@@ -19,6 +26,7 @@ from proxy_service.models import (
     User,
     Verification,
 )
+from proxy_service.workflow import agreements as signing
 
 PASSWORD = "secret-pass-1"
 # The authenticator secret login_as enrols staff with (tests/conftest.py).
@@ -98,30 +106,58 @@ def make_catalog(center):
     return [filing, planning, building]
 
 
+# Whether make_case renders and seals the agreement for real when it signs: on in the tests
+# marked `pdf` (tests/conftest.py), which are about the PDFs and seals; elsewhere the signing
+# verbs run as ever but over a stand-in PDF, unsealed, which costs nothing.
+real_documents = False
+
+
 def make_case(project, actor, items, *, accept_by=None, agent=None, sign=True):
     """A submitted case; accepted by `accept_by`; with an `agent` it goes to SIGNING and, unless
-    `sign` is false, both parties sign its agreement so that it is IN_PROGRESS."""
+    `sign` is false, both parties sign its agreement so that it is IN_PROGRESS.
+
+    Signing goes through the signing verbs (the same rows, moves and audit events); its PDFs
+    are rendered and sealed for real only with `sign="real"` or in a test marked `pdf`.
+    `sign=False` renders the open agreement for real: the test signs it itself."""
     case = workflow.submit_case(project, actor, items=items, contact_name="李四",
                                 contact_mobile="13912345678", note="请尽快办理")
     if accept_by is not None:
-        workflow.accept_case(case, accept_by, agent=agent)
-        if agent is not None and sign:
-            sign_and_seal(case, actor, accept_by)
+        real = sign == "real" or not sign or real_documents
+        with nullcontext() if real else stand_in_documents():
+            workflow.accept_case(case, accept_by, agent=agent)
+            if agent is not None and sign:
+                sign_and_seal(case, actor, accept_by)
     db.session.flush()
     return case
 
 
+def _stand_in_render(content, signed=None):
+    """A one-page PDF naming the agreement (and whether it is the final one), not its text."""
+    return PDF + f"% {content.number} {'final' if signed else 'unsigned'}\n".encode()
+
+
+def _unsealed(center, pdf_bytes, signed_at=None):
+    return pdf_bytes
+
+
+@contextmanager
+def stand_in_documents():
+    """Generating and signing agreements inside this block stores a stand-in PDF (PDF, above)
+    and seals nothing: the rows, states and audit events are the signing verbs' own. For tests
+    that do not read the agreement's PDF."""
+    with mock.patch.object(signing, "render_agreement", _stand_in_render), \
+            mock.patch.object(signing, "seal_pdf", _unsealed):
+        yield
+
+
 def ensure_seal(center):
     """A development seal certificate for `center` under the test SEAL_DIR (made once)."""
-    from proxy_service.documents.seal import create_dev_seal, seal_dir
     create_dev_seal(center, seal_dir() / center.number_prefix)
 
 
 def sign_and_seal(case, enterprise_user, center_user, agreement=None):
     """Both parties sign the case's open agreement (typed names) through the signing service;
     the center's signature seals it."""
-    from proxy_service import permissions
-    from proxy_service.workflow import agreements as signing
     agreement = agreement or signing.open_agreements(case)[0]
     ensure_seal(case.center)
     if enterprise_user.enterprise_id != case.enterprise_id:
@@ -148,7 +184,8 @@ class World:
 
     def case(self, *, accepted=True, agent="agent", signed=True):
         """A case on the first enterprise's project: accepted, assigned and its agreement
-        signed and sealed (IN_PROGRESS) by default; `signed=False` leaves it in SIGNING."""
+        signed and sealed (IN_PROGRESS) by default; `signed=False` leaves it in SIGNING,
+        `signed="real"` renders and seals its PDFs for real (make_case)."""
         return make_case(self.project, self.users["owner"], self.items,
                          accept_by=self.users["manager"] if accepted else None,
                          agent=self.users[agent] if accepted and agent else None, sign=signed)
@@ -178,10 +215,6 @@ def make_world():
 def one_time_code(user, secret=TOTP_SECRET):
     """The user's current TOTP code. Forgets the last step used, so that a test may log the
     same user in twice within one 30-second step (a real code is good only once)."""
-    import pyotp
-
-    from proxy_service.core import clock
-
     user.totp_last_step = None
     db.session.commit()
     return pyotp.TOTP(secret).at(clock.now())
@@ -191,11 +224,6 @@ def staff_code(secret=TOTP_SECRET):
     """A code that every staff account enrolled by login_as accepts now (they share
     TOTP_SECRET), even right after the code of its login: the last used steps are forgotten.
     For forms that re-authenticate (signing); enterprise users' forms ignore it."""
-    import pyotp
-    from sqlalchemy import update
-
-    from proxy_service.core import clock
-
     db.session.execute(update(User).values(totp_last_step=None))
     db.session.commit()
     return pyotp.TOTP(secret).at(clock.now())

@@ -4,7 +4,6 @@ import hashlib
 import io
 from datetime import UTC, datetime
 
-import pytest
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 from sqlalchemy import func, select
@@ -14,11 +13,6 @@ from proxy_service.core.extensions import db
 from proxy_service.documents.seal import init_center_seal, seal_pdf
 from proxy_service.models import Agreement, AgreementTemplate, CaseStatus, Signature
 from proxy_service.models.agreements import AgreementKind, AgreementState
-
-
-@pytest.fixture(scope="session")
-def seal_folder(tmp_path_factory):
-    return tmp_path_factory.mktemp("seals")
 
 
 def give_seal(center, folder):

@@ -1,9 +1,12 @@
 """Brute force: a per-account lockout kept in the database (several app instances share it) and
 per-IP rate limits (Flask-Limiter, shared through Redis when configured)."""
 import re
+import time
 import uuid
 from datetime import timedelta
+from types import SimpleNamespace
 
+import flask_limiter._extension as flask_limiter_extension
 import pytest
 import redis
 
@@ -251,6 +254,10 @@ def test_healthz_says_degraded_but_still_200_when_the_store_is_down(dead_store_a
 
 
 def test_healthz_reports_the_limiters_own_fallback(dead_store_app, monkeypatch):
+    # Flask-Limiter tries a failed store again a second after it last tried (then 2 s, 4 s,
+    # ...): its clock stands still here, so a slow machine cannot let it recover mid-test.
+    stopped = time.time()
+    monkeypatch.setattr(flask_limiter_extension, "time", SimpleNamespace(time=lambda: stopped))
     instance = dead_store_app(VERIFY_RATE_LIMIT="5 per minute")
     client = instance.test_client()
     store = instance.extensions["rate_limit_health"].limiter.storage

@@ -14,7 +14,7 @@ from proxy_service.core.extensions import db
 from proxy_service.models import Document
 
 from .factories import PDF
-from .seal_helpers import make_sealed_agreement, seal_folder  # noqa: F401 (fixture)
+from .seal_helpers import make_sealed_agreement
 
 REFUSED = "为安全起见不予接收"
 UNREADABLE = "无法读取这个 PDF 文件"

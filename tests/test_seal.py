@@ -18,7 +18,7 @@ from proxy_service.documents import seal
 from proxy_service.models import Center
 
 from .factories import make_center
-from .seal_helpers import give_seal, seal_folder, simple_pdf  # noqa: F401 (fixture)
+from .seal_helpers import give_seal, simple_pdf
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from proxy_service.models import Stage, StepStatus
 from proxy_service.workflow import step_rules, supplements
 
 from .factories import make_case, make_item, make_project, sign_and_seal
-from .test_step_updates import case, step_named  # noqa: F401 (fixture)
+from .test_step_updates import step_named
 
 
 def page_url(step):

@@ -10,7 +10,7 @@ from proxy_service import workflow
 from proxy_service.core.extensions import db
 from proxy_service.models import StepStatus
 
-from .test_step_updates import agent, post, step_named, url  # noqa: F401 (agent: a fixture)
+from .test_step_updates import post, step_named, url
 
 
 @pytest.fixture

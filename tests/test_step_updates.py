@@ -43,18 +43,6 @@ def step_events(step):
         .order_by(AuditEvent.id)).all()
 
 
-@pytest.fixture
-def case(world):
-    case = world.case()
-    db.session.commit()
-    return case
-
-
-@pytest.fixture
-def agent(world, login_as):
-    return login_as(world.users["agent"])
-
-
 def test_start_submit_approve_records_numbers_and_dates(case, agent, frozen_clock):
     frozen_clock(2024, 5, 10)
     filing = step_named(case, "项目备案")

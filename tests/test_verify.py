@@ -11,7 +11,7 @@ from proxy_service.core.extensions import db
 from proxy_service.models.agreements import AgreementState
 from proxy_service.verify.service import check_file
 
-from .seal_helpers import make_sealed_agreement, seal_folder, simple_pdf  # noqa: F401 (fixture)
+from .seal_helpers import make_sealed_agreement, simple_pdf
 
 
 @pytest.fixture
