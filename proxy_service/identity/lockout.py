@@ -11,11 +11,13 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, literal, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
+from proxy_service.identity import api_tokens
 from proxy_service.models import User
 from proxy_service.models.types import UTCDateTime
 
@@ -74,6 +76,8 @@ def record_failure(user):
         .execution_options(synchronize_session=False))
     db.session.expire(user, ["failed_logins", "locked_until"])
     locked = is_locked(user)
+    if locked:   # someone may hold the password: what it could create stops working too
+        api_tokens.revoke_all(user, None, _l("账号因多次验证失败被锁定"))
     security_event("account_locked" if locked else "login_failed", user_id=user.id,
                    reason="bad_credentials")
     return locked
