@@ -9,6 +9,7 @@ parameters included. Every error is application/problem+json (problems.py).
 """
 from proxy_service.api.base import ApiBlueprint, ProblemApi
 
+# i18n-keep: the contract (OpenAPI) is one document, written in Chinese whatever the reader's language
 bp = ApiBlueprint("api", __name__, url_prefix="/api/v1",
                   description="案件、事项（Cases and their steps）")
 

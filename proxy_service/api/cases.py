@@ -12,8 +12,12 @@ from proxy_service.core.extensions import db
 from proxy_service.models import Case
 from proxy_service.workflow.api_tokens import through
 
+# i18n-keep: the contract (OpenAPI) is one document, written in Chinese
 ETAG_HEADER = {"ETag": {"description": "事项的版本号；修改时在 If-Match 中带回",
                         "schema": {"type": "string"}}}
+# i18n-keep: the contract (OpenAPI) is one document, written in Chinese
+IF_MATCH = {"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
+            "description": "读取事项时得到的 ETag"}
 NOT_IN_PROGRESS = _l("案件当前不在办理中，事项不能更新。")
 
 
@@ -51,8 +55,7 @@ def get_step(case_id, step_id):
 @scope_required("steps:write")
 @bp.arguments(schemas.StepUpdate)
 @bp.response(200, schemas.StepOut, headers=ETAG_HEADER)
-@bp.doc(parameters=[{"in": "header", "name": "If-Match", "required": True,
-                     "schema": {"type": "string"}, "description": "读取事项时得到的 ETag"}])
+@bp.doc(parameters=[IF_MATCH])
 def update_step(changes, case_id, step_id):
     """更新事项（Update a step: the step page's rules, If-Match required）"""
     step = permissions.step_or_404(caller(), case_id, step_id)

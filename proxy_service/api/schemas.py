@@ -26,6 +26,7 @@ class ProblemSchema(StrictSchema):
     title = fields.String()
     status = fields.Integer()
     detail = fields.String()
+    # i18n-keep: the contract's text (one document, in Chinese)
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), metadata={
         "description": "字段（或查询参数）名 → 错误说明"})
 
@@ -41,11 +42,13 @@ class CaseSummary(StrictSchema):
     id = fields.Integer()
     number = fields.String()
     status = fields.Enum(CaseStatus)
+    # i18n-keep: the contract's text (one document, in Chinese)
     light = fields.Enum(Light, metadata={"description": "红黄绿灯（每日变化）"})
     enterprise = fields.Nested(Named)
     project = fields.Nested(Named)
     agent = fields.Nested(Named, allow_none=True)
     submitted_at = fields.AwareDateTime()
+    # i18n-keep: the contract's text (one document, in Chinese)
     promised_on = fields.Date(allow_none=True, metadata={"description": "承诺办结日"})
     updated_at = fields.AwareDateTime()
     version = fields.Integer()
@@ -53,6 +56,7 @@ class CaseSummary(StrictSchema):
 
 class CasePage(StrictSchema):
     items = fields.List(fields.Nested(CaseSummary))
+    # i18n-keep: the contract's text (one document, in Chinese)
     next = fields.String(allow_none=True, metadata={
         "description": "下一页的游标（作为 cursor 参数传回）；null 表示没有更多"})
 
@@ -63,6 +67,7 @@ class StepOut(StrictSchema):
     stage = fields.Enum(Stage)
     status = fields.Enum(StepStatus)
     light = fields.Enum(Light)
+    # i18n-keep: the contract's text (one document, in Chinese)
     actions = fields.List(fields.String(), metadata={"description": "现在可执行的操作"})
     acceptance_no = fields.String()
     submitted_on = fields.Date(allow_none=True)
@@ -75,6 +80,7 @@ class StepOut(StrictSchema):
     refusal_decision_no = fields.String()
     not_required_reason = fields.String()
     updated_at = fields.AwareDateTime()
+    # i18n-keep: the contract's text (one document, in Chinese)
     version = fields.Integer(metadata={"description": "ETag 即此版本号"})
 
 
@@ -97,8 +103,10 @@ class CaseDetail(CaseSummary):
 
 class CaseListArgs(StrictSchema):
     status = fields.Enum(CaseStatus)
+    # i18n-keep: the contract's text (one document, in Chinese)
     updated_since = fields.AwareDateTime(metadata={"description": "只列出此时间之后更新的案件"})
     cursor = fields.String(validate=fields.max_length(200))
+    # i18n-keep: the contract's text (one document, in Chinese)
     limit = fields.QueryInteger(validate=fields.between(1, PAGE_LIMIT),
                                 metadata={"description": "每页条数，默认 50"})
 
@@ -121,5 +129,6 @@ class StepUpdate(StrictSchema):
     refusal_reason = fields.String(validate=fields.max_length(2000))
     refusal_decision_no = fields.String(validate=fields.max_length(80))
     not_required_reason = fields.String(validate=fields.max_length(2000))
+    # i18n-keep: the contract's text (one document, in Chinese)
     comment = fields.String(validate=fields.max_length(2000),
                             metadata={"description": "办理说明（企业可见），记入操作日志"})

@@ -37,6 +37,7 @@ def create_token(user, *, name, scopes, expires_on):
                      secret_sha256=secret_hash(secret), hint=secret[:10], expires_at=expires_at)
     db.session.add(token)
     db.session.flush()
+    # i18n-keep: an audit record, its scopes joined the Chinese way
     comment = in_record_language(_l("%(name)s（%(hint)s…），权限：%(scopes)s，有效期至%(day)s",
                                     name=name, hint=token.hint, scopes="、".join(sorted(scopes)),
                                     day=expires_on.isoformat()))
