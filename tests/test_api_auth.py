@@ -143,3 +143,13 @@ def test_the_longest_life_is_a_year(world, frozen_clock):
 def test_unknown_scopes_are_refused(world):
     with pytest.raises(workflow.TransitionError):
         make_token(world.users["owner"], scopes=["cases:read", "admin"])
+
+
+def test_erasing_the_person_deletes_their_tokens(client, world):
+    from proxy_service.workflow import personal_data
+    person = world.users["other_enterprise"]
+    secret = make_token(person)
+    personal_data.erase(person, world.users["manager"], "本人书面申请")
+    db.session.commit()
+    assert db.session.scalars(select(ApiToken).where(ApiToken.user_id == person.id)).all() == []
+    assert_problem(client.get(CASES, headers=bearer(secret)), 401)

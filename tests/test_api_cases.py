@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from config import TestingConfig
+from proxy_service import create_app
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
 from proxy_service.models import AuditEvent, Case, CaseStatus, StepStatus
@@ -200,3 +202,40 @@ def test_times_are_iso_with_their_offset(client, world, frozen_clock):
     assert datetime.fromisoformat(item["submitted_at"]) == datetime(2026, 3, 2, 2, tzinfo=UTC)
     assert item["promised_on"] is None or date.fromisoformat(item["promised_on"])
     assert case.id == item["id"]
+
+
+def test_a_page_costs_the_same_statements_whatever_the_number_of_cases(client, world,
+                                                                       count_queries):
+    secret = make_token(world.users["manager"])
+    world.case()
+    client.get("/api/v1/cases", headers=bearer(secret))   # the last use is noted once a minute
+    db.session.expire_all()   # as a new request's session starts (the suite shares one)
+    with count_queries() as few:
+        assert client.get("/api/v1/cases", headers=bearer(secret)).status_code == 200
+    for number in range(4):
+        enterprise = make_enterprise(world.centers[0], f"企业{number}", f"91140700MA0K12{number}4X0")
+        project = make_project(enterprise, world.centers[0], f"项目{number}")
+        make_case(project, world.users["owner"], world.items, accept_by=world.users["manager"],
+                  agent=world.users["agent"])
+    db.session.commit()
+    db.session.expire_all()
+    with count_queries() as many:
+        page = client.get("/api/v1/cases", headers=bearer(secret)).get_json()
+    assert len(page["items"]) == 5 and many.count == few.count
+
+
+def test_writes_need_no_csrf_token(world, app):
+    """With CSRF protection on, as in production: the API reads no cookie, so it needs none."""
+    config = type("WithCsrf", (TestingConfig,), {
+        "WTF_CSRF_ENABLED": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    guarded = create_app(config)
+    case = world.case()
+    secret = make_token(world.users["agent"])
+    try:
+        response = guarded.test_client().patch(
+            _step_url(case), json={"action": "start"},
+            headers=bearer(secret, **{"If-Match": f'"{case.steps[0].version}"'}))
+        assert response.status_code == 200
+    finally:
+        with guarded.app_context():
+            db.engine.dispose()

@@ -1,10 +1,11 @@
-"""personal access tokens of the JSON API
+"""personal access tokens of the JSON API; indexes for its case list
 
 Revision ID: n4c0de100014
 Revises: m3c0de900013
 Create Date: 2026-12-07 03:10:00
 
-Only the SHA-256 of each secret is stored (unique: the lookup of every API request).
+Only the SHA-256 of each secret is stored (unique: the lookup of every API request). The API
+lists a center's or an enterprise's cases in keyset pages over (updated_at, id).
 """
 from alembic import op
 import sqlalchemy as sa
@@ -38,9 +39,15 @@ def upgrade():
     )
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_api_tokens_user_id'), ['user_id'], unique=False)
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.create_index('ix_cases_center_updated', ['center_id', 'updated_at', 'id'], unique=False)
+        batch_op.create_index('ix_cases_enterprise_updated', ['enterprise_id', 'updated_at', 'id'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.drop_index('ix_cases_enterprise_updated')
+        batch_op.drop_index('ix_cases_center_updated')
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
     op.drop_table('api_tokens')

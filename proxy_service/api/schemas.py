@@ -20,11 +20,19 @@ class StrictSchema(Schema):
         ordered = True
 
 
+class Reply(StrictSchema):
+    """What the server sends: every field is always there (null where allow_none says so),
+    and the contract says so (required), so that clients need not guess."""
+
+    def on_bind_field(self, field_name, field_obj):
+        field_obj.required = True
+
+
 class ProblemSchema(StrictSchema):
     """RFC 9457 problem details, as every error is answered."""
-    type = fields.String(metadata={"example": "about:blank"})
-    title = fields.String()
-    status = fields.Integer()
+    type = fields.String(required=True, metadata={"example": "about:blank"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
     detail = fields.String()
     # i18n-keep: the contract's text (one document, in Chinese)
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), metadata={
@@ -33,12 +41,12 @@ class ProblemSchema(StrictSchema):
 
 # --- reading ---------------------------------------------------------------------------------
 
-class Named(StrictSchema):
+class Named(Reply):
     id = fields.Integer()
     name = fields.String()
 
 
-class CaseSummary(StrictSchema):
+class CaseSummary(Reply):
     id = fields.Integer()
     number = fields.String()
     status = fields.Enum(CaseStatus)
@@ -54,14 +62,14 @@ class CaseSummary(StrictSchema):
     version = fields.Integer()
 
 
-class CasePage(StrictSchema):
+class CasePage(Reply):
     items = fields.List(fields.Nested(CaseSummary))
     # i18n-keep: the contract's text (one document, in Chinese)
     next = fields.String(allow_none=True, metadata={
         "description": "下一页的游标（作为 cursor 参数传回）；null 表示没有更多"})
 
 
-class StepOut(StrictSchema):
+class StepOut(Reply):
     id = fields.Integer()
     item = fields.Nested(Named)
     stage = fields.Enum(Stage)
@@ -84,7 +92,7 @@ class StepOut(StrictSchema):
     version = fields.Integer(metadata={"description": "ETag 即此版本号"})
 
 
-class AgreementOut(StrictSchema):
+class AgreementOut(Reply):
     id = fields.Integer()
     number = fields.String()
     state = fields.Enum(AgreementState)
