@@ -135,7 +135,7 @@ def test_a_step_update_goes_through_the_workflow_and_is_audited_with_the_token(c
     secret = make_token(world.users["agent"], name="ERP同步")
     step = case.steps[0]
     before = step.version
-    response = _patch(client, case, secret, {"action": "start", "comment": "材料已齐"})
+    response = _patch(client, case, secret, {"action": "start", "note": "材料已齐"})
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["status"] == "preparing"
     db.session.refresh(step)

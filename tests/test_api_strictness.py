@@ -33,7 +33,7 @@ def patch_step(client, world):
     ({"submitted_on": 20260302}, "submitted_on"),
     ({"action": "fly"}, "action"),
     ({"permit_no": "x" * 81}, "permit_no"),
-    ({"comment": None}, "comment"),
+    ({"note": None}, "note"),
 ])
 def test_a_body_outside_the_contract_is_422_naming_the_field(patch_step, body, field):
     problem = assert_problem(patch_step(body), 422)

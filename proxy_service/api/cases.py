@@ -64,7 +64,8 @@ def update_step(changes, case_id, step_id):
     if not permissions.can_update_step(caller(), step):
         return problem(409, NOT_IN_PROGRESS)
     seen = matched_version(step)
-    comment = through(token()) + changes.pop("comment", "").strip()
+    # The step page's note (办理说明), in the audit comment behind the token's name.
+    comment = through(token()) + changes.pop("note", "").strip()
     workflow.update_step(step, caller(), seen_version=seen, comment=comment, **changes)
     db.session.commit()
     return present.step_out(step), {"ETag": present.etag(step)}

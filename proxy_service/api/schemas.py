@@ -138,5 +138,5 @@ class StepUpdate(StrictSchema):
     refusal_decision_no = fields.String(validate=fields.max_length(80))
     not_required_reason = fields.String(validate=fields.max_length(2000))
     # i18n-keep: the contract's text (one document, in Chinese)
-    comment = fields.String(validate=fields.max_length(2000),
-                            metadata={"description": "办理说明（企业可见），记入操作日志"})
+    note = fields.String(validate=fields.max_length(2000),
+                         metadata={"description": "办理说明（企业可见），记入操作日志"})
