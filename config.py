@@ -59,6 +59,14 @@ class Config:
     # After the password (and code) is given again, exports go ahead without asking for this
     # long; signing and changing the password always ask (proxy_service/identity/reauth.py).
     REAUTH_MINUTES = _env_int("REAUTH_MINUTES", 10)
+    # The JSON API (proxy_service/api/, docs/api.md): its contract at /api/v1/openapi.json.
+    API_TITLE = "一对一精准代办 API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.1.0"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    API_SPEC_OPTIONS = {"components": {"securitySchemes": {"token": {
+        "type": "http", "scheme": "bearer", "description": "个人访问令牌（psk_…）"}}}}
     SESSION_ABSOLUTE_HOURS = _env_int("SESSION_ABSOLUTE_HOURS", 12)
     # Per-account lockout, stored in the database so that it holds across workers and hosts.
     LOGIN_MAX_FAILURES = _env_int("LOGIN_MAX_FAILURES", 5)

@@ -59,6 +59,7 @@ def register_blueprints(app):
     # The features are the top layer: they load with the app, not with this package.
     from proxy_service.admin import bp as admin_bp  # noqa: PLC0415 — wiring (see above)
     from proxy_service.agreements import bp as agreements_bp  # noqa: PLC0415 — wiring
+    from proxy_service.api import init_app as init_api  # noqa: PLC0415 — wiring
     from proxy_service.auth import bp as auth_bp  # noqa: PLC0415 — wiring
     from proxy_service.cases import bp as cases_bp  # noqa: PLC0415 — wiring
     from proxy_service.dashboard import bp as dashboard_bp  # noqa: PLC0415 — wiring
@@ -71,6 +72,7 @@ def register_blueprints(app):
     for bp in (auth_bp, enterprises_bp, cases_bp, dashboard_bp, admin_bp, verify_bp,
                notifications_bp, service_quality_bp, agreements_bp, i18n.bp):
         app.register_blueprint(bp)
+    init_api(app, csrf)   # the JSON API and its contract (/api/v1, /api/v1/openapi.json)
 
 
 def register_security(app):

@@ -3,7 +3,11 @@ another enterprise, another center's staff, an agent not assigned to the case, a
 claimant (an enterprise login whose claim on a taken USCC waits, so it has no enterprise).
 The answer is the one MATRIX states — 404 (the object is invisible) or 403 (the role may not
 do this at all) — for GET and POST alike, and nothing changes. A route with a URL argument
-that MATRIX does not list fails the suite (the routes are read from the app's url_map)."""
+that MATRIX does not list fails the suite (the routes are read from the app's url_map).
+
+The JSON API (/api/v1) is reached with a token, not a login: API_MATRIX states the answers
+there, to the same outsiders holding a token with every scope, and to a token without the
+scope, an expired one and a revoked one."""
 import io
 from datetime import UTC, date, datetime
 
@@ -14,6 +18,7 @@ from werkzeug.datastructures import FileStorage
 from proxy_service.core.extensions import db
 from proxy_service.models import (
     Absence,
+    ApiToken,
     AuditEvent,
     CaseTemplate,
     EnterpriseClaim,
@@ -23,11 +28,13 @@ from proxy_service.models import (
     Notification,
     Rectification,
     Role,
+    Step,
 )
-from proxy_service.workflow import reports
+from proxy_service.workflow import api_tokens, reports
 from proxy_service.workflow.documents import store_document
 
 from . import factories
+from .api_helpers import ALL_SCOPES, make_token
 from .factories import PDF
 
 OUTSIDERS = ("other_enterprise", "other_manager", "other_center_agent", "other_agent", "claimant")
@@ -53,6 +60,8 @@ MATRIX = {
     "admin.person": MANAGERS_ONLY, "admin.retire_item": MANAGERS_ONLY,
     "admin.retire_template": MANAGERS_ONLY, "admin.unretire_item": MANAGERS_ONLY,
     "admin.unretire_template": MANAGERS_ONLY, "auth.reset_2fa": MANAGERS_ONLY,
+    # One's own API tokens only: another user's is invisible to everyone.
+    "auth.revoke_api_token": INVISIBLE,
     "agreements.add_items": INVISIBLE, "agreements.detail": INVISIBLE,
     "agreements.paper_confirm": INVISIBLE, "agreements.paper_reject": INVISIBLE,
     "agreements.paper_upload": INVISIBLE, "agreements.pdf": INVISIBLE,
@@ -75,11 +84,25 @@ MATRIX = {
 # Routes with an argument but no object to guard.
 NO_OBJECT = {"static", "verify.by_link"}   # verify.by_link: the public QR target
 
+# The API's routes with an object, by endpoint and method: the scope a token needs there. Every
+# outsider holding a token with every scope gets 404; a token without the scope 403 (for the
+# case's own manager); an expired or revoked token 401.
+API_MATRIX = {
+    ("api.get_case", "GET"): "cases:read",
+    ("api.get_step", "GET"): "cases:read",
+    ("api.update_step", "PATCH"): "steps:write",
+}
 
-def object_routes(app):
-    """{endpoint: rule} of every route with a URL argument, except NO_OBJECT."""
+
+def _is_api(endpoint):
+    return endpoint.startswith("api.")
+
+
+def object_routes(app, api=False):
+    """{endpoint: rule} of every route with a URL argument, except NO_OBJECT: of the pages,
+    or (api) of the JSON API."""
     return {rule.endpoint: rule for rule in app.url_map.iter_rules()
-            if rule.arguments and rule.endpoint not in NO_OBJECT}
+            if rule.arguments and rule.endpoint not in NO_OBJECT and _is_api(rule.endpoint) == api}
 
 
 def test_the_matrix_lists_every_object_route(app):
@@ -87,6 +110,9 @@ def test_the_matrix_lists_every_object_route(app):
     missing, gone = sorted(routes.keys() - MATRIX.keys()), sorted(MATRIX.keys() - routes.keys())
     assert not missing, f"say in MATRIX who may not reach {missing}"
     assert not gone, f"MATRIX names routes that no longer exist: {gone}"
+    api = {(endpoint, method) for endpoint, rule in object_routes(app, api=True).items()
+           for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert api == set(API_MATRIX), "say in API_MATRIX which scope each API route needs"
 
 
 def _methods(rule):
@@ -117,7 +143,14 @@ def targets(world):
             # An enterprise user of the first center's enterprise: personal-data requests.
             "person_id": world.users["owner"].id,
             "notice_id": _notice_id(case), "notification_id": _notification_id(world),
+            "token_id": _token_id(world.users["owner"]),
             "agreement_id": case.agreements[0].id, "report_id": _report_id(world)}
+
+
+def _token_id(user):
+    """A token of the first enterprise's user (the settings page: its owner alone revokes it)."""
+    make_token(user)
+    return db.session.query(ApiToken.id).filter_by(user_id=user.id).one()[0]
 
 
 def _report_id(world):
@@ -181,20 +214,77 @@ def test_outsiders_cannot_reach_objects(app, client, world, login_as, targets, e
     assert not wrong, f"expected {MATRIX[endpoint]}: " + "; ".join(wrong)
 
 
+def _api_url(app, endpoint, targets):
+    rule = object_routes(app, api=True)[endpoint]
+    with app.test_request_context():
+        return url_for(endpoint, **{arg: targets[arg] for arg in rule.arguments})
+
+
+def _api_answers(client, app, targets, secret, endpoint, method):
+    """The status of one API request with `secret`, and whether the audit log grew."""
+    before = db.session.query(AuditEvent).count()
+    step = db.session.get(Step, targets["step_id"])
+    response = client.open(_api_url(app, endpoint, targets), method=method,
+                           headers={"Authorization": f"Bearer {secret}",
+                                    "If-Match": f'"{step.version}"'},
+                           json={"action": "start"} if method == "PATCH" else None)
+    assert response.mimetype == "application/problem+json"
+    return response.status_code, db.session.query(AuditEvent).count() != before
+
+
+@pytest.mark.parametrize("endpoint, method", sorted(API_MATRIX))
+def test_outsiders_and_bad_tokens_cannot_reach_api_objects(app, client, world, targets,
+                                                           frozen_clock, endpoint, method):
+    frozen_clock(2026, 3, 2)
+    secrets = {who: make_token(world.users[who], name=who) for who in OUTSIDERS}
+    expected = dict.fromkeys(secrets, 404)
+    other_scopes = [scope for scope in ALL_SCOPES if scope != API_MATRIX[endpoint, method]]
+    secrets["without_the_scope"] = make_token(world.users["manager"], scopes=other_scopes)
+    expected["without_the_scope"] = 403
+    secrets["revoked"] = make_token(world.users["manager"], name="revoked")
+    api_tokens.revoke_token(db.session.query(ApiToken).filter_by(name="revoked").one(),
+                            world.users["manager"])
+    secrets["expired"] = make_token(world.users["manager"], name="expired", days=1)
+    db.session.commit()
+    expected.update(revoked=401, expired=401)
+    frozen_clock(2026, 3, 4)
+    wrong = []
+    for who, secret in secrets.items():
+        status, changed = _api_answers(client, app, targets, secret, endpoint, method)
+        if status != expected[who] or changed:
+            wrong.append(f"{who} → {status}" + (" and wrote to the audit log" if changed else ""))
+    assert not wrong, f"{method} {endpoint}: " + "; ".join(wrong)
+
+
 # auth.home only redirects (to the login page when anonymous); logging out needs no session.
 PUBLIC = {"auth.login", "auth.logout", "auth.home", "auth.healthz", "enterprises.register",
-          "enterprises.privacy", "static", "verify.index", "verify.by_link", "i18n.switch"}
+          "enterprises.privacy", "static", "verify.index", "verify.by_link", "i18n.switch",
+          "api-docs.openapi_json"}   # the API's contract is public; the API answers 401 (below)
 
 
 def test_every_other_route_asks_anonymous_users_to_log_in(app, client, world, targets):
     wrong = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda rule: rule.endpoint):
-        if rule.endpoint in PUBLIC:
+        if rule.endpoint in PUBLIC or _is_api(rule.endpoint):
             continue
         with app.test_request_context():
             url = url_for(rule.endpoint, **{arg: targets[arg] for arg in rule.arguments})
         for method in _methods(rule):
             response = client.open(url, method=method)
             if response.status_code != 302 or "/login" not in response.headers["Location"]:
+                wrong.append(f"{method} {url} → {response.status_code}")
+    assert not wrong, "; ".join(wrong)
+
+
+def test_every_api_route_asks_anonymous_callers_for_a_token(app, client, world, targets):
+    wrong = []
+    for rule in app.url_map.iter_rules():
+        if not _is_api(rule.endpoint):
+            continue
+        with app.test_request_context():
+            url = url_for(rule.endpoint, **{arg: targets[arg] for arg in rule.arguments})
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(url, method=method)
+            if response.status_code != 401 or "Bearer" not in response.headers["WWW-Authenticate"]:
                 wrong.append(f"{method} {url} → {response.status_code}")
     assert not wrong, "; ".join(wrong)

@@ -304,6 +304,12 @@ def notification_settings(pages):
                notify_sms="" if owner.notify_sms else "y")
 
 
+def api_tokens(pages):
+    """A token made on the settings page (the password again), then revoked there."""
+    pages.post("/account/api-tokens", who="owner", password=PASSWORD, expect=(200,))
+    pages.post("/account/api-tokens/<int:token_id>/revoke", who="owner")
+
+
 def _pdf_file():
     return (io.BytesIO(factories.PDF), "licence.pdf")
 
@@ -336,6 +342,7 @@ SCENARIOS = {
     "absences_and_moves": (absences_and_moves, {
         "absence_create", "substitute_set", "absence_cancel", "reassign"}),
     "notification_settings": (notification_settings, {"notify_settings", "contact_update"}),
+    "api_tokens": (api_tokens, {"api_token_create", "api_token_revoke"}),
 }
 
 

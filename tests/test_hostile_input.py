@@ -9,7 +9,7 @@ audit log included, is the same before and after."""
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from urllib.parse import urlencode
 
@@ -22,10 +22,12 @@ from werkzeug.datastructures import FileStorage
 
 from config import TestingConfig
 from proxy_service import create_app
+from proxy_service.core import clock
 from proxy_service.core.extensions import db
 from proxy_service.models import (
     Absence,
     AgreementState,
+    ApiToken,
     CaseTemplate,
     EnterpriseClaim,
     Grade,
@@ -38,6 +40,7 @@ from proxy_service.workflow import paper_signing
 from proxy_service.workflow import quality as quality
 
 from . import factories
+from .api_helpers import make_token
 from .factories import PASSWORD, VALID_USCC, make_project, staff_code
 from .test_admin_catalog import item_data
 from .test_admin_users import user_data
@@ -94,6 +97,13 @@ class Objects:
         project = make_project(self.world.enterprises[0], self.world.centers[0], name)
         db.session.flush()
         return project
+
+    @cached_property
+    def api_token(self):
+        """A token of the first enterprise's user, to revoke (the settings page)."""
+        make_token(self.users["owner"])
+        return db.session.scalars(select(ApiToken).where(
+            ApiToken.user_id == self.users["owner"].id).order_by(ApiToken.id.desc())).first()
 
     @cached_property
     def case(self):
@@ -257,6 +267,13 @@ FORMS = {
     "/account/recovery-codes": Form("manager", lambda o: "/account/recovery-codes",
                                     lambda o: {"password": "wrong-password", "code": "000000"},
                                     ok_pages=True),
+    # A wrong password: a token made here would stay (its page, with the secret, is a 200).
+    "/account/api-tokens": Form("owner", lambda o: "/account/api-tokens", lambda o: {
+        "name": "项目管理系统", "scopes": "cases:read",
+        "expires_on": (clock.today() + timedelta(days=30)).isoformat(),
+        "password": "wrong-password"}),
+    "/account/api-tokens/<int:token_id>/revoke": Form(
+        "owner", lambda o: f"/account/api-tokens/{o.api_token.id}/revoke", lambda o: {}),
     "/confirm": Form("manager", lambda o: "/confirm?next=/manage/export%3Flist%3Dcases",
                      lambda o: {"password": "wrong-password", "code": "000000"}, ok_pages=True),
     "/manage/security": Form("manager", lambda o: "/manage/security",

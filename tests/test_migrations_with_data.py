@@ -46,6 +46,15 @@ def counts(tables):
                 for table in tables}
 
 
+def kept_rows(tables):
+    """counts(tables) after a refused downgrade. On SQLite each step ran in its own
+    transaction, so a table made by a migration above the refusing one is gone until the
+    upgrade back: it counts as it stood only if it held no row (no row may be lost)."""
+    present = set(inspect(db.engine).get_table_names())
+    found = counts([table for table in tables if table in present])
+    return {**found, **{table: 0 for table in tables if table not in present}}
+
+
 def fresh_connections():
     """New connections, with the pragmas the app sets (SQLite: foreign keys on), as a
     `flask db downgrade` has: the suite's pooled one may have had them turned off."""
@@ -70,7 +79,7 @@ def test_a_downgrade_to_the_last_release_and_back_keeps_the_rows_and_dates(app):
     with pytest.raises(RuntimeError, match=rf"{len(issued)} notice\(s\) issued by the application "
                                            "would be lost.*-x drop_issued_notices=1"):
         command.downgrade(config, LAST_RELEASE)
-    assert notices() == issued and counts(tables) == rows
+    assert notices() == issued and kept_rows(tables) == rows
     upgrade()     # SQLite ran each step in its own transaction: back from any step it undid
     assert revision() == head
     # Asked to drop them, it does; an upgrade renders the same notices from the history,

@@ -6,6 +6,7 @@ Who decides the language of a page, first match wins:
      visitor who picked English on the login page keeps it);
   3. the browser's Accept-Language;
   4. Chinese.
+The JSON API (API_PATH) reads Accept-Language alone: its callers send no cookie.
 The switch in the header posts to /language, which sets the cookie and, for a logged-in
 user, the account's choice.
 
@@ -26,7 +27,7 @@ from flask_login import current_user
 
 from proxy_service.core.clock import BEIJING
 from proxy_service.core.extensions import db
-from proxy_service.core.security import same_site_path
+from proxy_service.core.security import API_PATH, same_site_path
 
 DEFAULT_LOCALE = "zh_CN"
 LOCALES = ("zh_CN", "en")
@@ -44,11 +45,17 @@ def select_locale():
     """Flask-Babel's locale selector (see the module docstring for the order)."""
     if not has_request_context():
         return DEFAULT_LOCALE    # cron jobs and commands: callers force the recipient's locale
+    if request.path.startswith(API_PATH):   # another system: its Accept-Language alone
+        return _from_browser()
     if current_user.is_authenticated and current_user.locale in LOCALES:
         return current_user.locale
     chosen = request.cookies.get(COOKIE)
     if chosen in LOCALES:
         return chosen
+    return _from_browser()
+
+
+def _from_browser():
     best = request.accept_languages.best_match(list(_BROWSER_TAGS))
     return _BROWSER_TAGS.get(best, DEFAULT_LOCALE)
 

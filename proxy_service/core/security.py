@@ -62,6 +62,10 @@ security_log = logging.getLogger("proxy_service.security")
 LARGEST_ID = 2**31 - 1   # the integer primary keys on PostgreSQL
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")   # Unicode's control characters (Cc)
 
+# The JSON API (proxy_service/api/): called by other systems with a token, never with the
+# session cookie or the cookies the pages set (identity/api_tokens.py, i18n.select_locale).
+API_PATH = "/api/"
+
 
 class DatabaseIdConverter(IntegerConverter):
     """<int:...> in URLs: only numbers a primary key can hold (a longer one is not found)."""

@@ -16,11 +16,12 @@ import hmac
 
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from proxy_service.core import clock
 from proxy_service.core.extensions import db, login_manager
-from proxy_service.identity import lockout, twofactor
+from proxy_service.identity import api_tokens, lockout, twofactor
 from proxy_service.models import Role, User
 
 PENDING_KEY = "_2fa_pending"
@@ -64,6 +65,7 @@ def change_password(user, new_password):
     session continues (it takes the new token) and every other one is over."""
     user.set_password(new_password)
     session["_sid"] = user.session_token
+    api_tokens.revoke_all(user, user, _l("修改登录密码"))
     db.session.commit()
     lockout.security_event("password_changed", user_id=user.id)
 
@@ -141,6 +143,7 @@ def enforce_timeouts():
 
 def init_app(app):
     login_manager.user_loader(load_user)
+    app.session_interface = api_tokens.PagesOnlySessionInterface()   # the API reads no cookie
     app.before_request(enforce_timeouts)
     # Forms that re-authenticate show a code field only to users who log in with one.
     app.jinja_env.globals["needs_one_time_code"] = twofactor.needs_code

@@ -7,6 +7,7 @@ from proxy_service.models.agreements import (
     AgreementTemplate,
     Signature,
 )
+from proxy_service.models.api_tokens import ApiToken
 from proxy_service.models.audit import AuditCheckpoint, AuditEvent
 from proxy_service.models.blobs import DocumentBlob
 from proxy_service.models.calendar import CalendarYear, DayKind, DeadlineAlert, Holiday
@@ -46,7 +47,7 @@ from proxy_service.models.submit_tokens import SubmitToken
 from proxy_service.models.users import Center, RecoveryCode, Role, User
 
 __all__ = [
-    "Absence", "Evaluation", "Grade", "Outcome", "Rectification", "RectificationStatus",
+    "Absence", "ApiToken", "Evaluation", "Grade", "Outcome", "Rectification", "RectificationStatus",
     "Agreement", "AgreementKind", "AgreementState", "AgreementTemplate", "CalendarYear", "DayKind",
     "DeadlineAlert", "Holiday", "IssuedNotice", "NoticeKind", "NoticeOrigin", "Notification",
     "OutboxMessage", "Signature",

@@ -129,6 +129,10 @@ class Case(db.Model):
         Index("ix_cases_center_closed", "center_id", "closed_at", "status"),
         # The open cases whose promised date a calendar change may move (deadline_recompute).
         Index("ix_cases_status_promised", "status", "promised_on"),
+        # The API's case list: keyset pages over (updated_at, id) of a center's or an
+        # enterprise's cases (api/queries.py).
+        Index("ix_cases_center_updated", "center_id", "updated_at", "id"),
+        Index("ix_cases_enterprise_updated", "enterprise_id", "updated_at", "id"),
     )
 
     @property

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from proxy_service.core.conflicts import TransitionError
 from proxy_service.core.extensions import db
 from proxy_service.core.i18n import in_record_language
+from proxy_service.identity import api_tokens
 from proxy_service.models import AuditEvent
 from proxy_service.workflow.moves import ACCOUNT_MOVES, _begin, _move
 
@@ -44,9 +45,10 @@ def activate_account(user, actor):
 
 
 def deactivate_account(user, actor):
-    """The person can no longer log in; their open cases stay theirs until re-assigned.
+    """The person can no longer log in, nor their API tokens act; their open cases stay theirs until re-assigned.
     Allowed while active, never on one's own account (TransitionError)."""
     if user.id == actor.id:
         raise TransitionError(_l("不能停用自己的账号。"))
     _move(user, ACCOUNT_MOVES, "user_deactivate", actor, user.username, field="active")
+    api_tokens.revoke_all(user, actor, _l("账号已停用"))
     db.session.flush()

@@ -34,6 +34,7 @@ from proxy_service.core.extensions import db
 from proxy_service.core.i18n import join_list
 from proxy_service.models import (
     Agreement,
+    ApiToken,
     AuditEvent,
     Case,
     ClaimStatus,
@@ -222,7 +223,8 @@ def erase(person, actor, reason):
     _move(person, ACCOUNT_MOVES, ERASE_ACTION, actor, reason, field="active",
           center_id=actor.center_id)
     _blank_account(person)
-    for model in (Notification, OutboxMessage, RecoveryCode, SubmitToken):
+    # API tokens go too: the secrets stop working and the addresses they were used from go.
+    for model in (ApiToken, Notification, OutboxMessage, RecoveryCode, SubmitToken):
         db.session.execute(delete(model).where(model.user_id == person.id))
     db.session.execute(update(EnterpriseClaim).where(EnterpriseClaim.claimant_id == person.id)
                        .values(mobile="").execution_options(synchronize_session=False))

@@ -39,7 +39,7 @@ def step_waits_on(step):
 
 
 def update_step(step, actor, *, seen_version, action=None, note="", internal=False,
-                document=None, document_kind="permit", **details):
+                document=None, document_kind="permit", via="", **details):
     """Apply one step form: an optional status action, the fields it records, the form's note
     and the document uploaded with it.
 
@@ -49,7 +49,8 @@ def update_step(step, actor, *, seen_version, action=None, note="", internal=Fal
     a Message; an `internal` one is shown to staff only. `document` (a werkzeug FileStorage)
     is stored as a Document of the step, of `document_kind`. Raises StaleEdit,
     TransitionError (StepDateError for a date that cannot be true), UploadError; TypeError
-    for a field the form does not record.
+    for a field the form does not record. `via` opens the step's audit comment when the actor
+    acts through something other than the pages (an API token: workflow.api_tokens.through).
     """
     if unknown := details.keys() - {*STEP_FIELDS, *deadlines.ROUND_DATES}:
         raise TypeError(f"update_step() records no {sorted(unknown)}")
@@ -59,7 +60,7 @@ def update_step(step, actor, *, seen_version, action=None, note="", internal=Fal
         store_document(document, kind=document_kind, uploader=actor, case=step.case, step=step)
     check_version(step, seen_version)
     step_rules.check(step, action, details)
-    _move_or_edit_step(step, actor, action, note, internal)
+    _move_or_edit_step(step, actor, action, note, internal, via)
     round_dates = {key: details.pop(key, None) for key in deadlines.ROUND_DATES}
     _fill(step, {field: value for field, value in details.items() if value is not None})
     deadlines.after_step_action(step, action, round_dates)
@@ -74,10 +75,10 @@ def update_step(step, actor, *, seen_version, action=None, note="", internal=Fal
     return step
 
 
-def _move_or_edit_step(step, actor, action, note, internal):
+def _move_or_edit_step(step, actor, action, note, internal, via=""):
     """The step's move by `action` (or an edit), audited; an `internal` note goes into an
     event of its own, so that the move itself stays visible to the enterprise."""
-    public_comment = on_behalf(actor, step.case) + ("" if internal else note)
+    public_comment = via + on_behalf(actor, step.case) + ("" if internal else note)
     if action:
         _move(step, STEP_MOVES, action, actor, public_comment)
     else:

@@ -1,0 +1,36 @@
+"""flask-smorest made strict and quiet: the parser leaves `unknown` to each schema (RAISE,
+schemas.StrictSchema) in the query string too, and the Api leaves the pages' error handlers
+alone (the API's own answer problems, problems.py)."""
+from flask_smorest import Api, Blueprint
+from webargs.flaskparser import FlaskParser
+
+from proxy_service.api.schemas import ProblemSchema
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class StrictParser(FlaskParser):
+    """webargs excludes unknown query parameters by default; here the schema decides."""
+
+    def __init__(self):
+        super().__init__(unknown=None)
+
+
+class ApiBlueprint(Blueprint):
+    ARGUMENTS_PARSER = StrictParser()
+
+
+class ProblemApi(Api):
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_error_handlers(self):
+        """None app-wide: the pages keep their HTML error pages; the API blueprint answers its
+        own errors as problems (problems.py)."""
+
+    def _register_responses(self):
+        """The contract's error responses are problems (problems.py), in their media type."""
+        self.DEFAULT_RESPONSE_CONTENT_TYPE = PROBLEM_MEDIA_TYPE
+        try:
+            super()._register_responses()
+        finally:
+            del self.DEFAULT_RESPONSE_CONTENT_TYPE   # the class's, for every other response

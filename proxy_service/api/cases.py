@@ -1,0 +1,80 @@
+"""Cases and their steps (scope cases:read; a step's update needs steps:write). Objects come
+through the permissions loaders the pages use: what the token's user may not see is 404."""
+from flask import abort, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from proxy_service import permissions, workflow
+from proxy_service.api import bp, present, queries, schemas
+from proxy_service.api.guard import caller, scope_required, token
+from proxy_service.api.problems import problem
+from proxy_service.core.extensions import db
+from proxy_service.models import Case
+from proxy_service.workflow.api_tokens import through
+
+# i18n-keep: the contract (OpenAPI) is one document, written in Chinese
+ETAG_HEADER = {"ETag": {"description": "事项的版本号；修改时在 If-Match 中带回",
+                        "schema": {"type": "string"}}}
+# i18n-keep: the contract (OpenAPI) is one document, written in Chinese
+IF_MATCH = {"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
+            "description": "读取事项时得到的 ETag"}
+NOT_IN_PROGRESS = _l("案件当前不在办理中，事项不能更新。")
+
+
+@bp.route("/cases", methods=["GET"])
+@scope_required("cases:read")
+@bp.arguments(schemas.CaseListArgs, location="query", as_kwargs=True)
+@bp.response(200, schemas.CasePage)
+def list_cases(**filters):
+    """案件列表（List cases）
+
+    按 (updated_at, id) 升序分页；用返回的 next 作为 cursor 取下一页。"""
+    cases, next_cursor = queries.case_page(caller(), **filters)
+    return {"items": [present.case_summary(case) for case in cases], "next": next_cursor}
+
+
+@bp.route("/cases/<int:case_id>", methods=["GET"])
+@scope_required("cases:read")
+@bp.response(200, schemas.CaseDetail)
+def get_case(case_id):
+    """案件详情（A case: steps, deadlines, lights, agent, agreements）"""
+    options = (*queries.CASE_OPTIONS, selectinload(Case.agreements))
+    return present.case_detail(permissions.case_or_404(caller(), case_id, *options))
+
+
+@bp.route("/cases/<int:case_id>/steps/<int:step_id>", methods=["GET"])
+@scope_required("cases:read")
+@bp.response(200, schemas.StepOut, headers=ETAG_HEADER)
+def get_step(case_id, step_id):
+    """事项（A step, its version as the ETag）"""
+    step = permissions.step_or_404(caller(), case_id, step_id)
+    return present.step_out(step), {"ETag": present.etag(step)}
+
+
+@bp.route("/cases/<int:case_id>/steps/<int:step_id>", methods=["PATCH"])
+@scope_required("steps:write")
+@bp.arguments(schemas.StepUpdate)
+@bp.response(200, schemas.StepOut, headers=ETAG_HEADER)
+@bp.doc(parameters=[IF_MATCH])
+def update_step(changes, case_id, step_id):
+    """更新事项（Update a step: the step page's rules, If-Match required）"""
+    step = permissions.step_or_404(caller(), case_id, step_id)
+    if not permissions.can_open_step(caller(), step):
+        abort(403)
+    if not permissions.can_update_step(caller(), step):
+        return problem(409, NOT_IN_PROGRESS)
+    seen = matched_version(step)
+    # The step page's note (办理说明): on the case and in the audit, behind the token's name.
+    workflow.update_step(step, caller(), seen_version=seen, note=changes.pop("note", "").strip(),
+                         via=through(token()), **changes)
+    db.session.commit()
+    return present.step_out(step), {"ETag": present.etag(step)}
+
+
+def matched_version(step):
+    """The version If-Match names: 428 without one, 412 when the step moved on since."""
+    if not request.if_match or request.if_match.star_tag:
+        abort(428)
+    if not request.if_match.contains(str(step.version)):
+        abort(412)
+    return step.version

@@ -1,0 +1,47 @@
+"""Who is calling: the token in `Authorization: Bearer`, checked before every API view (401
+without a live one), and the scope each view needs (403 without it). The session cookie is
+never read here (identity/api_tokens.PagesOnlySessionInterface), so there is nothing for a
+forged cross-site request to ride on, and the blueprint needs no CSRF token."""
+from functools import wraps
+
+from flask import abort, g, request
+
+from proxy_service.api import bp
+from proxy_service.identity.api_tokens import authenticated_token
+
+SECURITY_SCHEME = "token"
+
+
+@bp.before_request
+def authenticate():
+    token = authenticated_token(request.headers.get("Authorization"), request.remote_addr)
+    if token is None:
+        abort(401)
+    g.api_token = token
+
+
+@bp.after_request
+def not_stored(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def caller():
+    """The user the token acts as: every permissions loader and verb gets this one."""
+    return g.api_token.user
+
+
+def token():
+    return g.api_token
+
+
+def scope_required(scope):
+    """The view needs `scope` on the token (403 otherwise); the contract says so."""
+    def decorator(view):
+        @wraps(view)
+        def checked(*args, **kwargs):
+            if not g.api_token.allows(scope):
+                abort(403)
+            return view(*args, **kwargs)
+        return bp.doc(security=[{SECURITY_SCHEME: [scope]}])(checked)
+    return decorator

@@ -1,0 +1,96 @@
+"""Who calls the JSON API: the personal access token in `Authorization: Bearer`, never the
+session cookie (so no CSRF there), and the pages never read `Authorization`.
+
+    token = authenticated_token(request.headers.get("Authorization"), request.remote_addr)
+
+A token is good while it is neither revoked nor expired, its user is active and the account is
+not locked. Losing the account's trust revokes the user's tokens for good (`revoke_all`):
+deactivation (workflow/accounts.py), a new password (sessions.py), erasure
+(workflow/personal_data.py). A lockout after failed logins only holds them back while it lasts:
+anyone who knows a username can cause one, and it must not cut off an integration for good.
+"""
+import hmac
+
+from flask import request
+from flask.sessions import SecureCookieSessionInterface
+from sqlalchemy import select
+
+from proxy_service.core import clock
+from proxy_service.core.extensions import db
+from proxy_service.core.i18n import in_record_language
+from proxy_service.core.security import API_PATH
+from proxy_service.identity import lockout
+from proxy_service.models import ApiToken, AuditEvent
+from proxy_service.models.api_tokens import SECRET_PREFIX, secret_hash
+
+BEARER = "bearer "
+
+
+def bearer_secret(header):
+    """The secret of an `Authorization: Bearer psk_…` header, else None."""
+    if not header or header[:len(BEARER)].lower() != BEARER:
+        return None
+    secret = header[len(BEARER):].strip()
+    return secret if secret.startswith(SECRET_PREFIX) and len(secret) < 200 else None
+
+
+def authenticated_token(header, address):
+    """The live token the header carries, its use noted; None when there is none."""
+    secret = bearer_secret(header)
+    if secret is None:
+        return None
+    digest = secret_hash(secret)
+    token = db.session.scalar(select(ApiToken).where(ApiToken.secret_sha256 == digest))
+    # The lookup is by the hash; comparing again in constant time costs nothing.
+    if token is None or not hmac.compare_digest(token.secret_sha256, digest):
+        return None
+    if not token.live or not token.user.active or lockout.is_locked(token.user):
+        return None
+    _note_use(token, address)
+    return token
+
+
+def _note_use(token, address):
+    """last_used_at/ip, at most once a minute (models.api_tokens.USE_NOTED_EVERY), committed
+    now: a refused request after this must not undo it, and a read needs no transaction."""
+    now = clock.now()
+    if token.use_is_news(now):
+        token.last_used_at, token.last_used_ip = now, (address or "")[:45]
+        db.session.commit()
+
+
+def live_tokens(user):
+    return db.session.scalars(select(ApiToken).where(
+        ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None),
+        ApiToken.expires_at > clock.now()).order_by(ApiToken.id)).all()
+
+
+def revoke(token, actor, reason=""):
+    """Revoke one token, audited on its user (in Chinese); flushes, never commits."""
+    token.revoked_at = clock.now()
+    # i18n-keep: an audit record (Chinese whatever the actor's language)
+    comment = f"{token.name}（{token.hint}…）" + (f"：{in_record_language(reason)}" if reason else "")
+    db.session.add(AuditEvent.record(actor, token.user, "api_token_revoke", comment=comment))
+    db.session.flush()
+
+
+def revoke_all(user, actor, reason):
+    """Revoke every live token of `user`, each audited with `reason` (why the account is no
+    longer trusted)."""
+    for token in live_tokens(user):
+        revoke(token, actor, reason)
+
+
+class PagesOnlySessionInterface(SecureCookieSessionInterface):
+    """The session cookie for the pages only: under API_PATH a request starts with an empty
+    session, whatever cookie it sends, and no cookie is set on the answer."""
+
+    def open_session(self, app, request):
+        if request.path.startswith(API_PATH):
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app, session, response):
+        if request.path.startswith(API_PATH):
+            return None
+        return super().save_session(app, session, response)

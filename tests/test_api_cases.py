@@ -1,0 +1,241 @@
+"""Cases and steps through /api/v1: scoped as the pages are (out of reach is 404), keyset
+pages that neither skip nor repeat a case while cases change, and step updates through the
+same workflow verb as the step page, guarded by If-Match and audited with the token's name."""
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from config import TestingConfig
+from proxy_service import create_app
+from proxy_service.core import clock
+from proxy_service.core.extensions import db
+from proxy_service.models import AuditEvent, Case, CaseStatus, StepStatus
+
+from .api_helpers import assert_problem, bearer, make_token
+from .factories import make_case, make_enterprise, make_project
+
+
+def _step_url(case, step=None):
+    return f"/api/v1/cases/{case.id}/steps/{(step or case.steps[0]).id}"
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("who", ["owner", "manager", "agent"])
+def test_those_who_see_the_case_on_the_pages_read_it(client, world, who):
+    case = world.case()
+    secret = make_token(world.users[who])
+    listed = client.get("/api/v1/cases", headers=bearer(secret)).get_json()
+    assert [item["id"] for item in listed["items"]] == [case.id] and listed["next"] is None
+    detail = client.get(f"/api/v1/cases/{case.id}", headers=bearer(secret)).get_json()
+    assert detail["status"] == "in_progress" and detail["agent"]["name"] == "刘代办"
+    assert [step["item"]["name"] for step in detail["steps"]] == [
+        "项目备案", "建设工程规划许可证", "施工许可证"]
+    assert detail["agreements"][0]["state"] == "sealed" and detail["light"] == "none"
+    assert detail["steps"][0]["actions"] == ["start", "skip"]
+    step = client.get(_step_url(case), headers=bearer(secret))
+    assert step.headers["ETag"] == f'"{case.steps[0].version}"'
+    assert step.get_json()["status"] == "pending"
+
+
+def test_the_list_filters_by_status_and_update_time(client, world, frozen_clock):
+    frozen_clock(2026, 3, 2)
+    running = world.case()
+    frozen_clock(2026, 3, 5)
+    waiting = make_case(world.other_project, world.users["other_enterprise"], world.items)
+    db.session.commit()
+    secret = make_token(world.users["manager"])
+    def ids(query):
+        response = client.get(f"/api/v1/cases?{query}", headers=bearer(secret))
+        return [item["id"] for item in response.get_json()["items"]]
+    assert ids("status=in_progress") == [running.id]
+    assert ids("status=submitted") == [waiting.id]
+    assert ids("updated_since=2026-03-04T00:00:00%2B08:00") == [waiting.id]
+    assert ids("") == [running.id, waiting.id]
+
+
+def test_pages_neither_skip_nor_repeat_while_cases_change(client, world, frozen_clock):
+    """Walking the list two at a time while a case already read and one not yet read are
+    updated: every case comes at least once, none read earlier is lost, the order holds."""
+    frozen_clock(2026, 3, 2)
+    cases = [world.case()]
+    for number in range(5):   # more enterprises, one case each (one open case a project)
+        enterprise = make_enterprise(world.centers[0], f"企业{number}", f"91140700MA0K12{number}4X0")
+        project = make_project(enterprise, world.centers[0], f"项目{number}")
+        clock.freeze(clock.now() + timedelta(minutes=1))
+        cases.append(make_case(project, world.users["owner"], world.items))
+    db.session.commit()
+    secret = make_token(world.users["manager"])
+    seen, cursor, pages = [], None, 0
+    while True:
+        url = "/api/v1/cases?limit=2" + (f"&cursor={cursor}" if cursor else "")
+        page = client.get(url, headers=bearer(secret)).get_json()
+        seen += [item["id"] for item in page["items"]]
+        pages += 1
+        if pages == 1:   # a case already read and one not yet read change meanwhile
+            clock.freeze(clock.now() + timedelta(hours=1))
+            for case in (cases[0], cases[4]):
+                case.note = "更新"
+            db.session.commit()
+        cursor = page["next"]
+        if cursor is None:
+            break
+    assert set(seen) == {case.id for case in cases}
+    assert seen[:2] == [cases[0].id, cases[1].id] and seen[-2:] == [cases[0].id, cases[4].id]
+    assert len(seen) == 7   # the updated case read before comes again, once, at the end
+
+
+def test_a_cursor_not_made_by_the_api_is_a_field_error(client, world):
+    secret = make_token(world.users["manager"])
+    body = assert_problem(client.get("/api/v1/cases?cursor=bm9wZQ", headers=bearer(secret)), 422)
+    assert list(body["errors"]) == ["cursor"]
+
+
+# --- tenancy ------------------------------------------------------------------------------------
+
+OUTSIDERS = ("other_enterprise", "other_manager", "other_center_agent", "other_agent")
+
+
+@pytest.mark.parametrize("who", OUTSIDERS)
+def test_outsiders_get_404_on_every_route_with_an_id(client, world, who):
+    case = world.case()
+    secret = make_token(world.users[who])
+    headers = bearer(secret, **{"If-Match": f'"{case.steps[0].version}"'})
+    for method, url in (("GET", f"/api/v1/cases/{case.id}"), ("GET", _step_url(case)),
+                        ("PATCH", _step_url(case))):
+        response = client.open(url, method=method, headers=headers, json={"action": "start"})
+        assert_problem(response, 404)
+    assert client.get("/api/v1/cases", headers=bearer(secret)).get_json()["items"] == []
+    assert db.session.get(Case, case.id).steps[0].status is StepStatus.PENDING
+
+
+def test_a_step_of_another_case_is_404(client, world):
+    case = world.case()
+    other = make_case(world.other_project, world.users["other_enterprise"], world.items,
+                      accept_by=world.users["manager"], agent=world.users["agent"])
+    db.session.commit()
+    secret = make_token(world.users["manager"])
+    assert_problem(client.get(f"/api/v1/cases/{case.id}/steps/{other.steps[0].id}",
+                              headers=bearer(secret)), 404)
+
+
+# --- updating a step ---------------------------------------------------------------------------
+
+def _patch(client, case, secret, body, version=None, step=None):
+    step = step or case.steps[0]
+    headers = bearer(secret)
+    if version is not False:
+        headers["If-Match"] = f'"{step.version if version is None else version}"'
+    return client.patch(_step_url(case, step), headers=headers, json=body)
+
+
+def test_a_step_update_goes_through_the_workflow_and_is_audited_with_the_token(client, world):
+    case = world.case()
+    secret = make_token(world.users["agent"], name="ERP同步")
+    step = case.steps[0]
+    before = step.version
+    response = _patch(client, case, secret, {"action": "start", "note": "材料已齐"})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["status"] == "preparing"
+    db.session.refresh(step)
+    assert step.status is StepStatus.PREPARING and step.version > before
+    assert response.headers["ETag"] == f'"{step.version}"'
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "start")).one()
+    assert event.actor_id == world.users["agent"].id
+    assert event.comment == "（经接口令牌“ERP同步”）材料已齐"
+
+
+def test_if_match_is_required_and_must_be_current(client, world):
+    case = world.case()
+    secret = make_token(world.users["agent"])
+    assert_problem(_patch(client, case, secret, {"action": "start"}, version=False), 428)
+    stale = case.steps[0].version - 1
+    assert_problem(_patch(client, case, secret, {"action": "start"}, version=stale), 412)
+    response = client.patch(_step_url(case), json={"action": "start"},
+                            headers=bearer(secret, **{"If-Match": "*"}))
+    assert_problem(response, 428)
+    assert db.session.get(Case, case.id).steps[0].status is StepStatus.PENDING
+
+
+def test_a_move_the_step_does_not_allow_is_422(client, world):
+    case = world.case()
+    secret = make_token(world.users["agent"])
+    body = assert_problem(_patch(client, case, secret, {"action": "approve"}), 422)
+    assert body["detail"]
+    skip = assert_problem(_patch(client, case, secret, {"action": "skip"}), 422)
+    assert "原因" in skip["detail"]
+
+
+def test_an_impossible_date_is_a_field_error(client, world, frozen_clock):
+    frozen_clock(2026, 3, 2)
+    case = world.case()
+    secret = make_token(world.users["agent"])
+    step = case.steps[0]
+    assert _patch(client, case, secret, {"action": "start"}).status_code == 200
+    db.session.refresh(step)
+    body = assert_problem(_patch(client, case, secret, {
+        "action": "submit", "submitted_on": "2026-03-09"}, step=step), 422)
+    assert list(body["errors"]) == ["submitted_on"] and "2026-03-02" in body["errors"]["submitted_on"][0]
+
+
+def test_steps_write_is_needed_and_enterprises_may_not_update_steps(client, world):
+    case = world.case()
+    reader = make_token(world.users["agent"], scopes=["cases:read"], name="只读")
+    assert_problem(_patch(client, case, reader, {"action": "start"}), 403)
+    owner = make_token(world.users["owner"])
+    assert_problem(_patch(client, case, owner, {"action": "start"}), 403)
+
+
+def test_a_step_of_a_case_not_in_progress_is_409(client, world):
+    case = world.case(signed=False)
+    secret = make_token(world.users["agent"])
+    assert case.status is CaseStatus.SIGNING
+    assert_problem(_patch(client, case, secret, {"action": "start"}), 409)
+
+
+def test_times_are_iso_with_their_offset(client, world, frozen_clock):
+    frozen_clock(2026, 3, 2, 10)
+    case = world.case()
+    secret = make_token(world.users["manager"])
+    item = client.get("/api/v1/cases", headers=bearer(secret)).get_json()["items"][0]
+    assert datetime.fromisoformat(item["submitted_at"]) == datetime(2026, 3, 2, 2, tzinfo=UTC)
+    assert item["promised_on"] is None or date.fromisoformat(item["promised_on"])
+    assert case.id == item["id"]
+
+
+def test_a_page_costs_the_same_statements_whatever_the_number_of_cases(client, world,
+                                                                       count_queries):
+    secret = make_token(world.users["manager"])
+    world.case()
+    client.get("/api/v1/cases", headers=bearer(secret))   # the last use is noted once a minute
+    db.session.expire_all()   # as a new request's session starts (the suite shares one)
+    with count_queries() as few:
+        assert client.get("/api/v1/cases", headers=bearer(secret)).status_code == 200
+    for number in range(4):
+        enterprise = make_enterprise(world.centers[0], f"企业{number}", f"91140700MA0K12{number}4X0")
+        project = make_project(enterprise, world.centers[0], f"项目{number}")
+        make_case(project, world.users["owner"], world.items, accept_by=world.users["manager"],
+                  agent=world.users["agent"])
+    db.session.commit()
+    db.session.expire_all()
+    with count_queries() as many:
+        page = client.get("/api/v1/cases", headers=bearer(secret)).get_json()
+    assert len(page["items"]) == 5 and many.count == few.count
+
+
+def test_writes_need_no_csrf_token(world, app):
+    """With CSRF protection on, as in production: the API reads no cookie, so it needs none."""
+    config = type("WithCsrf", (TestingConfig,), {
+        "WTF_CSRF_ENABLED": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    guarded = create_app(config)
+    case = world.case()
+    secret = make_token(world.users["agent"])
+    try:
+        response = guarded.test_client().patch(
+            _step_url(case), json={"action": "start"},
+            headers=bearer(secret, **{"If-Match": f'"{case.steps[0].version}"'}))
+        assert response.status_code == 200
+    finally:
+        with guarded.app_context():
+            db.engine.dispose()
