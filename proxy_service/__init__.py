@@ -83,9 +83,18 @@ def error_page(code, title, message):
     return render_template("errors/error.html", code=code, title=title, message=message), code
 
 
+def unrouted_api_error(app, error):
+    """A path under the API that matched no route, or not with this method, reaches the app's
+    handlers and not the API blueprint's: it is answered as the API answers (problem+json)."""
+    answer = app.extensions.get("api_problem")
+    if answer is not None and request.path.startswith(security.API_PATH):
+        return answer(error)
+    return None
+
+
 def register_errors(app):
     def page(code, title, message):
-        return lambda error: error_page(code, title, message)
+        return lambda error: unrouted_api_error(app, error) or error_page(code, title, message)
 
     app.register_error_handler(400, page(400, _l("请求有误"), _l("提交的内容无法处理，请返回重试。")))
     app.register_error_handler(403, page(403, _l("无权访问"), _l("您没有执行此操作的权限。")))
@@ -100,6 +109,7 @@ def register_errors(app):
         db.session.rollback()
         return server_error(error)
     app.register_error_handler(500, after_rollback)
+    app.register_error_handler(405, lambda error: unrouted_api_error(app, error) or error)
     register_conflicts(app)
     outage.init_app(app)   # a database that does not answer: 503, not 500
 

@@ -11,11 +11,13 @@ from proxy_service import workflow
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
 from proxy_service.identity import lockout, sessions
-from proxy_service.models import ApiToken, AuditEvent
+from proxy_service.models import ApiToken, AuditEvent, EnterpriseClaim, Role
 from proxy_service.workflow import api_tokens, personal_data
+from proxy_service.workflow import enterprises as registration
 from proxy_service.workflow.accounts import deactivate_account
 
 from .api_helpers import assert_problem, bearer, make_token
+from .factories import make_user
 
 CASES = "/api/v1/cases"
 
@@ -161,4 +163,20 @@ def test_erasing_the_person_deletes_their_tokens(client, world):
     personal_data.erase(person, world.users["manager"], "本人书面申请")
     db.session.commit()
     assert db.session.scalars(select(ApiToken).where(ApiToken.user_id == person.id)).all() == []
+    assert_problem(client.get(CASES, headers=bearer(secret)), 401)
+
+
+def test_joining_an_enterprise_through_a_claim_revokes_the_tokens_made_while_it_waited(
+        client, world):
+    claimant = make_user("claimant", Role.ENTERPRISE, name="钱八")
+    claim = EnterpriseClaim(enterprise=world.enterprises[0], claimant=claimant,
+                            claimed_name=world.enterprises[0].name, legal_representative="张三",
+                            contact_person="钱八", mobile="13900000000")
+    db.session.add(claim)
+    db.session.commit()
+    secret = make_token(claimant)
+    assert client.get(CASES, headers=bearer(secret)).get_json()["items"] == []
+    registration.resolve_claim(claim, world.users["manager"], approve=True)
+    db.session.commit()
+    assert _token_of(claimant).revoked_at is not None
     assert_problem(client.get(CASES, headers=bearer(secret)), 401)

@@ -8,7 +8,9 @@ import pytest
 from marshmallow import ValidationError
 
 from proxy_service.api import fields
-from proxy_service.api.schemas import StrictSchema
+from proxy_service.api.schemas import StepUpdate, StrictSchema
+from proxy_service.calendar.deadlines import ROUND_DATES
+from proxy_service.workflow.steps import STEP_FIELDS
 
 from .api_helpers import assert_problem, bearer, make_token
 
@@ -105,3 +107,19 @@ def test_the_contract_is_openapi_3_1_and_closed(client):
     assert patch["security"] == [{"token": ["steps:write"]}]
     assert any(p["name"] == "If-Match" and p["required"] for p in patch["parameters"])
     assert spec["components"]["securitySchemes"]["token"]["scheme"] == "bearer"
+
+
+def test_a_path_or_method_the_api_does_not_have_is_a_problem_too(client, world):
+    secret = make_token(world.users["manager"])
+    missing = client.get("/api/v1/nothing-here", headers=bearer(secret))
+    assert_problem(missing, 404)
+    not_allowed = client.delete("/api/v1/cases", headers=bearer(secret))
+    assert_problem(not_allowed, 405)
+    assert "GET" in not_allowed.headers["Allow"]
+    page = client.get("/nothing-here")   # the pages keep their HTML page
+    assert page.status_code == 404 and page.mimetype == "text/html"
+
+
+def test_the_step_update_schema_offers_exactly_what_the_verb_records():
+    # A field the schema accepted but update_step does not record would be a 500, not a 422.
+    assert set(StepUpdate().fields) == {*STEP_FIELDS, *ROUND_DATES, "action", "note"}

@@ -10,14 +10,12 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from proxy_service.core.forms import optional_version_field
+from proxy_service.core.forms import CheckboxListField, optional_version_field
 from proxy_service.core.submit_once import SubmitOnceMixin
 from proxy_service.documents.default_clauses import parse_clauses
 from proxy_service.documents.signature_images import (
@@ -104,9 +102,8 @@ class CountersignForm(FlaskForm):
 
 
 class AddItemsForm(FlaskForm):
-    items = SelectMultipleField(_l("追加的审批事项"), coerce=int,
-                                widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
-                                validators=[DataRequired(_l("请至少选择一项。"))])
+    items = CheckboxListField(_l("追加的审批事项"), coerce=int,
+                              validators=[DataRequired(_l("请至少选择一项。"))])
     version = optional_version_field()
 
     def offer(self, items):

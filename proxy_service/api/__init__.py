@@ -21,3 +21,4 @@ def init_app(app, csrf):
     One Api (the contract) per app: the suite makes several apps in one process."""
     ProblemApi(app).register_blueprint(bp)
     csrf.exempt(bp)
+    app.extensions["api_problem"] = problems.http_error   # for paths no API route matched

@@ -8,7 +8,7 @@ from proxy_service import permissions, workflow
 from proxy_service.api import bp, present, queries, schemas
 from proxy_service.api.guard import caller, scope_required, token
 from proxy_service.api.problems import problem
-from proxy_service.core.extensions import db
+from proxy_service.core.conflicts import committing
 from proxy_service.models import Case
 from proxy_service.workflow.api_tokens import through
 
@@ -19,6 +19,7 @@ ETAG_HEADER = {"ETag": {"description": "事项的版本号；修改时在 If-Mat
 IF_MATCH = {"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
             "description": "读取事项时得到的 ETag"}
 NOT_IN_PROGRESS = _l("案件当前不在办理中，事项不能更新。")
+NOT_HANDLING = _l("只有办理该案件的工作人员可以更新事项。")
 
 
 @bp.route("/cases", methods=["GET"])
@@ -60,14 +61,16 @@ def update_step(changes, case_id, step_id):
     """更新事项（Update a step: the step page's rules, If-Match required）"""
     step = permissions.step_or_404(caller(), case_id, step_id)
     if not permissions.can_open_step(caller(), step):
-        abort(403)
+        return problem(403, NOT_HANDLING)
+    seen = matched_version(step)   # 428/412 first: a write without If-Match is never judged
     if not permissions.can_update_step(caller(), step):
         return problem(409, NOT_IN_PROGRESS)
-    seen = matched_version(step)
     # The step page's note (办理说明): on the case and in the audit, behind the token's name.
-    workflow.update_step(step, caller(), seen_version=seen, note=changes.pop("note", "").strip(),
-                         via=through(token()), **changes)
-    db.session.commit()
+    with committing(quiet=True) as outcome:
+        workflow.update_step(step, caller(), seen_version=seen, via=through(token()),
+                             note=changes.pop("note", "").strip(), **changes)
+    if outcome.conflict is not None:
+        raise outcome.conflict   # rolled back; problems.py answers it as the API does
     return present.step_out(step), {"ETag": present.etag(step)}
 
 

@@ -25,13 +25,13 @@ def case_detail(case):
                            for agreement in case.agreements]}
 
 
-STEP_FIELDS = ("id", "stage", "status", "acceptance_no", "submitted_on", "due_on", "approved_on",
+STEP_OUT_FIELDS = ("id", "stage", "status", "acceptance_no", "submitted_on", "due_on", "approved_on",
                "permit_no", "by_commitment", "correction_request", "refusal_reason",
                "refusal_decision_no", "not_required_reason", "updated_at", "version")
 
 
 def step_out(step):
-    return {**{name: getattr(step, name) for name in STEP_FIELDS}, "item": named(step.item),
+    return {**{name: getattr(step, name) for name in STEP_OUT_FIELDS}, "item": named(step.item),
             "light": lights.step_light(step), "actions": step_actions(step)}
 
 

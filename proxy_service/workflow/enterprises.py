@@ -13,6 +13,7 @@ from proxy_service.core.conflicts import StaleEdit, TransitionError, check_versi
 from proxy_service.core.extensions import db
 from proxy_service.core.identifiers import uscc_check_ok
 from proxy_service.core.uploads import UploadError
+from proxy_service.identity import api_tokens
 from proxy_service.models import (
     OPEN_CASE_STATUSES,
     AuditEvent,
@@ -162,6 +163,10 @@ def resolve_claim(claim, actor, *, approve, note=""):
     claim.resolution_note, claim.resolved_by_id, claim.resolved_at = note or "", actor.id, clock.now()
     if approve:
         claim.claimant.enterprise_id = claim.enterprise_id
+        # A token made while the claim waited reached nothing; it must not now reach the
+        # enterprise's cases without its owner making a new one, knowingly.
+        api_tokens.revoke_all(claim.claimant, actor, _l("加入企业“%(name)s”",
+                                                        name=claim.enterprise.name))
     db.session.flush()
 
 
