@@ -258,6 +258,15 @@ def test_the_verb_alone_keeps_the_note_and_the_document(case, world):
         ("upload", "受理回执.pdf", False), ("start", "", False), ("note", "受理回执已上传", True)]
 
 
+def test_the_verb_trims_text_and_leaves_a_field_alone_for_blank_text(case, world):
+    """The same for every interface: the page's form and the API hand over what was typed."""
+    filing, agent_user = step_named(case, "项目备案"), world.users["agent"]
+    workflow.update_step(filing, agent_user, seen_version=filing.version, action="start",
+                         acceptance_no="  SL-1 ")
+    workflow.update_step(filing, agent_user, seen_version=filing.version, acceptance_no="   ")
+    assert filing.acceptance_no == "SL-1"
+
+
 @pytest.mark.parametrize("who, status", [
     ("owner", 403), ("other_enterprise", 404), ("agent", 200), ("other_agent", 404),
     ("manager", 200), ("other_manager", 404), ("other_center_agent", 404)])

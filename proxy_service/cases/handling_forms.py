@@ -73,14 +73,9 @@ class StepForm(FlaskForm):
 
     @property
     def details(self):
-        """The filled-in fields; empty ones are None, which the workflow leaves alone."""
-        values = {}
-        for name in (*self.DETAIL_FIELDS, *self.ROUND_FIELDS):
-            value = self[name].data
-            if isinstance(value, str):
-                value = value.strip()
-            values[name] = value or None
-        return values
+        """The fields as typed; an empty one (an unticked box too) is None, which the workflow
+        leaves alone (it trims text itself: every interface gets the same)."""
+        return {name: self[name].data or None for name in (*self.DETAIL_FIELDS, *self.ROUND_FIELDS)}
 
     @property
     def note_text(self):

@@ -45,8 +45,8 @@ def update_step(step, actor, *, seen_version, action=None, note="", internal=Fal
 
     `details` may hold the STEP_FIELDS and the dates kept on the filing round only
     (deadlines.ROUND_DATES: refiled_on for a refiling after 补正, returned_on, refused_on);
-    None leaves a field as it is. `note` goes into the step's audit event and onto the case as
-    a Message; an `internal` one is shown to staff only. `document` (a werkzeug FileStorage)
+    None (or blank text) leaves a field as it is; text is stored trimmed. `note` goes into the
+    step's audit event and onto the case as a Message; an `internal` one is shown to staff only. `document` (a werkzeug FileStorage)
     is stored as a Document of the step, of `document_kind`. Raises StaleEdit,
     TransitionError (StepDateError for a date that cannot be true), UploadError; TypeError
     for a field the form does not record. `via` opens the step's audit comment when the actor
@@ -54,6 +54,7 @@ def update_step(step, actor, *, seen_version, action=None, note="", internal=Fal
     """
     if unknown := details.keys() - {*STEP_FIELDS, *deadlines.ROUND_DATES}:
         raise TypeError(f"update_step() records no {sorted(unknown)}")
+    details = {name: _trimmed(value) for name, value in details.items()}
     # The document first: when this update completes the case, the 办结单 issued below
     # lists the permit uploaded with the last approval.
     if document:
@@ -73,6 +74,12 @@ def update_step(step, actor, *, seen_version, action=None, note="", internal=Fal
         db.session.add(Message(case=step.case, step=step, author=actor, body=note,
                                internal=internal))
     return step
+
+
+def _trimmed(value):
+    """Text without surrounding spaces; blank text is None ("leave the field as it is"), from
+    the page and the API alike."""
+    return (value.strip() or None) if isinstance(value, str) else value
 
 
 def _move_or_edit_step(step, actor, action, note, internal, via=""):
