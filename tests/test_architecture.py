@@ -223,3 +223,16 @@ def test_context_processors_run_no_query(app, world, count_queries, role):
         assert counter.statements == []
     assert {"seal_upload_form", "appeal_form", "evaluation_edit_deadline"} <= values.keys()
     assert "staff_action_forms" not in values and "assignment_history" not in values
+
+
+def _commits_itself(relative, source):
+    if relative.split("/")[0] not in FEATURES:
+        return []
+    return [node.lineno for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "commit"]
+
+
+def test_features_commit_only_through_the_commit_helper():
+    """core.conflicts.committing rolls back and answers conflicts the same way everywhere."""
+    assert _offenders(_commits_itself) == {}, "commit through core.conflicts.committing"

@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 from sqlalchemy.exc import IntegrityError
 
 from proxy_service.calendar import schedule
-from proxy_service.core.extensions import db
+from proxy_service.core.conflicts import committing
 from proxy_service.workflow import calendar as calendar_changes
 
 calendar_cli = AppGroup("calendar", help="The working-day calendar.")
@@ -22,11 +22,9 @@ def estimate_command():
     """Estimate this year through the year after next, where no schedule exists yet."""
     years = schedule.estimate_years()
     for year in years:
-        try:
+        with committing(quiet=True, also=(IntegrityError,)) as outcome:
             days = calendar_changes.estimate_new_year(year)
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
+        if outcome.refused is not None:
             click.echo(f"{year}: estimated by another run")
             continue
         click.echo(f"{year}: {len(days)} rest days estimated")

@@ -12,7 +12,6 @@ from proxy_service.cases.forms import MessageForm
 from proxy_service.cases.views import render_detail, upload_form
 from proxy_service.core import submit_once
 from proxy_service.core.conflicts import committing
-from proxy_service.core.extensions import db
 from proxy_service.core.uploads import UploadError, name_for_type
 from proxy_service.permissions import can_write_internal, case_or_404, document_or_404
 from proxy_service.workflow.documents import store_document
@@ -86,10 +85,11 @@ def post_message(case_id):
     # Only staff may keep a note from the enterprise; a forged tick from it is ignored.
     internal = bool(form.internal.data) and can_write_internal(current_user)
     submit_once.claim(form)
-    workflow.post_message(case, current_user, form.body.data.strip(), internal=internal)
-    submit_once.lands_at(form, _anchor_url(case, "messages"))
-    db.session.commit()
-    flash(_("内部备注已保存。") if internal else _("留言已发送。"), "success")
+    with committing() as outcome:
+        workflow.post_message(case, current_user, form.body.data.strip(), internal=internal)
+        submit_once.lands_at(form, _anchor_url(case, "messages"))
+    if outcome.conflict is None:
+        flash(_("内部备注已保存。") if internal else _("留言已发送。"), "success")
     return _back(case, "messages")
 
 
