@@ -47,19 +47,20 @@ def notice_or_404(user, case_id, notice_id):
 
 
 def visible_messages(user, case):
-    """The messages on `case` that `user` reads, as a query: internal notes are the staff's."""
-    query = select(Message).where(Message.case_id == case.id)
-    if user.is_enterprise:
-        query = query.where(Message.internal.is_(False))
-    return query
+    """The messages on `case` that `user` reads, as a query."""
+    return _staff_only_internal(user, Message, select(Message).where(Message.case_id == case.id))
 
 
 def visible_case_events(user, case):
-    """The audit events of `case` that `user` reads, as a query: internal ones are the staff's."""
-    query = select(AuditEvent).where(AuditEvent.case_id == case.id)
-    if user.is_enterprise:
-        query = query.where(AuditEvent.internal.is_(False))
-    return query
+    """The audit events of `case` that `user` reads, as a query."""
+    return _staff_only_internal(user, AuditEvent,
+                                select(AuditEvent).where(AuditEvent.case_id == case.id))
+
+
+def _staff_only_internal(user, model, query):
+    """An entry marked internal (a note, an event about one) is the staff's: an enterprise
+    user reads the others only."""
+    return query.where(model.internal.is_(False)) if user.is_enterprise else query
 
 
 # --- predicates (also used by templates to show a button only when allowed) ---

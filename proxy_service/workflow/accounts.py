@@ -45,8 +45,8 @@ def activate_account(user, actor):
 
 
 def deactivate_account(user, actor):
-    """The person can no longer log in, nor their API tokens act; their open cases stay theirs until re-assigned.
-    Allowed while active, never on one's own account (TransitionError)."""
+    """The person can no longer log in, nor their API tokens act; their open cases stay theirs
+    until re-assigned. Allowed while active, never on one's own account (TransitionError)."""
     if user.id == actor.id:
         raise TransitionError(_l("不能停用自己的账号。"))
     _move(user, ACCOUNT_MOVES, "user_deactivate", actor, user.username, field="active")

@@ -46,10 +46,10 @@ def update_step(step, actor, *, seen_version, action=None, note="", internal=Fal
     `details` may hold the STEP_FIELDS and the dates kept on the filing round only
     (deadlines.ROUND_DATES: refiled_on for a refiling after 补正, returned_on, refused_on);
     None (or blank text) leaves a field as it is; text is stored trimmed. `note` goes into the
-    step's audit event and onto the case as a Message; an `internal` one is shown to staff only. `document` (a werkzeug FileStorage)
-    is stored as a Document of the step, of `document_kind`. Raises StaleEdit,
-    TransitionError (StepDateError for a date that cannot be true), UploadError; TypeError
-    for a field the form does not record. `via` opens the step's audit comment when the actor
+    step's audit event and onto the case as a Message; an `internal` one is shown to staff
+    only. `document` (a werkzeug FileStorage) is stored as a Document of the step, of
+    `document_kind`. Raises StaleEdit, TransitionError (StepDateError for a date that cannot
+    be true), UploadError; TypeError for a field the form does not record. `via` opens the step's audit comment when the actor
     acts through something other than the pages (an API token: workflow.api_tokens.through).
     """
     if unknown := details.keys() - {*STEP_FIELDS, *deadlines.ROUND_DATES}:
@@ -82,7 +82,7 @@ def _trimmed(value):
     return (value.strip() or None) if isinstance(value, str) else value
 
 
-def _move_or_edit_step(step, actor, action, note, internal, via=""):
+def _move_or_edit_step(step, actor, action, note, internal, via):
     """The step's move by `action` (or an edit), audited; an `internal` note goes into an
     event of its own, so that the move itself stays visible to the enterprise."""
     public_comment = via + on_behalf(actor, step.case) + ("" if internal else note)
