@@ -47,16 +47,18 @@ def list_documents(case_id):
 def upload_document(form, case_id):
     """上传材料（Upload a document: the case page's checks; 413 when it is too large）"""
     case = permissions.case_or_404(caller(), case_id)
-    step = form.get("step_id") and permissions.step_or_404(caller(), case_id, form["step_id"])
+    step = permissions.step_or_404(caller(), case_id, form["step_id"]) if "step_id" in form else None
     if not permissions.can_add_documents(caller(), case):
         return problem(409, CASE_CLOSED)
     if form["kind"] not in permissions.upload_kinds(caller()):
         return problem(422, errors={"kind": [str(WRONG_KIND)]})
     with committing(quiet=True, also=(UploadError,)) as outcome:
         document = store_document(form["file"], kind=form["kind"], uploader=caller(), case=case,
-                                  step=step or None, via=through(token()))
-    if outcome.conflict is not None or outcome.refused is not None:
-        return refused(outcome.conflict or outcome.refused)
+                                  step=step, via=through(token()))
+    if outcome.conflict is not None:
+        raise outcome.conflict   # rolled back; problems.py answers it as the API does
+    if outcome.refused is not None:
+        return refused(outcome.refused)
     location = url_for("api.download_document", case_id=case.id, document_id=document.id)
     return present.document_out(document), {"Location": location}
 
@@ -72,9 +74,7 @@ def download_document(case_id, document_id):
 
 
 def refused(error):
-    """An upload the page would refuse, with the page's message on the `file` field: 413 when
-    it is too large, 422 for its content; a conflict as the API answers conflicts."""
-    if not isinstance(error, UploadError):
-        raise error
+    """An upload the page refuses (UploadError), with the page's message on the `file` field:
+    413 when it is too large, 422 for its content."""
     status = 413 if isinstance(error, UploadTooLarge) else 422
     return problem(status, str(error), errors={"file": [str(error)]})
