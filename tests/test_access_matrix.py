@@ -91,6 +91,19 @@ API_MATRIX = {
     ("api.get_case", "GET"): "cases:read",
     ("api.get_step", "GET"): "cases:read",
     ("api.update_step", "PATCH"): "steps:write",
+    ("api.list_documents", "GET"): "cases:read",
+    ("api.upload_document", "POST"): "documents:write",
+    ("api.download_document", "GET"): "cases:read",
+    ("api.list_messages", "GET"): "cases:read",
+    ("api.post_message", "POST"): "messages:write",
+}
+# A body each write would accept from the caller it belongs to: the outsiders' answer is then
+# about reach, not about their input.
+API_BODIES = {
+    ("api.update_step", "PATCH"): lambda: {"json": {"action": "start"}},
+    ("api.upload_document", "POST"): lambda: {"data": {"file": (io.BytesIO(PDF), "a.pdf"),
+                                                       "kind": "other"}},
+    ("api.post_message", "POST"): lambda: {"json": {"body": "x"}},
 }
 
 
@@ -227,7 +240,7 @@ def _api_answers(client, app, targets, secret, endpoint, method):
     response = client.open(_api_url(app, endpoint, targets), method=method,
                            headers={"Authorization": f"Bearer {secret}",
                                     "If-Match": f'"{step.version}"'},
-                           json={"action": "start"} if method == "PATCH" else None)
+                           **API_BODIES.get((endpoint, method), dict)())
     assert response.mimetype == "application/problem+json"
     return response.status_code, db.session.query(AuditEvent).count() != before
 

@@ -444,6 +444,11 @@ FORMS = {
 EXEMPT = {
     "/logout": "reads no field (its CSRF token is tested in test_csrf.py); posting it would end "
                "the session every later example of the test needs",
+    # The JSON API reads a bearer token, never the session these examples log in with; its
+    # hostile input is tested in test_api_documents.py / test_api_messages.py (refused files,
+    # strict fields) and test_api_strictness.py.
+    "/api/v1/cases/<int:case_id>/documents": "JSON API upload (token, multipart): see above",
+    "/api/v1/cases/<int:case_id>/messages": "JSON API message post (token, JSON): see above",
 }
 
 

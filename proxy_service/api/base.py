@@ -3,6 +3,7 @@ schemas.StrictSchema) in the query string too, and the Api leaves the pages' err
 alone (the API's own answer problems, problems.py)."""
 from flask_smorest import Api, Blueprint
 from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import CombinedMultiDict
 
 from proxy_service.api.schemas import ProblemSchema
 
@@ -10,14 +11,22 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 
 class StrictParser(FlaskParser):
-    """webargs excludes unknown query parameters by default; here the schema decides."""
+    """webargs excludes unknown query parameters by default; here the schema decides.
+    `multipart`: a multipart/form-data body, its text and file parts in one schema (webargs'
+    `form` and `files` each see half, and the contract could name only one of them)."""
+    __location_map__ = {**FlaskParser.__location_map__, "multipart": "load_multipart"}
 
     def __init__(self):
         super().__init__(unknown=None)
 
+    def load_multipart(self, req, schema):
+        return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
+
 
 class ApiBlueprint(Blueprint):
     ARGUMENTS_PARSER = StrictParser()
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {**Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+                                             "multipart": "multipart/form-data"}
 
 
 class ProblemApi(Api):

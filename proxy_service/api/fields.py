@@ -5,7 +5,9 @@ import re
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
+from flask_smorest.fields import Upload as SmorestUpload
 from marshmallow import ValidationError, fields, validate
+from werkzeug.datastructures import FileStorage
 
 COMMON = {"required": _l("缺少必填字段。"), "null": _l("该字段不能为 null。"),
           "validator_failed": _l("取值无效。")}
@@ -101,6 +103,24 @@ class QueryInteger(Translated, fields.Integer):
                 and len(value) < 10):
             raise self.make_error("invalid")
         return int(value)
+
+
+class Upload(Translated, SmorestUpload):
+    """A file part of a multipart/form-data body (not a plain text part of that name)."""
+    default_error_messages = {**COMMON, "invalid": _l("应为上传的文件。")}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, FileStorage):
+            raise self.make_error("invalid")
+        return value
+
+
+def not_blank(error):
+    """Refuses a string of nothing but white space, with `error`."""
+    def check(value):
+        if not value.strip():
+            raise ValidationError(str(error))
+    return check
 
 
 def max_length(limit):

@@ -1,6 +1,7 @@
 """The objects as the schemas (schemas.py) dump them: what the records hold plus what is
 reckoned for today (the lights, the actions open now)."""
 from proxy_service.calendar import lights
+from proxy_service.core.uploads import name_for_type
 from proxy_service.workflow import step_actions
 
 
@@ -38,3 +39,17 @@ def step_out(step):
 def etag(step):
     """The step's version as a strong ETag: what If-Match must send back."""
     return f'"{step.version}"'
+
+
+def document_out(document):
+    return {"id": document.id, "kind": document.kind,
+            "filename": name_for_type(document.filename, document.content_type),
+            "content_type": document.content_type, "size": document.size,
+            "sha256": document.sha256, "step_id": document.step_id,
+            "uploaded_by": named(document.uploaded_by), "created_at": document.created_at}
+
+
+def message_out(message):
+    return {"id": message.id, "body": message.body, "internal": message.internal,
+            "author": named(message.author), "step_id": message.step_id,
+            "created_at": message.created_at}

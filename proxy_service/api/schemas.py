@@ -2,11 +2,12 @@
 query parameter is refused, and the contract says `additionalProperties: false`); fields come
 from fields.py. Codes (statuses, lights) are the stable values, never the translated labels."""
 from flask_babel import lazy_gettext as _l
-from marshmallow import RAISE, Schema
+from marshmallow import RAISE, Schema, validate
 
 from proxy_service.api import fields
 from proxy_service.calendar.lights import Light
-from proxy_service.models import AgreementState, CaseStatus, Stage, StepStatus
+from proxy_service.models import AgreementState, CaseStatus, Document, Stage, StepStatus
+from proxy_service.permissions.documents import ENTERPRISE_KINDS, STAFF_KINDS
 from proxy_service.workflow import STEP_MOVES
 
 PAGE_LIMIT = 100
@@ -140,3 +141,69 @@ class StepUpdate(StrictSchema):
     # i18n-keep: the contract's text (one document, in Chinese)
     note = fields.String(validate=fields.max_length(2000),
                          metadata={"description": "办理说明（企业可见），记入操作日志"})
+
+
+# --- documents and messages (api/documents.py, api/messages.py) --------------------------------
+
+DOCUMENT_KINDS = sorted({*ENTERPRISE_KINDS, *STAFF_KINDS})
+
+
+class DocumentOut(Reply):
+    id = fields.Integer()
+    # i18n-keep: the contract's text (one document, in Chinese)
+    kind = fields.String(metadata={"description": "材料类别（kind of document）",
+                                   "enum": sorted(Document.KIND_LABELS)})
+    # i18n-keep: the contract's text (one document, in Chinese)
+    filename = fields.String(metadata={"description": "下载时的文件名（name it downloads under）"})
+    content_type = fields.String()
+    # i18n-keep: the contract's text (one document, in Chinese)
+    size = fields.Integer(metadata={"description": "字节数（bytes）"})
+    sha256 = fields.String()
+    # i18n-keep: the contract's text (one document, in Chinese)
+    step_id = fields.Integer(allow_none=True, metadata={
+        "description": "所属事项；null 表示整个案件（the step, or null for the whole case）"})
+    uploaded_by = fields.Nested(Named, allow_none=True)
+    created_at = fields.AwareDateTime()
+
+
+class DocumentList(Reply):
+    items = fields.List(fields.Nested(DocumentOut))
+
+
+class DocumentUpload(StrictSchema):
+    """The case page's upload form, as multipart/form-data."""
+    # i18n-keep: the contract's text (one document, in Chinese)
+    file = fields.Upload(required=True, error_messages={"required": _l("请选择要上传的文件。")},
+                         metadata={"description": "PDF、JPG、PNG 或 OFD，按内容判断类型"
+                                                  "（judged by its content）"})
+    # i18n-keep: the contract's text (one document, in Chinese)
+    kind = fields.String(required=True, validate=fields.one_of(DOCUMENT_KINDS), metadata={
+        "enum": DOCUMENT_KINDS,
+        "description": "企业：material、correction；工作人员：permit、receipt、other"
+                       "（enterprises: material, correction; staff: permit, receipt, other）"})
+    # i18n-keep: the contract's text (one document, in Chinese)
+    step_id = fields.QueryInteger(validate=fields.between(1, 999_999_999), metadata={
+        "description": "所属事项的 id；不填表示整个案件（the step, or none for the whole case）"})
+
+
+class MessageOut(Reply):
+    id = fields.Integer()
+    body = fields.String()
+    # i18n-keep: the contract's text (one document, in Chinese)
+    internal = fields.Boolean(metadata={"description": "内部备注，企业不可见（internal note）"})
+    author = fields.Nested(Named)
+    step_id = fields.Integer(allow_none=True)
+    created_at = fields.AwareDateTime()
+
+
+class MessageList(Reply):
+    items = fields.List(fields.Nested(MessageOut))
+
+
+class MessageIn(StrictSchema):
+    body = fields.String(required=True, validate=[
+        fields.not_blank(_l("请填写留言内容。")),
+        validate.Length(max=2000, error=_l("留言不能超过 2000 字。"))])
+    # i18n-keep: the contract's text (one document, in Chinese)
+    internal = fields.Boolean(metadata={
+        "description": "内部备注（仅工作人员可用；internal note, staff only）"})

@@ -1,8 +1,5 @@
 """Documents and messages on a case: upload, download, post."""
-import unicodedata
-from urllib.parse import quote
-
-from flask import Response, abort, flash, redirect, stream_with_context, url_for
+from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -12,8 +9,14 @@ from proxy_service.cases.forms import MessageForm
 from proxy_service.cases.views import render_detail, upload_form
 from proxy_service.core import submit_once
 from proxy_service.core.conflicts import committing
-from proxy_service.core.uploads import UploadError, name_for_type
-from proxy_service.permissions import can_write_internal, case_or_404, document_or_404
+from proxy_service.core.downloads import attachment
+from proxy_service.core.uploads import UploadError
+from proxy_service.permissions import (
+    can_add_documents,
+    can_write_internal,
+    case_or_404,
+    document_or_404,
+)
 from proxy_service.workflow.documents import store_document
 
 
@@ -21,7 +24,7 @@ from proxy_service.workflow.documents import store_document
 @login_required
 def upload(case_id):
     case = case_or_404(current_user, case_id)
-    if not case.is_open:
+    if not can_add_documents(current_user, case):
         flash(_("案件已结束，不能再上传材料。"), "warning")
         return _back(case, "documents")
     form = upload_form(case)
@@ -54,25 +57,8 @@ def _step_of(case, step_id):
 @login_required
 def download(document_id):
     document = document_or_404(current_user, document_id)
-    # Streamed in 1 MiB slices read one query each: a 20 MB file never sits in memory whole.
-    response = Response(stream_with_context(document.chunks()), mimetype=document.content_type,
-                        direct_passthrough=True)
-    response.content_length = document.size
-    # Files stored before names followed their type get the right extension on the way out.
-    name = name_for_type(document.filename, document.content_type)
-    response.headers.set("Content-Disposition", "attachment", **disposition_names(name))
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-def disposition_names(filename):
-    """filename (ASCII fallback) and filename*=UTF-8''… (RFC 5987), as send_file writes them."""
-    try:
-        filename.encode("ascii")
-    except UnicodeEncodeError:
-        simple = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
-        return {"filename": simple, "filename*": f"UTF-8''{quote(filename, safe='!#$&+-.^_`|~')}"}
-    return {"filename": filename}
+    return attachment(document.chunks(), filename=document.filename,
+                      content_type=document.content_type, size=document.size)
 
 
 @bp.post("/cases/<int:case_id>/messages")

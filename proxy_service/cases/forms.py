@@ -99,10 +99,6 @@ def _optional_int(value):
     return int(value) if value not in (None, "") else 0
 
 
-ENTERPRISE_KINDS = ("material", "correction")
-STAFF_KINDS = ("permit", "receipt", "other")
-
-
 class UploadForm(SubmitOnceMixin, FlaskForm):
     """`kind.choices` and `step_id.choices` depend on the user and the case: set by the view."""
 

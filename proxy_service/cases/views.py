@@ -10,8 +10,6 @@ from proxy_service import workflow
 from proxy_service.calendar import lights, pauses
 from proxy_service.cases import bp
 from proxy_service.cases.forms import (
-    ENTERPRISE_KINDS,
-    STAFF_KINDS,
     CaseFilterForm,
     CaseRequestForm,
     MessageForm,
@@ -52,8 +50,10 @@ from proxy_service.permissions import (
     case_or_404,
     enterprise_required,
     project_or_404,
+    upload_kinds,
     visible_case_events,
     visible_cases,
+    visible_documents,
     visible_messages,
     visible_projects,
 )
@@ -265,16 +265,14 @@ def upload_form(case, **kwargs):
     if preselect is not None and kwargs.get("formdata", True) is None:
         kwargs.update(step_id=preselect, kind="correction" if current_user.is_enterprise else None)
     form = UploadForm(**kwargs)
-    kinds = ENTERPRISE_KINDS if current_user.is_enterprise else STAFF_KINDS
-    form.kind.choices = options((kind, Document.KIND_LABELS[kind]) for kind in kinds)
+    form.kind.choices = options((kind, Document.KIND_LABELS[kind])
+                                for kind in upload_kinds(current_user))
     form.step_id.choices = options([(0, _("整个案件"))] + [(s.id, s.item.name) for s in case.steps])
     return form
 
 
 def _documents(case):
-    return db.session.scalars(select(Document).where(Document.case_id == case.id)
-                              .options(joinedload(Document.uploaded_by))
-                              .order_by(Document.created_at, Document.id)).all()
+    return db.session.scalars(visible_documents(current_user, case)).all()
 
 
 def _by_step(documents):

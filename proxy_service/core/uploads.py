@@ -32,6 +32,10 @@ class UploadError(Exception):
     """A file that is refused: too large, empty, or of a type we do not accept."""
 
 
+class UploadTooLarge(UploadError):
+    """A file larger than MAX_UPLOAD_MB (the API answers it 413, the page as any refusal)."""
+
+
 def sniff_type(data: bytes) -> str | None:
     """The content type of `data` judged by its bytes, or None when not accepted."""
     for magic, content_type in MAGIC:
@@ -59,22 +63,23 @@ class CheckedFile:
     data: bytes
 
 
-def read_within_limit(upload, refusal=UploadError):
+def read_within_limit(upload, refusal=UploadError, too_large=None):
     """The bytes of `upload` (a werkzeug FileStorage), read no further than MAX_UPLOAD_MB.
-    Raises `refusal` (an exception class) when it is empty or larger."""
+    Raises `refusal` (an exception class) when it is empty, `too_large` (`refusal` unless
+    given) when it is larger."""
     limit = current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
     data = upload.read(limit + 1)
     if not data:
         raise refusal(_l("文件为空。"))
     if len(data) > limit:
-        raise refusal(_l("文件超过 %(mb)s MB 上限。", mb=current_app.config["MAX_UPLOAD_MB"]))
+        raise (too_large or refusal)(_l("文件超过 %(mb)s MB 上限。", mb=current_app.config["MAX_UPLOAD_MB"]))
     return data
 
 
 def check_upload(upload):
     """Read `upload` (a werkzeug FileStorage) and judge it. Returns a CheckedFile; raises
     UploadError when it is empty, too large, of a type we do not accept or an active PDF."""
-    data = read_within_limit(upload)
+    data = read_within_limit(upload, too_large=UploadTooLarge)
     content_type = sniff_type(data)
     if content_type is None:
         raise UploadError(_l("只接受 PDF、JPG、PNG 或 OFD 文件（按文件内容判断）。"))

@@ -44,7 +44,13 @@ from proxy_service.permissions.cases import (
     visible_messages,
 )
 from proxy_service.permissions.dashboard import monthly_report_or_404
-from proxy_service.permissions.documents import document_or_404
+from proxy_service.permissions.documents import (
+    can_add_documents,
+    case_document_or_404,
+    document_or_404,
+    upload_kinds,
+    visible_documents,
+)
 from proxy_service.permissions.enterprises import (
     can_edit_project,
     claim_or_404,
@@ -87,7 +93,7 @@ PREDICATES = {f.__name__: f for f in (can_update_case, can_open_step, can_update
                                        can_export_dossier, can_sign, can_upload_scan,
                                        can_check_scan,
                                        can_rate, can_edit_evaluation, can_appeal,
-                                       can_open_rectification)}
+                                       can_open_rectification, can_add_documents)}
 
 __all__ = [
     "api_token_or_404", "own_api_tokens",
@@ -108,4 +114,5 @@ __all__ = [
     "rectification_or_404", "visible_absences", "visible_agents", "visible_rectifications",
     "notification_or_404", "visible_notifications",
     "notice_or_404", "visible_case_events", "visible_messages",
+    "can_add_documents", "case_document_or_404", "upload_kinds", "visible_documents",
 ]

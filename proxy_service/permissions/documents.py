@@ -2,6 +2,7 @@
 while it is evidence of an undecided claim, the claim."""
 from flask import abort
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from proxy_service.core.extensions import db
 from proxy_service.models import ClaimStatus, Document, EnterpriseClaim, Role
@@ -23,6 +24,38 @@ def document_or_404(user, document_id):
         if user.is_staff and _hidden_claim_evidence(user, document):
             abort(404)
     else:
+        abort(404)
+    return document
+
+
+# The kinds of file each side puts on a case: the enterprise its materials, the staff what the
+# departments issued.
+ENTERPRISE_KINDS = ("material", "correction")
+STAFF_KINDS = ("permit", "receipt", "other")
+
+
+def upload_kinds(user):
+    """The kinds of document `user` may put on a case."""
+    return ENTERPRISE_KINDS if user.is_enterprise else STAFF_KINDS
+
+
+def can_add_documents(user, case):
+    """Whoever sees a case adds files to it while it is open (`case` comes through a loader)."""
+    return case.is_open
+
+
+def visible_documents(user, case):
+    """The files on `case` (loaded through case_or_404) as its page lists them, oldest first:
+    whoever sees the case sees all of them."""
+    return (select(Document).where(Document.case_id == case.id)
+            .options(joinedload(Document.uploaded_by)).order_by(Document.created_at, Document.id))
+
+
+def case_document_or_404(user, case_id, document_id):
+    """A file on the case `case_id`, when `user` sees that case."""
+    case = case_or_404(user, case_id)
+    document = db.session.get(Document, document_id)
+    if document is None or document.case_id != case.id:
         abort(404)
     return document
 

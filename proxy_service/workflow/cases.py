@@ -190,12 +190,13 @@ def _next_case_number(center):
     return f"{prefix}{count + 1:05d}"
 
 
-def post_message(case, actor, body, *, internal=False, step=None):
-    """A message on the case (an internal note when `internal`: staff only)."""
+def post_message(case, actor, body, *, internal=False, step=None, via=""):
+    """A message on the case (an internal note when `internal`: staff only). `via` opens the
+    audit comment (an API token's name); the message itself is what was written."""
     message = Message(case=case, step=step, author=actor, body=body, internal=internal,
                       created_at=clock.now())
     db.session.add(message)
     db.session.add(AuditEvent.record(actor, case, "note" if internal else "message",
-                                     comment=body, internal=internal))
+                                     comment=via + body, internal=internal))
     db.session.flush()
     return message

@@ -8,9 +8,10 @@ from proxy_service.core.uploads import check_upload
 from proxy_service.models import AuditEvent, Document
 
 
-def store_document(upload, *, kind, uploader, case=None, step=None, enterprise=None):
+def store_document(upload, *, kind, uploader, case=None, step=None, enterprise=None, via=""):
     """Check `upload` (a werkzeug FileStorage) and add it as a Document of `case` (and `step`)
-    or of `enterprise`, uploaded by `uploader`. Raises core.uploads.UploadError."""
+    or of `enterprise`, uploaded by `uploader`. Raises core.uploads.UploadError (UploadTooLarge
+    when it is over the size limit). `via` opens the audit comment (an API token's name)."""
     checked = check_upload(upload)
     document = Document(case=case, step=step, enterprise_id=getattr(enterprise, "id", None),
                         uploaded_by_id=getattr(uploader, "id", None), kind=kind,
@@ -20,5 +21,5 @@ def store_document(upload, *, kind, uploader, case=None, step=None, enterprise=N
     db.session.add(document)
     db.session.flush()
     if case is not None:
-        db.session.add(AuditEvent.record(uploader, case, "upload", comment=document.filename))
+        db.session.add(AuditEvent.record(uploader, case, "upload", comment=via + document.filename))
     return document
