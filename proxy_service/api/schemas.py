@@ -277,6 +277,50 @@ class AuditTrail(Reply):
     items = fields.List(fields.Nested(AuditEventOut))
 
 
+# i18n-keep: the contract's text (one document, in Chinese)
+RATE = {"type": "string", "format": "decimal", "description": "比率，0 到 1 的十进制字符串（A rate）"}
+# i18n-keep: the contract's text (one document, in Chinese)
+WORKDAYS = {"type": "string", "format": "decimal", "description": "平均工作日（Average working days）"}
+
+
+class ItemFigures(Reply):
+    item = fields.String()
+    # i18n-keep: the contract's text (one document, in Chinese)
+    steps = fields.Integer(metadata={"description": "有提交日期的已办结事项数（Approved steps with a filing date）"})
+    avg_workdays = fields.String(metadata=WORKDAYS)
+
+
+class HeadlineOut(Reply):
+    """The dashboard's headline for the period (workflow/figures.Headline)."""
+    start = fields.Date(data_key="from")
+    end = fields.Date(data_key="to")
+    # i18n-keep: the contract's text (one document, in Chinese)
+    new_requests = fields.Integer(metadata={"description": "新申请（Requests filed）"})
+    # i18n-keep: the contract's text (one document, in Chinese)
+    accepted = fields.Integer(metadata={"description": "受理（Accepted）"})
+    # i18n-keep: the contract's text (one document, in Chinese)
+    declined = fields.Integer(metadata={"description": "不予受理（Declined）"})
+    # i18n-keep: the contract's text (one document, in Chinese)
+    cases_completed = fields.Integer(metadata={"description": "办结案件（Cases completed）"})
+    # i18n-keep: the contract's text (one document, in Chinese)
+    items_completed = fields.Integer(metadata={"description": "办结事项（Steps approved）"})
+    # i18n-keep: the contract's text (one document, in Chinese)
+    on_time = fields.Integer(metadata={"description": "按期办结事项（Approved by the due date）"})
+    on_time_rate = fields.String(allow_none=True, metadata=RATE)
+    overdue_rate = fields.String(allow_none=True, metadata=RATE)
+    # i18n-keep: the contract's text (one document, in Chinese)
+    evaluations = fields.Integer(metadata={"description": "服务评价数（Evaluations）"})
+    # i18n-keep: the contract's text (one document, in Chinese)
+    good = fields.Integer(metadata={"description": "满意及非常满意（Satisfied or better）"})
+    satisfaction_rate = fields.String(allow_none=True, metadata=RATE)
+    # i18n-keep: the contract's text (one document, in Chinese)
+    open_rectifications = fields.Integer(metadata={"description": "未完成整改（Open rectifications）"})
+    # i18n-keep: the contract's text (one document, in Chinese)
+    overdue_rectifications = fields.Integer(metadata={"description": "逾期整改（Overdue rectifications）"})
+    avg_workdays = fields.String(allow_none=True, metadata=WORKDAYS)
+    per_item = fields.List(fields.Nested(ItemFigures))
+
+
 # --- query strings and bodies ----------------------------------------------------------------
 
 class CaseListArgs(StrictSchema):
@@ -334,3 +378,10 @@ class VerifyForm(StrictSchema):
     """POST /verify as multipart/form-data: the PDF, and optionally its number and code."""
     number = fields.String(validate=fields.max_length(40))
     code = fields.String(validate=fields.max_length(12))
+
+
+class HeadlineArgs(StrictSchema):
+    # i18n-keep: the contract's text (one document, in Chinese)
+    start = fields.Date(data_key="from", metadata={"description": "开始日期（北京时间），默认本月一日"})
+    # i18n-keep: the contract's text (one document, in Chinese)
+    end = fields.Date(data_key="to", metadata={"description": "结束日期（含），默认今天"})
