@@ -35,7 +35,7 @@ def case_page(user, *, status=None, stage=None, agent=None, light=None, updated_
         query = query.where(Case.in_stage(stage))
     if agent is not None:
         query = query.where(Case.agent_id == agent)
-    query = lights.with_light(query, lights.case_rank(), light)
+    query = lights.with_light(query, lights.case_rank(), lights.parse_light(light))
     if updated_since is not None:
         query = query.where(Case.updated_at > updated_since)
     if cursor is not None:

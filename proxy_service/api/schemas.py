@@ -323,15 +323,19 @@ class HeadlineOut(Reply):
 
 # --- query strings and bodies ----------------------------------------------------------------
 
+FILTER_LIGHT_VALUES = [light.value for light in FILTER_LIGHTS]
+
+
 class CaseListArgs(StrictSchema):
     status = fields.Enum(CaseStatus)
     # i18n-keep: the contract's text (one document, in Chinese)
     stage = fields.Enum(Stage, metadata={"description": "有该阶段事项的案件（Cases with a step of this stage）"})
     # i18n-keep: the contract's text (one document, in Chinese)
-    agent = fields.QueryInteger(metadata={"description": "代办员的用户 id（The agent's user id）"})
+    agent = fields.QueryInteger(validate=fields.between(0, 999_999_999), metadata={
+        "description": "代办员的用户 id（The agent's user id）"})
     # i18n-keep: the contract's text (one document, in Chinese)
-    light = fields.Enum(Light, validate=fields.one_of(FILTER_LIGHTS), metadata={
-        "enum": [light.value for light in FILTER_LIGHTS],
+    light = fields.String(validate=fields.one_of(FILTER_LIGHT_VALUES), metadata={
+        "enum": FILTER_LIGHT_VALUES,
         "description": "今天的红黄绿灯（Today's traffic light）；列表不按灯排序"})
     # i18n-keep: the contract's text (one document, in Chinese)
     updated_since = fields.AwareDateTime(metadata={"description": "只列出此时间之后更新的案件"})
