@@ -73,6 +73,23 @@ def test_the_catalogue_is_the_items_in_use_of_the_callers_centers(client, world,
     assert building["promised_limit"] == 7 and building["promised_unit"] == "workday"
 
 
+def test_an_enterprise_sees_the_catalogues_of_its_home_center_and_its_projects_centers(
+        client, world):
+    secret = make_token(world.users["other_enterprise"])
+    ids = [item["id"] for item in client.get("/api/v1/catalogue", headers=bearer(secret))
+           .get_json()["items"]]
+    assert ids == [item.id for item in world.items]   # home center and project: the first
+    factories.make_project(world.enterprises[1], world.centers[1], "宁夏项目")
+    db.session.commit()
+    ids = [item["id"] for item in client.get("/api/v1/catalogue", headers=bearer(secret))
+           .get_json()["items"]]
+    assert ids == [item.id for item in world.items + world.other_items]
+    claimant = factories.make_user("claimer", Role.ENTERPRISE, name="孙七")
+    db.session.commit()
+    nothing = client.get("/api/v1/catalogue", headers=bearer(make_token(claimant))).get_json()
+    assert nothing["items"] == []
+
+
 def test_the_catalogue_needs_cases_read(client, world):
     secret = make_token(world.users["manager"], scopes=["reports:read"])
     assert_problem(client.get("/api/v1/catalogue", headers=bearer(secret)), 403)

@@ -65,8 +65,10 @@ def get_profile():
 @scope_required("cases:read")
 @bp.response(200, schemas.ItemList)
 def list_catalogue():
-    """事项目录（The approval items in use: the staff's center's, or those of the centers
-    the enterprise's projects are with）"""
+    """事项目录（The approval items in use）
+
+    工作人员：本中心的事项；企业：注册中心及其项目所在中心的事项（the staff's center's; an
+    enterprise's home center's and its projects' centers'）。"""
     items = db.session.scalars(permissions.visible_offered_items(caller()).options(
         joinedload(ApprovalItem.center), selectinload(ApprovalItem.prerequisites))
         .order_by(ApprovalItem.center_id, ApprovalItem.sort, ApprovalItem.id)).all()

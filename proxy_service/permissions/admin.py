@@ -26,10 +26,12 @@ def visible_catalog(user, model):
 
 def visible_offered_items(user):
     """The approval items in use (not retired) that `user` works with: the staff's center's,
-    or those of the centers an enterprise's projects are with."""
+    or those of an enterprise's home center and of the centers its projects are with."""
     if user.role is Role.ENTERPRISE:
-        centers = select(Project.center_id).where(Project.enterprise_id == (user.enterprise_id or -1))
-        where = ApprovalItem.center_id.in_(centers)
+        enterprise_id = user.enterprise_id or -1
+        home = select(Enterprise.home_center_id).where(Enterprise.id == enterprise_id)
+        projects = select(Project.center_id).where(Project.enterprise_id == enterprise_id)
+        where = ApprovalItem.center_id.in_(home.union(projects))
     else:
         where = ApprovalItem.center_id == user.center_id
     return select(ApprovalItem).where(where, ApprovalItem.retired.is_(False))
