@@ -36,11 +36,11 @@ def verify_agreement():
     number, code, upload = question()
     missing = verification.missing(number, code, upload is not None)
     if missing:
-        refuse({missing[0]: [str(missing[1])]})
+        refuse_fields({missing[0]: [str(missing[1])]})
     answer = verification.answer(number, code, upload)
     db.session.rollback()   # read only
     if answer.refused:
-        refuse({"file": [answer.refused]})
+        refuse_fields({"file": [answer.refused]})
     return present.verify_answer(answer)
 
 
@@ -52,9 +52,9 @@ def question():
         unknown = set(request.files) - {"file"}
         data = load(schemas.VerifyForm(), request.form.to_dict(flat=True))
         if unknown or len(request.files.getlist("file")) > 1:
-            refuse({name: [str(UNKNOWN_PART)] for name in unknown or {"file"}})
+            refuse_fields({name: [str(UNKNOWN_PART)] for name in unknown or {"file"}})
         if "file" not in request.files:   # the contract: a form carries the file
-            refuse({"file": [str(fields.COMMON["required"])]})
+            refuse_fields({"file": [str(fields.COMMON["required"])]})
         return data.get("number"), data.get("code"), request.files.get("file")
     data = load(schemas.VerifyQuestion(), request.get_json(silent=True))
     return data["number"], data["code"], None
@@ -66,8 +66,9 @@ def load(schema, data):
     try:
         return schema.load(data)
     except ValidationError as error:
-        refuse(error.messages)
+        refuse_fields(error.messages)
 
 
-def refuse(errors):
+def refuse_fields(errors):
+    """422 with `errors` ({field: [messages]}), as a body the schema refuses."""
     abort(422, messages={"json": errors})
