@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from config import TestingConfig
-from proxy_service import create_app
+from proxy_service import create_app, workflow
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
 from proxy_service.models import AuditEvent, Case, CaseStatus, StepStatus
@@ -241,3 +241,79 @@ def test_writes_need_no_csrf_token(world, app):
     finally:
         with guarded.app_context():
             db.engine.dispose()
+
+
+# --- filters: stage, agent, light (as the case list page filters) -------------------------------
+
+def _running(world, name, agent="agent"):
+    project = make_project(world.enterprises[0], world.centers[0], name)
+    return make_case(project, world.users["owner"], world.items, accept_by=world.users["manager"],
+                     agent=world.users[agent])
+
+
+def _submit(world, case, item_name, agent="agent"):
+    step = next(s for s in case.steps if s.item.name == item_name)
+    for action in ("start", "submit"):
+        workflow.update_step(step, world.users[agent], seen_version=step.version, action=action)
+    db.session.commit()
+
+
+def _ids(client, secret, query):
+    response = client.get(f"/api/v1/cases?{query}", headers=bearer(secret))
+    assert response.status_code == 200, response.get_json()
+    return [item["id"] for item in response.get_json()["items"]]
+
+
+@pytest.fixture
+def lit(world, frozen_clock):
+    """Three running cases seen on 2026-10-12: red, yellow, green (as tests/test_traffic_lights),
+    the green one handled by the other agent."""
+    frozen_clock(2026, 9, 28)
+    red, yellow = _running(world, "红灯项目"), _running(world, "黄灯项目")
+    green = _running(world, "绿灯项目", agent="other_agent")
+    frozen_clock(2026, 9, 30)
+    _submit(world, red, "项目备案")                       # due 10-08
+    frozen_clock(2026, 10, 8)
+    _submit(world, yellow, "建设工程规划许可证")           # due 10-14, yellow from 10-12
+    frozen_clock(2026, 10, 12)
+    _submit(world, green, "建设工程规划许可证", agent="other_agent")   # due 10-19
+    return {"red": red, "yellow": yellow, "green": green}
+
+
+@pytest.mark.parametrize("who", ["manager", "owner"])
+def test_the_list_filters_by_todays_light_as_the_page_does(client, world, login_as, lit, who):
+    secret = make_token(world.users[who])
+    for word, case in lit.items():
+        assert _ids(client, secret, f"light={word}") == [case.id], word
+        page = login_as(world.users[who]).get(f"/cases?light={word}").text
+        assert case.number in page
+    assert_problem(client.get("/api/v1/cases?light=none", headers=bearer(secret)), 422)
+    assert_problem(client.get("/api/v1/cases?light=purple", headers=bearer(secret)), 422)
+
+
+def test_the_light_filter_keeps_the_keyset_order_and_follows_the_day(client, world, lit,
+                                                                   frozen_clock):
+    secret = make_token(world.users["manager"])
+    frozen_clock(2026, 10, 20)   # all three overdue now: red, listed by (updated_at, id)
+    assert _ids(client, secret, "light=red") == _ids(client, secret, "") == sorted(
+        (case.id for case in lit.values()),
+        key=lambda case_id: (db.session.get(Case, case_id).updated_at, case_id))
+    first = client.get("/api/v1/cases?light=red&limit=2", headers=bearer(secret)).get_json()
+    rest = _ids(client, secret, f"light=red&limit=2&cursor={first['next']}")
+    assert len(first["items"]) == 2 and len(rest) == 1
+
+
+def test_the_list_filters_by_agent_and_stage(client, world, lit):
+    secret = make_token(world.users["manager"])
+    other = world.users["other_agent"].id
+    assert _ids(client, secret, f"agent={other}") == [lit["green"].id]
+    assert _ids(client, secret, f"agent={other}&light=red") == []
+    # Every case has a step of each of its items' stages (the catalogue's three).
+    assert len(_ids(client, secret, "stage=building")) == 3
+    assert _ids(client, secret, "stage=utilities") == []
+    assert _ids(client, secret, "stage=building&light=yellow") == [lit["yellow"].id]
+    # An agent's own reach first: the other agent's cases are not theirs to filter.
+    agent = make_token(world.users["agent"])
+    assert _ids(client, agent, f"agent={other}") == []
+    for bad in ("agent=x", "agent=1.0", "stage=moon"):
+        assert_problem(client.get(f"/api/v1/cases?{bad}", headers=bearer(secret)), 422)

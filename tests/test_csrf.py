@@ -27,8 +27,10 @@ def csrf_app(app):
 
 
 def post_urls(app):
-    """Every POST route of the pages, with placeholder arguments. The JSON API (/api/v1) reads
-    no cookie and needs no CSRF token (test_api_cases.test_writes_need_no_csrf_token)."""
+    """Every POST route of the pages, with placeholder arguments. Not the JSON API's: it reads
+    no cookie, so a forged cross-site request has nothing to ride on (its callers send a token,
+    tests/test_api_cases.py::test_writes_need_no_csrf_token), and POST /api/v1/verify is public
+    as the page is."""
     urls = []
     with app.test_request_context():
         for rule in app.url_map.iter_rules():

@@ -438,6 +438,10 @@ FORMS = {
     "/verify": Form(None, lambda o: "/verify", lambda o: {
         "number": "JZKFQ-DB-2026-000001", "code": "ABCD2345", "file": _pdf("agreement.pdf")},
         multipart=True, ok_pages=True),
+    # The JSON API's public POST, as a form (its JSON body is the contract's, fuzzed there).
+    "/api/v1/verify": Form(None, lambda o: "/api/v1/verify", lambda o: {
+        "number": "JZKFQ-DB-2026-000001", "code": "ABCD2345", "file": _pdf("agreement.pdf")},
+        multipart=True, ok_pages=True),
 }
 
 # POST routes without a hostile-input case, and why.

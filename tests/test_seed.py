@@ -9,6 +9,7 @@ from proxy_service import create_app
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
 from proxy_service.core.identifiers import uscc_check_ok
+from proxy_service.documents.verification import check_file
 from proxy_service.models import (
     Agreement,
     AgreementState,
@@ -32,7 +33,6 @@ from proxy_service.models import (
     Verification,
 )
 from proxy_service.seed.catalog import INDUSTRIES, seed_center_catalog
-from proxy_service.verify.service import check_file
 
 DEMO_LOGINS = ["manager", "agent1", "agent2", "agent3", "manager2", "agent4",
                "ent1", "ent2", "ent3", "claimant"]

@@ -8,8 +8,8 @@ from babel.messages.pofile import read_po
 
 import proxy_service
 from proxy_service.core.extensions import db
+from proxy_service.documents.verification import check_file
 from proxy_service.models.agreements import AgreementState
-from proxy_service.verify.service import check_file
 
 from .seal_helpers import make_sealed_agreement, simple_pdf
 

@@ -47,8 +47,7 @@ def pdf(agreement_id):
     """The final (sealed) PDF when there is one, else the current unsigned revision;
     ?original=1 gives the unsigned one anyway, ?download=1 as an attachment."""
     agreement = agreement_or_404(current_user, agreement_id)
-    final = agreement.state is AgreementState.SEALED and not request.args.get("original")
-    data = agreement.final_pdf if final else agreement.unsigned_pdf
+    data, final = agreement.served_pdf(original=bool(request.args.get("original")))
     suffix = "" if final else _("（待签署）") if agreement.state is not AgreementState.SEALED \
         else _("（未签署原件）")
     name = f"{agreement.number}{suffix}.pdf"

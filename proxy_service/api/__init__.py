@@ -13,7 +13,18 @@ from proxy_service.api.base import ApiBlueprint, ProblemApi
 bp = ApiBlueprint("api", __name__, url_prefix="/api/v1",
                   description="案件、事项（Cases and their steps）")
 
-from proxy_service.api import cases, documents, guard, messages, problems  # noqa: E402,F401
+from proxy_service.api import (  # noqa: E402,F401
+    agreements,
+    audit,
+    cases,
+    documents,
+    guard,
+    messages,
+    problems,
+    projects,
+    reports,
+    verify,
+)
 
 
 def init_app(app, csrf):

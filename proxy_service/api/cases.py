@@ -9,7 +9,7 @@ from proxy_service.api import bp, present, queries, schemas
 from proxy_service.api.guard import caller, scope_required, token
 from proxy_service.api.problems import problem
 from proxy_service.core.conflicts import committing
-from proxy_service.models import Case
+from proxy_service.models import Agreement, Case
 from proxy_service.workflow.api_tokens import through
 
 # i18n-keep: the contract (OpenAPI) is one document, written in Chinese
@@ -39,7 +39,7 @@ def list_cases(**filters):
 @bp.response(200, schemas.CaseDetail)
 def get_case(case_id):
     """案件详情（A case: steps, deadlines, lights, agent, agreements）"""
-    options = (*queries.CASE_OPTIONS, selectinload(Case.agreements))
+    options = (*queries.CASE_OPTIONS, selectinload(Case.agreements).selectinload(Agreement.signatures))
     return present.case_detail(permissions.case_or_404(caller(), case_id, *options))
 
 

@@ -1,7 +1,8 @@
 """Who is calling: the token in `Authorization: Bearer`, checked before every API view (401
 without a live one), and the scope each view needs (403 without it). The session cookie is
 never read here (identity/api_tokens.PagesOnlySessionInterface), so there is nothing for a
-forged cross-site request to ride on, and the blueprint needs no CSRF token."""
+forged cross-site request to ride on, and the blueprint needs no CSRF token. A view marked
+`public` (POST /verify) is answered without one."""
 from functools import wraps
 
 from flask import abort, g, request
@@ -12,8 +13,14 @@ from proxy_service.identity.api_tokens import authenticated_token
 SECURITY_SCHEME = "token"
 
 
+# Views anyone may call, without a token (public below): the guard lets them through.
+PUBLIC_ENDPOINTS = set()
+
+
 @bp.before_request
 def authenticate():
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return
     token = authenticated_token(request.headers.get("Authorization"), request.remote_addr)
     if token is None:
         abort(401)
@@ -45,3 +52,9 @@ def scope_required(scope):
             return view(*args, **kwargs)
         return bp.doc(security=[{SECURITY_SCHEME: [scope]}])(checked)
     return decorator
+
+
+def public(view):
+    """The view needs no token (and reads none); the contract says `security: []`."""
+    PUBLIC_ENDPOINTS.add(f"{bp.name}.{view.__name__}")
+    return bp.doc(security=[])(view)

@@ -51,6 +51,13 @@ def problem(status, detail=None, errors=None, headers=None):
     return response
 
 
+def refuse(status, detail):
+    """Stop the view with the problem `status`, in its own words (`detail`)."""
+    error = default_exceptions[status]()
+    error.problem_detail = detail
+    raise error
+
+
 def field_errors(messages):
     """webargs' {"json"|"query": {field: [messages]}} as {field: [messages]}, nested fields
     as "steps.0.name", every message as text."""

@@ -13,6 +13,7 @@ from sqlalchemy import and_, or_
 from sqlalchemy.orm import joinedload, selectinload
 
 from proxy_service import permissions
+from proxy_service.calendar import lights
 from proxy_service.core.extensions import db
 from proxy_service.models import Case, Step
 
@@ -22,11 +23,19 @@ CASE_OPTIONS = (joinedload(Case.enterprise), joinedload(Case.project), joinedloa
                 selectinload(Case.steps).joinedload(Step.item))
 
 
-def case_page(user, *, status=None, updated_since=None, cursor=None, limit=DEFAULT_LIMIT):
-    """(cases, next cursor or None) of the cases `user` may see."""
+def case_page(user, *, status=None, stage=None, agent=None, light=None, updated_since=None,
+              cursor=None, limit=DEFAULT_LIMIT):
+    """(cases, next cursor or None) of the cases `user` may see, filtered in SQL as the case
+    list page filters them (Case.in_stage, lights.with_light): the light is compared with
+    today in the statement, but never ordered by."""
     query = permissions.visible_cases(user).options(*CASE_OPTIONS)
     if status is not None:
         query = query.where(Case.status == status)
+    if stage is not None:
+        query = query.where(Case.in_stage(stage))
+    if agent is not None:
+        query = query.where(Case.agent_id == agent)
+    query = lights.with_light(query, lights.case_rank(), lights.parse_light(light))
     if updated_since is not None:
         query = query.where(Case.updated_at > updated_since)
     if cursor is not None:

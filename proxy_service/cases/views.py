@@ -106,11 +106,9 @@ def _apply_filters(query, form, center_id):
         query = query.where(Case.status == CaseStatus(status))
     if agent_id := form.value("agent"):
         query = query.where(Case.agent_id == agent_id)
-    # Correlated EXISTS, not IN (subquery): the database checks the center's cases one by one
-    # through their keys instead of first collecting every matching step or project of every
-    # center (benchmarks/pages_bench.py).
     if stage := form.value("stage"):
-        query = query.where(Case.steps.any(Step.stage == Stage(stage)))
+        query = query.where(Case.in_stage(Stage(stage)))
+    # Correlated EXISTS, not IN (subquery), as Case.in_stage (benchmarks/pages_bench.py).
     if industry_id := form.value("industry"):
         query = query.where(Case.project.has(Project.industry_id == industry_id))
     if text := (form.q.data or "").strip():

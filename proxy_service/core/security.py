@@ -56,6 +56,7 @@ RATE_LIMITED = (
     ("/register", "REGISTER_RATE_LIMIT", ["POST"]),
     ("/verify", "VERIFY_RATE_LIMIT", None),
     ("/verify/", "VERIFY_RATE_LIMIT", None),
+    ("/api/v1/verify", "VERIFY_RATE_LIMIT", None),   # the API's verify (api/verify.py)
 )
 request_log = logging.getLogger("proxy_service.request")
 security_log = logging.getLogger("proxy_service.security")

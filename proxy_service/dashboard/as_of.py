@@ -16,7 +16,6 @@ from sqlalchemy import and_, or_, select
 from proxy_service.calendar import deadlines, lights, pauses, workdays
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
-from proxy_service.dashboard.filters import in_period, midnight
 from proxy_service.models import (
     ApprovalItem,
     Assignment,
@@ -30,6 +29,7 @@ from proxy_service.models import (
     Suspension,
 )
 from proxy_service.workflow import supplements
+from proxy_service.workflow.figures import in_period, midnight
 from proxy_service.workflow.quality import RESPONSE_WORKDAYS
 from proxy_service.workflow.workloads import cases_active_since
 

@@ -15,8 +15,8 @@ from proxy_service.calendar import lights
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
 from proxy_service.dashboard import as_of, figures
-from proxy_service.dashboard.filters import Filters, midnight
 from proxy_service.models import Role, StepStatus, User
+from proxy_service.workflow.figures import Filters, midnight
 
 
 @dataclass

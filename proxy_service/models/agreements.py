@@ -86,6 +86,19 @@ class Agreement(db.Model):
     signatures = relationship("Signature", back_populates="agreement", order_by="Signature.id")
     __mapper_args__ = {"version_id_col": version}
 
+    def served_pdf(self, original=False):
+        """(bytes, final?) of the file its page and the API serve: the final (sealed) PDF
+        when there is one, else the current unsigned revision; `original` the unsigned one
+        anyway."""
+        final = self.state is AgreementState.SEALED and not original
+        return (self.final_pdf if final else self.unsigned_pdf), final
+
+    def signed_at(self, party):
+        """When `party` (ENTERPRISE / CENTER) last signed, by its signatures not voided; or
+        None."""
+        times = [s.signed_at for s in self.signatures if s.party == party and not s.voided]
+        return max(times) if times else None
+
 
 class Signature(db.Model):
     """One party's signature on one revision of an agreement (online or confirmed on paper)."""

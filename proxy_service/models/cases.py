@@ -152,6 +152,14 @@ class Case(db.Model):
         """(done, total) steps."""
         return sum(step.status.is_done for step in self.steps), len(self.steps)
 
+    @classmethod
+    def in_stage(cls, stage):
+        """SQL: the case has a step of `stage` (the case list's stage filter, pages and API).
+        A correlated EXISTS, not IN (subquery): the database checks the cases one by one
+        through their keys instead of first collecting every matching step of every center
+        (benchmarks/pages_bench.py)."""
+        return cls.steps.any(Step.stage == stage)
+
     def steps_by_stage(self):
         stages = {}
         for step in self.steps:

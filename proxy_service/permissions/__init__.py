@@ -16,6 +16,7 @@ from proxy_service.permissions.admin import (
     person_or_404,
     staff_or_404,
     visible_catalog,
+    visible_offered_items,
     visible_people,
     visible_staff,
 )
@@ -101,7 +102,7 @@ __all__ = [
     "agreement_or_404", "can_check_scan", "can_countersign", "can_sign", "can_upload_scan",
     "handles_case", "signing_party",
     "STAFF_ROLES", "catalog_or_404", "person_or_404", "staff_or_404", "visible_catalog",
-    "visible_people", "visible_staff",
+    "visible_offered_items", "visible_people", "visible_staff",
     "PREDICATES", "acts_for", "agents_covered_by", "can_edit_project", "can_export_dossier",
     "can_open_step", "can_update_case", "can_update_step", "can_withdraw_case",
     "can_write_internal", "case_or_404", "claim_or_404", "current_absences", "document_or_404",

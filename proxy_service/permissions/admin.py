@@ -3,7 +3,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from proxy_service.core.extensions import db
-from proxy_service.models import Enterprise, EnterpriseClaim, Role, User
+from proxy_service.models import ApprovalItem, Enterprise, EnterpriseClaim, Project, Role, User
 
 STAFF_ROLES = (Role.AGENT, Role.MANAGER)
 
@@ -22,6 +22,19 @@ def visible_catalog(user, model):
     """The approval items or case templates (`model`) of the user's center's catalogue,
     retired ones included."""
     return select(model).where(model.center_id == user.center_id)
+
+
+def visible_offered_items(user):
+    """The approval items in use (not retired) that `user` works with: the staff's center's,
+    or those of an enterprise's home center and of the centers its projects are with."""
+    if user.role is Role.ENTERPRISE:
+        enterprise_id = user.enterprise_id or -1
+        home = select(Enterprise.home_center_id).where(Enterprise.id == enterprise_id)
+        projects = select(Project.center_id).where(Project.enterprise_id == enterprise_id)
+        where = ApprovalItem.center_id.in_(home.union(projects))
+    else:
+        where = ApprovalItem.center_id == user.center_id
+    return select(ApprovalItem).where(where, ApprovalItem.retired.is_(False))
 
 
 def catalog_or_404(user, model, record_id):

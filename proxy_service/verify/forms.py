@@ -6,6 +6,8 @@ from flask_wtf.file import FileField
 from wtforms import StringField
 from wtforms.validators import Length, Optional
 
+from proxy_service.documents import verification
+
 
 class VerifyForm(FlaskForm):
     number = StringField(_l("协议编号"), validators=[Optional(), Length(max=40)],
@@ -19,11 +21,9 @@ class VerifyForm(FlaskForm):
         # Checked here: Optional() on the fields would stop their own validators early.
         if not super().validate(extra_validators):
             return False
-        number, code = (self.number.data or "").strip(), (self.code.data or "").strip()
-        if number and not code:
-            self.code.errors.append(_l("请填写协议上印制的校验码。"))
-            return False
-        if not number and not self.file.data:
-            self.number.errors.append(_l("请填写协议编号和校验码，或上传协议文件。"))
+        lacking = verification.missing(self.number.data, self.code.data, bool(self.file.data))
+        if lacking:
+            field, message = lacking
+            self[field].errors.append(message)
             return False
         return True

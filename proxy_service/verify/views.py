@@ -7,7 +7,8 @@ guessed by brute force.
 from flask import render_template, request
 
 from proxy_service.core.extensions import db
-from proxy_service.verify import bp, service
+from proxy_service.documents import verification
+from proxy_service.verify import bp
 from proxy_service.verify.forms import VerifyForm
 
 
@@ -36,15 +37,8 @@ def by_link(number):
 
 
 def _answer(form, number, code, upload):
-    asked = bool((number or "").strip())
-    agreement = service.lookup(number, code) if asked else None
-    file_check, refused = None, None
-    if upload:
-        try:
-            file_check = service.check_file(service.read_pdf(upload), agreement)
-        except service.FileRefused as err:
-            refused = str(err)
-    summary = service.summarize(agreement) if agreement else None
+    answer = verification.answer(number, code, upload)
     db.session.rollback()   # read only
-    return render_template("verify/index.html", form=form, asked=asked, summary=summary,
-                           file_check=file_check, refused=refused)
+    return render_template("verify/index.html", form=form, asked=answer.asked,
+                           summary=answer.summary, file_check=answer.file_check,
+                           refused=answer.refused)

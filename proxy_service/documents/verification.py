@@ -1,4 +1,5 @@
-"""What /verify may say about an agreement, and the check of an uploaded file.
+"""What /verify (the page, and POST /api/v1/verify) may say about an agreement, and the
+check of an uploaded file: one answer for both, so that neither can say more.
 
 Nothing is revealed about a number without its verification code: an unknown number and a
 wrong code give the same answer (None). The summary holds only what the issue allows:
@@ -16,10 +17,11 @@ from proxy_service.core.extensions import db
 from proxy_service.core.uploads import read_within_limit, sniff_type
 from proxy_service.documents.seal import SealCheck, center_certificate, check_seal, trust_roots
 from proxy_service.models import Agreement, Case, Center
-from proxy_service.models.agreements import AgreementKind, AgreementState
+from proxy_service.models.agreements import CENTER, ENTERPRISE, AgreementKind, AgreementState
 
-STATE_LABELS = {AgreementState.SEALED: _l("已签署生效，并已加盖服务中心电子印章"),
-                AgreementState.VOID: _l("已作废")}
+SIGNING = "signing"   # the public's one word for every state before sealing
+STATE_LABELS = {AgreementState.SEALED.value: _l("已签署生效，并已加盖服务中心电子印章"),
+                AgreementState.VOID.value: _l("已作废"), SIGNING: _l("签署中，尚未生效")}
 KIND_LABELS = {AgreementKind.AGREEMENT: _l("代办委托协议"), AgreementKind.SUPPLEMENT: _l("续办委托书")}
 
 
@@ -30,8 +32,8 @@ class FileRefused(Exception):
 @dataclass(frozen=True)
 class Summary:
     number: str
-    kind: str
-    state: str
+    kind: AgreementKind
+    state: str                    # "sealed", "void" or "signing": nothing finer is public
     sealed: bool
     center: str
     enterprise: str
@@ -39,6 +41,14 @@ class Summary:
     enterprise_signed_at: object
     center_signed_at: object
     sealed_at: object
+
+    @property
+    def kind_label(self):
+        return KIND_LABELS[self.kind]
+
+    @property
+    def state_label(self):
+        return STATE_LABELS.get(self.state, STATE_LABELS[SIGNING])
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,24 @@ class FileCheck:
     summary: Summary | None       # the agreement it matches (or was checked against)
     seal: SealCheck
     by_center: bool               # sealed with that agreement's center's certificate
+
+    @property
+    def seal_verdict(self):
+        """The seal in one word: "valid" (intact, trusted, and the agreement's own center's
+        when the file is an agreement on record), "other_center" (intact and trusted, but
+        another center's), "untrusted" (intact, not a center's certificate), "invalid"."""
+        seal = self.seal
+        if seal.intact and seal.trusted:
+            return "valid" if self.by_center or not self.summary else "other_center"
+        return "untrusted" if seal.intact else "invalid"
+
+
+@dataclass(frozen=True)
+class Answer:
+    asked: bool                   # a number was given
+    summary: Summary | None       # the agreement of number + code (None: not found)
+    file_check: FileCheck | None
+    refused: str | None           # why the file could not be checked
 
 
 def _query():
@@ -67,18 +95,40 @@ def lookup(number, code):
     return agreement
 
 
-def summarize(agreement):
-    def signed(party):
-        times = [s.signed_at for s in agreement.signatures if s.party == party and not s.voided]
-        return max(times) if times else None
+def missing(number, code, has_file):
+    """(field, message) of what a question lacks, or None: a number needs its code, and
+    either a number or a file is needed (the form and the API ask the same)."""
+    number, code = (number or "").strip(), (code or "").strip()
+    if number and not code:
+        return "code", _l("请填写协议上印制的校验码。")
+    if not number and not has_file:
+        return "number", _l("请填写协议编号和校验码，或上传协议文件。")
+    return None
 
+
+def answer(number, code, upload):
+    """What /verify answers to `number` + `code` and/or `upload` (a FileStorage, or None).
+    Reads only: the caller ends the transaction."""
+    asked = bool((number or "").strip())
+    agreement = lookup(number, code) if asked else None
+    file_check, refused = None, None
+    if upload:
+        try:
+            file_check = check_file(read_pdf(upload), agreement)
+        except FileRefused as err:
+            refused = str(err)
+    return Answer(asked, summarize(agreement) if agreement else None, file_check, refused)
+
+
+def summarize(agreement):
+    signed = agreement.signed_at
     case = agreement.case
     return Summary(
-        number=agreement.number, kind=KIND_LABELS[agreement.kind],
-        state=STATE_LABELS.get(agreement.state, _l("签署中，尚未生效")),
+        number=agreement.number, kind=agreement.kind,
+        state=agreement.state.value if agreement.state.value in STATE_LABELS else SIGNING,
         sealed=agreement.state is AgreementState.SEALED, center=case.center.name,
         enterprise=case.enterprise.name, on_paper=agreement.signed_on_paper,
-        enterprise_signed_at=signed("enterprise"), center_signed_at=signed("center"),
+        enterprise_signed_at=signed(ENTERPRISE), center_signed_at=signed(CENTER),
         sealed_at=agreement.sealed_at)
 
 
