@@ -13,7 +13,7 @@ from proxy_service.api.base import ApiBlueprint, ProblemApi
 bp = ApiBlueprint("api", __name__, url_prefix="/api/v1",
                   description="案件、事项（Cases and their steps）")
 
-from proxy_service.api import cases, guard, problems  # noqa: E402,F401
+from proxy_service.api import cases, guard, problems, rate_limits  # noqa: E402,F401
 
 
 def init_app(app, csrf):
@@ -21,4 +21,5 @@ def init_app(app, csrf):
     One Api (the contract) per app: the suite makes several apps in one process."""
     ProblemApi(app).register_blueprint(bp)
     csrf.exempt(bp)
+    rate_limits.init_app(app, bp.name)   # per token, over the whole blueprint
     app.extensions["api_problem"] = problems.http_error   # for paths no API route matched

@@ -14,10 +14,17 @@ SECURITY_SCHEME = "token"
 
 @bp.before_request
 def authenticate():
-    token = authenticated_token(request.headers.get("Authorization"), request.remote_addr)
-    if token is None:
+    if calling_token() is None:
         abort(401)
-    g.api_token = token
+
+
+def calling_token():
+    """The live token of this request, or None; looked up once per request (the rate limit's
+    key, rate_limits.py, asks before the blueprint's own checks run)."""
+    if "api_token" not in g:
+        g.api_token = authenticated_token(request.headers.get("Authorization"),
+                                          request.remote_addr)
+    return g.api_token
 
 
 @bp.after_request
