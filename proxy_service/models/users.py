@@ -107,6 +107,9 @@ class User(UserMixin, db.Model):
     # Interface language chosen in the header (zh_CN or en); None: the browser decides.
     # Notifications to the user are written in it (Chinese when None).
     locale: Mapped[str | None] = mapped_column(String(10))
+    # The center's service user (identity/service_users.py): what the center's API tokens act
+    # as, a manager of its center that cannot log in and is never listed among the staff.
+    service: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     center = relationship("Center")
     enterprise = relationship("Enterprise", back_populates="users", foreign_keys=[enterprise_id])
