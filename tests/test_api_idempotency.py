@@ -6,6 +6,7 @@ still runs 409. Server errors are not kept.
 No API route is a POST yet, so the tests add one: a blueprint registered, in their own
 instance of the app, under the API blueprint (its name prefixed "api."), so that the API's own
 hooks — the token check, the keys, the problems — run for it as for any route of /api/v1."""
+import threading
 from datetime import timedelta
 
 import pytest
@@ -22,7 +23,9 @@ from proxy_service.models import ApiToken, IdempotencyKey
 from .api_helpers import assert_problem, bearer, make_token
 
 THINGS = "/api/v1/test/things"
+SLOW = "/api/v1/test/slow"
 made = []
+started, finish = threading.Event(), threading.Event()   # the slow request's two moments
 probe = ApiBlueprint("test", __name__)
 
 
@@ -35,6 +38,14 @@ def make_thing():
     return response
 
 
+@probe.route("/slow", methods=["POST"])
+def make_slowly():
+    started.set()
+    finish.wait(10)
+    made.append("slow")
+    return jsonify({"id": len(made)}), 201
+
+
 @probe.route("/broken", methods=["POST"])
 def break_down():
     made.append("broken")
@@ -45,6 +56,8 @@ def break_down():
 def api(app):
     """An instance of the app with the probe under the API blueprint."""
     made.clear()
+    started.clear()
+    finish.clear()
     config = type("Probed", (TestingConfig,), {
         "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
         "PROPAGATE_EXCEPTIONS": False})
@@ -105,15 +118,20 @@ def test_keys_are_the_token_s_own(api, world, secret):
     assert made == ["一号", "二号"]
 
 
-def test_while_the_first_request_runs_the_same_key_is_409(api, world, secret):
-    token = _token(world)
-    # The first request has claimed the key and not answered yet.
-    outcome, _record = idempotency.claim(token, "order-1", idempotency.fingerprint(
-        "POST", THINGS, b'{"name": "\\u4e00\\u53f7"}'))
-    assert outcome == idempotency.NEW
-    body = assert_problem(post(api, secret, "order-1"), 409)
-    assert "仍在处理中" in body["detail"]
-    assert made == []
+def test_while_the_first_request_runs_the_same_key_is_409(api, secret):
+    first = {}
+    runner = threading.Thread(target=lambda: first.update(
+        answer=post(api, secret, "order-1", path=SLOW)))
+    runner.start()
+    try:
+        assert started.wait(10), "the first request reached the view"
+        body = assert_problem(post(api, secret, "order-1", path=SLOW), 409)
+        assert "仍在处理中" in body["detail"]
+    finally:
+        finish.set()
+        runner.join(10)
+    assert first["answer"].status_code == 201 and made == ["slow"]
+    assert post(api, secret, "order-1", path=SLOW).headers["Idempotency-Replayed"] == "true"
 
 
 def test_a_claim_abandoned_by_a_killed_worker_is_given_up(api, world, secret):
