@@ -188,8 +188,11 @@ def test_a_request_without_a_token_keeps_no_key(api, secret):
 def test_the_contract_names_the_header_on_every_post(api):
     spec = api.get("/api/v1/openapi.json").get_json()
     posts = [operations["post"] for operations in spec["paths"].values() if "post" in operations]
-    assert len(posts) >= 2 and all(any(parameter["name"] == "Idempotency-Key" for parameter in post["parameters"])
-               for post in posts)
+    keys = [[p for p in post.get("parameters", []) if p["name"] == "Idempotency-Key"]
+            for post in posts]
+    assert len(posts) >= 3 and all(len(key) == 1 for key in keys)
+    assert all(key[0]["in"] == "header" and not key[0]["required"]
+               and key[0]["schema"]["maxLength"] == 255 for key in keys)
 
 
 def _token(world):

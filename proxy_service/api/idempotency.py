@@ -23,7 +23,8 @@ MISMATCH = _l("该 Idempotency-Key 已用于另一个请求：请为新的请求
 RUNNING = _l("使用该 Idempotency-Key 的请求仍在处理中，请稍后重试。")
 # i18n-keep: the contract (OpenAPI) is one document, written in Chinese
 PARAMETER = {"in": "header", "name": HEADER, "required": False,
-             "schema": {"type": "string", "minLength": 1, "maxLength": idempotency.LONGEST_KEY},
+             "schema": {"type": "string", "minLength": 1, "maxLength": idempotency.LONGEST_KEY,
+                        "pattern": "^[ -~]+$"},   # printable ASCII
              "description": "幂等键（Idempotency key）：同一令牌下，24 小时内以同一键重试同一请求，"
                             "返回首次的应答（带 Idempotency-Replayed: true）；"
                             "同一键用于不同请求答 422，首次请求尚未完成答 409。"}
