@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
@@ -170,3 +171,12 @@ def test_the_service_user_is_not_notified_nor_answerable_for_a_case(world):
     _center_token(world)
     assert events.center_managers(db.session, world.centers[0].id) == [world.users["manager"]]
     assert quality.responsible_manager(case) == world.users["manager"]
+
+
+def test_the_database_keeps_one_service_user_per_center(world):
+    _center_token(world)
+    twin = User(username="twin", password_hash="!", role=Role.MANAGER, service=True, name="x",
+                center_id=world.centers[0].id)
+    db.session.add(twin)
+    with pytest.raises(IntegrityError):
+        db.session.flush()

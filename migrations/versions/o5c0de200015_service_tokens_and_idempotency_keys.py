@@ -25,6 +25,7 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('service', sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch_op.create_index('uq_users_service_center', ['center_id'], unique=True, sqlite_where=sa.text('service'), postgresql_where=sa.text('service'))
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.add_column(sa.Column('created_by_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_api_tokens_created_by_id_users'), 'users', ['created_by_id'], ['id'])
@@ -54,4 +55,5 @@ def downgrade():
         batch_op.drop_constraint(batch_op.f('fk_api_tokens_created_by_id_users'), type_='foreignkey')
         batch_op.drop_column('created_by_id')
     with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_index('uq_users_service_center')
         batch_op.drop_column('service')

@@ -16,7 +16,9 @@ import secrets
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
+from proxy_service.core.conflicts import TransitionError
 from proxy_service.core.extensions import db
 from proxy_service.core.i18n import in_record_language
 from proxy_service.models import Role, User
@@ -40,7 +42,10 @@ def service_user(center_id):
                     name=in_record_language(SERVICE_NAME), center_id=center_id,
                     notify_email=False, notify_sms=False)
         db.session.add(user)
-        db.session.flush()
+        try:
+            db.session.flush()
+        except IntegrityError as err:   # uq_users_service_center: another manager, just now
+            raise TransitionError(_l("另一位管理员刚刚创建了本中心的第一个令牌，请重试。")) from err
     return user
 
 
