@@ -35,8 +35,8 @@ def service_user(center_id):
     user = db.session.scalar(select(User).where(User.center_id == center_id,
                                                 User.service.is_(True)))
     if user is None:
-        # A name nobody could have chosen (enterprises choose theirs): the login refuses it
-        # anyway, whoever knows it.
+        # A random name, so that no user who chose theirs holds it already; the login refuses
+        # the service user anyway, whoever knows the name.
         user = User(username=f"service-{center_id}-{secrets.token_hex(8)}",
                     password_hash=UNUSABLE_PASSWORD, role=Role.MANAGER, service=True,
                     name=in_record_language(SERVICE_NAME), center_id=center_id,
