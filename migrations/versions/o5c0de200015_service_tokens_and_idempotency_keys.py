@@ -9,6 +9,8 @@ A center's API tokens act as its service user (users.service): a manager of the 
 cannot log in. api_tokens.created_by_id names the manager who made a center token. An
 Idempotency-Key is kept per token for 24 hours with the first answer to it.
 """
+from contextlib import contextmanager
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -22,7 +24,30 @@ branch_labels = None
 depends_on = None
 
 
+@contextmanager
+def _sqlite_foreign_keys_off():
+    # SQLite's batch mode rebuilds `users` and `api_tokens` (copy, drop, rename); with foreign
+    # keys on, dropping `users` fails while any row points at a user. The pragma is ignored
+    # inside a transaction, so this wraps the whole step, before any DML (as c3c0de700003).
+    bind = op.get_bind()
+    sqlite = bind.dialect.name == "sqlite"
+    if sqlite:
+        bind.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        if bind.exec_driver_sql("PRAGMA foreign_keys").scalar():
+            raise RuntimeError("cannot turn SQLite foreign keys off inside a transaction")
+    try:
+        yield
+    finally:
+        if sqlite:
+            bind.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
 def upgrade():
+    with _sqlite_foreign_keys_off():
+        _upgrade()
+
+
+def _upgrade():
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('service', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.create_index('uq_users_service_center', ['center_id'], unique=True, sqlite_where=sa.text('service'), postgresql_where=sa.text('service'))
@@ -48,6 +73,11 @@ def upgrade():
 
 
 def downgrade():
+    with _sqlite_foreign_keys_off():
+        _downgrade()
+
+
+def _downgrade():
     with op.batch_alter_table('idempotency_keys', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_idempotency_keys_expires_at'))
     op.drop_table('idempotency_keys')
