@@ -87,6 +87,8 @@ class Config:
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
     REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "10 per hour")
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute")
+    # Requests per API token over the whole /api/v1 (api/rate_limits.py).
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute")
     # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted.
     TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
     # Two-factor login: staff always; enterprises when this is on or their center requires it.

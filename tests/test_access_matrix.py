@@ -9,12 +9,13 @@ The JSON API (/api/v1) is reached with a token, not a login: API_MATRIX states t
 there, to the same outsiders holding a token with every scope, and to a token without the
 scope, an expired one and a revoked one."""
 import io
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from flask import url_for
 from werkzeug.datastructures import FileStorage
 
+from proxy_service.core import clock
 from proxy_service.core.extensions import db
 from proxy_service.models import (
     Absence,
@@ -30,7 +31,7 @@ from proxy_service.models import (
     Role,
     Step,
 )
-from proxy_service.workflow import api_tokens, reports
+from proxy_service.workflow import api_tokens, center_tokens, reports
 from proxy_service.workflow.documents import store_document
 
 from . import factories
@@ -62,6 +63,8 @@ MATRIX = {
     "admin.unretire_template": MANAGERS_ONLY, "auth.reset_2fa": MANAGERS_ONLY,
     # One's own API tokens only: another user's is invisible to everyone.
     "auth.revoke_api_token": INVISIBLE,
+    # A center's tokens: its managers alone see and revoke them.
+    "auth.revoke_center_token": MANAGERS_ONLY,
     "agreements.add_items": INVISIBLE, "agreements.detail": INVISIBLE,
     "agreements.paper_confirm": INVISIBLE, "agreements.paper_reject": INVISIBLE,
     "agreements.paper_upload": INVISIBLE, "agreements.pdf": INVISIBLE,
@@ -166,6 +169,7 @@ def targets(world):
             "person_id": world.users["owner"].id,
             "notice_id": _notice_id(case), "notification_id": _notification_id(world),
             "token_id": _token_id(world.users["owner"]),
+            "center_token_id": _center_token_id(world.users["manager"]),
             "agreement_id": case.agreements[0].id, "report_id": _report_id(world)}
 
 
@@ -173,6 +177,13 @@ def _token_id(user):
     """A token of the first enterprise's user (the settings page: its owner alone revokes it)."""
     make_token(user)
     return db.session.query(ApiToken.id).filter_by(user_id=user.id).one()[0]
+
+
+def _center_token_id(manager):
+    """A center token of the first center."""
+    token, _secret = center_tokens.create_center_token(
+        manager, name="省系统", scopes=["cases:read"], expires_on=clock.today() + timedelta(days=30))
+    return token.id
 
 
 def _report_id(world):

@@ -310,6 +310,13 @@ def api_tokens(pages):
     pages.post("/account/api-tokens/<int:token_id>/revoke", who="owner")
 
 
+def center_tokens(pages):
+    """A center token made by a manager (the password and code again), then revoked."""
+    pages.post("/center/api-tokens", who="manager", password=PASSWORD,
+               code=factories.staff_code, expect=(200,))
+    pages.post("/center/api-tokens/<int:center_token_id>/revoke", who="manager")
+
+
 def _pdf_file():
     return (io.BytesIO(factories.PDF), "licence.pdf")
 
@@ -343,6 +350,7 @@ SCENARIOS = {
         "absence_create", "substitute_set", "absence_cancel", "reassign"}),
     "notification_settings": (notification_settings, {"notify_settings", "contact_update"}),
     "api_tokens": (api_tokens, {"api_token_create", "api_token_revoke"}),
+    "center_tokens": (center_tokens, {"center_token_create", "center_token_revoke"}),
 }
 
 

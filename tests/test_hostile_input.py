@@ -36,7 +36,7 @@ from proxy_service.models import (
     Outcome,
     Role,
 )
-from proxy_service.workflow import paper_signing
+from proxy_service.workflow import center_tokens, paper_signing
 from proxy_service.workflow import quality as quality
 
 from . import factories
@@ -104,6 +104,15 @@ class Objects:
         make_token(self.users["owner"])
         return db.session.scalars(select(ApiToken).where(
             ApiToken.user_id == self.users["owner"].id).order_by(ApiToken.id.desc())).first()
+
+    @cached_property
+    def center_token(self):
+        """A center token of the first center, to revoke (the center's settings page)."""
+        token, _secret = center_tokens.create_center_token(
+            self.users["manager"], name="省系统", scopes=["cases:read"],
+            expires_on=clock.today() + timedelta(days=30))
+        db.session.commit()
+        return token
 
     @cached_property
     def case(self):
@@ -274,6 +283,12 @@ FORMS = {
         "password": "wrong-password"}),
     "/account/api-tokens/<int:token_id>/revoke": Form(
         "owner", lambda o: f"/account/api-tokens/{o.api_token.id}/revoke", lambda o: {}),
+    "/center/api-tokens": Form("manager", lambda o: "/center/api-tokens", lambda o: {
+        "name": "省系统", "scopes": "cases:read",
+        "expires_on": (clock.today() + timedelta(days=30)).isoformat(),
+        "password": "wrong-password", "code": "000000"}),
+    "/center/api-tokens/<int:center_token_id>/revoke": Form(
+        "manager", lambda o: f"/center/api-tokens/{o.center_token.id}/revoke", lambda o: {}),
     "/confirm": Form("manager", lambda o: "/confirm?next=/manage/export%3Flist%3Dcases",
                      lambda o: {"password": "wrong-password", "code": "000000"}, ok_pages=True),
     "/manage/security": Form("manager", lambda o: "/manage/security",

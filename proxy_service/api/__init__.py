@@ -13,15 +13,18 @@ from proxy_service.api.base import ApiBlueprint, ProblemApi
 bp = ApiBlueprint("api", __name__, url_prefix="/api/v1",
                   description="案件、事项（Cases and their steps）")
 
+# guard first: its check of the token runs before every other hook of the blueprint.
+from proxy_service.api import guard  # noqa: E402,F401,I001
 from proxy_service.api import (  # noqa: E402,F401
     agreements,
     audit,
     cases,
     documents,
-    guard,
+    idempotency,
     messages,
     problems,
     projects,
+    rate_limits,
     reports,
     verify,
 )
@@ -30,6 +33,7 @@ from proxy_service.api import (  # noqa: E402,F401
 def init_app(app, csrf):
     """Register the API (after the pages' blueprints): the contract, the blueprint, no CSRF.
     One Api (the contract) per app: the suite makes several apps in one process."""
-    ProblemApi(app).register_blueprint(bp)
+    ProblemApi(app, post_parameters=[idempotency.PARAMETER]).register_blueprint(bp)
     csrf.exempt(bp)
+    rate_limits.init_app(app, bp.name)   # per token, over the whole blueprint
     app.extensions["api_problem"] = problems.http_error   # for paths no API route matched

@@ -32,6 +32,21 @@ class ApiBlueprint(Blueprint):
 class ProblemApi(Api):
     ERROR_SCHEMA = ProblemSchema
 
+    def __init__(self, app, *, post_parameters=(), **kwargs):
+        """`post_parameters`: header parameters every POST operation takes (Idempotency-Key),
+        added to the contract of each blueprint registered."""
+        self.post_parameters = post_parameters
+        super().__init__(app, **kwargs)
+
+    def register_blueprint(self, blp, **options):
+        super().register_blueprint(blp, **options)
+        for operations in self.spec._paths.values():
+            post = operations.get("post")
+            if post is not None:
+                parameters = post.setdefault("parameters", [])
+                parameters.extend(dict(parameter) for parameter in self.post_parameters
+                                  if parameter not in parameters)
+
     def _register_error_handlers(self):
         """None app-wide: the pages keep their HTML error pages; the API blueprint answers its
         own errors as problems (problems.py)."""

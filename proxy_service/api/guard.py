@@ -11,6 +11,7 @@ from proxy_service.api import bp
 from proxy_service.identity.api_tokens import authenticated_token
 
 SECURITY_SCHEME = "token"
+TOKEN_KEY = "proxy_service.api_token"
 
 
 # Views anyone may call, without a token (public below): the guard lets them through.
@@ -21,10 +22,19 @@ PUBLIC_ENDPOINTS = set()
 def authenticate():
     if request.endpoint in PUBLIC_ENDPOINTS:
         return
-    token = authenticated_token(request.headers.get("Authorization"), request.remote_addr)
-    if token is None:
+    if calling_token() is None:
         abort(401)
-    g.api_token = token
+
+
+def calling_token():
+    """The live token of this request, or None; looked up once per request (the rate limit's
+    key, rate_limits.py, asks before the blueprint's own checks run). Kept in the request's
+    environ: `g` outlives a request where the app context does (a test's)."""
+    if TOKEN_KEY not in request.environ:
+        request.environ[TOKEN_KEY] = authenticated_token(request.headers.get("Authorization"),
+                                                         request.remote_addr)
+    g.api_token = request.environ[TOKEN_KEY]
+    return g.api_token
 
 
 @bp.after_request

@@ -6,7 +6,9 @@ setting, per-IP rate limits and structured request logs with a request id.
 - Client addresses: request.remote_addr is the TCP peer unless TRUSTED_PROXIES reverse proxies
   are configured; then ProxyFix takes that many X-Forwarded-For entries from the right — the
   ones those proxies appended — and ignores whatever the client itself wrote before them.
-- Rate limits per client address with Flask-Limiter on the endpoints that guessers target.
+- Rate limits per client address with Flask-Limiter on the endpoints that guessers target,
+  and a blueprint's own limit where it asks for one ("rate_limited_blueprints": the API's
+  per token, api/rate_limits.py).
   Counters live in RATELIMIT_STORAGE_URI (Redis in production, shared by every host).
 - Input the database cannot hold is a bad request (400), never a 500: a NUL character in the
   query string or a form (PostgreSQL text cannot hold one, no browser form sends one), and a
@@ -226,6 +228,10 @@ def _init_rate_limits(app):
                 limit = limiter.limit(_configured(setting), methods=methods)
                 app.view_functions[rule.endpoint] = limit(app.view_functions[rule.endpoint])
                 break
+    # A blueprint's own limit over all its routes, keyed as it says (the API: per token).
+    for name, setting, key_func, exempt_when in app.extensions.get("rate_limited_blueprints", ()):
+        limiter.shared_limit(_configured(setting), scope=name, key_func=key_func,
+                             exempt_when=exempt_when)(app.blueprints[name])
 
 
 def _configured(setting):

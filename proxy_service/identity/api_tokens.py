@@ -65,12 +65,12 @@ def live_tokens(user):
         ApiToken.expires_at > clock.now()).order_by(ApiToken.id)).all()
 
 
-def revoke(token, actor, reason=""):
+def revoke(token, actor, reason="", action="api_token_revoke"):
     """Revoke one token, audited on its user (in Chinese); flushes, never commits."""
     token.revoked_at = clock.now()
     # i18n-keep: an audit record (Chinese whatever the actor's language)
     comment = f"{token.name}（{token.hint}…）" + (f"：{in_record_language(reason)}" if reason else "")
-    db.session.add(AuditEvent.record(actor, token.user, "api_token_revoke", comment=comment))
+    db.session.add(AuditEvent.record(actor, token.user, action, comment=comment))
     db.session.flush()
 
 

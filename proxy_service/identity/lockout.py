@@ -36,6 +36,10 @@ def authenticate(username, password):
         _spend_the_same_time(password)
         security_event("login_failed", username=username, reason="unknown")
         return None
+    if user.service:   # a center's service user (its tokens act as it) never logs in, and
+        _spend_the_same_time(password)   # no failure is counted: a lock would stop the tokens
+        security_event("login_failed", user_id=user.id, reason="service")
+        return None
     if is_locked(user):
         security_event("login_failed", user_id=user.id, reason="locked")
         return None

@@ -111,7 +111,7 @@ def load_user(user_id):
         user = db.session.get(User, int(user_id))
     except (TypeError, ValueError):
         return None
-    if user is None or not user.active or not user.session_token:
+    if user is None or not user.active or not user.session_token or user.service:
         return None
     if not hmac.compare_digest(str(session.get("_sid", "")), user.session_token):
         return None

@@ -40,6 +40,7 @@ from proxy_service.models.evaluations import (
     RectificationStatus,
 )
 from proxy_service.models.history import StepRound, Suspension
+from proxy_service.models.idempotency import IdempotencyKey
 from proxy_service.models.notices import IssuedNotice, NoticeKind, NoticeOrigin
 from proxy_service.models.notifications import Notification, OutboxMessage
 from proxy_service.models.reports import MonthlyReport
@@ -49,7 +50,7 @@ from proxy_service.models.users import Center, RecoveryCode, Role, User
 __all__ = [
     "Absence", "ApiToken", "Evaluation", "Grade", "Outcome", "Rectification", "RectificationStatus",
     "Agreement", "AgreementKind", "AgreementState", "AgreementTemplate", "CalendarYear", "DayKind",
-    "DeadlineAlert", "Holiday", "IssuedNotice", "NoticeKind", "NoticeOrigin", "Notification",
+    "DeadlineAlert", "Holiday", "IdempotencyKey", "IssuedNotice", "NoticeKind", "NoticeOrigin", "Notification",
     "OutboxMessage", "Signature",
     "ApprovalItem", "Assignment", "AuditCheckpoint", "AuditEvent", "Case", "CaseStatus", "CaseTemplate", "Center",
     "ClaimStatus", "Document", "DocumentBlob", "Enterprise", "EnterpriseClaim", "FilingType", "Industry",

@@ -50,8 +50,12 @@ class ApiToken(db.Model):
     last_used_at = mapped_column(UTCDateTime, nullable=True)
     last_used_ip: Mapped[str] = mapped_column(String(45), default="", server_default="")
     revoked_at = mapped_column(UTCDateTime, nullable=True)
+    # Who made it: the user for a personal token; for a center token (its user is the center's
+    # service user) the manager who made it.
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    user = relationship("User")
+    user = relationship("User", foreign_keys=[user_id])
+    created_by = relationship("User", foreign_keys=[created_by_id])
 
     @property
     def scope_list(self):

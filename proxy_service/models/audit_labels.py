@@ -45,6 +45,8 @@ ACTION_LABELS = {
     "user_deactivate": _lp("audit log", "停用账号"),
     "api_token_create": _lp("audit log", "创建接口令牌"),
     "api_token_revoke": _lp("audit log", "吊销接口令牌"),
+    "center_token_create": _lp("audit log", "创建中心接口令牌"),
+    "center_token_revoke": _lp("audit log", "吊销中心接口令牌"),
     "calendar_add": _lp("audit log", "设置节假日/调休"),
     "calendar_remove": _lp("audit log", "删除节假日/调休"),
     "calendar_import": _lp("audit log", "导入年度节假日安排"),

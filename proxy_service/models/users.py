@@ -5,7 +5,7 @@ import secrets
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, ForeignKey, String, false
+from sqlalchemy import BigInteger, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -107,9 +107,18 @@ class User(UserMixin, db.Model):
     # Interface language chosen in the header (zh_CN or en); None: the browser decides.
     # Notifications to the user are written in it (Chinese when None).
     locale: Mapped[str | None] = mapped_column(String(10))
+    # The center's service user (workflow/center_tokens.py): what the center's API tokens act
+    # as, a manager of its center that cannot log in and is never listed among the staff.
+    service: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     center = relationship("Center")
     enterprise = relationship("Enterprise", back_populates="users", foreign_keys=[enterprise_id])
+    __table_args__ = (
+        # One service user per center, enforced by the database too (two managers making the
+        # center's first token at once).
+        Index("uq_users_service_center", "center_id", unique=True,
+              sqlite_where=db.text("service"), postgresql_where=db.text("service")),
+    )
 
     def set_password(self, password):
         method = current_app.config["PASSWORD_HASH_METHOD"]

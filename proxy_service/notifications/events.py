@@ -139,7 +139,7 @@ def center_managers(session, center_id):
     if center_id is None:
         return []
     return session.scalars(select(User).where(
-        User.center_id == center_id, User.role == Role.MANAGER,
+        User.center_id == center_id, User.role == Role.MANAGER, User.service.is_(False),
         User.active.is_(True)).order_by(User.id)).all()
 
 

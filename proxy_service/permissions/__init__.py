@@ -28,7 +28,12 @@ from proxy_service.permissions.agreements import (
     can_upload_scan,
     signing_party,
 )
-from proxy_service.permissions.api_tokens import api_token_or_404, own_api_tokens
+from proxy_service.permissions.api_tokens import (
+    api_token_or_404,
+    center_api_token_or_404,
+    center_api_tokens,
+    own_api_tokens,
+)
 from proxy_service.permissions.cases import (
     can_export_dossier,
     can_open_step,
@@ -97,7 +102,7 @@ PREDICATES = {f.__name__: f for f in (can_update_case, can_open_step, can_update
                                        can_open_rectification, can_add_documents)}
 
 __all__ = [
-    "api_token_or_404", "own_api_tokens",
+    "api_token_or_404", "center_api_token_or_404", "center_api_tokens", "own_api_tokens",
     "member_required", "own_claims", "visible_pending_claims",
     "agreement_or_404", "can_check_scan", "can_countersign", "can_sign", "can_upload_scan",
     "handles_case", "signing_party",

@@ -9,8 +9,10 @@ STAFF_ROLES = (Role.AGENT, Role.MANAGER)
 
 
 def visible_staff(user):
-    """The staff accounts of the (manager) user's own center."""
-    return select(User).where(User.center_id == user.center_id, User.role.in_(STAFF_ROLES))
+    """The staff accounts of the (manager) user's own center (not its service user: it is
+    no person, workflow/center_tokens.py)."""
+    return select(User).where(User.center_id == user.center_id, User.role.in_(STAFF_ROLES),
+                              User.service.is_(False))
 
 
 def staff_or_404(user, staff_id):

@@ -22,10 +22,12 @@ from proxy_service.models.api_tokens import LONGEST_LIFE, SCOPES, SECRET_PREFIX,
 __all__ = ["SCOPES", "create_token", "revoke_token", "through"]
 
 
-def create_token(user, *, name, scopes, expires_on):
-    """A new token of `user` (who creates it for themselves): returns (token, secret); the
-    secret is never stored, so the caller shows it once. It expires at the end of
-    `expires_on` (Beijing), at most a year from now."""
+def create_token(user, *, name, scopes, expires_on, actor=None, action="api_token_create"):
+    """A new token of `user`, made by `actor` (the user themselves unless a manager makes a
+    center token: workflow/center_tokens.py): returns (token, secret); the secret is never
+    stored, so the caller shows it once. It expires at the end of `expires_on` (Beijing), at
+    most a year from now."""
+    actor = actor or user
     name = require(name, _l("请填写令牌名称。"))
     if not scopes or set(scopes) - set(SCOPES):
         raise TransitionError(_l("请选择令牌的权限范围。"))
@@ -33,7 +35,7 @@ def create_token(user, *, name, scopes, expires_on):
         raise TransitionError(_l("有效期须在明天至一年之内。"))
     expires_at = datetime.combine(expires_on, time.max, clock.BEIJING)
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user=user, name=name, scopes=" ".join(sorted(scopes)),
+    token = ApiToken(user=user, created_by=actor, name=name, scopes=" ".join(sorted(scopes)),
                      secret_sha256=secret_hash(secret), hint=secret[:10], expires_at=expires_at)
     db.session.add(token)
     db.session.flush()
@@ -41,16 +43,17 @@ def create_token(user, *, name, scopes, expires_on):
     comment = in_record_language(_l("%(name)s（%(hint)s…），权限：%(scopes)s，有效期至%(day)s",
                                     name=name, hint=token.hint, scopes="、".join(sorted(scopes)),
                                     day=expires_on.isoformat()))
-    db.session.add(AuditEvent.record(user, user, "api_token_create", comment=comment))
+    db.session.add(AuditEvent.record(actor, user, action, comment=comment))
     db.session.flush()
     return token, secret
 
 
-def revoke_token(token, actor):
-    """The owner revokes a token. Allowed while it is live."""
+def revoke_token(token, actor, action="api_token_revoke"):
+    """The owner (or, for a center token, a manager of the center) revokes a token. Allowed
+    while it is live."""
     if not token.live:
         raise TransitionError(_l("该令牌已失效。"))
-    revoke(token, actor)
+    revoke(token, actor, action=action)
 
 
 def through(token):

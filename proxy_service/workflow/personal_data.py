@@ -40,6 +40,7 @@ from proxy_service.models import (
     ClaimStatus,
     Document,
     EnterpriseClaim,
+    IdempotencyKey,
     Message,
     Notification,
     OutboxMessage,
@@ -223,7 +224,10 @@ def erase(person, actor, reason):
     _move(person, ACCOUNT_MOVES, ERASE_ACTION, actor, reason, field="active",
           center_id=actor.center_id)
     _blank_account(person)
-    # API tokens go too: the secrets stop working and the addresses they were used from go.
+    # API tokens go too: the secrets stop working and the addresses they were used from go,
+    # with the answers kept for their idempotency keys.
+    db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.token_id.in_(
+        select(ApiToken.id).where(ApiToken.user_id == person.id))))
     for model in (ApiToken, Notification, OutboxMessage, RecoveryCode, SubmitToken):
         db.session.execute(delete(model).where(model.user_id == person.id))
     db.session.execute(update(EnterpriseClaim).where(EnterpriseClaim.claimant_id == person.id)

@@ -152,7 +152,8 @@ def responsible_manager(case):
     accepted_by = db.session.scalar(select(AuditEvent.actor_id).where(
         AuditEvent.case_id == case.id, AuditEvent.action == "accept").limit(1))
     managers = db.session.scalars(select(User).where(
-        User.center_id == case.center_id, User.role == Role.MANAGER, User.active.is_(True))
+        User.center_id == case.center_id, User.role == Role.MANAGER, User.active.is_(True),
+        User.service.is_(False))
         .order_by(User.name, User.id)).all()
     return next((m for m in managers if m.id == accepted_by), managers[0] if managers else None)
 
