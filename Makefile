@@ -83,9 +83,11 @@ lint: $(BIN)/activate
 # The suite in two pytest runs: first all but the browser tests, on PYTEST_WORKERS processes
 # (pytest-xdist; each worker has a database of its own, tests/conftest.py), then the browser
 # tests alone: Playwright's asyncio loop and pyHanko's asyncio.run (the `pdf` tests) cannot
-# share a main thread. PYTEST_ARGS go to the first run, BROWSER_ARGS to the second;
+# share a main thread. The browser run has BROWSER_WORKERS processes (default PYTEST_WORKERS),
+# each serving its own app and database. PYTEST_ARGS go to the first run, BROWSER_ARGS to the second;
 # BROWSER=0 (or PYTEST_ARGS with --ignore=tests/browser) skips the browser run.
 PYTEST_WORKERS ?= auto
+BROWSER_WORKERS ?= $(PYTEST_WORKERS)
 BROWSER ?= 1
 ifneq (,$(findstring --ignore=tests/browser,$(PYTEST_ARGS)))
 BROWSER := 0
@@ -94,8 +96,8 @@ endif
 test: install
 	$(BIN)/python -m pytest --ignore=tests/browser -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 	@if [ "$(BROWSER)" != 0 ]; then \
-	  echo "$(BIN)/python -m pytest tests/browser $(BROWSER_ARGS)"; \
-	  $(BIN)/python -m pytest tests/browser $(BROWSER_ARGS); \
+	  echo "$(BIN)/python -m pytest tests/browser -n $(BROWSER_WORKERS) $(BROWSER_ARGS)"; \
+	  $(BIN)/python -m pytest tests/browser -n $(BROWSER_WORKERS) $(BROWSER_ARGS); \
 	fi
 
 # Page speed at N = 1,000 and 100,000 cases (BENCH_SIZES=1000,5000 for a quick run); the seeded

@@ -7,12 +7,13 @@ import os
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from flask import g
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 
 from config import BASE_DIR, TestingConfig
@@ -163,11 +164,93 @@ def _empty_tables():
                     for table in tables:
                         conn.execute(text(f"DELETE FROM {table}"))
                 else:
-                    conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+                    # DELETE, not TRUNCATE: a TRUNCATE of every table took over a second per test
+                    # (new files for each table), DELETE on the few rows a test writes takes
+                    # milliseconds. Without foreign-key triggers (users and enterprises refer to
+                    # each other), in one round trip; the ids start at 1 again, as after a
+                    # TRUNCATE … RESTART IDENTITY.
+                    conn.exec_driver_sql(
+                        "SET LOCAL session_replication_role = replica; "
+                        + "".join(f"DELETE FROM {table}; " for table in tables)
+                        + "SELECT setval(s.oid, 1, false) FROM pg_class s "
+                          "JOIN pg_depend d ON d.objid = s.oid AND d.classid = 'pg_class'::regclass "
+                          "AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') "
+                          "JOIN pg_class t ON t.oid = d.refobjid WHERE s.relkind = 'S' "
+                          f"AND t.relname IN ({', '.join(repr(table) for table in tables)})")
         finally:
             if sqlite:   # on again for the next test, even when a delete failed
                 conn.exec_driver_sql("PRAGMA foreign_keys=ON")
                 conn.commit()
+
+
+def _data_tables():
+    return [t for t in db.metadata.sorted_tables if t.name not in CALENDAR_TABLES]
+
+
+@pytest.fixture(scope="session")
+def _demo_snapshot(app):
+    """`flask seed-demo` once per worker (rendering and sealing the demo's PDFs takes seconds):
+    what it printed, whether it left the clock frozen, and every row it wrote; the tables are
+    emptied again afterwards."""
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["seed-demo"])
+        assert result.exit_code == 0, result.output
+        assert "demo data loaded" in result.output
+        frozen = clock._frozen
+        clock.freeze(None)
+        with db.engine.connect() as conn:
+            rows = {table: [dict(row) for row in conn.execute(select(table)).mappings()]
+                    for table in _data_tables()}
+        db.session.remove()
+        _empty_tables()
+    return SimpleNamespace(output=result.output, clock_left_frozen=frozen), rows
+
+
+@pytest.fixture
+def demo(app, _demo_snapshot):
+    """The database as `flask seed-demo` leaves it (run once per worker, its rows copied in
+    here); yields what seed-demo printed (`.output`) and whether it left the clock frozen
+    (`.clock_left_frozen`)."""
+    seeded, rows = _demo_snapshot
+    with db.engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:   # outside a transaction, as in _empty_tables
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
+        try:
+            with conn.begin():
+                if not sqlite:   # users and enterprises refer to each other: no FK checks
+                    conn.execute(text("SET LOCAL session_replication_role = replica"))
+                for table, table_rows in rows.items():
+                    if table_rows:
+                        conn.execute(table.insert(), table_rows)
+                if not sqlite:
+                    _advance_sequences(conn, rows)
+        finally:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()
+    return seeded
+
+
+def _integer(column):
+    try:
+        return column.type.python_type is int
+    except NotImplementedError:
+        return False
+
+
+def _advance_sequences(conn, rows):
+    """PostgreSQL: the copied rows carry their ids; the next insert takes the one after."""
+    for table, table_rows in rows.items():
+        for column in table.primary_key.columns:
+            if not table_rows or not _integer(column):
+                continue
+            sequence = conn.scalar(text("SELECT pg_get_serial_sequence(:t, :c)"),
+                                   {"t": table.name, "c": column.name})
+            if sequence:
+                conn.execute(text("SELECT setval(:s, :v)"),
+                             {"s": sequence, "v": conn.scalar(select(func.max(column)))})
 
 
 class FreshUserClient(FlaskClient):

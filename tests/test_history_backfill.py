@@ -12,7 +12,6 @@ from proxy_service import workflow
 from proxy_service.calendar import deadlines, workdays
 from proxy_service.core.extensions import db
 from proxy_service.models import Case, DayKind, Holiday, Step, StepStatus
-from proxy_service.seed.demo import load_demo
 
 from .test_deadlines import act, on, step_named, submit
 
@@ -75,8 +74,7 @@ def earlier_returns_as_logged(rounds):
             + row[7:] for row in rounds]
 
 
-def test_backfill_rebuilds_the_demos_history(app):
-    assert load_demo()
+def test_backfill_rebuilds_the_demos_history(app, demo):
     stored = history()
     refiled = {row[0] for row in stored["rounds"] if row[1] > 1}
     assert refiled, "the demo has a step refiled after 补正"

@@ -18,7 +18,6 @@ from proxy_service.audit import chain as audit_chain
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
 from proxy_service.models.types import UTCDateTime
-from proxy_service.seed.demo import load_demo
 
 from .test_deadlines import on, step_named, submit
 
@@ -68,8 +67,7 @@ def notices():
                                  "FROM issued_notices ORDER BY case_id, kind, seq, revision")).all()
 
 
-def test_a_downgrade_to_the_last_release_and_back_keeps_the_rows_and_dates(app):
-    assert load_demo()
+def test_a_downgrade_to_the_last_release_and_back_keeps_the_rows_and_dates(app, demo):
     fresh_connections()
     head, tables = revision(), inspect(db.engine).get_table_names()
     rows, stored, issued = counts(tables), dates(), notices()

@@ -177,9 +177,7 @@ def test_migration_turns_off_ticked_channels_without_an_address(app, world):
     assert rows["manager"] == (False, False)      # neither
 
 
-def test_no_demo_user_has_a_channel_ticked_without_its_address(app):
-    result = app.test_cli_runner().invoke(args=["seed-demo"])
-    assert result.exit_code == 0, result.output
+def test_no_demo_user_has_a_channel_ticked_without_its_address(demo):
     users = db.session.scalars(select(User)).all()
     assert users
     for user in users:

@@ -13,7 +13,7 @@ from proxy_service.core.extensions import db
 from proxy_service.identity import twofactor
 from proxy_service.identity.reauth import verify_reauth
 from proxy_service.models import AuditEvent, RecoveryCode
-from proxy_service.seed.demo import DEMO_TOTP_SECRET, load_demo
+from proxy_service.seed.demo import DEMO_TOTP_SECRET
 from proxy_service.workflow import agreements as signing
 
 from .factories import PASSWORD, TOTP_SECRET, ensure_seal, one_time_code, staff_code
@@ -290,9 +290,8 @@ def test_others_cannot_reset_an_authenticator(client, world, login_as, who):
     assert twofactor.enrolled(target)
 
 
-def test_demo_staff_are_enrolled_with_the_published_secret(app, client):
+def test_demo_staff_are_enrolled_with_the_published_secret(app, client, demo):
     assert DEMO_TOTP_SECRET == "PROXYSERVICEDEMOPROXYSERVICEDEMO"
-    load_demo()
     result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert DEMO_TOTP_SECRET in result.output
     response = client.post("/login", data={"username": "agent1", "password": "demo1234"})
