@@ -2,7 +2,7 @@
 query parameter is refused, and the contract says `additionalProperties: false`); fields come
 from fields.py. Codes (statuses, lights) are the stable values, never the translated labels."""
 from flask_babel import lazy_gettext as _l
-from marshmallow import RAISE, Schema
+from marshmallow import RAISE, Schema, validate
 
 from proxy_service.api import fields
 from proxy_service.calendar.lights import Light
@@ -10,6 +10,9 @@ from proxy_service.models import AgreementState, CaseStatus, Stage, StepStatus
 from proxy_service.workflow import STEP_MOVES
 
 PAGE_LIMIT = 100
+# A cursor (queries.make_cursor): the last row's updated_at in µs since 1970 (up to 2286) and id.
+CURSOR_PATTERN = r"^[0-9]{1,16}-[0-9]{1,10}$"
+INVALID_CURSOR = _l("游标无效：请传回上一页返回的 next。")
 
 
 class StrictSchema(Schema):
@@ -113,7 +116,9 @@ class CaseListArgs(StrictSchema):
     status = fields.Enum(CaseStatus)
     # i18n-keep: the contract's text (one document, in Chinese)
     updated_since = fields.AwareDateTime(metadata={"description": "只列出此时间之后更新的案件"})
-    cursor = fields.String(validate=fields.max_length(200))
+    # i18n-keep: the contract's text (one document, in Chinese)
+    cursor = fields.String(validate=validate.Regexp(CURSOR_PATTERN, error=INVALID_CURSOR),
+                           metadata={"description": "上一页返回的 next（原样传回）"})
     # i18n-keep: the contract's text (one document, in Chinese)
     limit = fields.QueryInteger(validate=fields.between(1, PAGE_LIMIT),
                                 metadata={"description": "每页条数，默认 50"})
