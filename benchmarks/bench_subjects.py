@@ -9,6 +9,8 @@ from pathlib import Path
 
 from sqlalchemy import desc, func, select
 
+from proxy_service import permissions
+from proxy_service.api.queries import make_cursor
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
 from proxy_service.models import (
@@ -96,12 +98,23 @@ def pick_subjects(app):
     if agreement_id:
         pages.append(("manager: agreement PDF download", "manager",
                       f"/agreements/{agreement_id}/pdf?download=1"))
+    # The JSON API (issue 17), with a token of the same users: the case list's first page, a
+    # page deep in the list (its cursor the case 50 before the manager's last), the largest
+    # case as its enterprise reads it (beside that case's status page above).
+    deep = session.scalar(permissions.visible_cases(manager)
+                          .order_by(Case.updated_at, Case.id)
+                          .offset(max(0, center_cases - 51)).limit(1))
+    api_pages = [
+        ("API: case list, first page", "manager", "/api/v1/cases"),
+        ("API: case list, deep cursor page", "manager", f"/api/v1/cases?cursor={make_cursor(deep)}"),
+        ("API: largest case detail", "enterprise", f"/api/v1/cases/{largest_id}"),
+    ]
     return {
         "center": center_id, "center_cases": center_cases,
         "total_cases": session.scalar(select(func.count()).select_from(Case)),
         "largest_case": largest.number, "largest_steps": largest_steps,
         "users": {"manager": manager.username, "agent": agent.username, "enterprise": owner.username},
-        "pages": pages,
+        "pages": pages, "api_pages": api_pages,
         "export_url": "/manage/export?list=cases&format=csv",
         "document_url": f"/documents/{document.id}" if document else None,
         "document_size": document.size if document else 0,

@@ -21,6 +21,7 @@ import statistics
 import sys
 import time
 import tracemalloc
+from datetime import timedelta
 from pathlib import Path
 
 import pyotp
@@ -38,6 +39,7 @@ from proxy_service.core import clock
 from proxy_service.core.extensions import db
 from proxy_service.identity import twofactor
 from proxy_service.models import User
+from proxy_service.workflow import api_tokens as workflow_tokens
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "20"))
 HEAVY_ROUNDS = max(1, int(os.environ.get("BENCH_HEAVY_ROUNDS", "5")))
@@ -98,6 +100,19 @@ def _one_time_code(app, username):
         time.sleep(5)
 
 
+def api_tokens(app, usernames):
+    """A personal access token (cases:read) of each user, made in the database (not timed)."""
+    secrets = {}
+    with app.app_context():
+        for role, username in usernames.items():
+            user = db.session.scalar(select(User).where(User.username == username))
+            _token, secrets[role] = workflow_tokens.create_token(
+                user, name="benchmark", scopes=["cases:read"],
+                expires_on=clock.today() + timedelta(days=1))
+        db.session.commit()
+    return secrets
+
+
 # --- measuring --------------------------------------------------------------------------------
 
 class QueryCounter:
@@ -118,13 +133,13 @@ def percentile(values, share):
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
-def time_page(client, counter, url, rounds):
+def time_page(client, counter, url, rounds, headers=None):
     """(statements per request, [ms], status): two untimed requests warm the caches first."""
     times, cpu, counts, status = [], [], set(), None
     for index in range(rounds + 2):
         before = counter.count
         started, started_cpu = time.perf_counter(), time.process_time()
-        response = client.get(url)
+        response = client.get(url, headers=headers)
         response.get_data()
         elapsed = (time.perf_counter() - started) * 1000
         status = response.status_code
@@ -204,6 +219,14 @@ def run_size(url, n, seal_dir, log=print):
         results["pages"][label] = figures
         log(f"  {label:<38} {figures['queries']:>3} q  {figures['median']:8.1f} ms median "
             f"{figures['p95']:8.1f} ms p95 {figures['cpu_median']:8.1f} ms cpu  [{figures['status']}]")
+    tokens = api_tokens(app, subjects["users"])
+    for label, role, page_url in subjects["api_pages"]:
+        figures = time_page(app.test_client(), counter, page_url, ROUNDS,
+                            headers={"Authorization": f"Bearer {tokens[role]}"})
+        figures["url"] = page_url
+        results["pages"][label] = figures
+        log(f"  {label:<38} {figures['queries']:>3} q  {figures['median']:8.1f} ms median "
+            f"{figures['p95']:8.1f} ms p95 {figures['cpu_median']:8.1f} ms cpu  [{figures['status']}]")
     manager = clients["manager"]
     confirm_identity(app, manager, subjects["users"]["manager"])
     export = time_page(manager, counter, subjects["export_url"], HEAVY_ROUNDS)
@@ -277,6 +300,26 @@ def report(runs):
     return "\n".join(lines)
 
 
+def api_verdicts(runs):
+    """The API's targets (issue 17): statements the same at every size, time at the last size
+    within 1.5x the first, the case detail no slower than that case's status page."""
+    first, last = runs[0], runs[-1]
+    lines = []
+    for label in (label for label in first["pages"] if label.startswith("API:")):
+        counts = {run["pages"][label]["queries"] for run in runs}
+        ratio = last["pages"][label]["median"] / first["pages"][label]["median"]
+        lines.append(f"- {label}: statements {' / '.join(str(c) for c in sorted(counts))} "
+                     f"({'same' if len(counts) == 1 else 'DIFFER'}), time ratio {ratio:.2f} "
+                     f"({'ok' if ratio <= 1.5 else 'OVER 1.5'})")
+    detail, page = "API: largest case detail", "enterprise: largest case status page"
+    if detail in first["pages"] and page in first["pages"]:
+        for run in runs:
+            api_ms, page_ms = run["pages"][detail]["median"], run["pages"][page]["median"]
+            lines.append(f"- @{_short(run['n'])}: case detail {api_ms:.1f} ms vs status page "
+                         f"{page_ms:.1f} ms ({'ok' if api_ms <= page_ms else 'SLOWER'})")
+    return "\n".join(lines)
+
+
 def _short(n):
     return f"{n // 1000}k" if n >= 1000 and n % 1000 == 0 else str(n)
 
@@ -302,6 +345,8 @@ def main():
     print("  ".join(f"{key}: {value}" for key, value in info.items()))
     print()
     table = report(runs)
+    if len(runs) > 1:
+        table += "\n\nAPI targets:\n" + api_verdicts(runs)
     print(table)
     out = bench_dir() / "last-run.json"
     for run in runs:

@@ -293,7 +293,8 @@ def test_outsiders_and_bad_tokens_cannot_reach_api_objects(app, client, world, t
 PUBLIC = {"auth.login", "auth.logout", "auth.home", "auth.healthz", "enterprises.register",
           "enterprises.privacy", "static", "verify.index", "verify.by_link", "i18n.switch",
           "api-docs.openapi_json",   # the API's contract is public; the API answers 401 (below)
-          "api.verify_agreement"}    # but for POST /api/v1/verify, public as /verify
+          "api.verify_agreement",    # but for POST /api/v1/verify, public as /verify
+          "api_reference.reference"}   # and so is the page showing it (/api/v1/docs)
 
 
 def test_every_other_route_asks_anonymous_users_to_log_in(app, client, world, targets):

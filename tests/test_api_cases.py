@@ -92,6 +92,17 @@ def test_a_cursor_not_made_by_the_api_is_a_field_error(client, world):
     assert list(body["errors"]) == ["cursor"]
 
 
+@pytest.mark.parametrize("cursor", ["0-0", "9999999999999999-9999999999"])
+def test_every_cursor_the_contract_allows_is_read(client, world, cursor):
+    """The contract states the cursor's form: any cursor of that form is a page (here the
+    first of all, and one past every case), never a refusal."""
+    case = world.case()
+    secret = make_token(world.users["manager"])
+    page = client.get(f"/api/v1/cases?cursor={cursor}", headers=bearer(secret))
+    assert page.status_code == 200
+    assert [item["id"] for item in page.get_json()["items"]] == ([case.id] if cursor == "0-0" else [])
+
+
 # --- tenancy ------------------------------------------------------------------------------------
 
 OUTSIDERS = ("other_enterprise", "other_manager", "other_center_agent", "other_agent")
@@ -152,9 +163,10 @@ def test_if_match_is_required_and_must_be_current(client, world):
     assert_problem(_patch(client, case, secret, {"action": "start"}, version=False), 428)
     stale = case.steps[0].version - 1
     assert_problem(_patch(client, case, secret, {"action": "start"}, version=stale), 412)
-    response = client.patch(_step_url(case), json={"action": "start"},
-                            headers=bearer(secret, **{"If-Match": "*"}))
-    assert_problem(response, 428)
+    for not_a_tag in ("*", "4", "]Nj", '"4'):   # the contract: entity tags, never "*"
+        response = client.patch(_step_url(case), json={"action": "start"},
+                                headers=bearer(secret, **{"If-Match": not_a_tag}))
+        assert_problem(response, 428)
     assert db.session.get(Case, case.id).steps[0].status is StepStatus.PENDING
 
 

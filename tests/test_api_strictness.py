@@ -107,6 +107,13 @@ def test_the_contract_is_openapi_3_1_and_closed(client):
     assert patch["security"] == [{"token": ["steps:write"]}]
     assert any(p["name"] == "If-Match" and p["required"] for p in patch["parameters"])
     assert spec["components"]["securitySchemes"]["token"]["scheme"] == "bearer"
+    # Each problem an operation can answer is listed, in its media type; no catch-all.
+    assert sorted(patch["responses"]) == ["200", "400", "401", "403", "404", "409", "412", "422",
+                                          "428", "429"]
+    assert sorted(spec["paths"]["/api/v1/cases"]["get"]["responses"]) == [
+        "200", "400", "401", "403", "422", "429"]
+    problem = spec["components"]["responses"]["PROBLEM_412"]
+    assert list(problem["content"]) == ["application/problem+json"]
 
 
 def test_a_path_or_method_the_api_does_not_have_is_a_problem_too(client, world):
@@ -116,6 +123,8 @@ def test_a_path_or_method_the_api_does_not_have_is_a_problem_too(client, world):
     not_allowed = client.delete("/api/v1/cases", headers=bearer(secret))
     assert_problem(not_allowed, 405)
     assert "GET" in not_allowed.headers["Allow"]
+    beyond = client.patch("/api/v1/cases/3585816423375/steps/1", headers=bearer(secret))
+    assert_problem(beyond, 404)   # an id no key can hold: nothing there, under any method
     page = client.get("/nothing-here")   # the pages keep their HTML page
     assert page.status_code == 404 and page.mimetype == "text/html"
 

@@ -70,3 +70,13 @@ def test_the_owner_revokes_it_and_it_stops_working(client, world, login_as):
     event = db.session.scalars(select(AuditEvent).where(
         AuditEvent.action == "api_token_revoke")).one()
     assert event.comment == f"项目管理系统（{token.hint}…）"
+
+
+def test_the_page_links_the_api_reference_which_needs_no_token(client, world, login_as):
+    login_as(world.users["owner"])
+    assert 'href="/api/v1/docs"' in client.get(PAGE).text
+    client.post("/logout")
+    reference = client.get("/api/v1/docs")
+    assert reference.status_code == 200 and 'data-spec-url="/api/v1/openapi.json"' in reference.text
+    assert "vendor/swagger-ui/swagger-ui-bundle.js" in reference.text and "//cdn" not in reference.text
+    assert reference.headers["Content-Security-Policy"].startswith("default-src 'self'; script-src 'self';")

@@ -1,6 +1,6 @@
 """The JSON API under /api/v1 (docs/api.md): flask-smorest over the same permissions loaders,
 workflow verbs and commit rules as the pages, with an OpenAPI 3.1 contract served at
-/api/v1/openapi.json.
+/api/v1/openapi.json and shown at /api/v1/docs (reference.py).
 
 Callers authenticate with a personal access token (`Authorization: Bearer psk_…`,
 guard.py) and never with the session cookie, so the blueprint is exempt from CSRF. Input is
@@ -25,6 +25,7 @@ from proxy_service.api import (  # noqa: E402,F401
     problems,
     projects,
     rate_limits,
+    reference,
     reports,
     verify,
 )
@@ -34,6 +35,7 @@ def init_app(app, csrf):
     """Register the API (after the pages' blueprints): the contract, the blueprint, no CSRF.
     One Api (the contract) per app: the suite makes several apps in one process."""
     ProblemApi(app, post_parameters=[idempotency.PARAMETER]).register_blueprint(bp)
+    app.register_blueprint(reference.bp)   # the reference page (/api/v1/docs): no token
     csrf.exempt(bp)
     rate_limits.init_app(app, bp.name)   # per token, over the whole blueprint
     app.extensions["api_problem"] = problems.http_error   # for paths no API route matched

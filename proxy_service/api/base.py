@@ -1,13 +1,75 @@
 """flask-smorest made strict and quiet: the parser leaves `unknown` to each schema (RAISE,
 schemas.StrictSchema) in the query string too, and the Api leaves the pages' error handlers
-alone (the API's own answer problems, problems.py)."""
+alone (the API's own answer problems, problems.py).
+
+The contract lists, for every operation, each error it can answer (ProblemResponses) and no
+catch-all `default`: an answer the contract does not list is a bug the contract test
+(tests/test_api_contract.py) reports."""
+from apispec import BasePlugin
 from flask_smorest import Api, Blueprint
+from flask_smorest.utils import prepare_response
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
 from proxy_service.api.schemas import ProblemSchema
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+WRITES = {"post", "put", "patch", "delete"}
+# i18n-keep: the contract (OpenAPI) is one document, written in Chinese with English glosses
+PROBLEMS = {
+    400: "请求无法读取：正文不是有效的 JSON，或含 NUL 字符（The body is not valid JSON, or the "
+         "request holds a NUL character）",
+    401: "缺少有效的访问令牌（No live token in Authorization: Bearer）",
+    403: "令牌缺少所需权限范围，或其用户无权执行此操作（The token lacks the scope, or its user "
+         "may not do this）",
+    404: "对象不存在，或不在调用者可见范围内（Not found, or out of the caller's reach）",
+    409: "与对象当前状态冲突（Conflicts with the object's current state）",
+    412: "对象已被修改：If-Match 不是当前版本（The object changed since it was read）",
+    413: "请求正文过大（The body is too large）",
+    415: "不支持的内容类型（Unsupported media type）",
+    422: "字段或查询参数有误，见 errors（A field or query parameter is invalid: see errors）",
+    428: "缺少 If-Match 请求头（If-Match with the ETag read is required）",
+    429: "请求过于频繁，见 Retry-After（Too many requests: see Retry-After）",
+}
+
+
+def problem_response(status):
+    return f"PROBLEM_{status}"
+
+
+class ProblemResponses(BasePlugin):
+    """Documents the problems each operation can answer, from what the operation declares:
+    every one 400, 401 and 429 (unreadable input such as a NUL character, a token, rate limits),
+    403 with a scope, 404 with an id in the path, 422 with parameters or a body, 413/415 with a
+    file, 409 on writes,
+    412 and 428 with If-Match. An operation may list more itself (flask-smorest's alt_response)."""
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        for method, operation in (operations or {}).items():
+            responses = operation.setdefault("responses", {})
+            for status in self.statuses(path, method, operation):
+                responses.pop(status, None)   # flask-smorest's English 422
+                responses[str(status)] = problem_response(status)
+
+    @staticmethod
+    def statuses(path, method, operation):
+        security = operation.get("security") or []
+        parameters = operation.get("parameters") or []
+        body = (operation.get("requestBody") or {}).get("content", {})
+        found = {400, 401, 429}
+        if any(scopes for requirement in security for scopes in requirement.values()):
+            found.add(403)
+        if "{" in path:
+            found.add(404)
+        if parameters or body:
+            found.add(422)
+        if any(media.startswith("multipart/") for media in body):
+            found |= {413, 415}
+        if method in WRITES:
+            found.add(409)
+        if any(isinstance(p, dict) and p.get("name") == "If-Match" for p in parameters):
+            found |= {412, 428}
+        return sorted(found)
 
 
 class StrictParser(FlaskParser):
@@ -31,12 +93,13 @@ class ApiBlueprint(Blueprint):
 
 class ProblemApi(Api):
     ERROR_SCHEMA = ProblemSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None   # no catch-all: each operation lists its problems
 
-    def __init__(self, app, *, post_parameters=(), **kwargs):
+    def __init__(self, app=None, *, post_parameters=(), **kwargs):
         """`post_parameters`: header parameters every POST operation takes (Idempotency-Key),
         added to the contract of each blueprint registered."""
         self.post_parameters = post_parameters
-        super().__init__(app, **kwargs)
+        super().__init__(app, spec_kwargs={"extra_plugins": [ProblemResponses()]}, **kwargs)
 
     def register_blueprint(self, blp, **options):
         super().register_blueprint(blp, **options)
@@ -56,5 +119,9 @@ class ProblemApi(Api):
         self.DEFAULT_RESPONSE_CONTENT_TYPE = PROBLEM_MEDIA_TYPE
         try:
             super()._register_responses()
+            for status, description in PROBLEMS.items():
+                response = {"description": description, "schema": self.ERROR_SCHEMA}
+                prepare_response(response, self.spec, PROBLEM_MEDIA_TYPE)
+                self.spec.components.response(problem_response(status), response, lazy=True)
         finally:
             del self.DEFAULT_RESPONSE_CONTENT_TYPE   # the class's, for every other response

@@ -1,5 +1,7 @@
 """Cases and their steps (scope cases:read; a step's update needs steps:write). Objects come
 through the permissions loaders the pages use: what the token's user may not see is 404."""
+import re
+
 from flask import abort, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
@@ -15,9 +17,12 @@ from proxy_service.workflow.api_tokens import through
 # i18n-keep: the contract (OpenAPI) is one document, written in Chinese
 ETAG_HEADER = {"ETag": {"description": "事项的版本号；修改时在 If-Match 中带回",
                         "schema": {"type": "string"}}}
+# One or more entity tags, never "*" (428: a write names the version it was decided on).
+ETAG_LIST_PATTERN = r'^\s*(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*\s*$'
 # i18n-keep: the contract (OpenAPI) is one document, written in Chinese
-IF_MATCH = {"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
-            "description": "读取事项时得到的 ETag"}
+IF_MATCH = {"in": "header", "name": "If-Match", "required": True,
+            "schema": {"type": "string", "pattern": ETAG_LIST_PATTERN},
+            "description": "读取事项时得到的 ETag（如 \"4\"；不接受 *）"}
 NOT_IN_PROGRESS = _l("案件当前不在办理中，事项不能更新。")
 NOT_HANDLING = _l("只有办理该案件的工作人员可以更新事项。")
 
@@ -75,8 +80,9 @@ def update_step(changes, case_id, step_id):
 
 
 def matched_version(step):
-    """The version If-Match names: 428 without one, 412 when the step moved on since."""
-    if not request.if_match or request.if_match.star_tag:
+    """The version If-Match names: 428 without one (or with "*" or no entity tag: the
+    contract's pattern), 412 when the step moved on since."""
+    if not re.match(ETAG_LIST_PATTERN, request.headers.get("If-Match", "")):
         abort(428)
     if not request.if_match.contains(str(step.version)):
         abort(412)

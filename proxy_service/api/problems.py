@@ -6,7 +6,7 @@ Conflicts are answered as the pages answer them (409/422 there), in the API's te
 move or an impossible date is 422 with the field it concerns; a lost race after the If-Match
 check is 412, like a stale If-Match (every API write on a versioned object carries one).
 """
-from flask import jsonify
+from flask import current_app, jsonify, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import DataError
 from sqlalchemy.orm.exc import StaleDataError
@@ -83,9 +83,25 @@ def http_error(error):
         return problem(400, UNREADABLE_BODY)
     errors = field_errors(messages) if messages else None
     headers = {"WWW-Authenticate": 'Bearer realm="api"'} if error.code == 401 else {}
+    if error.code == 405 and not routed(error.valid_methods):
+        return problem(404)
     if error.code == 405:
         headers["Allow"] = ", ".join(error.valid_methods or [])
     return problem(error.code, getattr(error, "problem_detail", None), errors, headers)
+
+
+def routed(methods):
+    """Whether the path names an object under one of `methods`. Werkzeug answers 405 for a path
+    whose id is beyond any key (the id converter refuses it) when another method's rule shares
+    the path: no object is there under any method, so it is 404, as for that method."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    for method in methods or ():
+        try:
+            adapter.match(method=method)
+        except HTTPException:
+            continue
+        return True
+    return False
 
 
 def refused_move(error):

@@ -22,6 +22,9 @@ from proxy_service.permissions.documents import ENTERPRISE_KINDS, STAFF_KINDS
 from proxy_service.workflow import STEP_MOVES
 
 PAGE_LIMIT = 100
+# A cursor (queries.make_cursor): the last row's updated_at in µs since 1970 (up to 2286) and id.
+CURSOR_PATTERN = r"^[0-9]{1,16}-[0-9]{1,10}$"
+INVALID_CURSOR = _l("游标无效：请传回上一页返回的 next。")
 
 
 class StrictSchema(Schema):
@@ -341,7 +344,9 @@ class CaseListArgs(StrictSchema):
         "description": "今天的红黄绿灯（Today's traffic light）；列表不按灯排序"})
     # i18n-keep: the contract's text (one document, in Chinese)
     updated_since = fields.AwareDateTime(metadata={"description": "只列出此时间之后更新的案件"})
-    cursor = fields.String(validate=fields.max_length(200))
+    # i18n-keep: the contract's text (one document, in Chinese)
+    cursor = fields.String(validate=validate.Regexp(CURSOR_PATTERN, error=INVALID_CURSOR),
+                           metadata={"description": "上一页返回的 next（原样传回）"})
     # i18n-keep: the contract's text (one document, in Chinese)
     limit = fields.QueryInteger(validate=fields.between(1, PAGE_LIMIT),
                                 metadata={"description": "每页条数，默认 50"})

@@ -1,0 +1,110 @@
+"""The API keeps its contract (/api/v1/openapi.json) whatever it is sent: Schemathesis, in-process
+through the WSGI app, as each role with a token of every scope, over a seeded world (cases in
+and out of reach, their steps).
+
+For every operation the contract lists (so endpoints added later are covered without a change
+here), valid requests (positive) and requests the contract forbids (negative):
+- no server error;
+- every answer is one the operation documents, in the documented media type and shape;
+- a request the contract forbids is refused (4xx), one it allows is not refused as malformed.
+
+Path ids are half the time those of the seeded cases and steps (reachable or not), otherwise
+generated; a request with If-Match half the time sends the object's current ETag, so that
+writes succeed too. At most 20 examples per operation, mode and role, derandomized, no
+deadline. One test per operation and role (the enterprise user "owner", an agent, a manager),
+so that pytest-xdist spreads them over its workers; each has a fresh world and database."""
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.config import SchemathesisConfig
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    positive_data_acceptance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from config import TestingConfig
+from proxy_service import create_app
+from proxy_service.core.extensions import db
+
+from .api_helpers import bearer, make_token
+from .factories import make_case
+
+ROLES = ("owner", "agent", "manager")
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
+          response_schema_conformance, negative_data_rejection, positive_data_acceptance]
+EXAMPLES = 20
+# Schemathesis's defaults, and for writes the refusals of rules no schema can state: a step
+# move the step does not allow now or a date that cannot be true (422), a stale If-Match
+# (412), a case not in progress (409). Each is a problem+json the operation documents.
+WRITE_REFUSALS = ["2xx", "401", "403", "404", "409", "412", "422", "429"]
+CONFIG = SchemathesisConfig.from_dict({"operations": [
+    {"include-method": method, "checks": {
+        "positive_data_acceptance": {"expected-statuses": WRITE_REFUSALS}}}
+    for method in ("POST", "PUT", "PATCH", "DELETE")]})
+
+
+def operations(app):
+    contract = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app, config=CONFIG)
+    return {operation.label: operation
+            for operation in (result.ok() for result in contract.get_all_operations())}
+
+
+# Read from the contract when the tests are collected: one test per operation and role.
+LABELS = sorted(operations(create_app(TestingConfig)))
+
+
+@pytest.fixture
+def targets(world):
+    """(case_id, step_id) pairs of the seeded world: a case in progress (every role's) and a
+    submitted one of another enterprise (the manager's only)."""
+    running = world.case()
+    waiting = make_case(world.other_project, world.users["other_enterprise"], world.items)
+    db.session.commit()
+    return [(case.id, step.id) for case in (running, waiting) for step in case.steps]
+
+
+def _requests(operation, mode, secret, targets):
+    """Generated requests of `operation`, path ids half the time from the seeded world."""
+    names = {parameter.name for parameter in operation.path_parameters}
+    known = [None] + [dict(zip(("case_id", "step_id"), pair, strict=True)) for pair in targets]
+
+    def strategy(ids):
+        fixed = {name: value for name, value in (ids or {}).items() if name in names}
+        return operation.as_strategy(mode, path_parameters=fixed or None,
+                                     headers={"Authorization": bearer(secret)["Authorization"]})
+    return st.tuples(st.sampled_from(known).flatmap(strategy), st.booleans())
+
+
+def _current_etag(case):
+    """The ETag a GET of the same path answers now (None if it has none)."""
+    path = case.formatted_path
+    reading = case.operation.schema.app.test_client().get(
+        path, headers={"Authorization": case.headers["Authorization"]})
+    return reading.headers.get("ETag")
+
+
+def test_the_contract_lists_the_operations():
+    assert {"GET /api/v1/cases", "PATCH /api/v1/cases/{case_id}/steps/{step_id}"} <= set(LABELS)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("label", LABELS)
+def test_every_operation_keeps_the_contract_for_every_role(app, label, role, world, targets):
+    secret = make_token(world.users[role])
+    operation = operations(app)[label]
+    for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
+                  suppress_health_check=list(HealthCheck))
+        @given(_requests(operation, mode, secret, targets))
+        def call(generated):
+            case, fresh = generated
+            if fresh and "If-Match" in (case.headers or {}):
+                case.headers["If-Match"] = _current_etag(case) or case.headers["If-Match"]
+            case.call_and_validate(checks=CHECKS)
+        call()
