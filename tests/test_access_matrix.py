@@ -30,7 +30,7 @@ from proxy_service.models import (
     Role,
     Step,
 )
-from proxy_service.workflow import api_tokens, reports
+from proxy_service.workflow import api_tokens, reports, webhooks
 from proxy_service.workflow.documents import store_document
 
 from . import factories
@@ -80,6 +80,9 @@ MATRIX = {
     "service_quality.cancel_absence": STAFF_ONLY,
     "service_quality.rectification": MANAGERS_ONLY,
     "service_quality.set_substitute": MANAGERS_ONLY,
+    # The first enterprise's webhook endpoint: its users' only (a manager has the center's).
+    **dict.fromkeys(("webhooks.endpoint", "webhooks.update", "webhooks.rotate", "webhooks.act",
+                     "webhooks.send_again"), {**ENTERPRISES_ONLY, "other_manager": 404}),
 }
 # Routes with an argument but no object to guard.
 NO_OBJECT = {"static", "verify.by_link"}   # verify.by_link: the public QR target
@@ -144,7 +147,17 @@ def targets(world):
             "person_id": world.users["owner"].id,
             "notice_id": _notice_id(case), "notification_id": _notification_id(world),
             "token_id": _token_id(world.users["owner"]),
-            "agreement_id": case.agreements[0].id, "report_id": _report_id(world)}
+            "agreement_id": case.agreements[0].id, "report_id": _report_id(world),
+            **_webhook_targets(world)}
+
+
+def _webhook_targets(world):
+    endpoint, _secret = webhooks.create_endpoint(world.users["owner"], url="https://example.com/h",
+                                                 events=["case.accepted"])
+    delivery = webhooks.send_test_event(endpoint)
+    delivery.status = "delivered"   # may be sent again
+    db.session.commit()
+    return {"endpoint_id": endpoint.id, "delivery_id": delivery.id, "action": "disable"}
 
 
 def _token_id(user):
