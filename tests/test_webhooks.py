@@ -17,7 +17,7 @@ from proxy_service import workflow
 from proxy_service.api.webhook_payloads import render
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
-from proxy_service.models import Notification, StepStatus, WebhookDelivery
+from proxy_service.models import Notification, StepStatus, WebhookDelivery, WebhookEndpoint
 from proxy_service.notifications import webhook_delivery
 from proxy_service.notifications.webhook_delivery import BACKOFF, Refused, checked_target
 from proxy_service.workflow import webhooks
@@ -325,3 +325,27 @@ def test_a_refused_address_is_never_called(world, app, receiver, monkeypatch):
     deliver()
     row = deliveries(endpoint)[0]
     assert hook.requests == [] and row.status == "pending" and "loopback" in row.last_error
+
+
+def test_an_enterprise_user_registers_an_endpoint_and_sees_the_secret_once(world, client,
+                                                                            login_as, loopback):
+    login_as(world.users["owner"])
+    response = client.post("/webhooks", data={"url": "https://erp.example.com/hook",
+                                              "events": ["case.accepted", "step.returned"]})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "whsec_" in page
+    endpoint = db.session.scalars(select(WebhookEndpoint)).one()
+    assert endpoint.enterprise_id == world.enterprises[0].id
+    assert endpoint.event_list == ["case.accepted", "step.returned"]
+    assert "whsec_" not in endpoint.secret   # stored encrypted
+
+    again = client.get(f"/webhooks/{endpoint.id}").get_data(as_text=True)
+    assert "whsec_" not in again and "https://erp.example.com/hook" in again
+    client.post(f"/webhooks/{endpoint.id}/test")
+    assert [row.event_type for row in deliveries(endpoint)] == ["webhook.test"]
+    assert "webhook.test" in client.get(f"/webhooks/{endpoint.id}").get_data(as_text=True)
+
+
+def test_an_agent_has_no_webhook_pages(world, client, login_as):
+    login_as(world.users["agent"])
+    assert client.get("/webhooks").status_code == 403
