@@ -349,3 +349,84 @@ def test_an_enterprise_user_registers_an_endpoint_and_sees_the_secret_once(world
 def test_an_agent_has_no_webhook_pages(world, client, login_as):
     login_as(world.users["agent"])
     assert client.get("/webhooks").status_code == 403
+
+
+def test_the_connection_goes_to_the_address_that_was_checked(world, receiver, monkeypatch):
+    """The name is resolved once per delivery and the request sent to that address, with the
+    name in Host: a DNS answer that changes between the check and the connection (rebinding)
+    has no second lookup to change."""
+    hook = receiver()
+    port = hook.server.server_port
+    register(hook, world.users["manager"], events=["case.accepted"])
+    endpoint = db.session.scalars(select(WebhookEndpoint)).one()
+    endpoint.url = f"http://hooks.example.test:{port}/hook"
+    db.session.commit()
+    lookups = []
+
+    def resolve(host, *args, **kwargs):
+        if host == "127.0.0.1":   # the connection to the address (a literal: no DNS)
+            return [(2, 1, 6, "", (host, port))]
+        lookups.append(host)
+        if len(lookups) > 1:   # a second lookup of the name would be told an inside address
+            return [(2, 1, 6, "", ("10.0.0.1", port))]
+        return [(2, 1, 6, "", ("127.0.0.1", port))]
+
+    monkeypatch.setattr(webhook_delivery.socket, "getaddrinfo", resolve)
+    world.case(agent=None)
+    db.session.commit()
+    deliver()
+    assert lookups == ["hooks.example.test"]
+    assert len(hook.accepted) == 1
+    assert hook.requests[0][0]["Host"] == f"hooks.example.test:{port}"
+
+
+def test_a_run_stops_at_its_time_budget_and_leaves_the_rest_due(world, app, receiver,
+                                                                 monkeypatch):
+    hook = receiver()
+    endpoint = register(hook, world.users["manager"], events=["case.accepted"])
+    world.case(agent=None)
+    db.session.commit()
+    monkeypatch.setitem(app.config, "WEBHOOKS_TIME_BUDGET", 0)
+    deliver()
+    row = deliveries(endpoint)[0]
+    assert hook.requests == [] and row.status == "pending" and row.attempts == 0
+    monkeypatch.setitem(app.config, "WEBHOOKS_TIME_BUDGET", 50)
+    deliver()
+    assert len(hook.accepted) == 1
+
+
+def test_deadline_alerts_are_events_too(app, world, receiver, frozen_clock):
+    hook = receiver()
+    register(hook, world.users["manager"], events=["deadline.yellow", "deadline.red"])
+    case = world.case()
+    step = next(s for s in case.steps if s.item.name == "建设工程规划许可证")
+    frozen_clock(2026, 3, 2)
+    for action in ("start", "submit"):
+        workflow.update_step(step, world.users["agent"], seen_version=step.version,
+                             action=action)
+    db.session.commit()
+    frozen_clock(2026, 3, 5)
+    assert app.test_cli_runner().invoke(args=["check-deadlines"]).exit_code == 0
+    frozen_clock(2026, 3, 10)
+    assert app.test_cli_runner().invoke(args=["check-deadlines"]).exit_code == 0
+    clock.freeze(None)
+    result = app.test_cli_runner().invoke(args=["webhooks", "deliver"])
+    assert "delivered 2" in result.output, result.output
+    assert [(event["type"], event["data"]["change"]["due_on"]) for event in hook.accepted] \
+        == [("deadline.yellow", "2026-03-09"), ("deadline.red", "2026-03-09")]
+    assert {event["data"]["step"]["id"] for event in hook.accepted} == {step.id}
+
+
+def test_tls_goes_to_the_checked_address_and_verifies_the_host_name(monkeypatch):
+    target = webhook_delivery.Target("https", "hooks.example.com", "203.0.113.5", 443, "/in")
+    connection = webhook_delivery._PinnedHTTPSConnection(target, timeout=10)
+    seen = {}
+    monkeypatch.setattr(webhook_delivery.socket, "create_connection",
+                        lambda address, timeout: seen.setdefault("address", address))
+    monkeypatch.setattr(connection, "_context", type("Context", (), {
+        "wrap_socket": lambda self, sock, server_hostname: seen.setdefault("sni", server_hostname),
+        "check_hostname": connection._context.check_hostname,
+        "verify_mode": connection._context.verify_mode})())
+    connection.connect()
+    assert seen == {"address": ("203.0.113.5", 443), "sni": "hooks.example.com"}
+    assert connection._context.check_hostname and connection._context.verify_mode.name == "CERT_REQUIRED"
