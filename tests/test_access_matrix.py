@@ -94,6 +94,10 @@ API_MATRIX = {
     ("api.get_case", "GET"): "cases:read",
     ("api.get_step", "GET"): "cases:read",
     ("api.update_step", "PATCH"): "steps:write",
+    **dict.fromkeys([("api.get_webhook", "GET"), ("api.rotate_webhook_secret", "POST"),
+                     ("api.switch_webhook", "POST"), ("api.test_webhook", "POST"),
+                     ("api.list_webhook_deliveries", "GET"), ("api.send_webhook_again", "POST")],
+                    "webhooks:manage"),
 }
 
 
@@ -154,7 +158,7 @@ def targets(world):
 def _webhook_targets(world):
     endpoint, _secret = webhooks.create_endpoint(world.users["owner"], url="https://example.com/h",
                                                  events=["case.accepted"])
-    delivery = webhooks.send_test_event(endpoint)
+    delivery = webhooks.send_test_event(endpoint, world.users["owner"])
     delivery.status = "delivered"   # may be sent again
     db.session.commit()
     return {"endpoint_id": endpoint.id, "delivery_id": delivery.id, "action": "disable"}

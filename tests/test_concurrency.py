@@ -420,7 +420,7 @@ def test_two_webhook_runs_at_once_send_each_event_once(app, world, monkeypatch):
         endpoint, hook.secret = webhooks.create_endpoint(
             world.users["manager"], url=hook.url, events=["case.submitted"])
         for _ in range(12):
-            webhooks.send_test_event(endpoint)
+            webhooks.send_test_event(endpoint, world.users["manager"])
         db.session.commit()
 
         def run(barrier):

@@ -280,11 +280,11 @@ def test_during_a_rotation_both_secrets_sign(world, receiver):
 def test_a_test_event_and_send_again(world, receiver):
     hook = receiver()
     endpoint = register(hook, world.users["owner"])
-    webhooks.send_test_event(endpoint)
+    webhooks.send_test_event(endpoint, world.users["owner"])
     db.session.commit()
     deliver()
     row = deliveries(endpoint)[0]
-    webhooks.send_again(row)
+    webhooks.send_again(row, world.users["owner"])
     db.session.commit()
     deliver()
     assert [event["type"] for event in hook.accepted] == ["webhook.test"]

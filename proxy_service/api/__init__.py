@@ -13,7 +13,7 @@ from proxy_service.api.base import ApiBlueprint, ProblemApi
 bp = ApiBlueprint("api", __name__, url_prefix="/api/v1",
                   description="案件、事项（Cases and their steps）")
 
-from proxy_service.api import cases, guard, problems  # noqa: E402,F401
+from proxy_service.api import cases, guard, problems, webhooks  # noqa: E402,F401
 
 
 def init_app(app, csrf):

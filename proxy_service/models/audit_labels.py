@@ -10,6 +10,8 @@ ACTION_LABELS = {
     "webhook_create": _lp("audit log", "登记事件推送地址"),
     "webhook_edit": _lp("audit log", "修改事件推送地址"),
     "webhook_rotate": _lp("audit log", "更换推送签名密钥"),
+    "webhook_test": _lp("audit log", "发送测试事件"),
+    "webhook_send_again": _lp("audit log", "重新发送事件"),
     "webhook_failing": _lp("audit log", "事件推送连续失败"),
     "webhook_recovered": _lp("audit log", "事件推送恢复"),
     "webhook_gone": _lp("audit log", "接收方已注销推送地址"),

@@ -15,6 +15,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from proxy_service.core.extensions import db
+from proxy_service.models.enterprises import _str_enum
 from proxy_service.models.types import UTCDateTime, utcnow
 
 SECRET_PREFIX = "whsec_"
@@ -85,7 +86,8 @@ class WebhookEndpoint(db.Model):
     secret: Mapped[str] = mapped_column(Text)                  # encrypted (see module doc)
     previous_secret: Mapped[str] = mapped_column(Text, default="")
     previous_secret_until = mapped_column(UTCDateTime, nullable=True)
-    state: Mapped[str] = mapped_column(String(10), default=EndpointState.ACTIVE)
+    state: Mapped[EndpointState] = mapped_column(_str_enum(EndpointState),
+                                                 default=EndpointState.ACTIVE)
     state_reason: Mapped[str] = mapped_column(String(300), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at = mapped_column(UTCDateTime, default=utcnow)
@@ -121,7 +123,8 @@ class WebhookDelivery(db.Model):
     step_id: Mapped[int | None] = mapped_column(ForeignKey("steps.id"))
     facts: Mapped[str] = mapped_column(Text, default="{}")     # JSON: from, to, comment, ...
     payload: Mapped[str] = mapped_column(Text, default="")     # the body sent, once rendered
-    status: Mapped[str] = mapped_column(String(10), default=DeliveryStatus.PENDING)
+    status: Mapped[DeliveryStatus] = mapped_column(_str_enum(DeliveryStatus),
+                                                   default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at = mapped_column(UTCDateTime, default=utcnow)
     lease_until = mapped_column(UTCDateTime, nullable=True)

@@ -8,7 +8,7 @@ from flask import abort
 from sqlalchemy import and_, or_, select
 
 from proxy_service.core.extensions import db
-from proxy_service.models import Role, WebhookDelivery, WebhookEndpoint
+from proxy_service.models import EndpointState, Role, WebhookDelivery, WebhookEndpoint
 
 
 def visible_endpoints(user):
@@ -44,7 +44,7 @@ def endpoints_seeing(case, *, internal=False):
     if not internal:
         sees = or_(sees, and_(WebhookEndpoint.enterprise_id.isnot(None),
                               WebhookEndpoint.enterprise_id == case.enterprise_id))
-    return (select(WebhookEndpoint).where(sees, WebhookEndpoint.state != "disabled")
+    return (select(WebhookEndpoint).where(sees, WebhookEndpoint.state != EndpointState.DISABLED)
             .order_by(WebhookEndpoint.id))
 
 

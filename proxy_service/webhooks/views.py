@@ -77,7 +77,7 @@ def act(endpoint_id, action):
     found = permissions.endpoint_or_404(current_user, endpoint_id)
     verb = {"disable": webhooks.disable_endpoint, "enable": webhooks.enable_endpoint,
             "test": webhooks.send_test_event}[action]
-    if attempt(verb, found, *([current_user] if action != "test" else [])) is None:
+    if attempt(verb, found, current_user) is None:
         flash(_("测试事件已排队，一分钟内发送。") if action == "test" else _("已保存。"), "success")
     return redirect(url_for("webhooks.endpoint", endpoint_id=found.id))
 
@@ -86,7 +86,7 @@ def act(endpoint_id, action):
 @owner_required
 def send_again(endpoint_id, delivery_id):
     found, delivery = permissions.delivery_or_404(current_user, endpoint_id, delivery_id)
-    if attempt(webhooks.send_again, delivery) is None:
+    if attempt(webhooks.send_again, delivery, current_user) is None:
         flash(_("已重新排队，一分钟内发送。"), "success")
     return redirect(url_for("webhooks.endpoint", endpoint_id=found.id))
 

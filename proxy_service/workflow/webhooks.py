@@ -37,6 +37,7 @@ from proxy_service.notifications.webhook_events import (
     signing_secrets,
     test_delivery,
 )
+from proxy_service.permissions import can_manage_webhooks
 from proxy_service.workflow.moves import ENDPOINT_MOVES, _begin, _fill, _move
 
 log = logging.getLogger(__name__)
@@ -46,11 +47,12 @@ MAX_URL = 500
 
 # --- the owner's verbs ---------------------------------------------------------------------
 
-def create_endpoint(actor, *, url, events, description=""):
+def create_endpoint(actor, *, url, events, description="", via=""):
     """A new endpoint of the actor's center (a manager) or enterprise: returns (endpoint,
-    secret); the secret is shown once (it is stored encrypted, and not shown again)."""
-    if actor.is_enterprise and not actor.enterprise_id:
-        raise TransitionError(_l("请先登记企业信息。"))
+    secret); the secret is shown once (it is stored encrypted, and not shown again). `via`:
+    the opening of the audit comment (api_tokens.through) when it comes through the API."""
+    if not can_manage_webhooks(actor):
+        raise TransitionError(_l("只有中心管理人员和企业用户可以登记事件推送地址。"))
     url, events = check_url(url), check_events(events)
     secret = new_secret()
     endpoint = WebhookEndpoint(url=url, events=" ".join(events), description=description.strip(),
@@ -62,7 +64,7 @@ def create_endpoint(actor, *, url, events, description=""):
     _begin(endpoint, "active", field="state")
     db.session.add(endpoint)
     db.session.flush()
-    _audit(actor, endpoint, "webhook_create", _described(url, events))
+    _audit(actor, endpoint, "webhook_create", via + _described(url, events))
     return endpoint, secret
 
 
@@ -79,26 +81,26 @@ def _described(url, events):
     return f"{url}（{'、'.join(events)}）"  # i18n-keep: an audit record, joined the Chinese way
 
 
-def rotate_secret(endpoint, actor):
+def rotate_secret(endpoint, actor, via=""):
     """A new secret (returned, shown once); the old one signs too for ROTATION_GRACE."""
     secret = new_secret()
     _fill(endpoint, {"previous_secret": endpoint.secret, "secret": seal(secret),
                      "previous_secret_until": clock.now() + ROTATION_GRACE})
-    _audit(actor, endpoint, "webhook_rotate", in_record_language(
+    _audit(actor, endpoint, "webhook_rotate", via + in_record_language(
         _l("旧密钥在 %(hours)s 小时内仍然有效", hours=int(ROTATION_GRACE.total_seconds() // 3600))))
     return secret
 
 
-def disable_endpoint(endpoint, actor):
-    _move_endpoint(endpoint, "webhook_disable", actor)
+def disable_endpoint(endpoint, actor, via=""):
+    _move_endpoint(endpoint, "webhook_disable", actor, via)
 
 
-def enable_endpoint(endpoint, actor):
-    _move_endpoint(endpoint, "webhook_enable", actor)
+def enable_endpoint(endpoint, actor, via=""):
+    _move_endpoint(endpoint, "webhook_enable", actor, via)
     endpoint.state_reason = ""
 
 
-def send_again(delivery):
+def send_again(delivery, actor, via=""):
     """The same event (same webhook-id, same body) queued again now, attempts counted anew."""
     if delivery.status in (DeliveryStatus.PENDING, DeliveryStatus.SENDING):
         raise TransitionError(_l("该事件正在等待发送。"))
@@ -106,15 +108,17 @@ def send_again(delivery):
         raise TransitionError(_l("推送地址已停用，请先启用。"))
     _fill(delivery, {"attempts": 0, "next_attempt_at": clock.now(), "last_error": ""})
     _begin(delivery, DeliveryStatus.PENDING)   # queued afresh: a new life, same id and body
-    db.session.flush()
+    _audit(actor, delivery.endpoint, "webhook_send_again",
+           via + f"{delivery.event_type} #{delivery.id}")
 
 
-def send_test_event(endpoint):
+def send_test_event(endpoint, actor, via=""):
     if endpoint.state == "disabled":
         raise TransitionError(_l("推送地址已停用，请先启用。"))
     delivery = test_delivery(endpoint)
     db.session.add(delivery)
     db.session.flush()
+    _audit(actor, endpoint, "webhook_test", via + f"#{delivery.id}")
     return delivery
 
 
@@ -169,8 +173,9 @@ def owners(endpoint):
     return center_managers(db.session, endpoint.center_id)
 
 
-def _move_endpoint(endpoint, action, actor):
-    _move(endpoint, ENDPOINT_MOVES, action, actor, field="state", center_id=_center_of(endpoint))
+def _move_endpoint(endpoint, action, actor, comment=""):
+    _move(endpoint, ENDPOINT_MOVES, action, actor, comment, field="state",
+          center_id=_center_of(endpoint))
     db.session.flush()
 
 
