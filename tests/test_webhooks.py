@@ -17,10 +17,17 @@ from proxy_service import workflow
 from proxy_service.api.webhook_payloads import render
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
-from proxy_service.models import Notification, StepStatus, WebhookDelivery, WebhookEndpoint
+from proxy_service.models import (
+    Grade,
+    Notification,
+    StepStatus,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from proxy_service.models.webhooks import EVENTS
 from proxy_service.notifications import webhook_delivery
 from proxy_service.notifications.webhook_delivery import BACKOFF, Refused, checked_target
-from proxy_service.workflow import webhooks
+from proxy_service.workflow import quality, webhooks
 
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 
@@ -430,3 +437,23 @@ def test_tls_goes_to_the_checked_address_and_verifies_the_host_name(monkeypatch)
     connection.connect()
     assert seen == {"address": ("203.0.113.5", 443), "sni": "hooks.example.com"}
     assert connection._context.check_hostname and connection._context.verify_mode.name == "CERT_REQUIRED"
+
+
+def test_a_case_s_life_as_events(world, receiver, frozen_clock):
+    hook = receiver()
+    register(hook, world.users["manager"], events=list(EVENTS))
+    frozen_clock(2025, 6, 10)
+    case = world.case()
+    for step in case.steps:
+        workflow.update_step(step, world.users["agent"], seen_version=step.version, action="skip",
+                             not_required_reason="园区已统一办理")
+    db.session.commit()
+    quality.rate(case, world.users["owner"], grade=Grade.SATISFIED, efficiency=5, attitude=5,
+                 expertise=5)
+    db.session.commit()
+    clock.freeze(None)
+    deliver()
+    assert [event["type"] for event in hook.accepted] == [
+        "case.submitted", "case.accepted", "case.assigned", "agreement.signed",
+        *["step.updated"] * len(case.steps), "case.completed", "evaluation.created"]
+    assert hook.accepted[-1]["data"]["change"]["object"]["type"] == "evaluation"

@@ -201,6 +201,8 @@ def headers_for(job, timestamp):
 
 def send(job, *, allow_loopback=False):
     """POST the job; an Outcome whatever happens (never raises)."""
+    if not job.secrets:
+        return Outcome(error="no readable secret (SECRET_KEY changed?): rotate the secret")
     try:
         target = checked_target(job.url, allow_loopback=allow_loopback)
     except Refused as refusal:
