@@ -22,7 +22,7 @@ from proxy_service.core import clock
 from proxy_service.core.extensions import db
 from proxy_service.models import AuditEvent, Case, WebhookDelivery
 from proxy_service.models.webhooks import SECRET_PREFIX, TEST_EVENT
-from proxy_service.permissions import endpoints_seeing
+from proxy_service.permissions import endpoint_sees, endpoints_seeing
 
 # (the audited object's type, the audit action) → the webhook event.
 EVENT_OF = {
@@ -50,22 +50,28 @@ EVENT_OF = {
 
 @event.listens_for(db.session, "after_flush")
 def _webhook_events(session, _flush_context):
-    audits = [obj for obj in session.new if isinstance(obj, AuditEvent)
-              and (obj.object_type, obj.action) in EVENT_OF and obj.case_id is not None]
-    for audit in sorted(audits, key=lambda e: e.id):
-        case = session.get(Case, audit.case_id)
+    audits = sorted((obj for obj in session.new if isinstance(obj, AuditEvent)
+                     and (obj.object_type, obj.action) in EVENT_OF and obj.case_id is not None),
+                    key=lambda e: e.id)
+    if not audits:
+        return
+    cases = {audit.case_id: session.get(Case, audit.case_id) for audit in audits}
+    endpoints = session.scalars(endpoints_seeing(cases.values())).all()
+    for audit in audits:
         facts = {"from": audit.from_status, "to": audit.to_status, "comment": audit.comment,
                  "object": {"type": audit.object_type, "id": audit.object_id}}
-        enqueue(session, EVENT_OF[audit.object_type, audit.action], case, facts,
+        enqueue(session, endpoints, EVENT_OF[audit.object_type, audit.action],
+                cases[audit.case_id], facts,
                 step_id=audit.object_id if audit.object_type == "step" else None,
                 internal=audit.internal, at=audit.at)
 
 
-def enqueue(session, event_type, case, facts, *, step_id=None, internal=False, at=None):
-    """One delivery of `event_type` about `case` for each endpoint that wants it and sees the
-    case (an internal event: the center's endpoints only)."""
-    for endpoint in session.scalars(endpoints_seeing(case, internal=internal)):
-        if endpoint.wants(event_type):
+def enqueue(session, endpoints, event_type, case, facts, *, step_id=None, internal=False,
+            at=None):
+    """One delivery of `event_type` about `case` for each of `endpoints` that wants it and
+    sees the case (an internal event: the center's endpoints only)."""
+    for endpoint in endpoints:
+        if endpoint.wants(event_type) and endpoint_sees(endpoint, case, internal=internal):
             session.add(WebhookDelivery(
                 endpoint_id=endpoint.id, event_type=event_type, case_id=case.id, step_id=step_id,
                 facts=json.dumps(facts, ensure_ascii=False), occurred_at=at or clock.now(),
@@ -74,7 +80,8 @@ def enqueue(session, event_type, case, facts, *, step_id=None, internal=False, a
 
 def enqueue_deadline(session, step, level):
     """deadline.yellow / deadline.red for a step, when `flask check-deadlines` raises it."""
-    enqueue(session, f"deadline.{level}", step.case,
+    endpoints = session.scalars(endpoints_seeing([step.case])).all()
+    enqueue(session, endpoints, f"deadline.{level}", step.case,
             {"level": level, "due_on": step.due_on.isoformat()}, step_id=step.id)
 
 

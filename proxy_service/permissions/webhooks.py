@@ -5,7 +5,7 @@ it sees what that owner sees: a center's endpoint the center's cases (as visible
 to a manager), an enterprise's endpoint the enterprise's own cases, never an internal event.
 """
 from flask import abort
-from sqlalchemy import and_, or_, select
+from sqlalchemy import or_, select
 
 from proxy_service.core.extensions import db
 from proxy_service.models import EndpointState, Role, WebhookDelivery, WebhookEndpoint
@@ -37,19 +37,22 @@ def delivery_or_404(user, endpoint_id, delivery_id):
     return endpoint, delivery
 
 
-def endpoints_seeing(case, *, internal=False):
-    """The live endpoints whose owner sees `case` (and, for an `internal` event, only the
-    center's), as a query."""
-    sees = WebhookEndpoint.center_id == case.center_id
-    if not internal:
-        sees = or_(sees, and_(WebhookEndpoint.enterprise_id.isnot(None),
-                              WebhookEndpoint.enterprise_id == case.enterprise_id))
-    return (select(WebhookEndpoint).where(sees, WebhookEndpoint.state != EndpointState.DISABLED)
+def endpoints_seeing(cases):
+    """The live endpoints that may see one of `cases` (of their centers or enterprises), as
+    a query: one statement for all the events of a flush; endpoint_sees decides per event."""
+    centers = {case.center_id for case in cases}
+    enterprises = {case.enterprise_id for case in cases if case.enterprise_id is not None}
+    return (select(WebhookEndpoint)
+            .where(or_(WebhookEndpoint.center_id.in_(centers),
+                       WebhookEndpoint.enterprise_id.in_(enterprises)),
+                   WebhookEndpoint.state != EndpointState.DISABLED)
             .order_by(WebhookEndpoint.id))
 
 
-def endpoint_sees(endpoint, case):
-    """Whether `endpoint`'s owner sees `case` now (checked again when a payload is rendered)."""
+def endpoint_sees(endpoint, case, *, internal=False):
+    """Whether `endpoint`'s owner sees `case` (an `internal` event: the center's endpoints
+    only). Checked when the event is written and again when its payload is rendered."""
     if endpoint.center_id is not None:
         return case.center_id == endpoint.center_id
-    return endpoint.enterprise_id is not None and case.enterprise_id == endpoint.enterprise_id
+    return (not internal and endpoint.enterprise_id is not None
+            and case.enterprise_id == endpoint.enterprise_id)
