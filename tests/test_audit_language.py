@@ -25,7 +25,7 @@ from proxy_service.models import (
     Role,
 )
 from proxy_service.models.audit_labels import ACTION_LABELS
-from proxy_service.workflow import assignment
+from proxy_service.workflow import assignment, webhooks
 
 from . import factories
 from .factories import PASSWORD, VALID_USCC, ensure_seal, staff_code
@@ -310,6 +310,24 @@ def api_tokens(pages):
     pages.post("/account/api-tokens/<int:token_id>/revoke", who="owner")
 
 
+def webhook_pages(pages):
+    """An enterprise user registers an endpoint, changes it, rotates its secret, sends a test
+    event and, once it failed, sends it again; switches it off and on. The delivery job's
+    outcomes (failing, recovered, gone) are recorded by its verbs."""
+    pages.post("/webhooks", password=PASSWORD, expect=(200,))
+    endpoint = pages.o.webhook
+    pages.post("/webhooks/<int:endpoint_id>")
+    pages.post("/webhooks/<int:endpoint_id>/rotate", password=PASSWORD, expect=(200,))
+    pages.post("/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/again")
+    for action in ("test", "disable", "enable"):
+        pages.post("/webhooks/<int:endpoint_id>/<any(disable, enable, test):action>",
+                   url=f"/webhooks/{endpoint.id}/{action}")
+    webhooks.endpoint_failing(endpoint)
+    webhooks.endpoint_recovered(endpoint)
+    webhooks.endpoint_gone(endpoint)
+    db.session.commit()
+
+
 def _pdf_file():
     return (io.BytesIO(factories.PDF), "licence.pdf")
 
@@ -343,6 +361,10 @@ SCENARIOS = {
         "absence_create", "substitute_set", "absence_cancel", "reassign"}),
     "notification_settings": (notification_settings, {"notify_settings", "contact_update"}),
     "api_tokens": (api_tokens, {"api_token_create", "api_token_revoke"}),
+    "webhooks": (webhook_pages, {
+        "webhook_create", "webhook_edit", "webhook_rotate", "webhook_test", "webhook_send_again",
+        "webhook_disable", "webhook_enable", "webhook_failing", "webhook_recovered",
+        "webhook_gone"}),
 }
 
 

@@ -29,6 +29,8 @@ from proxy_service.notifications import webhook_delivery
 from proxy_service.notifications.webhook_delivery import BACKOFF, Refused, checked_target
 from proxy_service.workflow import quality, webhooks
 
+from .factories import PASSWORD
+
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 
 
@@ -337,8 +339,12 @@ def test_a_refused_address_is_never_called(world, app, receiver, monkeypatch):
 def test_an_enterprise_user_registers_an_endpoint_and_sees_the_secret_once(world, client,
                                                                             login_as, loopback):
     login_as(world.users["owner"])
+    refused = client.post("/webhooks", data={"url": "https://erp.example.com/hook",
+                                             "events": ["case.accepted"], "password": "wrong"})
+    assert refused.status_code == 422 and "whsec_" not in refused.get_data(as_text=True)
     response = client.post("/webhooks", data={"url": "https://erp.example.com/hook",
-                                              "events": ["case.accepted", "step.returned"]})
+                                              "events": ["case.accepted", "step.returned"],
+                                              "password": PASSWORD})
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "whsec_" in page
     endpoint = db.session.scalars(select(WebhookEndpoint)).one()
@@ -457,3 +463,11 @@ def test_a_case_s_life_as_events(world, receiver, frozen_clock):
         "case.submitted", "case.accepted", "case.assigned", "agreement.signed",
         *["step.updated"] * len(case.steps), "case.completed", "evaluation.created"]
     assert hook.accepted[-1]["data"]["change"]["object"]["type"] == "evaluation"
+
+
+@pytest.mark.parametrize("url", ["http://erp.example.com/hook", "https://10.0.0.8/hook",
+                                 "https://[::1]/hook", "https://erp.example.com:99999/hook",
+                                 "https://user:pw@erp.example.com/hook", "ftp://erp.example.com"])
+def test_an_endpoint_is_refused_where_its_url_already_says_no(world, url):
+    with pytest.raises(workflow.TransitionError):
+        webhooks.create_endpoint(world.users["manager"], url=url, events=["case.accepted"])

@@ -232,6 +232,8 @@ def checked_target(url, *, allow_loopback=False):
         raise Refused("not an http(s) URL")
     if parts.username or parts.password:
         raise Refused("credentials in the URL")
+    if not valid_port(parts):
+        raise Refused("not a valid port")
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
         infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
@@ -249,6 +251,26 @@ def checked_target(url, *, allow_loopback=False):
             raise Refused("https only")
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return Target(parts.scheme, parts.hostname, str(addresses[0]), port, path)
+
+
+def valid_port(parts):
+    """Whether a urlsplit result's port (if any) is a port number (urllib raises otherwise)."""
+    try:
+        return parts.port is None or parts.port > 0
+    except ValueError:
+        return False
+
+
+def refused_literal(host, *, allow_loopback=False):
+    """Why an address written in the URL itself is refused ("" for a name, or an allowed one):
+    said when the endpoint is registered; names are checked at each delivery."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return ""
+    if allow_loopback and address.is_loopback:
+        return ""
+    return refused_address(address)
 
 
 def refused_address(address):

@@ -4,6 +4,7 @@ from wtforms import SelectChoice, StringField
 from wtforms.validators import DataRequired, Length
 
 from proxy_service.core.forms import CheckboxListField
+from proxy_service.identity.reauth import ReauthForm
 from proxy_service.models.webhooks import EVENTS
 
 
@@ -17,3 +18,12 @@ class EndpointForm(FlaskForm):
                                         for name, label in EVENTS.items()],
                                validators=[DataRequired(_l("请至少选择一种事件。"))],
                                invalid_choice_message=_l("不是可选的事件。"))
+
+
+class NewEndpointForm(EndpointForm, ReauthForm):
+    """A registration: its answer shows the secret, so the password (and code) is asked again,
+    as for an API token."""
+
+
+class RotateForm(ReauthForm):
+    """A new secret is shown on the answer: the password (and code) again."""

@@ -8,9 +8,10 @@ from sqlalchemy import select
 from proxy_service import permissions
 from proxy_service.core.conflicts import attempt, committing
 from proxy_service.core.extensions import db
+from proxy_service.identity.reauth import reauth_on_form
 from proxy_service.models import Role, WebhookDelivery
 from proxy_service.webhooks import bp
-from proxy_service.webhooks.forms import EndpointForm
+from proxy_service.webhooks.forms import EndpointForm, NewEndpointForm, RotateForm
 from proxy_service.workflow import webhooks
 
 owner_required = permissions.role_required(Role.MANAGER, Role.ENTERPRISE)
@@ -20,14 +21,14 @@ LOG_LENGTH = 50
 @bp.get("")
 @owner_required
 def index():
-    return _index(EndpointForm())
+    return _index(NewEndpointForm())
 
 
 @bp.post("")
 @owner_required
 def create():
-    form = EndpointForm()
-    if not form.validate_on_submit():
+    form = NewEndpointForm()
+    if not form.validate_on_submit() or not reauth_on_form(current_user, form):
         return _index(form), 422
     with committing() as outcome:
         endpoint, secret = webhooks.create_endpoint(
@@ -64,6 +65,10 @@ def update(endpoint_id):
 @owner_required
 def rotate(endpoint_id):
     found = permissions.endpoint_or_404(current_user, endpoint_id)
+    rotate_form = RotateForm()
+    if not rotate_form.validate_on_submit() or not reauth_on_form(current_user, rotate_form):
+        return _endpoint(found, EndpointForm(formdata=None, data=_data(found)),
+                         rotate_form=rotate_form), 422
     with committing() as outcome:
         secret = webhooks.rotate_secret(found, current_user)
     if outcome.conflict is not None:
@@ -101,9 +106,9 @@ def _index(form):
     return render_template("webhooks/index.html", form=form, endpoints=endpoints)
 
 
-def _endpoint(endpoint, form, secret=None):
+def _endpoint(endpoint, form, secret=None, rotate_form=None):
     log = db.session.scalars(select(WebhookDelivery).where(
         WebhookDelivery.endpoint_id == endpoint.id)
         .order_by(WebhookDelivery.id.desc()).limit(LOG_LENGTH)).all()
     return render_template("webhooks/endpoint.html", endpoint=endpoint, form=form, log=log,
-                           secret=secret)
+                           secret=secret, rotate_form=rotate_form or RotateForm(formdata=None))

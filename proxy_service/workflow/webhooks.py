@@ -24,6 +24,7 @@ from proxy_service.core.i18n import in_record_language
 from proxy_service.models import (
     AuditEvent,
     DeliveryStatus,
+    EndpointState,
     Enterprise,
     WebhookEndpoint,
 )
@@ -61,7 +62,7 @@ def create_endpoint(actor, *, url, events, description="", via=""):
         endpoint.enterprise_id = actor.enterprise_id
     else:
         endpoint.center_id = actor.center_id
-    _begin(endpoint, "active", field="state")
+    _begin(endpoint, EndpointState.ACTIVE, field="state")
     db.session.add(endpoint)
     db.session.flush()
     _audit(actor, endpoint, "webhook_create", via + _described(url, events))
@@ -104,7 +105,7 @@ def send_again(delivery, actor, via=""):
     """The same event (same webhook-id, same body) queued again now, attempts counted anew."""
     if delivery.status in (DeliveryStatus.PENDING, DeliveryStatus.SENDING):
         raise TransitionError(_l("该事件正在等待发送。"))
-    if delivery.endpoint.state == "disabled":
+    if delivery.endpoint.state is EndpointState.DISABLED:
         raise TransitionError(_l("推送地址已停用，请先启用。"))
     _fill(delivery, {"attempts": 0, "next_attempt_at": clock.now(), "last_error": ""})
     _begin(delivery, DeliveryStatus.PENDING)   # queued afresh: a new life, same id and body
@@ -113,7 +114,7 @@ def send_again(delivery, actor, via=""):
 
 
 def send_test_event(endpoint, actor, via=""):
-    if endpoint.state == "disabled":
+    if endpoint.state is EndpointState.DISABLED:
         raise TransitionError(_l("推送地址已停用，请先启用。"))
     delivery = test_delivery(endpoint)
     db.session.add(delivery)
@@ -127,10 +128,13 @@ def check_url(url):
     checked again at every delivery (the name may resolve elsewhere by then)."""
     url = require(url, _l("请填写接收地址。"))
     parts = urlsplit(url)
-    allowed = ("https", "http") if current_app.config["WEBHOOKS_ALLOW_LOOPBACK"] else ("https",)
-    if len(url) > MAX_URL or parts.scheme not in allowed or not parts.hostname \
-            or parts.username or parts.password:
+    loopback = current_app.config["WEBHOOKS_ALLOW_LOOPBACK"]
+    if len(url) > MAX_URL or parts.scheme not in (("https", "http") if loopback else ("https",)) \
+            or not parts.hostname or parts.username or parts.password \
+            or not sending.valid_port(parts):
         raise TransitionError(_l("接收地址须为 https:// 开头的完整网址（不含用户名和密码）。"))
+    if sending.refused_literal(parts.hostname, allow_loopback=loopback):
+        raise TransitionError(_l("接收地址不能是内网、本机或保留地址。"))
     return url
 
 
