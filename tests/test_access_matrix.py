@@ -81,7 +81,8 @@ MATRIX = {
     "service_quality.rectification": MANAGERS_ONLY,
     "service_quality.set_substitute": MANAGERS_ONLY,
     # The first enterprise's webhook endpoint: its users' only (a manager has the center's).
-    **dict.fromkeys(("webhooks.endpoint", "webhooks.update", "webhooks.rotate", "webhooks.act",
+    **dict.fromkeys(("webhooks.endpoint", "webhooks.update", "webhooks.rotate",
+                     "webhooks.disable", "webhooks.enable", "webhooks.test",
                      "webhooks.send_again"), {**ENTERPRISES_ONLY, "other_manager": 404}),
 }
 # Routes with an argument but no object to guard.
@@ -95,7 +96,8 @@ API_MATRIX = {
     ("api.get_step", "GET"): "cases:read",
     ("api.update_step", "PATCH"): "steps:write",
     **dict.fromkeys([("api.get_webhook", "GET"), ("api.rotate_webhook_secret", "POST"),
-                     ("api.switch_webhook", "POST"), ("api.test_webhook", "POST"),
+                     ("api.disable_webhook", "POST"), ("api.enable_webhook", "POST"),
+                     ("api.test_webhook", "POST"),
                      ("api.list_webhook_deliveries", "GET"), ("api.send_webhook_again", "POST")],
                     "webhooks:manage"),
 }
@@ -161,7 +163,7 @@ def _webhook_targets(world):
     delivery = webhooks.send_test_event(endpoint, world.users["owner"])
     delivery.status = "delivered"   # may be sent again
     db.session.commit()
-    return {"endpoint_id": endpoint.id, "delivery_id": delivery.id, "action": "disable"}
+    return {"endpoint_id": endpoint.id, "delivery_id": delivery.id}
 
 
 def _token_id(user):

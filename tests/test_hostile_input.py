@@ -304,8 +304,9 @@ FORMS = {
     "/webhooks/<int:endpoint_id>/rotate": Form(
         "owner", lambda o: f"/webhooks/{o.webhook.id}/rotate",
         lambda o: {"password": "wrong-password"}),
-    "/webhooks/<int:endpoint_id>/<any(disable, enable, test):action>": Form(
-        "owner", lambda o: f"/webhooks/{o.webhook.id}/test", lambda o: {}),
+    **{f"/webhooks/<int:endpoint_id>/{action}": Form(
+        "owner", lambda o, action=action: f"/webhooks/{o.webhook.id}/{action}", lambda o: {})
+       for action in ("test", "disable", "enable")},
     "/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/again": Form(
         "owner", lambda o: f"/webhooks/{o.webhook.id}/deliveries/{o.webhook_delivery.id}/again",
         lambda o: {}),
@@ -481,7 +482,8 @@ API_JSON = ("a JSON API route: its body is checked by the strict schemas and the
 EXEMPT = {
     **dict.fromkeys(("/api/v1/webhooks", "/api/v1/webhooks/<int:endpoint_id>/rotate",
                      "/api/v1/webhooks/<int:endpoint_id>/test",
-                     "/api/v1/webhooks/<int:endpoint_id>/<any(disable, enable):action>",
+                     "/api/v1/webhooks/<int:endpoint_id>/disable",
+                     "/api/v1/webhooks/<int:endpoint_id>/enable",
                      "/api/v1/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/again"),
                     API_JSON),
     "/logout": "reads no field (its CSRF token is tested in test_csrf.py); posting it would end "

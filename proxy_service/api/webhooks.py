@@ -66,14 +66,23 @@ def rotate_webhook_secret(endpoint_id):
     return {"secret": _commit(webhooks.rotate_secret, endpoint, caller(), via=through(token()))}
 
 
-@bp.route("/webhooks/<int:endpoint_id>/<any(disable, enable):action>", methods=["POST"])
+@bp.route("/webhooks/<int:endpoint_id>/disable", methods=["POST"])
 @scope_required(SCOPE)
 @bp.response(200, WebhookOut)
-def switch_webhook(endpoint_id, action):
-    """停用或启用（Disable or enable an endpoint）"""
+def disable_webhook(endpoint_id):
+    """停用（Disable an endpoint: nothing is sent until it is enabled）"""
     endpoint = permissions.endpoint_or_404(caller(), endpoint_id)
-    verb = webhooks.disable_endpoint if action == "disable" else webhooks.enable_endpoint
-    _commit(verb, endpoint, caller(), via=through(token()))
+    _commit(webhooks.disable_endpoint, endpoint, caller(), via=through(token()))
+    return out(endpoint)
+
+
+@bp.route("/webhooks/<int:endpoint_id>/enable", methods=["POST"])
+@scope_required(SCOPE)
+@bp.response(200, WebhookOut)
+def enable_webhook(endpoint_id):
+    """启用（Enable an endpoint again）"""
+    endpoint = permissions.endpoint_or_404(caller(), endpoint_id)
+    _commit(webhooks.enable_endpoint, endpoint, caller(), via=through(token()))
     return out(endpoint)
 
 

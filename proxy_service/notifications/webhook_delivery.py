@@ -34,9 +34,6 @@ from sqlalchemy import select, update
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
 from proxy_service.models import DeliveryStatus, EndpointState, WebhookDelivery, WebhookEndpoint
-from proxy_service.notifications.outbox import lease_token
-
-__all__ = ["lease_token"]
 
 # Seconds before retry n (after attempt n failed): about three days in all, 10 attempts.
 BACKOFF = (60, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400)

@@ -76,15 +76,22 @@ def rotate(endpoint_id):
     return _endpoint(found, EndpointForm(formdata=None, data=_data(found)), secret=secret)
 
 
-@bp.post("/<int:endpoint_id>/<any(disable, enable, test):action>")
+@bp.post("/<int:endpoint_id>/disable")
 @owner_required
-def act(endpoint_id, action):
-    found = permissions.endpoint_or_404(current_user, endpoint_id)
-    verb = {"disable": webhooks.disable_endpoint, "enable": webhooks.enable_endpoint,
-            "test": webhooks.send_test_event}[action]
-    if attempt(verb, found, current_user) is None:
-        flash(_("测试事件已排队，一分钟内发送。") if action == "test" else _("已保存。"), "success")
-    return redirect(url_for("webhooks.endpoint", endpoint_id=found.id))
+def disable(endpoint_id):
+    return _act(endpoint_id, webhooks.disable_endpoint, _("已保存。"))
+
+
+@bp.post("/<int:endpoint_id>/enable")
+@owner_required
+def enable(endpoint_id):
+    return _act(endpoint_id, webhooks.enable_endpoint, _("已保存。"))
+
+
+@bp.post("/<int:endpoint_id>/test")
+@owner_required
+def test(endpoint_id):
+    return _act(endpoint_id, webhooks.send_test_event, _("测试事件已排队，一分钟内发送。"))
 
 
 @bp.post("/<int:endpoint_id>/deliveries/<int:delivery_id>/again")
@@ -93,6 +100,13 @@ def send_again(endpoint_id, delivery_id):
     found, delivery = permissions.delivery_or_404(current_user, endpoint_id, delivery_id)
     if attempt(webhooks.send_again, delivery, current_user) is None:
         flash(_("已重新排队，一分钟内发送。"), "success")
+    return redirect(url_for("webhooks.endpoint", endpoint_id=found.id))
+
+
+def _act(endpoint_id, verb, done):
+    found = permissions.endpoint_or_404(current_user, endpoint_id)
+    if attempt(verb, found, current_user) is None:
+        flash(done, "success")
     return redirect(url_for("webhooks.endpoint", endpoint_id=found.id))
 
 

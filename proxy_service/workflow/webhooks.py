@@ -31,6 +31,7 @@ from proxy_service.models import (
 from proxy_service.models.webhooks import EVENTS
 from proxy_service.notifications import webhook_delivery as sending
 from proxy_service.notifications.events import center_managers, deliver, enterprise_users
+from proxy_service.notifications.outbox import lease_token
 from proxy_service.notifications.rules import WEBHOOK_FAILING
 from proxy_service.notifications.webhook_events import (
     new_secret,
@@ -205,7 +206,7 @@ def deliver_due(render, *, token=None):
     (WEBHOOKS_TIME_BUDGET seconds) is spent. `render(delivery, endpoint)` gives the payload's
     data (None: the owner no longer sees it; the row is dropped). Returns a Counter."""
     config = current_app.config
-    token = token or sending.lease_token()
+    token = token or lease_token()
     ends_at = time.monotonic() + config["WEBHOOKS_TIME_BUDGET"]
     stats = Counter(released=sending.release_expired_leases())
     sending.drop_disabled()
