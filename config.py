@@ -127,6 +127,15 @@ class Config:
     OUTBOX_MAX_ATTEMPTS = _env_int("OUTBOX_MAX_ATTEMPTS", 8)
     OUTBOX_RETRY_SECONDS = _env_int("OUTBOX_RETRY_SECONDS", 60)
     OUTBOX_RETRY_MAX_SECONDS = _env_int("OUTBOX_RETRY_MAX_SECONDS", 6 * 3600)
+    # Webhooks (`flask webhooks deliver`, every minute): rows leased per round, endpoints sent
+    # to in parallel, seconds a run may spend (under the cron interval), a lease's length.
+    # WEBHOOKS_ALLOW_LOOPBACK lets http reach a receiver on this host (tests, development);
+    # never in production, where only https to public addresses is allowed.
+    WEBHOOKS_BATCH = _env_int("WEBHOOKS_BATCH", 100)
+    WEBHOOKS_PARALLEL = _env_int("WEBHOOKS_PARALLEL", 8)
+    WEBHOOKS_TIME_BUDGET = _env_int("WEBHOOKS_TIME_BUDGET", 50)
+    WEBHOOKS_LEASE_SECONDS = _env_int("WEBHOOKS_LEASE_SECONDS", 300)
+    WEBHOOKS_ALLOW_LOOPBACK = os.environ.get("WEBHOOKS_ALLOW_LOOPBACK") == "1"
 
 
 class DevelopmentConfig(Config):
@@ -151,6 +160,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     HSTS_SECONDS = _env_int("HSTS_SECONDS", 31536000)
     SEED_DEMO_ALLOWED = False
+    WEBHOOKS_ALLOW_LOOPBACK = False
     # No guessed default: a QR code printed on a sealed agreement cannot be corrected later.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
 

@@ -67,10 +67,11 @@ def register_blueprints(app):
     from proxy_service.inbox import bp as notifications_bp  # noqa: PLC0415 — wiring
     from proxy_service.service_quality import bp as service_quality_bp  # noqa: PLC0415 — wiring
     from proxy_service.verify import bp as verify_bp  # noqa: PLC0415 — wiring
+    from proxy_service.webhooks import bp as webhooks_bp  # noqa: PLC0415 — wiring
 
     security.bound_url_ids(app)   # before any rule is added: ids beyond the database's are 404
     for bp in (auth_bp, enterprises_bp, cases_bp, dashboard_bp, admin_bp, verify_bp,
-               notifications_bp, service_quality_bp, agreements_bp, i18n.bp):
+               notifications_bp, service_quality_bp, agreements_bp, webhooks_bp, i18n.bp):
         app.register_blueprint(bp)
     init_api(app, csrf)   # the JSON API and its contract (/api/v1, /api/v1/openapi.json)
 

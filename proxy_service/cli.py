@@ -6,6 +6,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from proxy_service.admin.calendar_cli import calendar_cli
+from proxy_service.api.webhook_cli import webhooks_cli
 from proxy_service.audit.checkpoints import audit_cli
 from proxy_service.core.backup import backup_cli
 from proxy_service.core.extensions import db
@@ -28,6 +29,7 @@ def register(app):
     app.cli.add_command(backup_cli)
     app.cli.add_command(calendar_cli)
     app.cli.add_command(seed_scale_command)
+    app.cli.add_command(webhooks_cli)
 
 
 @click.command("seed-demo")

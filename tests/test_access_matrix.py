@@ -31,7 +31,7 @@ from proxy_service.models import (
     Role,
     Step,
 )
-from proxy_service.workflow import api_tokens, center_tokens, reports
+from proxy_service.workflow import api_tokens, center_tokens, reports, webhooks
 from proxy_service.workflow.documents import store_document
 
 from . import factories
@@ -83,6 +83,10 @@ MATRIX = {
     "service_quality.cancel_absence": STAFF_ONLY,
     "service_quality.rectification": MANAGERS_ONLY,
     "service_quality.set_substitute": MANAGERS_ONLY,
+    # The first enterprise's webhook endpoint: its users' only (a manager has the center's).
+    **dict.fromkeys(("webhooks.endpoint", "webhooks.update", "webhooks.rotate",
+                     "webhooks.disable", "webhooks.enable", "webhooks.test",
+                     "webhooks.send_again"), {**ENTERPRISES_ONLY, "other_manager": 404}),
 }
 # Routes with an argument but no object to guard.
 NO_OBJECT = {"static", "verify.by_link"}   # verify.by_link: the public QR target
@@ -104,6 +108,11 @@ API_MATRIX = {
     ("api.agreement_pdf", "GET"): "cases:read",
     ("api.case_audit", "GET"): "cases:read",
     ("api.get_project", "GET"): "cases:read",
+    **dict.fromkeys([("api.get_webhook", "GET"), ("api.rotate_webhook_secret", "POST"),
+                     ("api.disable_webhook", "POST"), ("api.enable_webhook", "POST"),
+                     ("api.test_webhook", "POST"),
+                     ("api.list_webhook_deliveries", "GET"), ("api.send_webhook_again", "POST")],
+                    "webhooks:manage"),
 }
 # A body each write would accept from the caller it belongs to: the outsiders' answer is then
 # about reach, not about their input.
@@ -170,7 +179,17 @@ def targets(world):
             "notice_id": _notice_id(case), "notification_id": _notification_id(world),
             "token_id": _token_id(world.users["owner"]),
             "center_token_id": _center_token_id(world.users["manager"]),
-            "agreement_id": case.agreements[0].id, "report_id": _report_id(world)}
+            "agreement_id": case.agreements[0].id, "report_id": _report_id(world),
+            **_webhook_targets(world)}
+
+
+def _webhook_targets(world):
+    endpoint, _secret = webhooks.create_endpoint(world.users["owner"], url="https://example.com/h",
+                                                 events=["case.accepted"])
+    delivery = webhooks.send_test_event(endpoint, world.users["owner"])
+    delivery.status = "delivered"   # may be sent again
+    db.session.commit()
+    return {"endpoint_id": endpoint.id, "delivery_id": delivery.id}
 
 
 def _token_id(user):

@@ -22,7 +22,7 @@ PACKAGE = Path(proxy_service.__file__).resolve().parent
 MOVES = "workflow/moves.py"
 STATE_FIELDS = {"status", "state", "verification", "outcome", "active", "retired", "voided"}
 FEATURES = ("auth", "enterprises", "cases", "agreements", "service_quality", "dashboard",
-            "admin", "verify", "inbox", "api")
+            "admin", "verify", "inbox", "api", "webhooks")
 MAX_VIEW_LINES = 20
 MODELS = {mapper.class_.__name__ for mapper in db.Model.registry.mappers}
 

@@ -25,7 +25,7 @@ from proxy_service.models import (
     Role,
 )
 from proxy_service.models.audit_labels import ACTION_LABELS
-from proxy_service.workflow import assignment
+from proxy_service.workflow import assignment, webhooks
 
 from . import factories
 from .factories import PASSWORD, VALID_USCC, ensure_seal, staff_code
@@ -315,6 +315,21 @@ def center_tokens(pages):
     pages.post("/center/api-tokens", who="manager", password=PASSWORD,
                code=factories.staff_code, expect=(200,))
     pages.post("/center/api-tokens/<int:center_token_id>/revoke", who="manager")
+def webhook_pages(pages):
+    """An enterprise user registers an endpoint, changes it, rotates its secret, sends a test
+    event and, once it failed, sends it again; switches it off and on. The delivery job's
+    outcomes (failing, recovered, gone) are recorded by its verbs."""
+    pages.post("/webhooks", password=PASSWORD, expect=(200,))
+    endpoint = pages.o.webhook
+    pages.post("/webhooks/<int:endpoint_id>")
+    pages.post("/webhooks/<int:endpoint_id>/rotate", password=PASSWORD, expect=(200,))
+    pages.post("/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/again")
+    for action in ("test", "disable", "enable"):
+        pages.post(f"/webhooks/<int:endpoint_id>/{action}")
+    webhooks.endpoint_failing(endpoint)
+    webhooks.endpoint_recovered(endpoint)
+    webhooks.endpoint_gone(endpoint)
+    db.session.commit()
 
 
 def _pdf_file():
@@ -351,6 +366,10 @@ SCENARIOS = {
     "notification_settings": (notification_settings, {"notify_settings", "contact_update"}),
     "api_tokens": (api_tokens, {"api_token_create", "api_token_revoke"}),
     "center_tokens": (center_tokens, {"center_token_create", "center_token_revoke"}),
+    "webhooks": (webhook_pages, {
+        "webhook_create", "webhook_edit", "webhook_rotate", "webhook_test", "webhook_send_again",
+        "webhook_disable", "webhook_enable", "webhook_failing", "webhook_recovered",
+        "webhook_gone"}),
 }
 
 

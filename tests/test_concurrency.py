@@ -7,9 +7,13 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from proxy_service import workflow
+from proxy_service.api.webhook_payloads import render
 from proxy_service.audit.chain import verify_chains
 from proxy_service.core.extensions import db
 from proxy_service.models import AuditEvent, Step, User
+from proxy_service.workflow import webhooks
+
+from .test_webhooks import Receiver
 
 
 def run_in_threads(app, *jobs):
@@ -403,3 +407,29 @@ def test_two_managers_saving_one_settings_record_at_once_one_wins(app, world,
     assert _events_by(managers[loser], events_before) == 0
     assert _events_by(managers[winner], events_before) == 1
     assert verify_chains(db.session)[0] == []
+
+
+def test_two_webhook_runs_at_once_send_each_event_once(app, world, monkeypatch):
+    """Two `flask webhooks deliver` runs started together (two hosts): every delivery is
+    claimed by one of them (SKIP LOCKED on PostgreSQL), so each event reaches the receiver
+    once."""
+    monkeypatch.setitem(app.config, "WEBHOOKS_ALLOW_LOOPBACK", True)
+    monkeypatch.setitem(app.config, "WEBHOOKS_BATCH", 3)
+    hook = Receiver()
+    try:
+        endpoint, hook.secret = webhooks.create_endpoint(
+            world.users["manager"], url=hook.url, events=["case.submitted"])
+        for _ in range(12):
+            webhooks.send_test_event(endpoint, world.users["manager"])
+        db.session.commit()
+
+        def run(barrier):
+            barrier.wait()
+            return webhooks.deliver_due(render)["delivered"]
+
+        results = run_in_threads(app, run, run)
+    finally:
+        hook.close()
+    assert sum(results) == 12, results
+    ids = [headers["webhook-id"] for headers, _body in hook.requests]
+    assert len(ids) == 12 and len(set(ids)) == 12

@@ -29,6 +29,7 @@ from proxy_service.models import (
     AgreementState,
     ApiToken,
     CaseTemplate,
+    DeliveryStatus,
     EnterpriseClaim,
     Grade,
     IssuedNotice,
@@ -36,7 +37,7 @@ from proxy_service.models import (
     Outcome,
     Role,
 )
-from proxy_service.workflow import center_tokens, paper_signing
+from proxy_service.workflow import center_tokens, paper_signing, webhooks
 from proxy_service.workflow import quality as quality
 
 from . import factories
@@ -113,6 +114,22 @@ class Objects:
             expires_on=clock.today() + timedelta(days=30))
         db.session.commit()
         return token
+
+    @cached_property
+    def webhook(self):
+        """A webhook endpoint of the first enterprise (its users' pages)."""
+        endpoint, _secret = webhooks.create_endpoint(
+            self.users["owner"], url="https://erp.example.com/hook", events=["case.accepted"])
+        db.session.commit()
+        return endpoint
+
+    @cached_property
+    def webhook_delivery(self):
+        """A test event of that endpoint that failed, to send again."""
+        delivery = webhooks.send_test_event(self.webhook, self.users["owner"])
+        delivery.status = DeliveryStatus.FAILED
+        db.session.commit()
+        return delivery
 
     @cached_property
     def case(self):
@@ -289,6 +306,25 @@ FORMS = {
         "password": "wrong-password", "code": "000000"}),
     "/center/api-tokens/<int:center_token_id>/revoke": Form(
         "manager", lambda o: f"/center/api-tokens/{o.center_token.id}/revoke", lambda o: {}),
+    # -- webhooks (the first enterprise's endpoint) -------------------------------------------
+    # A wrong password: an endpoint registered here would stay (its page, with the secret, is a
+    # 200); so for a rotation.
+    "/webhooks": Form("owner", lambda o: "/webhooks", lambda o: {
+        "url": "https://erp.example.com/hook", "events": "case.accepted",
+        "password": "wrong-password"}),
+    "/webhooks/<int:endpoint_id>": Form("owner", lambda o: f"/webhooks/{o.webhook.id}",
+                                        lambda o: {"url": "https://erp.example.com/h2",
+                                                   "description": "ERP",
+                                                   "events": "step.returned"}),
+    "/webhooks/<int:endpoint_id>/rotate": Form(
+        "owner", lambda o: f"/webhooks/{o.webhook.id}/rotate",
+        lambda o: {"password": "wrong-password"}),
+    **{f"/webhooks/<int:endpoint_id>/{action}": Form(
+        "owner", lambda o, action=action: f"/webhooks/{o.webhook.id}/{action}", lambda o: {})
+       for action in ("test", "disable", "enable")},
+    "/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/again": Form(
+        "owner", lambda o: f"/webhooks/{o.webhook.id}/deliveries/{o.webhook_delivery.id}/again",
+        lambda o: {}),
     "/confirm": Form("manager", lambda o: "/confirm?next=/manage/export%3Flist%3Dcases",
                      lambda o: {"password": "wrong-password", "code": "000000"}, ok_pages=True),
     "/manage/security": Form("manager", lambda o: "/manage/security",
@@ -460,7 +496,15 @@ FORMS = {
 }
 
 # POST routes without a hostile-input case, and why.
+API_JSON = ("a JSON API route: its body is checked by the strict schemas and the contract "
+            "(tests/test_api_webhooks.py, tests/test_api_strictness.py), not form posts")
 EXEMPT = {
+    **dict.fromkeys(("/api/v1/webhooks", "/api/v1/webhooks/<int:endpoint_id>/rotate",
+                     "/api/v1/webhooks/<int:endpoint_id>/test",
+                     "/api/v1/webhooks/<int:endpoint_id>/disable",
+                     "/api/v1/webhooks/<int:endpoint_id>/enable",
+                     "/api/v1/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/again"),
+                    API_JSON),
     "/logout": "reads no field (its CSRF token is tested in test_csrf.py); posting it would end "
                "the session every later example of the test needs",
     # The JSON API reads a bearer token, never the session these examples log in with; its

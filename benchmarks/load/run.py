@@ -10,7 +10,7 @@
    nginx (loadlib: X-Forwarded-For/-Proto with TRUSTED_PROXIES=1).
 3. The mix (locustfile.py): LOAD_USERS users for LOAD_DURATION seconds, spread over the
    instances. Meanwhile the cron commands (send-notifications, check-deadlines, audit
-   checkpoint) run every LOAD_CRON_INTERVAL seconds on every instance's configuration at
+   checkpoint, webhooks deliver) run every LOAD_CRON_INTERVAL seconds on every instance's configuration at
    the same moment, delivering to a local SMS gateway and mail sink (sinks.py).
 4. The capacity phase: /healthz alone, then the status page alone, without think time.
 5. Checks (checks.py, `flask audit verify`) and the verdict; exit code 1 when any fails.
@@ -54,7 +54,8 @@ except ImportError:
     sys.exit("benchmarks/load needs the load extra: make load, or pip install -e '.[load]'")
 
 DEMO_PASSWORD = "demo1234"
-CRON = (("send-notifications",), ("check-deadlines",), ("audit", "checkpoint"))
+CRON = (("send-notifications",), ("check-deadlines",), ("audit", "checkpoint"),
+        ("webhooks", "deliver"))
 MIX_CLASSES = ("EnterpriseUser", "AgentUser", "ManagerUser")
 
 

@@ -28,6 +28,7 @@ from proxy_service.api import (  # noqa: E402,F401
     reference,
     reports,
     verify,
+    webhooks,
 )
 
 

@@ -46,6 +46,12 @@ from proxy_service.models.notifications import Notification, OutboxMessage
 from proxy_service.models.reports import MonthlyReport
 from proxy_service.models.submit_tokens import SubmitToken
 from proxy_service.models.users import Center, RecoveryCode, Role, User
+from proxy_service.models.webhooks import (
+    DeliveryStatus,
+    EndpointState,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 __all__ = [
     "Absence", "ApiToken", "Evaluation", "Grade", "Outcome", "Rectification", "RectificationStatus",
@@ -56,4 +62,5 @@ __all__ = [
     "ClaimStatus", "Document", "DocumentBlob", "Enterprise", "EnterpriseClaim", "FilingType", "Industry",
     "LimitUnit", "Message", "Mode", "MonthlyReport", "OPEN_CASE_STATUSES", "OPEN_STEP_STATUSES", "Project",
     "RecoveryCode", "Role", "Stage", "Step", "StepRound", "StepStatus", "SubmitToken", "Suspension", "User", "Verification",
+    "DeliveryStatus", "EndpointState", "WebhookDelivery", "WebhookEndpoint",
 ]

@@ -7,6 +7,16 @@ from flask_babel import lazy_pgettext as _lp
 
 ACTION_LABELS = {
     "submit_case": _lp("audit log", "提交代办申请"),
+    "webhook_create": _lp("audit log", "登记事件推送地址"),
+    "webhook_edit": _lp("audit log", "修改事件推送地址"),
+    "webhook_rotate": _lp("audit log", "更换推送签名密钥"),
+    "webhook_test": _lp("audit log", "发送测试事件"),
+    "webhook_send_again": _lp("audit log", "重新发送事件"),
+    "webhook_failing": _lp("audit log", "事件推送连续失败"),
+    "webhook_recovered": _lp("audit log", "事件推送恢复"),
+    "webhook_gone": _lp("audit log", "接收方已注销推送地址"),
+    "webhook_disable": _lp("audit log", "停用事件推送"),
+    "webhook_enable": _lp("audit log", "启用事件推送"),
     "accept": _lp("audit log", "受理"),
     "decline": _lp("audit log", "不予受理"),
     "assign": _lp("audit log", "指派代办员"),

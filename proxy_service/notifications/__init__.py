@@ -2,6 +2,7 @@
 The bell's pages are the inbox feature's.
 
 Importing the package installs the session listener (events.py) that turns audit events
-into notifications.
+into notifications, and the one (webhook_events.py) that turns them into webhook
+deliveries.
 """
-from proxy_service.notifications import events  # noqa: F401
+from proxy_service.notifications import events, webhook_events  # noqa: F401

@@ -15,6 +15,7 @@ from proxy_service.core.extensions import db
 from proxy_service.models import Case, CaseStatus, DeadlineAlert, Step, StepStatus
 from proxy_service.notifications.events import center_managers, deliver
 from proxy_service.notifications.rules import DEADLINE_RULES
+from proxy_service.notifications.webhook_events import enqueue_deadline
 
 ALERT_LIGHTS = (lights.Light.YELLOW, lights.Light.RED)
 
@@ -32,6 +33,7 @@ def check_deadlines(today=None):
         light = lights.step_light(step, today)
         if light in ALERT_LIGHTS and _record_alert(step, light.value):
             _notify(step, light.value)
+            enqueue_deadline(db.session, step, light.value)
             db.session.commit()
             raised += 1
     return raised

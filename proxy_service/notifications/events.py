@@ -81,6 +81,8 @@ def link_for(target, *, case=None, step=None, enterprise=None):
         return adapter.build("cases.detail", {"case_id": case.id}) + anchor
     if target == "enterprise" and enterprise is not None:
         return adapter.build("admin.enterprise", {"enterprise_id": enterprise.id})
+    if target == "webhooks":
+        return adapter.build("webhooks.index", {})
     if target == "claims":
         return adapter.build("admin.claims", {})
     return adapter.build("enterprises.profile", {})

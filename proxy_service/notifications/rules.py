@@ -44,6 +44,7 @@ KIND_TITLES = {
     "agreement_sealed": _l("协议已生效"), "step_yellow": _l("事项即将到期"),
     "step_red": _l("事项已超期"),
     "deadlines_moved": _l("期限调整"),
+    "webhook_failing": _l("事件推送失败"),
 }
 
 RULES = {
@@ -135,3 +136,9 @@ DEADLINE_RULES = {
         "managers": _l("案件 %(case)s 的事项「%(step)s」已超期（应于 %(due)s 办结，代办员：%(agent)s）。")},
         staff_sms="deadline", target="step"),
 }
+
+# Raised by `flask webhooks deliver` when an event failed its last retry (workflow/webhooks.py);
+# "owner": the managers of the endpoint's center, or the users of its enterprise.
+WEBHOOK_FAILING = Rule("webhook_failing", {
+    "owner": _l("事件推送地址 %(url)s 多次推送失败，已标记为“推送失败”，请检查接收服务后在“事件推送”页重新发送。")},
+    target="webhooks")

@@ -93,6 +93,14 @@ from proxy_service.permissions.service_quality import (
     visible_rectifications,
 )
 from proxy_service.permissions.substitutes import acts_for, agents_covered_by, current_absences
+from proxy_service.permissions.webhooks import (
+    can_manage_webhooks,
+    delivery_or_404,
+    endpoint_or_404,
+    endpoint_sees,
+    endpoints_seeing,
+    visible_endpoints,
+)
 
 PREDICATES = {f.__name__: f for f in (can_update_case, can_open_step, can_update_step,
                                        can_withdraw_case, can_edit_project, can_write_internal,
@@ -121,4 +129,6 @@ __all__ = [
     "notification_or_404", "visible_notifications",
     "notice_or_404", "visible_case_events", "visible_messages",
     "can_add_documents", "case_document_or_404", "upload_kinds", "visible_documents",
+    "can_manage_webhooks", "delivery_or_404", "endpoint_or_404", "endpoint_sees",
+    "endpoints_seeing", "visible_endpoints",
 ]

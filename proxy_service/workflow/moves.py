@@ -11,6 +11,7 @@ from proxy_service.models import (
     AuditEvent,
     CaseStatus,
     ClaimStatus,
+    EndpointState,
     RectificationStatus,
     StepStatus,
     Verification,
@@ -95,6 +96,18 @@ VERIFICATION_MOVES = {
 CLAIM_MOVES = {
     (ClaimStatus.PENDING, "approve"): ClaimStatus.APPROVED,
     (ClaimStatus.PENDING, "reject"): ClaimStatus.REJECTED,
+}
+
+# A webhook endpoint (WebhookEndpoint.state): delivery outcomes move it (the last retry of an
+# event failed; a later delivery succeeded; the receiver answered 410 Gone), and its owner
+# switches it off and on.
+ES = EndpointState
+ENDPOINT_MOVES = {
+    (ES.ACTIVE, "webhook_failing"): ES.FAILING,
+    (ES.FAILING, "webhook_recovered"): ES.ACTIVE,
+    **{(state, "webhook_gone"): ES.DISABLED for state in (ES.ACTIVE, ES.FAILING)},
+    **{(state, "webhook_disable"): ES.DISABLED for state in (ES.ACTIVE, ES.FAILING)},
+    (ES.DISABLED, "webhook_enable"): ES.ACTIVE,
 }
 
 

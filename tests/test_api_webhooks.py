@@ -1,0 +1,54 @@
+"""Webhook endpoints through the API (scope webhooks:manage): the pages' rules, the secret in
+the creating answer only, the token's name in the audit log."""
+from sqlalchemy import select
+
+from proxy_service.core.extensions import db
+from proxy_service.models import AuditEvent
+
+from .api_helpers import assert_problem, bearer, make_token
+
+HOOK = {"url": "https://erp.example.com/hook", "events": ["case.accepted", "step.returned"]}
+
+
+def test_an_enterprise_token_registers_an_endpoint_and_gets_its_secret_once(client, world):
+    secret = make_token(world.users["owner"])
+    created = client.post("/api/v1/webhooks", json=HOOK, headers=bearer(secret))
+    assert created.status_code == 201
+    body = created.get_json()
+    assert body["secret"].startswith("whsec_") and body["events"] == HOOK["events"]
+    assert body["state"] == "active"
+
+    read = client.get(f"/api/v1/webhooks/{body['id']}", headers=bearer(secret)).get_json()
+    assert "secret" not in read and read["url"] == HOOK["url"]
+    listed = client.get("/api/v1/webhooks", headers=bearer(secret)).get_json()
+    assert [endpoint["id"] for endpoint in listed] == [body["id"]]
+    comment = db.session.scalar(select(AuditEvent.comment).where(
+        AuditEvent.action == "webhook_create"))
+    assert "项目管理系统" in comment   # the token's name
+
+
+def test_a_test_event_rotation_and_the_log(client, world):
+    secret = make_token(world.users["manager"])
+    endpoint = client.post("/api/v1/webhooks", json=HOOK, headers=bearer(secret)).get_json()
+    queued = client.post(f"/api/v1/webhooks/{endpoint['id']}/test", headers=bearer(secret))
+    assert queued.status_code == 202 and queued.get_json()["event_type"] == "webhook.test"
+    log = client.get(f"/api/v1/webhooks/{endpoint['id']}/deliveries", headers=bearer(secret))
+    assert [row["status"] for row in log.get_json()] == ["pending"]
+    rotated = client.post(f"/api/v1/webhooks/{endpoint['id']}/rotate", headers=bearer(secret))
+    assert rotated.get_json()["secret"] not in (endpoint["secret"], None)
+    disabled = client.post(f"/api/v1/webhooks/{endpoint['id']}/disable", headers=bearer(secret))
+    assert disabled.get_json()["state"] == "disabled"
+    assert_problem(client.post(f"/api/v1/webhooks/{endpoint['id']}/test",
+                               headers=bearer(secret)), 422)
+
+
+def test_refused_input_and_callers(client, world):
+    manager = make_token(world.users["manager"])
+    body = assert_problem(client.post("/api/v1/webhooks", json={**HOOK, "events": ["case.x"]},
+                                      headers=bearer(manager)), 422)
+    assert "events.0" in body["errors"]
+    assert_problem(client.post("/api/v1/webhooks", json={**HOOK, "url": "http://erp.example.com"},
+                               headers=bearer(manager)), 422)
+    agent = make_token(world.users["agent"])
+    assert_problem(client.post("/api/v1/webhooks", json=HOOK, headers=bearer(agent)), 403)
+    assert client.get("/api/v1/webhooks", headers=bearer(agent)).get_json() == []
