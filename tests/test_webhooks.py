@@ -471,3 +471,13 @@ def test_a_case_s_life_as_events(world, receiver, frozen_clock):
 def test_an_endpoint_is_refused_where_its_url_already_says_no(world, url):
     with pytest.raises(workflow.TransitionError):
         webhooks.create_endpoint(world.users["manager"], url=url, events=["case.accepted"])
+
+
+def test_the_event_choices_are_in_the_readers_language(world, client, login_as):
+    """The labels of the event check boxes are joined when the page is drawn, not when the form
+    module is imported (outside a request, which would fix them in Chinese)."""
+    login_as(world.users["owner"])
+    english = client.get("/webhooks", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "case.accepted · Request accepted" in english and "申请已受理" not in english
+    chinese = client.get("/webhooks", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "case.accepted · 申请已受理" in chinese

@@ -9,6 +9,7 @@ import hashlib
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -21,8 +22,8 @@ SECRET_PREFIX = "psk_"
 SCOPES = {
     "cases:read": _l("读取案件与事项"),
     "steps:write": _l("更新事项办理进度"),
-    "documents:write": _l("上传材料"),
-    "messages:write": _l("发送留言"),
+    "documents:write": _lp("api scope", "上传材料"),
+    "messages:write": _lp("api scope", "发送留言"),
     "webhooks:manage": _l("管理事件推送"),
     "reports:read": _l("读取统计报表"),
 }

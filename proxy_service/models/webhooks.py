@@ -11,6 +11,7 @@ not let anyone forge a delivery. During a rotation the previous secret signs too
 import enum
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -51,7 +52,7 @@ class EndpointState(enum.StrEnum):
         return ENDPOINT_STATE_LABELS[self]
 
 
-ENDPOINT_STATE_LABELS = {EndpointState.ACTIVE: _l("正常"), EndpointState.FAILING: _l("推送失败"),
+ENDPOINT_STATE_LABELS = {EndpointState.ACTIVE: _lp("webhook endpoint", "正常"), EndpointState.FAILING: _l("推送失败"),
                          EndpointState.DISABLED: _l("已停用")}
 
 
