@@ -8,15 +8,19 @@ here), valid requests (positive) and requests the contract forbids (negative):
 - every answer is one the operation documents, in the documented media type and shape;
 - a request the contract forbids is refused (4xx), one it allows is not refused as malformed.
 
-Path ids are half the time those of the seeded cases and steps (reachable or not), otherwise
-generated; a request with If-Match half the time sends the object's current ETag, so that
-writes succeed too. At most 20 examples per operation, mode and role, derandomized, no
+Path ids are half the time those of the seeded cases, steps, projects and webhook endpoints and
+deliveries (reachable or not), otherwise generated; a request with If-Match half the time sends
+the object's current ETag, so that writes succeed too. A public operation (POST /verify) is
+sent no token. A role refused by design (staff on /projects and /profile, non-managers on
+/reports/headline) gets the documented 403. An operation with no inputs (GET /profile) has no
+request its contract forbids: its negative half has nothing to test. At most 20 examples per operation, mode and role, derandomized, no
 deadline. One test per operation and role (the enterprise user "owner", an agent, a manager),
 so that pytest-xdist spreads them over its workers; each has a fresh world and database."""
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
@@ -31,6 +35,7 @@ from schemathesis.specs.openapi.checks import (
 from config import TestingConfig
 from proxy_service import create_app
 from proxy_service.core.extensions import db
+from proxy_service.workflow import webhooks
 
 from .api_helpers import bearer, make_token
 from .factories import make_case
@@ -43,10 +48,17 @@ EXAMPLES = 20
 # move the step does not allow now or a date that cannot be true (422), a stale If-Match
 # (412), a case not in progress (409). Each is a problem+json the operation documents.
 WRITE_REFUSALS = ["2xx", "401", "403", "404", "409", "412", "422", "429"]
+# A read whose parameters are each valid yet together not: a period that ends before it starts
+# or is longer than two years (422, documented), a rule across two fields no schema can state.
+CROSS_FIELD_REFUSALS = {"/api/v1/reports/headline": ["2xx", "401", "403", "422", "429"]}
 CONFIG = SchemathesisConfig.from_dict({"operations": [
-    {"include-method": method, "checks": {
+    *({"include-method": method, "checks": {
         "positive_data_acceptance": {"expected-statuses": WRITE_REFUSALS}}}
-    for method in ("POST", "PUT", "PATCH", "DELETE")]})
+      for method in ("POST", "PUT", "PATCH", "DELETE")),
+    *({"include-name": f"GET {path}", "checks": {
+        "positive_data_acceptance": {"expected-statuses": statuses}}}
+      for path, statuses in CROSS_FIELD_REFUSALS.items())]})
+HOOK = {"url": "https://hooks.example.com/proxy-service", "events": ["case.submitted"]}
 
 
 def operations(app):
@@ -61,24 +73,44 @@ LABELS = sorted(operations(create_app(TestingConfig)))
 
 @pytest.fixture
 def targets(world):
-    """(case_id, step_id) pairs of the seeded world: a case in progress (every role's) and a
-    submitted one of another enterprise (the manager's only)."""
+    """Path ids of the seeded world, one dict per request: the steps of a case in progress
+    (every role's) and of a submitted one of another enterprise (the manager's only); the
+    webhook endpoints of the enterprise and of the center, each with a queued test delivery
+    (queued only: nothing is sent, no network)."""
     running = world.case()
     waiting = make_case(world.other_project, world.users["other_enterprise"], world.items)
+    found = [{"case_id": case.id, "step_id": step.id, "project_id": case.project_id}
+             for case in (running, waiting) for step in case.steps]
+    for owner in ("owner", "manager"):
+        endpoint, _secret = webhooks.create_endpoint(world.users[owner], **HOOK)
+        delivery = webhooks.send_test_event(endpoint, world.users[owner])
+        found.append({"endpoint_id": endpoint.id, "delivery_id": delivery.id})
     db.session.commit()
-    return [(case.id, step.id) for case in (running, waiting) for step in case.steps]
+    return found
 
 
 def _requests(operation, mode, secret, targets):
-    """Generated requests of `operation`, path ids half the time from the seeded world."""
+    """Generated requests of `operation`, path ids half the time from the seeded world (not
+    when breaking the contract and the path is all there is to break); with the token unless
+    the operation is public (its contract asks for none)."""
     names = {parameter.name for parameter in operation.path_parameters}
-    known = [None] + [dict(zip(("case_id", "step_id"), pair, strict=True)) for pair in targets]
+    if mode is GenerationMode.NEGATIVE and _inputs(operation) <= names:
+        targets = []
+    public = operation.definition.raw.get("security") == []
+    headers = None if public else {"Authorization": bearer(secret)["Authorization"]}
 
     def strategy(ids):
         fixed = {name: value for name, value in (ids or {}).items() if name in names}
-        return operation.as_strategy(mode, path_parameters=fixed or None,
-                                     headers={"Authorization": bearer(secret)["Authorization"]})
-    return st.tuples(st.sampled_from(known).flatmap(strategy), st.booleans())
+        return operation.as_strategy(mode, path_parameters=fixed or None, headers=headers)
+    return st.tuples(st.sampled_from([None, *targets]).flatmap(strategy), st.booleans())
+
+
+def _inputs(operation):
+    """The names of what a request carries that the contract constrains: parameters (not the
+    token, which Schemathesis lists as a header) and "body"."""
+    return {parameter.name for parameter in operation.iter_parameters()
+            if "x-original-security-type" not in parameter.definition} \
+        | ({"body"} if operation.body else set())
 
 
 def _current_etag(case):
@@ -107,4 +139,8 @@ def test_every_operation_keeps_the_contract_for_every_role(app, label, role, wor
             if fresh and "If-Match" in (case.headers or {}):
                 case.headers["If-Match"] = _current_etag(case) or case.headers["If-Match"]
             case.call_and_validate(checks=CHECKS)
-        call()
+        try:
+            call()
+        except Unsatisfiable:
+            if mode is GenerationMode.POSITIVE or _inputs(operation):
+                raise   # only an operation with no inputs has no forbidden request to make

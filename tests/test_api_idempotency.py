@@ -198,3 +198,13 @@ def test_the_contract_names_the_header_on_every_post(api):
 def _token(world):
     return db.session.scalars(db.select(ApiToken).where(
         ApiToken.user_id == world.users["manager"].id)).one()
+
+
+@pytest.mark.parametrize("key", ["", "键"])
+def test_a_public_post_refuses_a_key_that_is_no_valid_key_too(api, key):
+    """The contract states the key's form on every POST, the public /verify included."""
+    response = api.post("/api/v1/verify", json={"number": "JZKFQ-DB-2026-000001", "code": "A1"},
+                        headers={"Idempotency-Key": key})
+    assert_problem(response, 400)
+    assert api.post("/api/v1/verify", json={"number": "JZKFQ-DB-2026-000001", "code": "A1"},
+                    headers={"Idempotency-Key": "order-1"}).status_code == 200

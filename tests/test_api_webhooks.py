@@ -52,3 +52,12 @@ def test_refused_input_and_callers(client, world):
     agent = make_token(world.users["agent"])
     assert_problem(client.post("/api/v1/webhooks", json=HOOK, headers=bearer(agent)), 403)
     assert client.get("/api/v1/webhooks", headers=bearer(agent)).get_json() == []
+
+
+def test_the_contract_lists_the_refusal_of_a_move_the_endpoint_state_does_not_allow(client):
+    """A test event or a delivery sent again to a disabled endpoint is 422 (as above): each
+    action the contract lists says so, though it has no body."""
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    for path in ("/api/v1/webhooks/{endpoint_id}/test",
+                 "/api/v1/webhooks/{endpoint_id}/deliveries/{delivery_id}/again"):
+        assert "422" in paths[path]["post"]["responses"]

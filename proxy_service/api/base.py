@@ -41,7 +41,8 @@ class ProblemResponses(BasePlugin):
     """Documents the problems each operation can answer, from what the operation declares:
     every one 400, 401 and 429 (unreadable input such as a NUL character, a token, rate limits),
     403 with a scope, 404 with an id in the path, 422 with parameters or a body, 413/415 with a
-    file, 409 on writes,
+    file, 409 and 422 on writes (a move the object's state does not allow, such as a test
+    event to a disabled webhook endpoint, is 422 with or without a body: problems.py),
     412 and 428 with If-Match. An operation may list more itself (flask-smorest's alt_response)."""
 
     def operation_helper(self, path=None, operations=None, **kwargs):
@@ -66,7 +67,7 @@ class ProblemResponses(BasePlugin):
         if any(media.startswith("multipart/") for media in body):
             found |= {413, 415}
         if method in WRITES:
-            found.add(409)
+            found |= {409, 422}
         if any(isinstance(p, dict) and p.get("name") == "If-Match" for p in parameters):
             found |= {412, 428}
         return sorted(found)

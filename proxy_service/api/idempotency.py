@@ -6,7 +6,8 @@ key (empty, over 255 characters, not printable ASCII) is 400. Without the header
 as it is. Server errors are not kept: a retry runs again.
 
 The hooks run after the token is checked (guard.py registers first), so a key is always the
-token's own; a request without a token (a public POST) keeps no key. The contract gets the
+token's own; a request without a token (a public POST) keeps no key, but a key that is no
+valid key is 400 there too (the contract states its form for every POST). The contract gets the
 header on every POST operation (base.ProblemApi's `post_parameters`)."""
 from flask import request
 from flask_babel import lazy_gettext as _l
@@ -33,11 +34,13 @@ PARAMETER = {"in": "header", "name": HEADER, "required": False,
 @bp.before_request
 def answer_once():
     value = request.headers.get(HEADER)
-    if request.method != "POST" or value is None or calling_token() is None:
+    if request.method != "POST" or value is None:
         return None
     key = idempotency.key_from_header(value)
     if key is None:
         return problem(400, BAD_KEY)
+    if calling_token() is None:
+        return None
     outcome, record = idempotency.claim(calling_token(), key, idempotency.fingerprint(
         request.method, request.full_path.rstrip("?"), request.get_data()))
     if outcome == idempotency.NEW:
