@@ -189,3 +189,23 @@ def test_uploading_needs_documents_write(client, world, case):
     writer = make_token(world.users["owner"], scopes=["documents:write"])
     assert _upload(client, case, writer).status_code == 201
     assert_problem(client.get(_url(case), headers=bearer(writer)), 403)
+
+
+def test_an_upload_sent_again_with_its_idempotency_key_is_stored_once(client, world, case):
+    """A client retrying an upload encodes the form again with a new multipart boundary (every
+    HTTP library picks a random one): the same fields and file are the same request, so the
+    first answer comes back and the file is stored once."""
+    secret = make_token(world.users["owner"])
+    first, again = (_upload_with_key(client, case, secret, "upload-1") for _ in range(2))
+    assert first.status_code == again.status_code == 201, again.get_json()
+    assert again.headers["Idempotency-Replayed"] == "true"
+    assert again.headers["Location"] == first.headers["Location"]
+    assert len(_documents()) == 1
+    other_file = _upload_with_key(client, case, secret, "upload-1", content=PNG, filename="b.png")
+    assert_problem(other_file, 422)
+
+
+def _upload_with_key(client, case, secret, key, content=PDF, filename="申请材料.pdf"):
+    data = {"file": (io.BytesIO(content), filename), "kind": "material"}
+    return client.post(_url(case), data=data, content_type="multipart/form-data",
+                       headers=bearer(secret, **{"Idempotency-Key": key}))

@@ -9,6 +9,9 @@ The hooks run after the token is checked (guard.py registers first), so a key is
 token's own; a request without a token (a public POST) keeps no key, but a key that is no
 valid key is 400 there too (the contract states its form for every POST). The contract gets the
 header on every POST operation (base.ProblemApi's `post_parameters`)."""
+import hashlib
+import json
+
 from flask import request
 from flask_babel import lazy_gettext as _l
 
@@ -42,13 +45,31 @@ def answer_once():
     if calling_token() is None:
         return None
     outcome, record = idempotency.claim(calling_token(), key, idempotency.fingerprint(
-        request.method, request.full_path.rstrip("?"), request.get_data()))
+        request.method, request.full_path.rstrip("?"), _body()))
     if outcome == idempotency.NEW:
         request.environ[RECORD] = record.id
         return None
     if outcome == idempotency.REPLAY:
         return idempotency.replayed(record)
     return problem(422, MISMATCH) if outcome == idempotency.MISMATCH else problem(409, RUNNING)
+
+
+FORMS = {"multipart/form-data", "application/x-www-form-urlencoded"}
+
+
+def _body():
+    """What makes two requests the same request. A form by its fields and files, not its bytes:
+    a client sending an upload again encodes it with a new multipart boundary, and the form is
+    parsed before these hooks run (its raw body is gone by then)."""
+    if request.mimetype not in FORMS:
+        return request.get_data()
+    files = []
+    for name, upload in request.files.items(multi=True):
+        files.append([name, upload.filename, upload.mimetype,
+                      hashlib.sha256(upload.stream.read()).hexdigest()])
+        upload.stream.seek(0)   # the view reads the file from its start
+    fields = sorted(request.form.items(multi=True))
+    return json.dumps([fields, sorted(files)], ensure_ascii=False).encode()
 
 
 def _claimed():
