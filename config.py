@@ -160,6 +160,8 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     HSTS_SECONDS = _env_int("HSTS_SECONDS", 31536000)
     SEED_DEMO_ALLOWED = False
+    # Whatever the environment says. Only the load run's cron commands turn it on, through
+    # their own app (benchmarks/load/cron_app.py), to reach the run's receiver on 127.0.0.1.
     WEBHOOKS_ALLOW_LOOPBACK = False
     # No guessed default: a QR code printed on a sealed agreement cannot be corrected later.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")

@@ -2,12 +2,17 @@
 load run measure or count the wrong thing, so they are checked without running any load."""
 import email
 import re
+import time
+import urllib.error
 import urllib.request
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import pytest
 
-from benchmarks.load import loadlib
+from benchmarks.load import cron_app, loadlib, sinks
+from config import ProductionConfig
+from proxy_service.notifications import webhook_delivery
+from proxy_service.notifications.webhook_events import new_secret
 
 # --- the reverse proxy's part ------------------------------------------------------------------
 
@@ -209,3 +214,66 @@ def test_request_names_fold_into_groups_for_the_short_table():
     assert [r["name"] for r in loadlib.grouped(records)] == [
         "login: password (scrypt)", "login: other steps", "write (POST)", "page after a write",
         "status page", "case list, inbox", "notifications", "something new"]
+
+
+# --- webhooks -----------------------------------------------------------------------------------
+
+@pytest.fixture
+def webhook_receiver():
+    receiver = sinks.WebhookReceiver(0).start()
+    yield receiver
+    receiver.stop()
+
+
+def test_the_receiver_counts_each_verified_delivery_by_webhook_id(webhook_receiver):
+    secret = new_secret()
+    webhook_receiver.secrets = {"center-1": secret}
+    job = webhook_delivery.Job(7, 1, webhook_receiver.url + "center-1", (secret,),
+                               '{"type":"webhook.test"}')
+
+    first = webhook_delivery.send(job, allow_loopback=True)
+    again = webhook_delivery.send(job, allow_loopback=True)   # the same event sent twice
+
+    assert (first.code, again.code) == (204, 204)
+    assert webhook_receiver.received == {"7": 2}
+    assert loadlib.webhook_check([7], webhook_receiver.received)["duplicated"] == ["7"]
+
+
+def _post(url, body, headers):
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_the_receiver_refuses_a_tampered_body_and_an_unknown_endpoint(webhook_receiver):
+    secret = new_secret()
+    webhook_receiver.secrets = {"center-1": secret}
+    job = webhook_delivery.Job(8, 1, "", (secret,), '{"type":"webhook.test"}')
+    headers = webhook_delivery.headers_for(job, int(time.time()))
+
+    assert _post(webhook_receiver.url + "center-1", b'{"type":"case.completed"}', headers) == 400
+    assert _post(webhook_receiver.url + "center-2", job.body.encode(), headers) == 400
+    assert _post(webhook_receiver.url + "center-1", job.body.encode(), headers) == 204
+    assert webhook_receiver.received == {"8": 1}
+    assert sum(webhook_receiver.refused.values()) == 2
+
+
+def test_webhook_check_wants_each_delivered_id_received_exactly_once():
+    clean = loadlib.webhook_check([1, 2], {"1": 1, "2": 1, "3": 1})
+    assert clean["passed"] and clean["unconfirmed"] == ["3"]   # sent, not yet recorded: fine
+    messy = loadlib.webhook_check([1, 2, 3], {"1": 1, "2": 2})
+    assert not messy["passed"]
+    assert (messy["duplicated"], messy["never_received"]) == (["2"], ["3"])
+    assert not loadlib.webhook_check([], {})["passed"]              # nothing delivered: no proof
+    assert not loadlib.webhook_check([1], {"1": 1}, refused=1)["passed"]
+
+
+def test_only_the_load_run_s_cron_app_lets_deliveries_reach_a_loopback_receiver():
+    differs = {name for name in dir(ProductionConfig) if name.isupper()
+               and getattr(cron_app.LoadCronConfig, name) != getattr(ProductionConfig, name)}
+    assert differs == {"WEBHOOKS_ALLOW_LOOPBACK"}
+    assert cron_app.LoadCronConfig.WEBHOOKS_ALLOW_LOOPBACK is True
+    assert ProductionConfig.WEBHOOKS_ALLOW_LOOPBACK is False

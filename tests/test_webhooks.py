@@ -408,6 +408,66 @@ def test_a_run_stops_at_its_time_budget_and_leaves_the_rest_due(world, app, rece
     assert len(hook.accepted) == 1
 
 
+class Crowd:
+    """Receivers on 127.0.0.1 (/hook/<n>, one per endpoint) that hold the first requests until
+    `expected` of them are in at once, then a moment longer for one more — which comes only if
+    the sender goes past its bound — and note the most requests they ever held together."""
+
+    def __init__(self, expected):
+        self.lock = threading.Condition()
+        self.inside = self.most = 0
+        self.opened = False
+        crowd = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers["content-length"]))
+                with crowd.lock:
+                    crowd.inside += 1
+                    crowd.most = max(crowd.most, crowd.inside)
+                    crowd.lock.notify_all()
+                    if not crowd.opened:
+                        crowd.lock.wait_for(lambda: crowd.inside >= expected or crowd.opened,
+                                            timeout=8)
+                        crowd.lock.wait_for(lambda: crowd.inside > expected or crowd.opened,
+                                            timeout=0.5)
+                        crowd.opened = True
+                        crowd.lock.notify_all()
+                    crowd.inside -= 1
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize("parallel", [1, 3])
+def test_at_most_n_endpoints_are_sent_to_at_once(world, app, loopback, monkeypatch, parallel):
+    monkeypatch.setitem(app.config, "WEBHOOKS_PARALLEL", parallel)
+    crowd = Crowd(expected=parallel)
+    try:
+        for n in range(parallel + 2):   # more endpoints than may be sent to at once
+            endpoint, _secret = webhooks.create_endpoint(
+                world.users["manager"], url=f"{crowd.url}{n}", events=["case.accepted"])
+            webhooks.send_test_event(endpoint, world.users["manager"])
+        db.session.commit()
+
+        stats = deliver()
+    finally:
+        crowd.close()
+
+    assert stats["delivered"] == parallel + 2
+    assert crowd.most == parallel   # the bound reached (in parallel when it is above 1), never passed
+
+
 def test_deadline_alerts_are_events_too(app, world, receiver, frozen_clock):
     hook = receiver()
     register(hook, world.users["manager"], events=["deadline.yellow", "deadline.red"])

@@ -10,7 +10,10 @@ Reads the database named by DATABASE_URL. Reports
 - reads: every notification the client marked read has its read time;
 - deadline alerts and their notifications: none twice for one step, level and due date;
 - the outbox: how many rows were sent, retried or failed, and the message ids of the sent
-  ones (the runner compares them with what the SMS gateway and the mail sink received).
+  ones (the runner compares them with what the SMS gateway and the mail sink received);
+- webhooks (with --webhooks-received, the receiver's counts): every delivery the database
+  marks delivered received exactly once by webhook-id — none twice, none missing, no request
+  failing the receiver's verification — and at least one delivered (loadlib.webhook_check).
 """
 import argparse
 import json
@@ -27,7 +30,15 @@ from sqlalchemy import func, select  # noqa: E402
 from config import DevelopmentConfig
 from proxy_service import create_app
 from proxy_service.core.extensions import db
-from proxy_service.models import AuditEvent, DeadlineAlert, Message, Notification, OutboxMessage
+from proxy_service.models import (
+    AuditEvent,
+    DeadlineAlert,
+    DeliveryStatus,
+    Message,
+    Notification,
+    OutboxMessage,
+    WebhookDelivery,
+)
 
 DEADLINE_KINDS = ("step_yellow", "step_red")
 
@@ -76,6 +87,22 @@ def collect(run_id, confirmed, attempted, reads):
     }
 
 
+def webhooks(received):
+    """The deliveries by status, and the comparison of the delivered ones with `received`
+    (the receiver's {"received": {webhook-id: times}, "refused": {reason: times}})."""
+    by_status = dict(db.session.execute(
+        select(WebhookDelivery.status, func.count()).group_by(WebhookDelivery.status)).all())
+    delivered = db.session.scalars(select(WebhookDelivery.id).where(
+        WebhookDelivery.status == DeliveryStatus.DELIVERED)).all()
+    report = loadlib.webhook_check(delivered, received["received"],
+                                   sum(received["refused"].values()))
+    report |= {"by_status": {str(getattr(k, "value", k)): n for k, n in by_status.items()},
+               "refused_reasons": received["refused"],
+               "retried": db.session.scalar(select(func.count()).where(
+                   WebhookDelivery.attempts > 1))}
+    return report
+
+
 def _marker_report(result):
     report = {key: len(values) for key, values in result.items()}
     report["examples"] = (result["missing"] + result["duplicated"] + result["unexpected"])[:5]
@@ -88,6 +115,8 @@ def main(argv=None):
     parser.add_argument("--records", action="append", default=[],
                         help="a LOAD_RECORDS file of the run (repeatable)")
     parser.add_argument("--out", required=True)
+    parser.add_argument("--webhooks-received",
+                        help="the webhook receiver's counts (JSON), to compare with the database")
     args = parser.parse_args(argv)
     confirmed, attempted, reads = [], [], []
     for path in args.records:
@@ -98,6 +127,9 @@ def main(argv=None):
 
     with create_app(DevelopmentConfig).app_context():
         report = collect(args.run_id, confirmed, attempted, reads)
+        if args.webhooks_received:
+            report["webhooks"] = webhooks(
+                json.loads(Path(args.webhooks_received).read_text(encoding="utf-8")))
     Path(args.out).write_text(json.dumps(report, ensure_ascii=False, default=str), encoding="utf-8")
     return 0
 

@@ -168,6 +168,25 @@ def marker_check(confirmed, attempted, stored):
             "unanswered": sorted((counts.keys() & attempted) - confirmed)}
 
 
+def webhook_check(delivered, received, refused=0):
+    """Compare the webhook deliveries the database marks delivered (`delivered`: their ids)
+    with what the run's receiver took, by webhook-id (`received`: id → times) and refused
+    (`refused`: how many requests failed its verification).
+
+    "duplicated" (received more than once), "never_received" (marked delivered, not received)
+    and "refused" must be empty / 0, and "delivered" above 0, for `passed`; "unconfirmed"
+    (received, not marked delivered: the run stopped between the answer and its record, and
+    the event would be sent again — at least once) is reported only."""
+    delivered = {str(i) for i in delivered}
+    report = {"delivered": len(delivered), "received": sum(received.values()),
+              "duplicated": sorted(k for k, n in received.items() if n > 1),
+              "never_received": sorted(delivered - received.keys()),
+              "unconfirmed": sorted(received.keys() - delivered), "refused": refused}
+    report["passed"] = bool(delivered) and not (
+        report["duplicated"] or report["never_received"] or refused)
+    return report
+
+
 # --- accounts -----------------------------------------------------------------------------------
 
 @dataclass

@@ -6,6 +6,12 @@ and steps each may open or update. Read from the database named by DATABASE_URL.
 Accounts are split by role (loadlib.split_roles); an agent is only given steps of its own
 cases in progress, so two simulated users never edit the same step (a stale-edit 409
 would then be a real finding, not the test colliding with itself).
+
+With --webhook-url, webhook endpoints are registered for the run's receiver (sinks.py): one per
+center, by its manager, and one per enterprise of the plan's enterprise users, all events, each
+with a test event already queued (so that the first cron round on both instances has
+deliveries to race for); their secrets go into the plan under "webhooks". Only this script lets
+its own app register a loopback URL; the cron commands reach it through cron_app.py.
 """
 import argparse
 import json
@@ -24,6 +30,8 @@ from proxy_service import create_app
 from proxy_service.core.extensions import db
 from proxy_service.identity import twofactor
 from proxy_service.models import Case, CaseStatus, DeadlineAlert, Role, Step, User
+from proxy_service.models.webhooks import EVENTS
+from proxy_service.workflow import webhooks
 
 CASES_PER_ACCOUNT = 8
 STEPS_PER_AGENT = 6
@@ -85,6 +93,26 @@ def rearm_alerts():
     return count
 
 
+def register_webhooks(base_url, accounts):
+    """Endpoints at `base_url` + label for every center (its first manager) and for the
+    enterprises of the planned enterprise accounts; returns {label: secret}."""
+    owners = {}   # label → the user who registers it (the first of its center / enterprise)
+    for user in db.session.scalars(select(User).where(User.role == Role.MANAGER,
+                                                      User.active.is_(True)).order_by(User.id)):
+        owners.setdefault(f"center-{user.center_id}", user)
+    planned = [a["username"] for a in accounts if a["role"] == Role.ENTERPRISE.value]
+    for user in db.session.scalars(select(User).where(User.username.in_(planned or [""]))
+                                   .order_by(User.id)):
+        owners.setdefault(f"enterprise-{user.enterprise_id}", user)
+    found = {}
+    for label, owner in owners.items():
+        endpoint, found[label] = webhooks.create_endpoint(
+            owner, url=base_url + label, events=list(EVENTS), description="load run")
+        webhooks.send_test_event(endpoint, owner)
+        db.session.commit()
+    return found
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, required=True)
@@ -94,17 +122,26 @@ def main(argv=None):
     parser.add_argument("--rearm-alerts", action="store_true",
                         help="delete the seeded deadline alerts, so that the cron jobs of the "
                              "run raise them again — all hosts at once")
+    parser.add_argument("--webhook-url", default="",
+                        help="the run's webhook receiver (http://127.0.0.1:PORT/hooks/): "
+                             "register endpoints for it")
     args = parser.parse_args(argv)
 
-    with create_app(DevelopmentConfig).app_context():
+    app = create_app(DevelopmentConfig)
+    # The receiver is on this host: only this script, and only for --webhook-url, may say so.
+    app.config["WEBHOOKS_ALLOW_LOOPBACK"] = bool(args.webhook_url)
+    with app.app_context():
         plan = build_plan(args.users, args.password, args.totp_secret)
         if args.rearm_alerts:
             plan["rearmed_alerts"] = rearm_alerts()
+        if args.webhook_url:
+            plan["webhooks"] = register_webhooks(args.webhook_url, plan["accounts"])
     Path(args.out).write_text(json.dumps(plan, ensure_ascii=False, indent=1), encoding="utf-8")
     have = {role: sum(1 for a in plan["accounts"] if a["role"] == role) for role in plan["wanted"]}
     print(f"plan: {len(plan['accounts'])} accounts {have} (wanted {plan['wanted']})"
           + (f"; {plan['rearmed_alerts']} seeded deadline alerts removed"
-             if args.rearm_alerts else ""))
+             if args.rearm_alerts else "")
+          + (f"; {len(plan['webhooks'])} webhook endpoints" if args.webhook_url else ""))
     short = {role: n for role, n in plan["wanted"].items() if have[role] < n}
     return 1 if short else 0
 

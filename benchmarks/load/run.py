@@ -11,7 +11,10 @@
 3. The mix (locustfile.py): LOAD_USERS users for LOAD_DURATION seconds, spread over the
    instances. Meanwhile the cron commands (send-notifications, check-deadlines, audit
    checkpoint, webhooks deliver) run every LOAD_CRON_INTERVAL seconds on every instance's configuration at
-   the same moment, delivering to a local SMS gateway and mail sink (sinks.py).
+   the same moment, delivering to a local SMS gateway, mail sink and webhook receiver (sinks.py;
+   the plan registers an endpoint per center and per planned enterprise for the receiver, and
+   the cron commands run through cron_app.py, the production settings but for
+   WEBHOOKS_ALLOW_LOOPBACK, which lets deliveries reach it on 127.0.0.1).
 4. The capacity phase: /healthz alone, then the status page alone, without think time.
 5. Checks (checks.py, `flask audit verify`) and the verdict; exit code 1 when any fails.
 
@@ -43,7 +46,7 @@ sys.path.insert(0, str(HERE))
 import loadlib  # noqa: E402
 import psycopg
 import redis
-from sinks import MailSink, SmsGateway
+from sinks import MailSink, SmsGateway, WebhookReceiver
 from sqlalchemy.engine import make_url
 
 from proxy_service.seed.scale.setup import PASSWORD as SCALE_PASSWORD  # of every seeded account
@@ -57,6 +60,7 @@ DEMO_PASSWORD = "demo1234"
 CRON = (("send-notifications",), ("check-deadlines",), ("audit", "checkpoint"),
         ("webhooks", "deliver"))
 MIX_CLASSES = ("EnterpriseUser", "AgentUser", "ManagerUser")
+CRON_APP = HERE / "cron_app.py"   # the cron commands' app: production + loopback webhooks
 
 
 def options(argv=None):
@@ -170,8 +174,8 @@ def lower_priority():
         pass
 
 
-def flask(*args):
-    return [str(BIN / "flask"), "--app", "wsgi", *args]
+def flask(*args, app="wsgi"):
+    return [str(BIN / "flask"), "--app", str(app), *args]
 
 
 def wait_ready(port, timeout=240):
@@ -258,7 +262,8 @@ class CronLoop(threading.Thread):
             for command in commands:
                 def one(instance=instance, env=env, command=command):
                     try:
-                        code, out = self.procs.run(flask(*command), env, timeout=300,
+                        code, out = self.procs.run(flask(*command, app=CRON_APP), env,
+                                                   timeout=300,
                                                    log_path=self.log,
                                                    background=self.background)
                     except RuntimeError:   # the run is ending
@@ -365,7 +370,8 @@ class Run:
         self.hosts = [f"http://127.0.0.1:{opts.port + i}" for i in range(2 if opts.pg else 1)]
         self.procs = Processes()
         self.servers, self.sinks = [], []
-        self.sms = self.mail = None
+        self.sms = self.mail = self.hooks = None
+        self.webhook_url = f"http://127.0.0.1:{opts.port + 12}/hooks/"
 
     def prepare(self):
         """A fresh database, seeded, and the plan of who logs in as whom."""
@@ -375,7 +381,8 @@ class Run:
         password = seed(opts, self.procs, self.seed_env, work / "seed.log")
         code, out = self.procs.run(
             [sys.executable, str(HERE / "plan.py"), "--users", str(opts.users), "--password",
-             password, "--out", str(work / "plan.json"), "--rearm-alerts"],
+             password, "--out", str(work / "plan.json"), "--rearm-alerts",
+             "--webhook-url", self.webhook_url],
             self.seed_env, timeout=600)
         print("  " + (out.strip().splitlines() or ["plan: no output"])[-1], flush=True)
         accounts = loadlib.load_plan(work / "plan.json")["accounts"] if code == 0 else []
@@ -383,10 +390,14 @@ class Run:
             raise RuntimeError(f"not enough seeded accounts for {opts.users} users: {out}")
 
     def serve(self):
-        """The SMS gateway and mail sink, then gunicorn on each port until /healthz answers."""
+        """The SMS gateway, mail sink and webhook receiver (with the secrets of the plan's
+        endpoints), then gunicorn on each port until /healthz answers."""
         self.sms = SmsGateway(self.opts.port + 10).start()
         self.mail = MailSink(self.opts.port + 11).start()
-        self.sinks = [self.sms, self.mail]
+        self.hooks = WebhookReceiver(self.opts.port + 12)
+        self.hooks.secrets = loadlib.load_plan(self.work / "plan.json").get("webhooks", {})
+        self.hooks.start()
+        self.sinks = [self.sms, self.mail, self.hooks]
         for n, host in enumerate(self.hosts, 1):
             port = host.rsplit(":", 1)[1]
             env = dict(self.serve_env, GUNICORN_BIND=f"127.0.0.1:{port}",
@@ -414,7 +425,7 @@ class Run:
         load_after, cpu = os.getloadavg()[0], self.server_cpu() - cpu_before
         wall = time.time() - started
         cron.stop()
-        cron.run_round("final", (("send-notifications",),))
+        cron.run_round("final", (("send-notifications",), ("webhooks", "deliver")))
         print(f"  mix done in {time.time() - started:.0f} s; cron rounds: "
               f"{len({r[0] for r in cron.results})}", flush=True)
         served = len(records["records"])
@@ -452,10 +463,13 @@ class Run:
             self.procs.stop(server)
 
     def checks(self):
-        out_path = self.work / "checks.json"
+        out_path, received = self.work / "checks.json", self.work / "webhooks-received.json"
+        received.write_text(json.dumps({"received": self.hooks.received,
+                                        "refused": self.hooks.refused}), encoding="utf-8")
         code, out = self.procs.run(
             [sys.executable, str(HERE / "checks.py"), "--run-id", self.id, "--records",
-             str(self.work / "mix.json"), "--out", str(out_path)], self.seed_env, timeout=600)
+             str(self.work / "mix.json"), "--out", str(out_path), "--webhooks-received",
+             str(received)], self.seed_env, timeout=600)
         if code != 0:
             raise RuntimeError(f"checks failed to run:\n{out[-3000:]}")
         return json.loads(out_path.read_text(encoding="utf-8"))
@@ -521,6 +535,12 @@ class Report:
         v.add("no e-mail or SMS delivered twice", not twice and not lost,
               f"{len(sent)} sent ({len(mail_received)} e-mails, {len(sms_received)} SMS "
               f"received); twice {len(twice)}, never received {len(lost)}")
+        w = checks["webhooks"]
+        v.add("no webhook delivered twice", w["passed"],
+              f"{w['delivered']} delivered, {w['received']} received by webhook-id; twice "
+              f"{len(w['duplicated'])}, never received {len(w['never_received'])}, refused "
+              f"{w['refused']}; received before the run ended, not yet recorded "
+              f"{len(w['unconfirmed'])}")
         v.add("flask audit verify", verify[0] == 0, verify[1].strip().splitlines()[-1]
               if verify[1].strip() else "")
         self.verdict = v
@@ -533,7 +553,8 @@ class Report:
         for _round, instance, _command, _code, out in self.cron:
             for label, pattern in (("alerts raised", r"alerts raised: (\d+)"),
                                    ("messages sent", r"^sent (\d+)"),
-                                   ("checkpoints", r"^checkpoint \d+ for")):
+                                   ("checkpoints", r"^checkpoint \d+ for"),
+                                   ("webhooks delivered", r"^delivered (\d+),")):
                 found = re.findall(pattern, out, flags=re.M)
                 count = len(found) if label == "checkpoints" else sum(map(int, found))
                 totals[(instance, label)] = totals.get((instance, label), 0) + count
@@ -575,7 +596,10 @@ class Report:
         lines += [f"cron, per instance: {self.cron_work()}",
                   f"outbox: {c['outbox']['by_status']}, retried {c['outbox']['retried']}",
                   f"deadline alerts: {c['deadline_alerts']}, their notifications "
-                  f"{c['deadline_notifications']}", ""]
+                  f"{c['deadline_notifications']}",
+                  f"webhooks: {c['webhooks']['by_status']}, retried {c['webhooks']['retried']}"
+                  + (f", refused {c['webhooks']['refused_reasons']}"
+                     if c['webhooks']['refused'] else ""), ""]
         for r in self.failed_cron[:5]:
             lines.append(f"cron failure: round {r[0]} instance {r[1]} {r[2]}: {r[4][-500:]}")
         lines += self.verdict.lines()

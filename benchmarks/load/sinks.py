@@ -3,7 +3,9 @@
 `flask send-notifications` talks to them as to the real ones (SMS_BACKEND=http with the
 Alibaba Cloud style SendSms request; SMTP), and they note the id of every message they
 accept — the SMS OutId and the e-mail Message-ID, both the outbox row's message_id — so the
-run can tell afterwards whether any message was delivered twice.
+run can tell afterwards whether any message was delivered twice. The webhook receiver does the
+same for `flask webhooks deliver` (cron_app.py lets it reach 127.0.0.1): it verifies each
+delivery as a receiver would (the `standardwebhooks` package) and counts it by webhook-id.
 """
 import json
 import threading
@@ -13,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 from aiosmtpd.controller import Controller
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 
 class SmsGateway:
@@ -77,3 +80,53 @@ class MailSink:
 
     def stop(self):
         self._controller.stop()
+
+
+class WebhookReceiver:
+    """Receives the run's webhook deliveries at /hooks/<label>, one label per registered
+    endpoint (`secrets`: label → its whsec_ secret, set before the first delivery). A delivery
+    whose signature and timestamp verify is counted by its webhook-id and answered 204; any
+    other request is counted in `refused` and answered 400."""
+
+    def __init__(self, port):
+        self.received = Counter()
+        self.refused = Counter()   # why, e.g. "No matching signature found"
+        self.secrets = {}
+        lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                label = self.path.removeprefix("/hooks/")
+                try:
+                    secret = receiver.secrets.get(label)
+                    if secret is None:
+                        raise WebhookVerificationError(f"no endpoint {label}")
+                    Webhook(secret).verify(body, dict(self.headers))
+                except WebhookVerificationError as error:
+                    with lock:
+                        receiver.refused[str(error)] += 1
+                    code = 400
+                else:
+                    with lock:
+                        receiver.received[self.headers["webhook-id"]] += 1
+                    code = 204
+                self.send_response(code)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *_args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
