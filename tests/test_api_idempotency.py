@@ -208,3 +208,15 @@ def test_a_public_post_refuses_a_key_that_is_no_valid_key_too(api, key):
     assert_problem(response, 400)
     assert api.post("/api/v1/verify", json={"number": "JZKFQ-DB-2026-000001", "code": "A1"},
                     headers={"Idempotency-Key": "order-1"}).status_code == 200
+
+
+
+
+def test_a_form_with_empty_parts_is_compared_too(client, world):
+    """Found by the contract test: a multipart form whose parts are empty answered 500 (the
+    parts could not be put in order to compare the form with another)."""
+    secret = make_token(world.users["owner"])
+    answer = client.post(f"/api/v1/cases/{world.case().id}/documents",
+                         data={"\r": None, "": None}, content_type="multipart/form-data",
+                         headers=bearer(secret, **{"Idempotency-Key": "empty-parts"}))
+    assert answer.status_code == 422

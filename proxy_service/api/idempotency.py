@@ -68,8 +68,10 @@ def _body():
         files.append([name, upload.filename, upload.mimetype,
                       hashlib.sha256(upload.stream.read()).hexdigest()])
         upload.stream.seek(0)   # the view reads the file from its start
-    fields = sorted(request.form.items(multi=True))
-    return json.dumps([fields, sorted(files)], ensure_ascii=False).encode()
+    # Sorted by their text: a part may come without a name or a value (None), never a reason
+    # to fail here.
+    fields = sorted(request.form.items(multi=True), key=str)
+    return json.dumps([fields, sorted(files, key=str)], ensure_ascii=False, default=str).encode()
 
 
 def _claimed():
