@@ -327,3 +327,21 @@ def test_every_create_form_is_listed_here():
                           "ColleagueForm", "NewProjectForm", "ItemForm", "TemplateForm",
                           "UserForm", "EvaluationForm", "AppealForm", "AbsenceForm",
                           "PaperUploadForm"}
+
+
+def test_a_twin_that_looked_before_the_first_committed_still_gets_the_first_page(
+        client, world, login_as, monkeypatch):
+    """The second of two simultaneous posts found no claimed token, then the first committed
+    before the second's own checks ran (here: the new colleague's user name is now taken).
+    It is still a repeat of the first, not a form with errors: the same page comes back."""
+    spec, token = _prepare(world, login_as, client, "enterprises.new_user")
+    first = _post(client, spec, token)
+    assert first.status_code == 302
+    original, looked = submit_once._find, []
+
+    def find_as_before_the_first_committed(value):
+        looked.append(value)
+        return None if len(looked) == 1 else original(value)
+    monkeypatch.setattr(submit_once, "_find", find_as_before_the_first_committed)
+    twin = _post(client, spec, token)
+    assert twin.status_code == 302 and twin.headers["Location"] == first.headers["Location"]

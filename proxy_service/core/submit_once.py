@@ -88,6 +88,10 @@ class SubmitOnceMixin:
         if token is not None and (earlier := _find(token)) is not None:
             raise _repeat(earlier)
         valid = super().validate(extra_validators)
+        if not valid and token is not None and (earlier := _find(token)) is not None:
+            # A twin posted at the same moment committed while this one was being checked (and
+            # its record may be why this one fails, e.g. a user name now taken): a repeat.
+            raise _repeat(earlier)
         if self.submit_token.errors:
             # The field is hidden: say it above the form, and give the form a good token.
             for message in self.submit_token.errors:
