@@ -18,7 +18,24 @@ from aiosmtpd.controller import Controller
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 
-class SmsGateway:
+class _HttpSink:
+    """An HTTP server on 127.0.0.1 in a thread of its own: the SMS gateway and the webhook
+    receiver."""
+
+    def _serve(self, port, handler):
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class SmsGateway(_HttpSink):
     """Answers every SendSms with Code OK and counts the OutIds it was given."""
 
     def __init__(self, port):
@@ -43,17 +60,8 @@ class SmsGateway:
             def log_message(self, *_args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self._serve(port, Handler)
         self.url = f"http://127.0.0.1:{port}/"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def start(self):
-        self._thread.start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 class MailSink:
@@ -82,7 +90,7 @@ class MailSink:
         self._controller.stop()
 
 
-class WebhookReceiver:
+class WebhookReceiver(_HttpSink):
     """Receives the run's webhook deliveries at /hooks/<label>, one label per registered
     endpoint (`secrets`: label → its whsec_ secret, set before the first delivery). A delivery
     whose signature and timestamp verify is counted by its webhook-id and answered 204; any
@@ -119,14 +127,5 @@ class WebhookReceiver:
             def log_message(self, *_args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self._serve(port, Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def start(self):
-        self._thread.start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
