@@ -18,12 +18,13 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case as when
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
 from proxy_service.models import OutboxMessage
 from proxy_service.notifications.inbox import sms_number
+from proxy_service.notifications.leases import lease_due
 from proxy_service.notifications.rules import KIND_TITLES
 
 # The provider stores the approved wording under a template id (SMS_TEMPLATE_<KEY>);
@@ -96,30 +97,11 @@ def release_expired_leases():
 
 
 def claim(limit, token):
-    """Lease up to `limit` due rows to `token` and return them; no row is leased twice.
-
-    PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED, so concurrent senders pass over each
-    other's rows, then UPDATE those. SQLite has no row locks but runs one writer at a
-    time: a single conditional UPDATE (... WHERE id IN (due rows) AND status = 'pending')
-    picks and takes the rows under its write lock, so two senders never share one.
-    """
-    now = clock.now()
-    due = (select(OutboxMessage.id)
-           .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
-           .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit))
-    if db.session.get_bind().dialect.name == "postgresql":
-        due = db.session.scalars(due.with_for_update(skip_locked=True)).all()
-    lease = timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
-    db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(due), OutboxMessage.status == "pending")
-        .values(status="sending", leased_by=token, lease_until=now + lease,
-                attempts=OutboxMessage.attempts + 1)
-        .execution_options(synchronize_session=False))
-    db.session.commit()
-    return db.session.scalars(select(OutboxMessage).where(
-        OutboxMessage.leased_by == token, OutboxMessage.status == "sending")
-        .order_by(OutboxMessage.id)).all()
+    """Lease up to `limit` due rows to `token` and return them; no row is leased twice
+    (leases.py says how)."""
+    return lease_due(OutboxMessage, limit=limit, token=token,
+                     seconds=current_app.config["OUTBOX_LEASE_SECONDS"],
+                     attempts=OutboxMessage.attempts + 1)
 
 
 def mark_sent(message_id, token):

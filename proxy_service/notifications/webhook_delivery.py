@@ -34,6 +34,7 @@ from sqlalchemy import select, update
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
 from proxy_service.models import DeliveryStatus, EndpointState, WebhookDelivery, WebhookEndpoint
+from proxy_service.notifications.leases import lease_due
 
 # Seconds before retry n (after attempt n failed): about three days in all, 10 attempts.
 BACKOFF = (60, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400)
@@ -102,25 +103,10 @@ def drop_disabled():
 
 
 def claim(limit, token):
-    """Lease up to `limit` due rows to `token`; no row is leased twice (as outbox.claim:
-    SKIP LOCKED on PostgreSQL, one conditional UPDATE under SQLite's write lock)."""
-    now = clock.now()
-    due = (select(WebhookDelivery.id)
-           .where(WebhookDelivery.status == DeliveryStatus.PENDING,
-                  WebhookDelivery.next_attempt_at <= now)
-           .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(limit))
-    if db.session.get_bind().dialect.name == "postgresql":
-        due = db.session.scalars(due.with_for_update(skip_locked=True)).all()
-    lease = timedelta(seconds=current_app.config["WEBHOOKS_LEASE_SECONDS"])
-    db.session.execute(
-        update(WebhookDelivery)
-        .where(WebhookDelivery.id.in_(due), WebhookDelivery.status == DeliveryStatus.PENDING)
-        .values(status=DeliveryStatus.SENDING, leased_by=token, lease_until=now + lease)
-        .execution_options(synchronize_session=False))
-    db.session.commit()
-    return db.session.scalars(select(WebhookDelivery).where(
-        WebhookDelivery.leased_by == token, WebhookDelivery.status == DeliveryStatus.SENDING)
-        .order_by(WebhookDelivery.id)).all()
+    """Lease up to `limit` due rows to `token` and return them; no row is leased twice (as the
+    outbox's, leases.py)."""
+    return lease_due(WebhookDelivery, limit=limit, token=token,
+                     seconds=current_app.config["WEBHOOKS_LEASE_SECONDS"])
 
 
 def finish(delivery, token, outcome):
