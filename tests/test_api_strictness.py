@@ -8,6 +8,7 @@ import pytest
 from marshmallow import ValidationError
 
 from proxy_service.api import fields
+from proxy_service.api.base import RESOURCE_TAGS, resource_tag
 from proxy_service.api.schemas import StepUpdate, StrictSchema
 from proxy_service.calendar.deadlines import ROUND_DATES
 from proxy_service.workflow.steps import STEP_FIELDS
@@ -114,6 +115,28 @@ def test_the_contract_is_openapi_3_1_and_closed(client):
         "200", "400", "401", "403", "422", "429"]
     problem = spec["components"]["responses"]["PROBLEM_412"]
     assert list(problem["content"]) == ["application/problem+json"]
+
+
+def test_the_reference_groups_operations_by_resource_in_a_fixed_order(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    sections = [tag["name"] for tag in spec["tags"]]
+    assert sections == [name for name, _description, _rule in RESOURCE_TAGS]
+    assert all(tag["description"] for tag in spec["tags"])
+
+    def section(path, method="get"):
+        (tag,) = spec["paths"][f"/api/v1{path}"][method]["tags"]
+        return tag
+    assert section("/cases") == section("/cases/{case_id}") == "案件"
+    assert section("/cases/{case_id}/steps/{step_id}", "patch") == "事项"
+    assert section("/cases/{case_id}/documents", "post") == "材料"
+    assert section("/cases/{case_id}/agreements") == section("/agreements/{agreement_id}/pdf")
+    assert section("/webhooks/{endpoint_id}/deliveries/{delivery_id}/again", "post") == "事件推送"
+
+
+def test_a_route_outside_every_reference_section_is_refused_when_declared():
+    assert resource_tag("/cases/<int:case_id>/messages") == "留言"
+    with pytest.raises(LookupError, match="RESOURCE_TAGS"):
+        resource_tag("/invoices")
 
 
 def test_a_path_or_method_the_api_does_not_have_is_a_problem_too(client, world):

@@ -5,6 +5,8 @@ alone (the API's own answer problems, problems.py).
 The contract lists, for every operation, each error it can answer (ProblemResponses) and no
 catch-all `default`: an answer the contract does not list is a bug the contract test
 (tests/test_api_contract.py) reports."""
+import re
+
 from apispec import BasePlugin
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
@@ -86,10 +88,48 @@ class StrictParser(FlaskParser):
         return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
 
 
+# The reference's sections, in the order it shows them: (name, description, the rules they hold,
+# matched on the rule below /api/v1). One blueprint serves the whole API, so the section of an
+# operation comes from its path, not from the blueprint's name.
+# i18n-keep: the contract (OpenAPI) is one document, written in Chinese with English glosses
+RESOURCE_TAGS = (
+    ("案件", "案件列表（筛选、游标翻页）与详情（Cases: list, filters, keyset pages, detail）",
+     r"/cases(/<[^>]+>)?"),
+    ("事项", "审批事项的读取与更新，更新须带 If-Match（Steps: read, update with If-Match）",
+     r"/cases/<[^>]+>/steps(/.*)?"),
+    ("材料", "上传与下载材料（Documents: upload, streamed download）",
+     r"/cases/<[^>]+>/documents(/.*)?"),
+    ("留言", "案件留言与内部备注（Messages and staff notes）", r"/cases/<[^>]+>/messages(/.*)?"),
+    ("办理记录", "案件的审计记录（A case's audit trail）", r"/cases/<[^>]+>/audit(/.*)?"),
+    ("委托协议", "协议状态与 PDF（Agreements: state and PDF）",
+     r"(/cases/<[^>]+>)?/agreements(/.*)?"),
+    ("协议核验", "公开核验协议真伪（Public verification of an agreement）", r"/verify"),
+    ("企业与项目", "企业资料与项目（The enterprise's profile and projects）",
+     r"/(profile|projects)(/.*)?"),
+    ("事项目录", "审批事项目录（The approval-item catalogue）", r"/catalogue(/.*)?"),
+    ("统计", "中心的主要指标（The center's headline figures）", r"/reports(/.*)?"),
+    ("事件推送", "Webhook 地址、密钥与推送记录（Webhook endpoints, secrets, deliveries）",
+     r"/webhooks(/.*)?"),
+)
+
+
+def resource_tag(rule):
+    """The reference section of a route's rule (relative to the blueprint's prefix)."""
+    for name, _description, pattern in RESOURCE_TAGS:
+        if re.fullmatch(pattern, rule):
+            return name
+    raise LookupError(f"no reference section for {rule}: add it to RESOURCE_TAGS")
+
+
 class ApiBlueprint(Blueprint):
     ARGUMENTS_PARSER = StrictParser()
     DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {**Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
                                              "multipart": "multipart/form-data"}
+
+    def route(self, rule, *, parameters=None, tags=None, **options):
+        """Every operation in the reference section of its path (RESOURCE_TAGS)."""
+        return super().route(rule, parameters=parameters, tags=tags or [resource_tag(rule)],
+                             **options)
 
 
 class ProblemApi(Api):
@@ -104,12 +144,25 @@ class ProblemApi(Api):
 
     def register_blueprint(self, blp, **options):
         super().register_blueprint(blp, **options)
+        self._list_sections(blp.name)
         for operations in self.spec._paths.values():
             post = operations.get("post")
             if post is not None:
                 parameters = post.setdefault("parameters", [])
                 parameters.extend(dict(parameter) for parameter in self.post_parameters
                                   if parameter not in parameters)
+
+    def _list_sections(self, blueprint_tag):
+        """The contract's tags are the reference's sections (RESOURCE_TAGS), in their order,
+        in place of the one tag flask-smorest names after the blueprint (apispec keeps its
+        tags in a list it only appends to: rebuilt here)."""
+        used = {tag for operations in self.spec._paths.values()
+                for operation in operations.values() if isinstance(operation, dict)
+                for tag in operation.get("tags", ())}
+        self.spec._tags[:] = [tag for tag in self.spec._tags if tag["name"] != blueprint_tag]
+        for name, description, _pattern in RESOURCE_TAGS:
+            if name in used and all(tag["name"] != name for tag in self.spec._tags):
+                self.spec.tag({"name": name, "description": description})
 
     def _register_error_handlers(self):
         """None app-wide: the pages keep their HTML error pages; the API blueprint answers its
