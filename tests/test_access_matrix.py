@@ -108,7 +108,8 @@ API_MATRIX = {
     ("api.agreement_pdf", "GET"): "cases:read",
     ("api.case_audit", "GET"): "cases:read",
     ("api.get_project", "GET"): "cases:read",
-    **dict.fromkeys([("api.get_webhook", "GET"), ("api.rotate_webhook_secret", "POST"),
+    **dict.fromkeys([("api.get_webhook", "GET"), ("api.update_webhook", "PATCH"),
+                     ("api.rotate_webhook_secret", "POST"),
                      ("api.disable_webhook", "POST"), ("api.enable_webhook", "POST"),
                      ("api.test_webhook", "POST"),
                      ("api.list_webhook_deliveries", "GET"), ("api.send_webhook_again", "POST")],
@@ -121,6 +122,7 @@ API_BODIES = {
     ("api.upload_document", "POST"): lambda: {"data": {"file": (io.BytesIO(PDF), "a.pdf"),
                                                        "kind": "other"}},
     ("api.post_message", "POST"): lambda: {"json": {"body": "x"}},
+    ("api.update_webhook", "PATCH"): lambda: {"json": {"description": "x"}},
 }
 # The outsiders' answers where they are not 404 for all (INVISIBLE): as the route's page.
 API_OUTSIDERS = {

@@ -61,3 +61,52 @@ def test_the_contract_lists_the_refusal_of_a_move_the_endpoint_state_does_not_al
     for path in ("/api/v1/webhooks/{endpoint_id}/test",
                  "/api/v1/webhooks/{endpoint_id}/deliveries/{delivery_id}/again"):
         assert "422" in paths[path]["post"]["responses"]
+
+
+def test_an_endpoint_is_changed_with_the_etag_it_was_read_with(client, world):
+    secret = make_token(world.users["manager"])
+    endpoint = client.post("/api/v1/webhooks", json=HOOK, headers=bearer(secret)).get_json()
+    url = f"/api/v1/webhooks/{endpoint['id']}"
+    read = client.get(url, headers=bearer(secret))
+    changed = client.patch(url, json={"events": ["case.completed"], "url": "https://erp.example.com/v2"},
+                           headers=bearer(secret, **{"If-Match": read.headers["ETag"]}))
+    assert changed.status_code == 200
+    body = changed.get_json()
+    assert body["events"] == ["case.completed"] and body["url"] == "https://erp.example.com/v2"
+    assert body["description"] == endpoint["description"]   # left out: kept
+    assert changed.headers["ETag"] not in (read.headers["ETag"], None)
+    assert client.get(url, headers=bearer(secret)).headers["ETag"] == changed.headers["ETag"]
+    comment = db.session.scalar(select(AuditEvent.comment).where(
+        AuditEvent.action == "webhook_edit"))
+    assert "https://erp.example.com/v2" in comment and "项目管理系统" in comment
+
+
+def test_a_change_without_the_current_etag_is_refused_and_nothing_is_written(client, world):
+    secret = make_token(world.users["owner"])
+    endpoint = client.post("/api/v1/webhooks", json=HOOK, headers=bearer(secret)).get_json()
+    url = f"/api/v1/webhooks/{endpoint['id']}"
+    first = client.get(url, headers=bearer(secret)).headers["ETag"]
+    assert_problem(client.patch(url, json={"description": "ERP"}, headers=bearer(secret)), 428)
+    assert_problem(client.patch(url, json={"description": "ERP"},
+                                headers=bearer(secret, **{"If-Match": "*"})), 428)
+    client.patch(url, json={"description": "ERP"}, headers=bearer(secret, **{"If-Match": first}))
+    stale = client.patch(url, json={"events": ["case.completed"]},
+                         headers=bearer(secret, **{"If-Match": first}))
+    assert_problem(stale, 412)
+    now = client.get(url, headers=bearer(secret)).get_json()
+    assert now["events"] == HOOK["events"] and now["description"] == "ERP"
+
+
+def test_a_change_the_rules_refuse_is_422_and_names_what_is_wrong(client, world):
+    secret = make_token(world.users["manager"])
+    endpoint = client.post("/api/v1/webhooks", json=HOOK, headers=bearer(secret)).get_json()
+    url = f"/api/v1/webhooks/{endpoint['id']}"
+    etag = {"If-Match": client.get(url, headers=bearer(secret)).headers["ETag"]}
+    assert_problem(client.patch(url, json={"url": "http://erp.example.com"},
+                                headers=bearer(secret, **etag)), 422)
+    body = assert_problem(client.patch(url, json={"events": ["case.x"]},
+                                       headers=bearer(secret, **etag)), 422)
+    assert "events.0" in body["errors"]
+    assert_problem(client.patch(url, json={"secret": "whsec_x"}, headers=bearer(secret, **etag)),
+                   422)
+    assert client.get(url, headers=bearer(secret)).get_json()["url"] == HOOK["url"]

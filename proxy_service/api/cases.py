@@ -1,28 +1,21 @@
 """Cases and their steps (scope cases:read; a step's update needs steps:write). Objects come
 through the permissions loaders the pages use: what the token's user may not see is 404."""
-import re
-
-from flask import abort, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from proxy_service import permissions, workflow
 from proxy_service.api import bp, present, queries, schemas
 from proxy_service.api.guard import caller, scope_required, token
+from proxy_service.api.preconditions import etag_header, if_match_parameter, require_match
 from proxy_service.api.problems import problem
 from proxy_service.core.conflicts import committing
 from proxy_service.models import Agreement, Case
 from proxy_service.workflow.api_tokens import through
 
 # i18n-keep: the contract (OpenAPI) is one document, written in Chinese
-ETAG_HEADER = {"ETag": {"description": "事项的版本号；修改时在 If-Match 中带回",
-                        "schema": {"type": "string"}}}
-# One or more entity tags, never "*" (428: a write names the version it was decided on).
-ETAG_LIST_PATTERN = r'^\s*(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*\s*$'
+ETAG_HEADER = etag_header("事项的版本号；修改时在 If-Match 中带回")
 # i18n-keep: the contract (OpenAPI) is one document, written in Chinese
-IF_MATCH = {"in": "header", "name": "If-Match", "required": True,
-            "schema": {"type": "string", "pattern": ETAG_LIST_PATTERN},
-            "description": "读取事项时得到的 ETag（如 \"4\"；不接受 *）"}
+IF_MATCH = if_match_parameter("读取事项时得到的 ETag（如 \"4\"；不接受 *）")
 NOT_IN_PROGRESS = _l("案件当前不在办理中，事项不能更新。")
 NOT_HANDLING = _l("只有办理该案件的工作人员可以更新事项。")
 
@@ -80,10 +73,6 @@ def update_step(changes, case_id, step_id):
 
 
 def matched_version(step):
-    """The version If-Match names: 428 without one (or with "*" or no entity tag: the
-    contract's pattern), 412 when the step moved on since."""
-    if not re.match(ETAG_LIST_PATTERN, request.headers.get("If-Match", "")):
-        abort(428)
-    if not request.if_match.contains(str(step.version)):
-        abort(412)
+    """The version If-Match names (preconditions.require_match: 428 or 412 otherwise)."""
+    require_match(str(step.version))
     return step.version

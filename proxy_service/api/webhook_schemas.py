@@ -45,3 +45,11 @@ class WebhookIn(StrictSchema):
     events = fields.List(fields.String(validate=fields.one_of(EVENT_NAMES),
                                        metadata={"enum": EVENT_NAMES}), required=True)
     description = fields.String(validate=fields.max_length(200))
+
+
+class WebhookEdit(StrictSchema):
+    """What a PATCH may change: any of the three; what it leaves out stays as it is."""
+    url = fields.String(validate=fields.max_length(500))
+    events = fields.List(fields.String(validate=fields.one_of(EVENT_NAMES),
+                                       metadata={"enum": EVENT_NAMES}))
+    description = fields.String(validate=fields.max_length(200))

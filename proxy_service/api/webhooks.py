@@ -1,17 +1,23 @@
 """Webhook endpoints through the API (scope webhooks:manage): the same verbs and loaders as the
 事件推送 pages. A manager's token manages the center's endpoints, an enterprise user's the
-enterprise's; another owner's endpoint is 404. A secret is in the answer that made it only."""
+enterprise's; another owner's endpoint is 404. A secret is in the answer that made it only.
+An endpoint's ETag is a digest of what a PATCH may change: a change made since it was read
+(by the page or another token) makes the PATCH 412, not a silent overwrite."""
+import hashlib
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from proxy_service import permissions
 from proxy_service.api import bp
 from proxy_service.api.guard import caller, scope_required, token
+from proxy_service.api.preconditions import etag_header, if_match_parameter, require_match
 from proxy_service.api.problems import problem
 from proxy_service.api.webhook_schemas import (
     DeliveryOut,
     SecretOut,
     WebhookCreated,
+    WebhookEdit,
     WebhookIn,
     WebhookOut,
 )
@@ -24,6 +30,10 @@ from proxy_service.workflow.api_tokens import through
 SCOPE = "webhooks:manage"
 LOG_LENGTH = 50
 NOT_AN_OWNER = _l("只有中心管理人员和企业用户可以管理事件推送。")
+# i18n-keep: the contract (OpenAPI) is one document, written in Chinese
+ETAG_HEADER = etag_header("推送地址设置（地址、事件、说明）的摘要；修改时在 If-Match 中带回")
+# i18n-keep: the contract (OpenAPI) is one document, written in Chinese
+IF_MATCH = if_match_parameter("读取推送地址时得到的 ETag（不接受 *）")
 
 
 @bp.route("/webhooks", methods=["GET"])
@@ -51,10 +61,28 @@ def create_webhook(data):
 
 @bp.route("/webhooks/<int:endpoint_id>", methods=["GET"])
 @scope_required(SCOPE)
-@bp.response(200, WebhookOut)
+@bp.response(200, WebhookOut, headers=ETAG_HEADER)
 def get_webhook(endpoint_id):
-    """推送地址（An endpoint）"""
-    return out(permissions.endpoint_or_404(caller(), endpoint_id))
+    """推送地址（An endpoint, the digest of its settings as the ETag）"""
+    endpoint = permissions.endpoint_or_404(caller(), endpoint_id)
+    return out(endpoint), {"ETag": f'"{settings_digest(endpoint)}"'}
+
+
+@bp.route("/webhooks/<int:endpoint_id>", methods=["PATCH"])
+@scope_required(SCOPE)
+@bp.arguments(WebhookEdit)
+@bp.response(200, WebhookOut, headers=ETAG_HEADER)
+@bp.doc(parameters=[IF_MATCH])
+def update_webhook(changes, endpoint_id):
+    """修改推送地址（Change the URL, the events or the description; If-Match required）"""
+    endpoint = permissions.endpoint_or_404(caller(), endpoint_id)
+    db.session.refresh(endpoint, with_for_update=True)   # PostgreSQL: one PATCH at a time
+    require_match(settings_digest(endpoint))
+    _commit(webhooks.update_endpoint, endpoint, caller(), via=through(token()),
+            url=changes.get("url", endpoint.url),
+            events=changes.get("events", endpoint.event_list),
+            description=changes.get("description", endpoint.description))
+    return out(endpoint), {"ETag": f'"{settings_digest(endpoint)}"'}
 
 
 @bp.route("/webhooks/<int:endpoint_id>/rotate", methods=["POST"])
@@ -120,6 +148,12 @@ def out(endpoint):
     return {"id": endpoint.id, "url": endpoint.url, "description": endpoint.description,
             "events": endpoint.event_list, "state": endpoint.state,
             "created_at": endpoint.created_at}
+
+
+def settings_digest(endpoint):
+    """What a PATCH may change, digested: the entity tag's value."""
+    settings = "\n".join((endpoint.url, endpoint.events, endpoint.description or ""))
+    return hashlib.sha256(settings.encode()).hexdigest()[:20]
 
 
 def _commit(verb, *args, **kwargs):

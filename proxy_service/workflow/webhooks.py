@@ -70,12 +70,12 @@ def create_endpoint(actor, *, url, events, description="", via=""):
     return endpoint, secret
 
 
-def update_endpoint(endpoint, actor, *, url, events, description=""):
+def update_endpoint(endpoint, actor, *, url, events, description="", via=""):
     url, events = check_url(url), check_events(events)
     changed = _fill(endpoint, {"url": url, "events": " ".join(events),
                                "description": description.strip()})
     if changed:
-        _audit(actor, endpoint, "webhook_edit", _described(url, events))
+        _audit(actor, endpoint, "webhook_edit", via + _described(url, events))
     return changed
 
 
