@@ -8,14 +8,16 @@ here), valid requests (positive) and requests the contract forbids (negative):
 - every answer is one the operation documents, in the documented media type and shape;
 - a request the contract forbids is refused (4xx), one it allows is not refused as malformed.
 
-Path ids are half the time those of the seeded cases, steps, projects and webhook endpoints and
-deliveries (reachable or not), otherwise generated; a request with If-Match half the time sends
+Path ids are half the time those of the seeded cases, steps, projects, documents, agreements and
+webhook endpoints and deliveries (reachable or not), otherwise generated; a request with If-Match half the time sends
 the object's current ETag, so that writes succeed too. A public operation (POST /verify) is
 sent no token. A role refused by design (staff on /projects and /profile, non-managers on
 /reports/headline) gets the documented 403. An operation with no inputs (GET /profile) has no
 request its contract forbids: its negative half has nothing to test. At most 20 examples per operation, mode and role, derandomized, no
 deadline. One test per operation and role (the enterprise user "owner", an agent, a manager),
 so that pytest-xdist spreads them over its workers; each has a fresh world and database."""
+import io
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -31,14 +33,16 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from werkzeug.datastructures import FileStorage
 
 from config import TestingConfig
 from proxy_service import create_app
 from proxy_service.core.extensions import db
 from proxy_service.workflow import webhooks
+from proxy_service.workflow.documents import store_document
 
 from .api_helpers import bearer, make_token
-from .factories import make_case
+from .factories import PDF, make_case
 
 ROLES = ("owner", "agent", "manager")
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
@@ -74,13 +78,17 @@ LABELS = sorted(operations(create_app(TestingConfig)))
 @pytest.fixture
 def targets(world):
     """Path ids of the seeded world, one dict per request: the steps of a case in progress
-    (every role's) and of a submitted one of another enterprise (the manager's only); the
-    webhook endpoints of the enterprise and of the center, each with a queued test delivery
-    (queued only: nothing is sent, no network)."""
+    (every role's; with a document and its sealed agreement) and of a submitted one of another
+    enterprise (the manager's only); the webhook endpoints of the enterprise and of the center,
+    each with a queued test delivery (queued only: nothing is sent, no network)."""
     running = world.case()
     waiting = make_case(world.other_project, world.users["other_enterprise"], world.items)
+    document = store_document(FileStorage(io.BytesIO(PDF), filename="a.pdf"), kind="material",
+                              uploader=world.users["owner"], case=running)
     found = [{"case_id": case.id, "step_id": step.id, "project_id": case.project_id}
              for case in (running, waiting) for step in case.steps]
+    found += [{"case_id": running.id, "document_id": document.id, "agreement_id": agreement.id}
+              for agreement in running.agreements]
     for owner in ("owner", "manager"):
         endpoint, _secret = webhooks.create_endpoint(world.users[owner], **HOOK)
         delivery = webhooks.send_test_event(endpoint, world.users[owner])
