@@ -76,7 +76,7 @@ def test_pages_neither_skip_nor_repeat_while_cases_change(client, world, frozen_
         if pages == 1:   # a case already read and one not yet read change meanwhile
             clock.freeze(clock.now() + timedelta(hours=1))
             for case in (cases[0], cases[4]):
-                case.note = "更新"
+                workflow.post_message(case, world.users["owner"], "更新")
             db.session.commit()
         cursor = page["next"]
         if cursor is None:
@@ -84,6 +84,57 @@ def test_pages_neither_skip_nor_repeat_while_cases_change(client, world, frozen_
     assert set(seen) == {case.id for case in cases}
     assert seen[:2] == [cases[0].id, cases[1].id] and seen[-2:] == [cases[0].id, cases[4].id]
     assert len(seen) == 7   # the updated case read before comes again, once, at the end
+
+
+def test_a_step_update_brings_its_case_back_to_pollers(client, world, frozen_clock):
+    """updated_since follows changed_at: a step updated through the API (the case row left
+    as it was) lists its case again, with its revision advanced and its version kept."""
+    frozen_clock(2026, 3, 2)
+    followed = world.case()
+    quiet = make_case(world.other_project, world.users["other_enterprise"], world.items)
+    db.session.commit()
+    reader, agent = make_token(world.users["manager"]), make_token(world.users["agent"])
+    def listed(query=""):
+        return client.get(f"/api/v1/cases?{query}", headers=bearer(reader)).get_json()["items"]
+    before = {item["id"]: item for item in listed()}
+    since = max(item["changed_at"] for item in before.values()).replace("+", "%2B")
+    assert listed(f"updated_since={since}") == []
+    frozen_clock(2026, 3, 3)
+    assert _patch(client, followed, agent, {"action": "start"}).status_code == 200
+    [item] = listed(f"updated_since={since}")
+    was = before[followed.id]
+    assert item["id"] == followed.id and item["revision"] > was["revision"]
+    assert item["version"] == was["version"] and item["updated_at"] == was["updated_at"]
+    assert item["changed_at"] > was["changed_at"] and quiet.id in before
+
+
+def test_pages_neither_skip_nor_repeat_while_steps_change(client, world, frozen_clock):
+    """The walk of the test above, the changes made to the cases' steps: a case whose step
+    moved comes again at the end, once; none is skipped."""
+    frozen_clock(2026, 3, 2)
+    cases = [world.case()]
+    for number in range(3):
+        clock.freeze(clock.now() + timedelta(minutes=1))
+        enterprise = make_enterprise(world.centers[0], f"企业{number}", f"91140700MA0K12{number}4X0")
+        cases.append(make_case(make_project(enterprise, world.centers[0], f"项目{number}"),
+                               world.users["owner"], world.items, accept_by=world.users["manager"],
+                               agent=world.users["agent"]))
+    db.session.commit()
+    secret = make_token(world.users["manager"])
+    seen, cursor = [], None
+    while True:
+        page = client.get("/api/v1/cases?limit=2" + (f"&cursor={cursor}" if cursor else ""),
+                          headers=bearer(secret)).get_json()
+        if not seen:    # a step of a case already read, and of one not yet read, moves
+            clock.freeze(clock.now() + timedelta(hours=1))
+            for case in (cases[0], cases[3]):
+                workflow.update_step(case.steps[0], world.users["agent"],
+                                     seen_version=case.steps[0].version, action="start")
+            db.session.commit()
+        seen += [item["id"] for item in page["items"]]
+        if (cursor := page["next"]) is None:
+            break
+    assert seen == [cases[0].id, cases[1].id, cases[2].id, cases[0].id, cases[3].id]
 
 
 def test_a_cursor_not_made_by_the_api_is_a_field_error(client, world):

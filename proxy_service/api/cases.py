@@ -27,7 +27,7 @@ NOT_HANDLING = _l("只有办理该案件的工作人员可以更新事项。")
 def list_cases(**filters):
     """案件列表（List cases）
 
-    按 (updated_at, id) 升序分页；用返回的 next 作为 cursor 取下一页。"""
+    按 (changed_at, id) 升序分页；用返回的 next 作为 cursor 取下一页。"""
     cases, next_cursor = queries.case_page(caller(), **filters)
     return {"items": [present.case_summary(case) for case in cases], "next": next_cursor}
 

@@ -15,7 +15,8 @@ def case_summary(case):
             "light": lights.case_light(case), "enterprise": named(case.enterprise),
             "project": named(case.project), "agent": named(case.agent),
             "submitted_at": case.submitted_at, "promised_on": case.promised_on,
-            "updated_at": case.updated_at, "version": case.version}
+            "updated_at": case.updated_at, "version": case.version,
+            "changed_at": case.changed_at, "revision": case.revision}
 
 
 def case_detail(case):

@@ -1,8 +1,10 @@
-"""The API's case list: keyset pages over (updated_at, id), each page one statement whatever
-the depth, stable while cases change (a case updated meanwhile moves behind the cursor and
+"""The API's case list: keyset pages over (changed_at, id), each page one statement whatever
+the depth, stable while cases change (a case changed meanwhile moves behind the cursor and
 comes again later, never skips one). Never ordered by the light, which changes every day.
+`changed_at` moves with anything shown of the case, its steps, documents and messages
+included (workflow/revision.py), not only with the case row (`updated_at`).
 
-The cursor is opaque to callers: the last row's (updated_at, id) as "<µs since 1970>-<id>", a
+The cursor is opaque to callers: the last row's (changed_at, id) as "<µs since 1970>-<id>", a
 form the contract states exactly (schemas.CURSOR_PATTERN): every cursor it allows is one the
 list can read, and any other is refused by the schema (422 on `cursor`)."""
 from datetime import UTC, datetime, timedelta
@@ -36,23 +38,23 @@ def case_page(user, *, status=None, stage=None, agent=None, light=None, updated_
         query = query.where(Case.agent_id == agent)
     query = lights.with_light(query, lights.case_rank(), lights.parse_light(light))
     if updated_since is not None:
-        query = query.where(Case.updated_at > updated_since)
+        query = query.where(Case.changed_at > updated_since)
     if cursor is not None:
         at, case_id = read_cursor(cursor)
-        # (updated_at, id) > (at, case_id), written so that the index on (center, updated_at,
+        # (changed_at, id) > (at, case_id), written so that the index on (center, changed_at,
         # id) is entered at `at` (the bare OR makes SQLite walk the center's cases from the first).
-        query = query.where(Case.updated_at >= at, or_(Case.updated_at > at, Case.id > case_id))
-    rows = db.session.scalars(query.order_by(Case.updated_at, Case.id).limit(limit + 1)).all()
+        query = query.where(Case.changed_at >= at, or_(Case.changed_at > at, Case.id > case_id))
+    rows = db.session.scalars(query.order_by(Case.changed_at, Case.id).limit(limit + 1)).all()
     cases = rows[:limit]
     return cases, (make_cursor(cases[-1]) if len(rows) > limit else None)
 
 
 def make_cursor(case):
-    return f"{(case.updated_at - EPOCH) // timedelta(microseconds=1)}-{case.id}"
+    return f"{(case.changed_at - EPOCH) // timedelta(microseconds=1)}-{case.id}"
 
 
 def read_cursor(cursor):
-    """(updated_at, id) of a cursor matching schemas.CURSOR_PATTERN (checked before). An id
+    """(changed_at, id) of a cursor matching schemas.CURSOR_PATTERN (checked before). An id
     beyond the largest a key can hold reads as that largest: no case comes after either."""
     microseconds, case_id = cursor.split("-")
     return EPOCH + timedelta(microseconds=int(microseconds)), min(int(case_id), LARGEST_ID)

@@ -22,7 +22,7 @@ from proxy_service.permissions.documents import ENTERPRISE_KINDS, STAFF_KINDS
 from proxy_service.workflow import STEP_MOVES
 
 PAGE_LIMIT = 100
-# A cursor (queries.make_cursor): the last row's updated_at in µs since 1970 (up to 2286) and id.
+# A cursor (queries.make_cursor): the last row's changed_at in µs since 1970 (up to 2286) and id.
 CURSOR_PATTERN = r"^[0-9]{1,16}-[0-9]{1,10}$"
 INVALID_CURSOR = _l("游标无效：请传回上一页返回的 next。")
 
@@ -75,6 +75,10 @@ class CaseSummary(Reply):
     promised_on = fields.Date(allow_none=True, metadata={"description": "承诺办结日"})
     updated_at = fields.AwareDateTime()
     version = fields.Integer()
+    # i18n-keep: the contract's text (one document, in Chinese)
+    changed_at = fields.AwareDateTime(metadata={"description": "案件或其事项、材料、留言等最近变化的时间"})
+    # i18n-keep: the contract's text (one document, in Chinese)
+    revision = fields.Integer(metadata={"description": "每次变化加一（version 只随案件本身的字段变化）"})
 
 
 class CasePage(Reply):
@@ -343,7 +347,8 @@ class CaseListArgs(StrictSchema):
         "enum": FILTER_LIGHT_VALUES,
         "description": "今天的红黄绿灯（Today's traffic light）；列表不按灯排序"})
     # i18n-keep: the contract's text (one document, in Chinese)
-    updated_since = fields.AwareDateTime(metadata={"description": "只列出此时间之后更新的案件"})
+    updated_since = fields.AwareDateTime(metadata={
+        "description": "只列出此时间之后有变化（changed_at：含事项、材料、留言等）的案件"})
     # i18n-keep: the contract's text (one document, in Chinese)
     cursor = fields.String(validate=validate.Regexp(CURSOR_PATTERN, error=INVALID_CURSOR),
                            metadata={"description": "上一页返回的 next（原样传回）"})

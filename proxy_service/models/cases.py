@@ -101,7 +101,12 @@ class Case(db.Model):
     promised_workdays: Mapped[int | None] = mapped_column()
     suspended_on = mapped_column(Date, nullable=True)      # while suspended: clocks stopped since
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    version: Mapped[int] = mapped_column(default=1)
+    version: Mapped[int] = mapped_column(default=1)   # the case form's optimistic lock
+    # Anything shown of the case changed (a step, a document, a message, ...): advanced by
+    # workflow/revision.py in the verb's transaction, never through the ORM (which would bump
+    # `version` too). The API's updated_since and the status page's fragment cache follow it.
+    revision: Mapped[int] = mapped_column(default=1, server_default="1")
+    changed_at = mapped_column(UTCDateTime, default=utcnow)
 
     center = relationship("Center")
     enterprise = relationship("Enterprise")
@@ -129,10 +134,10 @@ class Case(db.Model):
         Index("ix_cases_center_closed", "center_id", "closed_at", "status"),
         # The open cases whose promised date a calendar change may move (deadline_recompute).
         Index("ix_cases_status_promised", "status", "promised_on"),
-        # The API's case list: keyset pages over (updated_at, id) of a center's or an
+        # The API's case list: keyset pages over (changed_at, id) of a center's or an
         # enterprise's cases (api/queries.py).
-        Index("ix_cases_center_updated", "center_id", "updated_at", "id"),
-        Index("ix_cases_enterprise_updated", "enterprise_id", "updated_at", "id"),
+        Index("ix_cases_center_changed", "center_id", "changed_at", "id"),
+        Index("ix_cases_enterprise_changed", "enterprise_id", "changed_at", "id"),
     )
 
     @property

@@ -11,8 +11,7 @@ from proxy_service.core.conflicts import TransitionError
 from proxy_service.core.extensions import db
 from proxy_service.core.i18n import in_record_language
 from proxy_service.identity import api_tokens
-from proxy_service.models import AuditEvent
-from proxy_service.workflow.moves import ACCOUNT_MOVES, _begin, _move
+from proxy_service.workflow.moves import ACCOUNT_MOVES, _audit_event, _begin, _move
 
 
 class UsernameTaken(TransitionError):
@@ -32,8 +31,8 @@ def open_account(user, actor):
         db.session.flush()
     except IntegrityError as err:   # the unique username, taken a moment ago
         raise UsernameTaken() from err
-    db.session.add(AuditEvent.record(actor, user, "user_create",  # i18n-keep: audit record
-                                     comment=f"{user.username}（{in_record_language(user.role.label)}）"))
+    _audit_event(actor, user, "user_create",  # i18n-keep: audit record
+                 comment=f"{user.username}（{in_record_language(user.role.label)}）")
     db.session.flush()
     return user
 

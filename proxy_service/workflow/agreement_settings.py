@@ -10,7 +10,8 @@ from proxy_service.core import clock
 from proxy_service.core.conflicts import save
 from proxy_service.core.extensions import db
 from proxy_service.documents.default_clauses import DEFAULT_CLAUSES
-from proxy_service.models import AgreementTemplate, AuditEvent
+from proxy_service.models import AgreementTemplate
+from proxy_service.workflow.moves import _audit_event
 
 
 def current_template(center):
@@ -41,7 +42,7 @@ def save_template(center, actor, clauses):
                                  clauses=clauses, created_by_id=actor.id, created_at=clock.now())
     db.session.add(template)
     db.session.flush()
-    db.session.add(AuditEvent.record(actor, template, "template_edit", comment=f"v{template.version}"))
+    _audit_event(actor, template, "template_edit", comment=f"v{template.version}")
     db.session.flush()
     return template
 
@@ -53,8 +54,8 @@ def set_countersign_role(center, actor, role, seen_version):
     def apply(record):
         record.countersign_role = role
     save(center, seen_version, apply)
-    db.session.add(AuditEvent.record(actor, center, "template_edit",
-                                     comment=f"countersign_role={center.countersign_role}"))
+    _audit_event(actor, center, "template_edit",
+                 comment=f"countersign_role={center.countersign_role}")
     db.session.flush()
 
 
@@ -62,5 +63,5 @@ def save_enterprise_seal(enterprise, actor, png):
     """The enterprise's electronic company seal: `png`, an image already checked and
     re-encoded (documents.signature_images.seal_from_upload)."""
     enterprise.seal_image = png
-    db.session.add(AuditEvent.record(actor, enterprise, "enterprise_seal"))
+    _audit_event(actor, enterprise, "enterprise_seal")
     db.session.flush()

@@ -38,7 +38,6 @@ from proxy_service.models import (
     Agreement,
     AgreementKind,
     AgreementState,
-    AuditEvent,
     Document,
     Signature,
 )
@@ -48,6 +47,7 @@ from proxy_service.workflow.moves import (
     AGREEMENT_MOVES,
     CASE_MOVES,
     OPEN_AGREEMENT_STATES,
+    _audit_event,
     _begin,
     _move,
     _void_signatures,
@@ -78,8 +78,8 @@ def generate(case, actor, *, kind=AK.AGREEMENT, steps=None):
     for step in steps:
         step.agreement_id = agreement.id
     _store_unsigned(agreement, render_unsigned(agreement))
-    db.session.add(AuditEvent.record(actor, agreement, "agreement_generate", "", agreement.state,
-                                     agreement.number))
+    _audit_event(actor, agreement, "agreement_generate", "", agreement.state,
+                 agreement.number)
     db.session.flush()
     return agreement
 
@@ -182,7 +182,7 @@ def _change(agreement, action, actor, comment):
 def _audit(actor, agreement, action, comment=""):
     """An event that leaves the agreement's state as it is (the center's signature, which the
     seal follows at once; the enterprise's confirmed on paper)."""
-    db.session.add(AuditEvent.record(actor, agreement, action, comment=comment))
+    _audit_event(actor, agreement, action, comment=comment)
     db.session.flush()
 
 

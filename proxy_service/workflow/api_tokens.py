@@ -16,8 +16,9 @@ from proxy_service.core.conflicts import TransitionError, require
 from proxy_service.core.extensions import db
 from proxy_service.core.i18n import in_record_language
 from proxy_service.identity.api_tokens import revoke
-from proxy_service.models import ApiToken, AuditEvent
+from proxy_service.models import ApiToken
 from proxy_service.models.api_tokens import LONGEST_LIFE, SCOPES, SECRET_PREFIX, secret_hash
+from proxy_service.workflow.moves import _audit_event
 
 __all__ = ["SCOPES", "create_token", "revoke_token", "through"]
 
@@ -43,7 +44,7 @@ def create_token(user, *, name, scopes, expires_on, actor=None, action="api_toke
     comment = in_record_language(_l("%(name)s（%(hint)s…），权限：%(scopes)s，有效期至%(day)s",
                                     name=name, hint=token.hint, scopes="、".join(sorted(scopes)),
                                     day=expires_on.isoformat()))
-    db.session.add(AuditEvent.record(actor, user, action, comment=comment))
+    _audit_event(actor, user, action, comment=comment)
     db.session.flush()
     return token, secret
 

@@ -18,7 +18,6 @@ from proxy_service.models import (
     OPEN_CASE_STATUSES,
     Absence,
     Agreement,
-    AuditEvent,
     Case,
     Project,
     Role,
@@ -28,6 +27,7 @@ from proxy_service.models import (
 from proxy_service.models.cases import CaseStatus
 from proxy_service.permissions import current_absences
 from proxy_service.workflow import agreements
+from proxy_service.workflow.moves import _audit_event
 
 # A case "handled" by an agent for the industry preference: open or completed, not
 # declined or terminated (work that never happened says nothing about experience).
@@ -76,8 +76,8 @@ def record_absence(agent, actor, *, start_on, end_on, reason="", substitute=None
                       reason=(reason or "").strip(), created_at=clock.now())
     db.session.add(absence)
     db.session.flush()
-    db.session.add(AuditEvent.record(actor, absence, "absence_create",
-                                     comment=_period(absence, absence.reason)))
+    _audit_event(actor, absence, "absence_create",
+                 comment=_period(absence, absence.reason))
     db.session.flush()
     if substitute is not None:
         set_substitute(absence, actor, substitute)
@@ -91,7 +91,7 @@ def cancel_absence(absence, actor):
     state = absence.state(today)
     if state == "past":
         raise AssignmentError(_l("已结束的请假不能撤销。"))
-    db.session.add(AuditEvent.record(actor, absence, "absence_cancel", comment=_period(absence)))
+    _audit_event(actor, absence, "absence_cancel", comment=_period(absence))
     if state == "upcoming" or absence.start_on == today:
         db.session.delete(absence)
     else:
@@ -111,8 +111,8 @@ def set_substitute(absence, actor, substitute):
     absence.substitute = substitute
     absence.substitute_set_by = actor
     name = substitute.name if substitute else in_record_language(_l("（取消代岗）"))
-    db.session.add(AuditEvent.record(actor, absence, "substitute_set",  # i18n-keep: audit record
-                                     comment=f"{absence.agent.name} → {name}（{_period(absence)}）"))
+    _audit_event(actor, absence, "substitute_set",  # i18n-keep: audit record
+                 comment=f"{absence.agent.name} → {name}（{_period(absence)}）")
     db.session.flush()
 
 

@@ -12,11 +12,11 @@ from proxy_service.calendar import deadlines
 from proxy_service.core import clock
 from proxy_service.core.conflicts import TransitionError, check_version, require
 from proxy_service.core.extensions import db
-from proxy_service.models import ApprovalItem, Assignment, AuditEvent, Case, Message, Role, Step
+from proxy_service.models import ApprovalItem, Assignment, Case, Message, Role, Step
 from proxy_service.models.cases import FINAL_CASE_STATUSES
 from proxy_service.workflow import agreements
 from proxy_service.workflow import notices as issued_notices
-from proxy_service.workflow.moves import CASE_MOVES, CS, SS, _begin, _move
+from proxy_service.workflow.moves import CASE_MOVES, CS, SS, _audit_event, _begin, _move
 
 
 def submit_case(project, actor, *, items, contact_name, contact_mobile, note="", template=None):
@@ -38,7 +38,7 @@ def submit_case(project, actor, *, items, contact_name, contact_mobile, note="",
                        submitted_at=clock.now()), CS.SUBMITTED)
     db.session.add(case)
     db.session.flush()
-    db.session.add(AuditEvent.record(actor, case, "submit_case", "", CS.SUBMITTED, note))
+    _audit_event(actor, case, "submit_case", "", CS.SUBMITTED, note)
     db.session.flush()
     return case
 
@@ -196,7 +196,7 @@ def post_message(case, actor, body, *, internal=False, step=None, via=""):
     message = Message(case=case, step=step, author=actor, body=body, internal=internal,
                       created_at=clock.now())
     db.session.add(message)
-    db.session.add(AuditEvent.record(actor, case, "note" if internal else "message",
-                                     comment=via + body, internal=internal))
+    _audit_event(actor, case, "note" if internal else "message",
+                 comment=via + body, internal=internal)
     db.session.flush()
     return message

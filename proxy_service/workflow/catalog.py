@@ -11,8 +11,8 @@ from flask_babel import lazy_gettext as _l
 from proxy_service.core import conflicts
 from proxy_service.core.extensions import db
 from proxy_service.core.i18n import record_language
-from proxy_service.models import ApprovalItem, AuditEvent, CaseTemplate
-from proxy_service.workflow.moves import ITEM_MOVES, _begin, _move
+from proxy_service.models import ApprovalItem, CaseTemplate
+from proxy_service.workflow.moves import ITEM_MOVES, _audit_event, _begin, _move
 
 # What the audit comment says, per kind of record and change (record language: Chinese).
 COMMENTS = {
@@ -59,8 +59,8 @@ def _retirement(record, actor, action):
 
 
 def _record(actor, record, message):
-    db.session.add(AuditEvent.record(actor, record, "catalog_edit",
-                                     comment=_comment(message, record)))
+    _audit_event(actor, record, "catalog_edit",
+                 comment=_comment(message, record))
     db.session.flush()
 
 

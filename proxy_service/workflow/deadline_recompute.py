@@ -44,6 +44,8 @@ from proxy_service.models import (
     Suspension,
 )
 from proxy_service.models.types import utcnow
+from proxy_service.workflow import revision
+from proxy_service.workflow.moves import _audit_event
 
 BATCH = 100                                     # cases per load and flush
 OPEN_CASES = (CaseStatus.IN_PROGRESS, CaseStatus.SUSPENDED)   # the ones with clocks
@@ -165,10 +167,13 @@ def _recompute(actor, case_ids, steps, cases):
             moved[case] = lines
     _store(Step, changes.steps)
     _store(Case, changes.cases)
+    # One UPDATE for the batch: a step whose yellow day alone moved changes its light, unaudited.
+    revision.touch({step.case_id for step, _ in changes.steps}
+                   | {case.id for case, _ in changes.cases})
     audit_chain.append_rows(db.session, changes.events)
-    db.session.add_all(AuditEvent.record(_named(actor, case), case, "deadlines_moved",
-                                         comment="；".join(lines))  # i18n-keep: audit record
-                       for case, lines in moved.items())
+    for case, lines in moved.items():
+        _audit_event(_named(actor, case), case, "deadlines_moved",
+                     comment="；".join(lines))  # i18n-keep: audit record
     return moved
 
 

@@ -5,7 +5,8 @@ import hashlib
 
 from proxy_service.core.extensions import db
 from proxy_service.core.uploads import check_upload
-from proxy_service.models import AuditEvent, Document
+from proxy_service.models import Document
+from proxy_service.workflow.moves import _audit_event
 
 
 def store_document(upload, *, kind, uploader, case=None, step=None, enterprise=None, via=""):
@@ -21,5 +22,5 @@ def store_document(upload, *, kind, uploader, case=None, step=None, enterprise=N
     db.session.add(document)
     db.session.flush()
     if case is not None:
-        db.session.add(AuditEvent.record(uploader, case, "upload", comment=via + document.filename))
+        _audit_event(uploader, case, "upload", comment=via + document.filename)
     return document

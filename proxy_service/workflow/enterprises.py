@@ -16,7 +16,6 @@ from proxy_service.core.uploads import UploadError
 from proxy_service.identity import api_tokens
 from proxy_service.models import (
     OPEN_CASE_STATUSES,
-    AuditEvent,
     Case,
     ClaimStatus,
     Enterprise,
@@ -28,7 +27,14 @@ from proxy_service.models import (
 )
 from proxy_service.workflow import agreements
 from proxy_service.workflow.documents import store_document
-from proxy_service.workflow.moves import CLAIM_MOVES, VERIFICATION_MOVES, _begin, _fill, _move
+from proxy_service.workflow.moves import (
+    CLAIM_MOVES,
+    VERIFICATION_MOVES,
+    _audit_event,
+    _begin,
+    _fill,
+    _move,
+)
 
 CONTACT_FIELDS = ("contact_person", "mobile", "email", "address")
 
@@ -92,7 +98,7 @@ def _new_enterprise(user, data, licence):
     db.session.flush()
     user.enterprise = enterprise
     store_document(licence, kind="licence", uploader=user, enterprise=enterprise)
-    db.session.add(AuditEvent.record(user, enterprise, "register", comment=user.username))
+    _audit_event(user, enterprise, "register", comment=user.username)
     db.session.flush()
 
 
@@ -106,8 +112,8 @@ def _claim(enterprise, user, data, licence):
                             licence_document_id=document.id)
     db.session.add(_begin(claim, ClaimStatus.PENDING, field="outcome"))
     db.session.flush()
-    db.session.add(AuditEvent.record(user, enterprise, "claim",  # i18n-keep: audit record
-                                     comment=f"{user.username}：{data['name']}"))
+    _audit_event(user, enterprise, "claim",  # i18n-keep: audit record
+                 comment=f"{user.username}：{data['name']}")
     db.session.flush()
     return claim
 
@@ -128,7 +134,7 @@ def add_colleague(enterprise, actor, data):
     """Another login of the same enterprise, with its own password. Raises RefusedField for a
     username taken meanwhile."""
     user = _new_login(data, name=data["name"], phone=data["phone"], enterprise=enterprise)
-    db.session.add(AuditEvent.record(actor, enterprise, "add_user", comment=user.username))
+    _audit_event(actor, enterprise, "add_user", comment=user.username)
     db.session.flush()
     return user
 
@@ -200,7 +206,7 @@ def create_project(enterprise, actor, values):
     project = Project(enterprise=enterprise, **values)
     db.session.add(project)
     db.session.flush()
-    db.session.add(AuditEvent.record(actor, project, "project_create", comment=project.name))
+    _audit_event(actor, project, "project_create", comment=project.name)
     db.session.flush()
     return project
 
@@ -219,7 +225,7 @@ def _edit(record, actor, values, audit_action, cases_printing_it):
     changed = _fill(record, values)
     if changed:
         names = "、".join(changed)  # i18n-keep: audit record
-        db.session.add(AuditEvent.record(actor, record, audit_action, comment=names))
+        _audit_event(actor, record, audit_action, comment=names)
     db.session.flush()
     if changed:
         _refresh_agreements(actor, cases_printing_it)

@@ -18,6 +18,7 @@ from proxy_service.models import (
 )
 from proxy_service.models.audit_labels import ACTION_LABELS
 from proxy_service.models.cases import FINAL_CASE_STATUSES
+from proxy_service.workflow import revision
 
 CS, SS, RS, AS = CaseStatus, StepStatus, RectificationStatus, AgreementState
 # The attributes that hold a state: set by _move and _begin only (tests/test_architecture.py).
@@ -123,14 +124,26 @@ def _move(obj, moves, action, actor, comment="", internal=False, audit_action=No
     if target is None:
         raise error(_l("当前状态“%(status)s”下不能执行“%(action)s”。",
                        status=_label(field, current), action=ACTION_LABELS.get(action, action)))
-    event = AuditEvent.record(actor, obj if about is None else about,
-                              audit_action or action, _word(field, current),
-                              _word(field, target), comment, internal)
+    _audit_event(actor, obj if about is None else about, audit_action or action,
+                 _word(field, current), _word(field, target), comment, internal,
+                 center_id=center_id)
+    setattr(obj, field, target)
+    return target
+
+
+def _audit_event(actor, obj, action, from_status="", to_status="", comment="", internal=False,
+                 *, center_id=None):
+    """Add and return the AuditEvent of a change to `obj` (AuditEvent.record's arguments; on
+    the chain of `center_id` when given), advancing the revision of the case it is on, if any
+    (revision.touch). Every verb audits through here or _move, so an audited change of a case
+    always advances its revision. The event is append-only once flushed: nothing is set on it
+    afterwards."""
+    event = AuditEvent.record(actor, obj, action, from_status, to_status, comment, internal)
     if center_id is not None:
         event.center_id = center_id
     db.session.add(event)
-    setattr(obj, field, target)
-    return target
+    revision.touch([event.case_id])
+    return event
 
 
 def _begin(obj, state, *, field="status"):

@@ -25,6 +25,7 @@ from proxy_service.documents import notices
 from proxy_service.documents.notice_facts import NoticeFacts
 from proxy_service.models import AuditEvent, IssuedNotice, NoticeKind, NoticeOrigin
 from proxy_service.workflow import notice_history
+from proxy_service.workflow.moves import _audit_event
 from proxy_service.workflow.notices import header_facts, step_facts, stop_facts, store
 
 
@@ -44,10 +45,10 @@ def correct(notice, actor, reason, seen_revision=None):
                           event_id=notice.event_id, assignment_id=notice.assignment_id)
     except IntegrityError as err:
         raise StaleEdit(notice) from err
-    db.session.add(AuditEvent.record(actor, notice.case, "notice_correct",  # i18n-keep: audit record
-                                     comment=f"{in_record_language(notice.title)} {notice.number} "
-                                             f"第{corrected.revision}版，SHA-256 {corrected.sha256}；"
-                                             f"原因：{reason}"))
+    _audit_event(actor, notice.case, "notice_correct",  # i18n-keep: audit record
+                 comment=f"{in_record_language(notice.title)} {notice.number} "
+                         f"第{corrected.revision}版，SHA-256 {corrected.sha256}；"
+                         f"原因：{reason}")
     db.session.flush()
     return corrected
 

@@ -36,6 +36,7 @@ from proxy_service.models import (
     NoticeOrigin,
     StepStatus,
 )
+from proxy_service.workflow.moves import _audit_event
 
 NK = NoticeKind
 STOP_ACTIONS = ("suspend", "terminate", "withdraw")
@@ -82,9 +83,9 @@ def _issue(case, actor, kind, facts, **subject):
                               issued_at=clock.now(), header=header_facts(case),
                               steps=tuple(step_facts(s) for s in case.steps), **facts)
     notice = store(case, actor, printed, seq=seq, **subject)
-    db.session.add(AuditEvent.record(actor, notice, "notice_issue",  # i18n-keep: audit record
-                                     comment=f"{in_record_language(notice.title)} "
-                                             f"{notice.number}，SHA-256 {notice.sha256}"))
+    _audit_event(actor, notice, "notice_issue",  # i18n-keep: audit record
+                 comment=f"{in_record_language(notice.title)} "
+                         f"{notice.number}，SHA-256 {notice.sha256}")
     db.session.flush()
     return notice
 

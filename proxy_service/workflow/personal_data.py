@@ -49,7 +49,7 @@ from proxy_service.models import (
     SubmitToken,
 )
 from proxy_service.models.cases import FINAL_CASE_STATUSES
-from proxy_service.workflow.moves import ACCOUNT_MOVES, _move
+from proxy_service.workflow.moves import ACCOUNT_MOVES, _audit_event, _move
 
 EXPORT_ACTION, ERASE_ACTION = "personal_data_export", "personal_data_erase"
 
@@ -249,10 +249,8 @@ def _blank_account(person):
 
 
 def _audit(actor, person, action, reason):
-    event = AuditEvent.record(actor, person, action, comment=reason)
-    event.center_id = actor.center_id   # on the manager's center's chain, not the global one
-    db.session.add(event)
-    return event
+    # on the manager's center's chain, not the global one
+    return _audit_event(actor, person, action, comment=reason, center_id=actor.center_id)
 
 
 def _iso(moment):

@@ -32,7 +32,7 @@ from proxy_service.models import (
 )
 from proxy_service.models.evaluations import SUB_SCORES
 from proxy_service.permissions import EVALUATION_EDIT_DAYS, can_rate, evaluation_editable
-from proxy_service.workflow.moves import RECTIFICATION_MOVES, _begin, _move
+from proxy_service.workflow.moves import RECTIFICATION_MOVES, _audit_event, _begin, _move
 
 RESPONSE_WORKDAYS = 15
 RS = RectificationStatus
@@ -91,7 +91,7 @@ def rate(case, actor, *, grade, efficiency, attitude, expertise, comment=""):
         db.session.flush()
     except IntegrityError as err:   # two submissions raced past the check above
         raise EvaluationError(ALREADY_RATED) from err
-    db.session.add(AuditEvent.record(actor, evaluation, "evaluate", "", grade, comment))
+    _audit_event(actor, evaluation, "evaluate", "", grade, comment)
     if grade.is_poor:
         open_rectification(evaluation, actor)
     db.session.flush()
@@ -108,7 +108,7 @@ def edit(evaluation, actor, *, grade, efficiency, attitude, expertise, comment="
     before = evaluation.grade
     _fill(evaluation, grade, efficiency, attitude, expertise, comment)
     evaluation.updated_at = clock.now()
-    db.session.add(AuditEvent.record(actor, evaluation, "evaluation_edit", before, grade, comment))
+    _audit_event(actor, evaluation, "evaluation_edit", before, grade, comment)
     if grade.is_poor and evaluation.rectification is None:
         open_rectification(evaluation, actor)
     db.session.flush()
@@ -140,9 +140,9 @@ def open_rectification(evaluation, actor):
         due_on=workdays.add_workdays(clock.today(), RESPONSE_WORKDAYS)), RS.OPEN)
     db.session.add(rectification)
     db.session.flush()
-    db.session.add(AuditEvent.record(  # i18n-keep: audit record
+    _audit_event(  # i18n-keep: audit record
         actor, rectification, "rectification_open", "", RS.OPEN,
-        f"{in_record_language(evaluation.grade.label)}；整改期限 {rectification.due_on:%Y-%m-%d}"))
+        f"{in_record_language(evaluation.grade.label)}；整改期限 {rectification.due_on:%Y-%m-%d}")
     return rectification
 
 

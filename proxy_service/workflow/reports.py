@@ -18,7 +18,8 @@ from sqlalchemy.orm import joinedload
 from proxy_service.core import clock
 from proxy_service.core.conflicts import StaleEdit, TransitionError, require
 from proxy_service.core.extensions import db
-from proxy_service.models import AuditEvent, Case, MonthlyReport, User
+from proxy_service.models import Case, MonthlyReport, User
+from proxy_service.workflow.moves import _audit_event
 
 NEWER_VERSION = _l("该月报告刚刚已有新的版本，请先查看后再决定是否重新生成。")
 
@@ -88,8 +89,8 @@ def issue(center_id, month, actor, reason="", *, render, seen_version=None):
         db.session.flush()
     except IntegrityError as err:
         raise StaleEdit(report, NEWER_VERSION) from err
-    db.session.add(AuditEvent.record(actor, report, "report_reissue" if number > 1 else "report_issue",
-                                     comment=_audit_comment(report)))
+    _audit_event(actor, report, "report_reissue" if number > 1 else "report_issue",
+                 comment=_audit_comment(report))
     db.session.flush()
     return report
 

@@ -3,7 +3,7 @@ resetting a colleague's authenticator. Each is audited; the caller commits."""
 from proxy_service.core.conflicts import save
 from proxy_service.core.extensions import db
 from proxy_service.identity import twofactor
-from proxy_service.models import AuditEvent
+from proxy_service.workflow.moves import _audit_event
 
 
 def set_enterprise_2fa_policy(center, actor, *, required, seen_version):
@@ -13,8 +13,8 @@ def set_enterprise_2fa_policy(center, actor, *, required, seen_version):
     def change(record):
         record.require_enterprise_2fa = required
     save(center, seen_version, change)
-    db.session.add(AuditEvent.record(actor, center, "center_2fa_policy",
-                                     comment="on" if center.require_enterprise_2fa else "off"))
+    _audit_event(actor, center, "center_2fa_policy",
+                 comment="on" if center.require_enterprise_2fa else "off")
     db.session.flush()
 
 
@@ -23,5 +23,5 @@ def reset_two_factor(user, actor):
     forgotten, every session of theirs ends, and the next login enrols again."""
     twofactor.reset(user)
     user.rotate_session_token()
-    db.session.add(AuditEvent.record(actor, user, "user_2fa_reset", comment=user.username))
+    _audit_event(actor, user, "user_2fa_reset", comment=user.username)
     db.session.flush()

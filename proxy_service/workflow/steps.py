@@ -7,12 +7,12 @@ from proxy_service.calendar import deadlines
 from proxy_service.core.conflicts import check_version
 from proxy_service.core.extensions import db
 from proxy_service.core.i18n import in_record_language
-from proxy_service.models import AuditEvent, Message, Role
+from proxy_service.models import Message, Role
 from proxy_service.workflow import notices as issued_notices
 from proxy_service.workflow import step_rules
 from proxy_service.workflow.cases import _close
 from proxy_service.workflow.documents import store_document
-from proxy_service.workflow.moves import CASE_MOVES, STEP_MOVES, _fill, _move
+from proxy_service.workflow.moves import CASE_MOVES, STEP_MOVES, _audit_event, _fill, _move
 
 # What a step form records on the step itself (the filing round's dates aside), in the
 # form's order: update_step writes these and nothing else.
@@ -89,10 +89,10 @@ def _move_or_edit_step(step, actor, action, note, internal, via):
     if action:
         _move(step, STEP_MOVES, action, actor, public_comment)
     else:
-        db.session.add(AuditEvent.record(actor, step, "edit", step.status, step.status,
-                                         public_comment))
+        _audit_event(actor, step, "edit", step.status, step.status,
+                     public_comment)
     if internal and note:
-        db.session.add(AuditEvent.record(actor, step, "note", comment=note, internal=True))
+        _audit_event(actor, step, "note", comment=note, internal=True)
 
 
 def on_behalf(actor, case):

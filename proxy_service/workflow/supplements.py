@@ -15,13 +15,12 @@ from proxy_service.models import (
     AgreementKind,
     AgreementState,
     ApprovalItem,
-    AuditEvent,
     CaseStatus,
     Step,
     StepStatus,
 )
 from proxy_service.workflow import agreements
-from proxy_service.workflow.moves import _begin
+from proxy_service.workflow.moves import _audit_event, _begin
 
 ADDABLE = (CaseStatus.ACCEPTED, CaseStatus.SIGNING, CaseStatus.IN_PROGRESS, CaseStatus.SUSPENDED)
 # Before each added step had its own add_items event, one event on the case named all the
@@ -89,8 +88,8 @@ def add_items(case, actor, items, seen_version=None):
     db.session.flush()
     # One event per step: its id says which step was added (the reports and the notices
     # stored after the fact read it); the comment is the item's name as it was.
-    db.session.add_all(AuditEvent.record(actor, step, "add_items", comment=step.item.name)  # i18n-keep: audit record
-                       for step in steps)
+    for step in steps:
+        _audit_event(actor, step, "add_items", comment=step.item.name)  # i18n-keep: audit record
     covering = _covering(case, actor, steps)
     db.session.flush()
     return covering

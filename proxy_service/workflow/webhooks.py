@@ -22,7 +22,6 @@ from proxy_service.core.conflicts import TransitionError, require
 from proxy_service.core.extensions import db
 from proxy_service.core.i18n import in_record_language
 from proxy_service.models import (
-    AuditEvent,
     DeliveryStatus,
     EndpointState,
     Enterprise,
@@ -40,7 +39,7 @@ from proxy_service.notifications.webhook_events import (
     test_delivery,
 )
 from proxy_service.permissions import can_manage_webhooks
-from proxy_service.workflow.moves import ENDPOINT_MOVES, _begin, _fill, _move
+from proxy_service.workflow.moves import ENDPOINT_MOVES, _audit_event, _begin, _fill, _move
 
 log = logging.getLogger(__name__)
 ROTATION_GRACE = timedelta(hours=24)
@@ -185,9 +184,7 @@ def _move_endpoint(endpoint, action, actor, comment=""):
 
 
 def _audit(actor, endpoint, action, comment):
-    event = AuditEvent.record(actor, endpoint, action, comment=comment)
-    event.center_id = _center_of(endpoint)
-    db.session.add(event)
+    _audit_event(actor, endpoint, action, comment=comment, center_id=_center_of(endpoint))
     db.session.flush()
 
 
