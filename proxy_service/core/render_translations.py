@@ -1,0 +1,134 @@
+"""The request's translations, found once per template render instead of once per message.
+
+Flask-Babel finds the translations anew for every message it translates: the request's
+namespace on `g` (several Werkzeug proxy lookups), the locale, the catalogue cache keyed by
+`str(locale)` — ~45 µs, and a page prints ~200 messages and as many lazy labels (issue 18).
+A render fixes them once:
+
+- `BoundTemplate.render` (the Jinja environment's template class) binds the request's
+  translations for the duration of the render, in a context variable;
+- `JINJA_CALLABLES` (`gettext`, `_`, `ngettext`, `pgettext`, `npgettext`) read the binding;
+  they are the "newstyle" callables Jinja's i18n extension installs, with the same output:
+  the message escaped when autoescaping, then always %-formatted with the keyword arguments.
+  Being globals, they serve every template alike: included ones, macros imported with or
+  without context;
+- `RenderDomain`, Flask-Babel's domain, answers its lookup from the binding too, so the lazy
+  texts printed during the render (status labels, form labels: `lazy_gettext`) and filters
+  calling `gettext` skip it.
+
+A binding holds only while its locale is still the request's: `force_locale` (a notification
+in its recipient's language, a record in Chinese) and `refresh()` replace the locale object on
+Flask-Babel's request namespace, and until it is back every lookup is Flask-Babel's own.
+"""
+from contextvars import ContextVar
+from typing import NamedTuple
+
+from flask_babel import Domain, get_locale, get_translations
+
+# Flask-Babel 4 (pinned) keeps the request's locale on this namespace; reading the namespace
+# once per render is what spares the proxy lookups per message.
+from flask_babel import _get_current_context as _babel_namespace
+from jinja2 import Template, pass_eval_context
+from markupsafe import Markup
+
+
+class _Binding(NamedTuple):
+    namespace: object      # Flask-Babel's namespace of the request (on `g`)
+    locale: object         # the babel.Locale the render started with
+    translations: object
+
+
+_binding = ContextVar("render_translations", default=None)
+
+
+def bound():
+    """The binding of the render in progress while its locale is the request's, else None."""
+    binding = _binding.get()
+    if binding is not None and getattr(binding.namespace, "babel_locale", None) is binding.locale:
+        return binding
+    return None
+
+
+def translations():
+    """The translations of the current locale: the render's, else Flask-Babel's lookup."""
+    binding = bound()
+    return binding.translations if binding is not None else get_translations()
+
+
+def current_locale():
+    """The current babel.Locale (None outside a request), as flask_babel.get_locale."""
+    binding = bound()
+    return binding.locale if binding is not None else get_locale()
+
+
+def _bind():
+    namespace = _babel_namespace()
+    if namespace is None:     # no app context: Flask-Babel's null translations, per message
+        return None
+    locale = get_locale()     # stores it on the namespace, which bound() compares against
+    return _Binding(namespace, locale, get_translations())
+
+
+class BoundTemplate(Template):
+    """A template whose render binds the request's translations (see the module docstring)."""
+
+    def render(self, *args, **kwargs):
+        token = _binding.set(_bind())
+        try:
+            return super().render(*args, **kwargs)
+        finally:
+            _binding.reset(token)
+
+
+class RenderDomain(Domain):
+    """Flask-Babel's message domain, answering from the render's binding while there is one."""
+
+    def get_translations(self):
+        binding = bound()
+        return binding.translations if binding is not None else super().get_translations()
+
+
+# --- the Jinja callables (jinja2.ext's newstyle gettext, bound to `translations()`) ---------
+
+def _format(eval_ctx, text, variables):
+    if eval_ctx.autoescape:
+        text = Markup(text)
+    # Always a format string, as Jinja's newstyle gettext ("%%" prints "%"); without variables
+    # and without "%" formatting would return the text unchanged.
+    return text % variables if variables or "%" in text else text
+
+
+@pass_eval_context
+def gettext(eval_ctx, string, /, **variables):
+    return _format(eval_ctx, translations().ugettext(string), variables)
+
+
+@pass_eval_context
+def ngettext(eval_ctx, singular, plural, num, /, **variables):
+    variables.setdefault("num", num)
+    return _format(eval_ctx, translations().ungettext(singular, plural, num), variables)
+
+
+@pass_eval_context
+def pgettext(eval_ctx, context, string, /, **variables):
+    variables.setdefault("context", context)
+    return _format(eval_ctx, translations().upgettext(context, string), variables)
+
+
+@pass_eval_context
+def npgettext(eval_ctx, context, singular, plural, num, /, **variables):
+    variables.setdefault("context", context)
+    variables.setdefault("num", num)
+    return _format(eval_ctx, translations().unpgettext(context, singular, plural, num),
+                   variables)
+
+
+JINJA_CALLABLES = {"gettext": gettext, "_": gettext, "ngettext": ngettext,
+                   "pgettext": pgettext, "npgettext": npgettext}
+
+
+def init_jinja(env):
+    """Use the bound callables and template class; call after Flask-Babel's init_app (which
+    installs its own callables) and before the first template loads."""
+    env.template_class = BoundTemplate
+    env.globals.update(JINJA_CALLABLES)
