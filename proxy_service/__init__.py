@@ -159,7 +159,7 @@ def register_template_helpers(app):
     app.jinja_env.globals.update(lights.TEMPLATE_GLOBALS)
     app.jinja_env.globals.update(i18n.TEMPLATE_GLOBALS)
     app.jinja_env.filters.update(TEMPLATE_FILTERS)
-    render_translations.init_jinja(app.jinja_env)   # after babel.init_app: replaces its callables
+    render_translations.init_app(app)   # after babel.init_app: replaces its Jinja callables
 
 
 def register_cli(app):

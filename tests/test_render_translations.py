@@ -94,3 +94,12 @@ def test_jinja_callables_escape_and_format_as_jinjas_newstyle_gettext(app):
             "{{ pgettext('button', '不予受理') }}|{{ _('系统') }}")
     assert html.startswith("&lt;b&gt;") and "|100%|2 working days|" in html
     assert html.endswith("|System")
+
+
+def test_a_binding_ends_with_its_request(client):
+    """One client, English, Chinese, English: each request in its own language, its labels
+    (lazy texts of the login form) too."""
+    for headers, lang, label in ((ENGLISH, "en", "Username"), (CHINESE, "zh-CN", "用户名"),
+                                 (ENGLISH, "en", "Username")):
+        page = client.get("/login", headers=headers).text
+        assert f'lang="{lang}"' in page and label in page

@@ -1,28 +1,32 @@
-"""The request's translations, found once per template render instead of once per message.
+"""The request's translations, found once per request (or template render) instead of once
+per message.
 
 Flask-Babel finds the translations anew for every message it translates: the request's
 namespace on `g` (several Werkzeug proxy lookups), the locale, the catalogue cache keyed by
 `str(locale)` — ~45 µs, and a page prints ~200 messages and as many lazy labels (issue 18).
-A render fixes them once:
+Here they are found once and bound in a context variable:
 
-- `BoundTemplate.render` (the Jinja environment's template class) binds the request's
-  translations for the duration of the render, in a context variable;
+- `RenderDomain`, Flask-Babel's domain, binds them at the first lookup of a request and answers
+  every later one from the binding: `gettext` in Python, lazy texts (status labels, form
+  labels: `lazy_gettext`) wherever they are printed. The binding ends with the request
+  (`request_started` and `teardown_request` clear it);
+- `BoundTemplate.render` (the Jinja environment's template class) binds them for the duration
+  of a render outside a request too (cron jobs rendering mail);
 - `JINJA_CALLABLES` (`gettext`, `_`, `ngettext`, `pgettext`, `npgettext`) read the binding;
   they are the "newstyle" callables Jinja's i18n extension installs, with the same output:
   the message escaped when autoescaping, then always %-formatted with the keyword arguments.
   Being globals, they serve every template alike: included ones, macros imported with or
-  without context;
-- `RenderDomain`, Flask-Babel's domain, answers its lookup from the binding too, so the lazy
-  texts printed during the render (status labels, form labels: `lazy_gettext`) and filters
-  calling `gettext` skip it.
+  without context.
 
 A binding holds only while its locale is still the request's: `force_locale` (a notification
 in its recipient's language, a record in Chinese) and `refresh()` replace the locale object on
-Flask-Babel's request namespace, and until it is back every lookup is Flask-Babel's own.
+Flask-Babel's request namespace, and until it is back every lookup is Flask-Babel's own (and
+binds anew).
 """
 from contextvars import ContextVar
 from typing import NamedTuple
 
+from flask import has_request_context, request_started
 from flask_babel import Domain, get_locale, get_translations
 
 # Flask-Babel 4 (pinned) keeps the request's locale on this namespace; reading the namespace
@@ -42,7 +46,8 @@ _binding = ContextVar("render_translations", default=None)
 
 
 def bound():
-    """The binding of the render in progress while its locale is the request's, else None."""
+    """The binding (of the request, or of the render in progress) while its locale is still
+    the current one, else None."""
     binding = _binding.get()
     if binding is not None and getattr(binding.namespace, "babel_locale", None) is binding.locale:
         return binding
@@ -50,7 +55,8 @@ def bound():
 
 
 def translations():
-    """The translations of the current locale: the render's, else Flask-Babel's lookup."""
+    """The translations of the current locale: the bound ones, else Flask-Babel's lookup
+    (which binds, in a request)."""
     binding = bound()
     return binding.translations if binding is not None else get_translations()
 
@@ -58,6 +64,9 @@ def translations():
 def current_locale():
     """The current babel.Locale (None outside a request), as flask_babel.get_locale."""
     binding = bound()
+    if binding is None:
+        get_translations()    # binds, in a request
+        binding = bound()
     return binding.locale if binding is not None else get_locale()
 
 
@@ -69,11 +78,15 @@ def _bind():
     return _Binding(namespace, locale, get_translations())
 
 
+def _unbind(*_args, **_kwargs):
+    _binding.set(None)
+
+
 class BoundTemplate(Template):
-    """A template whose render binds the request's translations (see the module docstring)."""
+    """A template whose render binds the translations (see the module docstring)."""
 
     def render(self, *args, **kwargs):
-        token = _binding.set(_bind())
+        token = _binding.set(bound() or _bind())
         try:
             return super().render(*args, **kwargs)
         finally:
@@ -81,11 +94,17 @@ class BoundTemplate(Template):
 
 
 class RenderDomain(Domain):
-    """Flask-Babel's message domain, answering from the render's binding while there is one."""
+    """Flask-Babel's message domain, answering from the binding; its first lookup in a
+    request binds."""
 
     def get_translations(self):
         binding = bound()
-        return binding.translations if binding is not None else super().get_translations()
+        if binding is not None:
+            return binding.translations
+        translations = super().get_translations()
+        if has_request_context():
+            _binding.set(_Binding(_babel_namespace(), get_locale(), translations))
+        return translations
 
 
 # --- the Jinja callables (jinja2.ext's newstyle gettext, bound to `translations()`) ---------
@@ -127,8 +146,11 @@ JINJA_CALLABLES = {"gettext": gettext, "_": gettext, "ngettext": ngettext,
                    "pgettext": pgettext, "npgettext": npgettext}
 
 
-def init_jinja(env):
-    """Use the bound callables and template class; call after Flask-Babel's init_app (which
-    installs its own callables) and before the first template loads."""
-    env.template_class = BoundTemplate
-    env.globals.update(JINJA_CALLABLES)
+def init_app(app):
+    """Use the bound callables and template class, and end the binding with each request;
+    call after Flask-Babel's init_app (which installs its own callables), before the first
+    template loads."""
+    app.jinja_env.template_class = BoundTemplate
+    app.jinja_env.globals.update(JINJA_CALLABLES)
+    request_started.connect(_unbind, app)
+    app.teardown_request(_unbind)
