@@ -51,7 +51,7 @@ def status_label(event, value):
     """The label of a status string stored on an audit event of a case or a step."""
     enum_cls = STATUS_ENUMS.get(event.object_type)
     try:
-        return enum_cls(value).label if enum_cls and value else value
+        return str(enum_cls(value).label) if enum_cls and value else value
     except ValueError:
         return value
 
@@ -69,7 +69,7 @@ def _row(event, step_names, system):
     # An added step's event says its item's name, which the step name shows already.
     comment = "" if step_name and event.comment == step_name else event.comment
     return Row(at=beijing(event.at), actor=event.actor.name if event.actor else system,
-               label=event.action_label, step_name=step_name,
+               label=str(event.action_label), step_name=step_name,
                from_label=status_label(event, before) if changed else "",
                to_label=status_label(event, after) if changed or (after and not before) else "",
                internal=event.internal, comment=comment)

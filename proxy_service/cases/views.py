@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from proxy_service import workflow
 from proxy_service.calendar import lights, pauses
-from proxy_service.cases import bp, timeline
+from proxy_service.cases import bp, page_rows, timeline
 from proxy_service.cases.forms import (
     CaseFilterForm,
     CaseRequestForm,
@@ -235,14 +235,14 @@ def detail(case_id):
 
 def render_detail(case, status=200, **forms):
     """The case page; `forms` replaces a blank form by one that failed validation."""
-    documents = _documents(case)
     step_names = {s.id: s.item.name for s in case.steps}
+    documents = page_rows.document_rows(_documents(case), step_names)
     forms.setdefault("message_form", MessageForm(formdata=None))
     forms.setdefault("upload_form", upload_form(case, formdata=None))
     forms.setdefault("withdraw_form", WithdrawForm(formdata=None, version=case.version))
     return render_template(
-        "cases/detail.html", case=case, stages=_stages(case), documents=documents,
-        step_documents=_by_step(documents), step_names=step_names,
+        "cases/detail.html", case=case, stages=page_rows.stage_groups(case, current_user, documents),
+        documents=documents,
         messages=_messages(case), **timeline.latest(case, step_names), pauses=pauses.of_case(case),
         notices=issued_notices.listed(case),
         requested=_requested_items(case),
@@ -268,13 +268,6 @@ def _documents(case):
     return db.session.scalars(visible_documents(current_user, case)).all()
 
 
-def _by_step(documents):
-    grouped = {}
-    for document in (d for d in documents if d.step_id is not None):
-        grouped.setdefault(document.step_id, []).append(document)
-    return grouped
-
-
 def _messages(case):
     return db.session.scalars(visible_messages(current_user, case).options(
         joinedload(Message.author)).order_by(Message.created_at, Message.id)).all()
@@ -286,14 +279,6 @@ def _requested_items(case):
         return []
     return db.session.scalars(select(ApprovalItem).where(
         ApprovalItem.id.in_(case.requested_items)).order_by(ApprovalItem.sort)).all()
-
-
-def _stages(case):
-    """(stage, steps, css class) for the stepper: done, the first unfinished one active."""
-    groups = case.steps_by_stage()
-    unfinished = [stage for stage, steps in groups if not all(s.status.is_done for s in steps)]
-    return [(stage, steps, "done" if stage not in unfinished else
-             "active" if stage == unfinished[0] else "") for stage, steps in groups]
 
 
 @bp.post("/cases/<int:case_id>/withdraw")
