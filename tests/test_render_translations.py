@@ -103,3 +103,14 @@ def test_a_binding_ends_with_its_request(client):
                                  (ENGLISH, "en", "Username")):
         page = client.get("/login", headers=headers).text
         assert f'lang="{lang}"' in page and label in page
+
+
+def test_wtforms_messages_follow_the_language(client, world, login_as):
+    """wtforms' own messages come from its catalogue of the request's language (loaded once
+    per language, not per request)."""
+    login_as(world.users["owner"])
+    for headers, message in ((CHINESE, "字段长度不能超过 200 个字符。"),
+                             (ENGLISH, "Field cannot be longer than 200 characters."),
+                             (CHINESE, "字段长度不能超过 200 个字符。")):
+        response = client.post("/confirm", data={"password": "x" * 201}, headers=headers)
+        assert response.status_code in (200, 422) and message in response.text

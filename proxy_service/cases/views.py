@@ -241,11 +241,10 @@ def render_detail(case, status=200, **forms):
     forms.setdefault("upload_form", upload_form(case, formdata=None))
     forms.setdefault("withdraw_form", WithdrawForm(formdata=None, version=case.version))
     return render_template(
-        "cases/detail.html", case=case, stages=page_rows.stage_groups(case, current_user, documents),
-        documents=documents,
-        messages=_messages(case), **timeline.latest(case, step_names), pauses=pauses.of_case(case),
-        notices=issued_notices.listed(case),
-        requested=_requested_items(case),
+        "cases/detail.html", case=case, documents=documents,
+        stages=page_rows.stage_groups(case, current_user, documents), messages=_messages(case),
+        **timeline.latest(case, step_names), pauses=pauses.of_case(case),
+        notices=issued_notices.listed(case), requested=_requested_items(case),
         evaluation=quality.evaluation_of(case),
         cover=assignment.cover_for(case) if case.is_open else None,
         **staff_panel(current_user, case), **forms), status
