@@ -96,6 +96,16 @@ def test_jinja_callables_escape_and_format_as_jinjas_newstyle_gettext(app):
     assert html.endswith("|System")
 
 
+def test_trans_blocks_use_the_bound_callables(app):
+    """{% trans %} compiles to calls of gettext/ngettext: translated, variables escaped."""
+    with app.test_request_context("/", headers=ENGLISH):
+        html = render_template_string(
+            "{% trans %}系统{% endtrans %}|"
+            "{% trans num=2 %}{{ num }} 工作日{% pluralize %}{{ num }} 工作日{% endtrans %}|"
+            "{% trans name='<b>' %}{{ name }}{% endtrans %}")
+    assert html == "System|2 working days|&lt;b&gt;"
+
+
 def test_a_binding_ends_with_its_request(client):
     """One client, English, Chinese, English: each request in its own language, its labels
     (lazy texts of the login form) too."""
