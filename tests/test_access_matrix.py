@@ -71,7 +71,8 @@ MATRIX = {
     "agreements.sign": INVISIBLE,
     "cases.accept": INVISIBLE, "cases.assign": INVISIBLE, "cases.correct_notice": INVISIBLE,
     "cases.decline": INVISIBLE, "cases.detail": INVISIBLE, "cases.dossier": INVISIBLE,
-    "cases.download": INVISIBLE, "cases.notice": INVISIBLE, "cases.post_message": INVISIBLE,
+    "cases.download": INVISIBLE, "cases.log": INVISIBLE, "cases.notice": INVISIBLE,
+    "cases.post_message": INVISIBLE,
     "cases.resume": INVISIBLE, "cases.step": INVISIBLE, "cases.suspend": INVISIBLE,
     "cases.terminate": INVISIBLE, "cases.upload": INVISIBLE,
     # Only the case's enterprise withdraws: staff may see the case but not do this.

@@ -122,9 +122,11 @@ def _running_total(year):
     cache = _cache()
     key = ("running_total", year)
     if key not in cache:
+        # is_workday's rule over the year's exceptions, read once (not once per day).
+        rest, makeup = _exceptions(year)
         totals, day = [0], date(year, 1, 1)
         while day.year == year:
-            totals.append(totals[-1] + is_workday(day))
+            totals.append(totals[-1] + (day in makeup or (day.weekday() < 5 and day not in rest)))
             day += ONE_DAY
         cache[key] = totals
     return cache[key]

@@ -9,9 +9,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from proxy_service import permissions, workflow
 from proxy_service.calendar import pauses
-from proxy_service.cases import bp
+from proxy_service.cases import bp, timeline
 from proxy_service.cases.handling_forms import StepForm
-from proxy_service.cases.views import status_label
 from proxy_service.core import uploads
 from proxy_service.core.conflicts import committing
 from proxy_service.core.extensions import db
@@ -83,8 +82,8 @@ def _render_step(step, form, error=None, stale=False):
     return render_template("cases/step.html", step=step, case=step.case, form=form,
                            error=error, stale=stale, blockers=step_rules.blockers(step),
                            editable=permissions.can_update_step(current_user, step),
-                           pauses=pauses.of_step(step), events=_step_events(step), step_names={},
-                           status_label=status_label)
+                           pauses=pauses.of_step(step),
+                           timeline=timeline.rows(_step_events(step), {}), timeline_more=False)
 
 
 def _step_events(step):

@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from proxy_service import workflow
 from proxy_service.calendar import lights, pauses
-from proxy_service.cases import bp
+from proxy_service.cases import bp, page_rows, timeline
 from proxy_service.cases.forms import (
     CaseFilterForm,
     CaseRequestForm,
@@ -25,24 +25,19 @@ from proxy_service.core.extensions import db
 from proxy_service.core.pagination import paginate
 from proxy_service.models import (
     OPEN_CASE_STATUSES,
-    AgreementState,
     ApprovalItem,
-    AuditEvent,
     Case,
     CaseStatus,
     CaseTemplate,
     Document,
     Enterprise,
     FilingType,
-    Grade,
     Industry,
     Message,
     Project,
-    RectificationStatus,
     Role,
     Stage,
     Step,
-    StepStatus,
     User,
 )
 from proxy_service.permissions import (
@@ -51,13 +46,12 @@ from proxy_service.permissions import (
     enterprise_required,
     project_or_404,
     upload_kinds,
-    visible_case_events,
     visible_cases,
     visible_documents,
     visible_messages,
     visible_projects,
 )
-from proxy_service.workflow import assignment, paper_signing, quality
+from proxy_service.workflow import assignment, quality
 from proxy_service.workflow import notices as issued_notices
 
 LIST_OPTIONS = (joinedload(Case.project), joinedload(Case.enterprise), joinedload(Case.agent),
@@ -241,16 +235,16 @@ def detail(case_id):
 
 def render_detail(case, status=200, **forms):
     """The case page; `forms` replaces a blank form by one that failed validation."""
-    documents = _documents(case)
+    step_names = {s.id: s.item.name for s in case.steps}
+    documents = page_rows.document_rows(_documents(case), step_names)
     forms.setdefault("message_form", MessageForm(formdata=None))
     forms.setdefault("upload_form", upload_form(case, formdata=None))
     forms.setdefault("withdraw_form", WithdrawForm(formdata=None, version=case.version))
     return render_template(
-        "cases/detail.html", case=case, stages=_stages(case), documents=documents,
-        step_documents=_by_step(documents), step_names={s.id: s.item.name for s in case.steps},
-        messages=_messages(case), **_timeline(case), pauses=pauses.of_case(case),
-        notices=issued_notices.listed(case),
-        requested=_requested_items(case), status_label=status_label,
+        "cases/detail.html", case=case, documents=documents,
+        stages=page_rows.stage_groups(case, current_user, documents), messages=_messages(case),
+        **timeline.latest(case, step_names), pauses=pauses.of_case(case),
+        notices=issued_notices.listed(case), requested=_requested_items(case),
         evaluation=quality.evaluation_of(case),
         cover=assignment.cover_for(case) if case.is_open else None,
         **staff_panel(current_user, case), **forms), status
@@ -273,23 +267,9 @@ def _documents(case):
     return db.session.scalars(visible_documents(current_user, case)).all()
 
 
-def _by_step(documents):
-    grouped = {}
-    for document in (d for d in documents if d.step_id is not None):
-        grouped.setdefault(document.step_id, []).append(document)
-    return grouped
-
-
 def _messages(case):
     return db.session.scalars(visible_messages(current_user, case).options(
         joinedload(Message.author)).order_by(Message.created_at, Message.id)).all()
-
-
-def _timeline(case):
-    """The case's events the user sees, and why a paper scan was sent back, read from them."""
-    events = db.session.scalars(visible_case_events(current_user, case).options(
-        joinedload(AuditEvent.actor)).order_by(AuditEvent.at, AuditEvent.id)).all()
-    return dict(events=events, rejections=paper_signing.rejections(case.agreements, events))
 
 
 def _requested_items(case):
@@ -298,25 +278,6 @@ def _requested_items(case):
         return []
     return db.session.scalars(select(ApprovalItem).where(
         ApprovalItem.id.in_(case.requested_items)).order_by(ApprovalItem.sort)).all()
-
-
-def _stages(case):
-    """(stage, steps, css class) for the stepper: done, the first unfinished one active."""
-    groups = case.steps_by_stage()
-    unfinished = [stage for stage, steps in groups if not all(s.status.is_done for s in steps)]
-    return [(stage, steps, "done" if stage not in unfinished else
-             "active" if stage == unfinished[0] else "") for stage, steps in groups]
-
-
-def status_label(event, value):
-    """The label of a status string stored on an audit event of a case or a step."""
-    enum_cls = {"case": CaseStatus, "step": StepStatus, "evaluation": Grade,
-                "rectification": RectificationStatus,
-                "agreement": AgreementState}.get(event.object_type)
-    try:
-        return enum_cls(value).label if enum_cls and value else value
-    except ValueError:
-        return value
 
 
 @bp.post("/cases/<int:case_id>/withdraw")

@@ -21,12 +21,13 @@ from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 from flask import Blueprint, abort, current_app, has_request_context, redirect, request, url_for
-from flask_babel import force_locale, get_locale, ngettext, refresh
+from flask_babel import force_locale, ngettext, refresh
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from proxy_service.core.clock import BEIJING
 from proxy_service.core.extensions import db
+from proxy_service.core.render_translations import current_locale
 from proxy_service.core.security import API_PATH, same_site_path
 
 DEFAULT_LOCALE = "zh_CN"
@@ -79,7 +80,7 @@ def in_record_language(text):
 
 
 def is_chinese():
-    locale = get_locale()
+    locale = current_locale()
     return locale is None or locale.language == "zh"
 
 
@@ -128,7 +129,7 @@ def html_lang(code=None):
 
 def current_code():
     """The page's language as one of LOCALES (Babel itself spells zh_CN "zh_Hans_CN")."""
-    locale = get_locale()
+    locale = current_locale()
     if locale is None:
         return DEFAULT_LOCALE
     return next((code for code in LOCALES if code.split("_")[0] == locale.language), DEFAULT_LOCALE)
@@ -146,7 +147,7 @@ _PATTERNS = {
 
 
 def _locale():
-    return get_locale() or Locale.parse(DEFAULT_LOCALE)
+    return current_locale() or Locale.parse(DEFAULT_LOCALE)
 
 
 def _pattern(style):

@@ -70,10 +70,21 @@ def _check(agreement, actor):
         raise TransitionError(_l("现在不能核对该协议的纸质签署件。"))
 
 
-def rejections(agreements, events):
+def rejections(agreements, events, *, complete=True):
     """{agreement id: Rejection} of those of `agreements` whose scan was sent back, from their
-    case's audit `events` (no query)."""
-    return {a.id: found for a in agreements if (found := rejection(a, events)) is not None}
+    case's audit `events` (no query). complete=False: `events` are only the case's latest ones
+    (the case page's timeline); an agreement awaiting the enterprise whose paper events are all
+    older than those is looked up (one query each, rare)."""
+    return {a.id: found for a in agreements
+            if (found := rejection(a, events if complete or _tells(events, a) else None))
+            is not None}
+
+
+def _tells(events, agreement):
+    """Whether `events` hold a paper event of `agreement` (then its latest one among them is
+    its latest of all, `events` being the newest)."""
+    return any(e.object_type == "agreement" and e.object_id == agreement.id
+               and e.action in PAPER_EVENTS for e in events)
 
 
 def rejection(agreement, events=None):
