@@ -1,0 +1,390 @@
+"""`make bench-http`: throughput of this app beside a minimal Flask app, under the same server.
+
+    .venv/bin/python benchmarks/http/run.py
+
+1. This app's database: `flask seed-scale --cases BENCH_HTTP_CASES` (default 20,000), seeded
+   once into instance/bench/ and reused (benchmarks/bench_db.py); the minimal app's database
+   (minimal_app.py: 120,000 steps of 10,000 cases) beside it.
+2. Both apps under gunicorn with gunicorn.conf.py (FLASK_CONFIG=production for this app), 2 sync
+   workers each (WEB_CONCURRENCY=2), access log to a file, bound to 127.0.0.1 (BENCH_HTTP_PORT,
+   default 5141, and the next port). This app sits behind the client's stand-in for nginx
+   (X-Forwarded-Proto: https, TRUSTED_PROXIES=1), as in `make load`.
+3. A real login of an enterprise user, an agent and a manager (password, then the one-time code
+   for staff); each page is fetched with that user's session cookie.
+4. `wrk -t2 -c32` on each route for BENCH_HTTP_SECONDS (default 10) after BENCH_HTTP_WARMUP
+   seconds (default 2) not counted; req/s from wrk, statuses from the access log, the servers'
+   CPU (master and workers, from /proc) per request.
+5. Memory (BENCH_HTTP_MEMORY_REQUESTS, default 10,000; 0 skips it): one worker that is never
+   recycled serves the status page; its RSS after a warm-up of BENCH_HTTP_MEMORY_WARMUP requests
+   and after the counted ones.
+
+Prints req/s, the non-2xx count and the ratio against its yardstick of every route, with the
+targets of issue 18. Exit code 1 when a response was not 2xx.
+"""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from http.client import HTTPConnection
+from pathlib import Path
+
+import pyotp
+import requests
+from sqlalchemy import select
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+BIN = Path(sys.executable).parent
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks"), str(ROOT / "benchmarks" / "load")]
+
+import loadlib  # noqa: E402
+from bench_db import SECRET_KEY, BenchDatabase, bench_dir  # noqa: E402
+from bench_subjects import pick_subjects  # noqa: E402
+from minimal_app import build_database  # noqa: E402
+from pages_bench import bench_config  # noqa: E402
+
+from proxy_service import create_app  # noqa: E402
+from proxy_service.core import clock  # noqa: E402
+from proxy_service.core.extensions import db  # noqa: E402
+from proxy_service.identity import twofactor  # noqa: E402
+from proxy_service.models import User  # noqa: E402
+from proxy_service.seed.scale.setup import PASSWORD  # noqa: E402
+
+ENV = os.environ.get
+CASES = int(ENV("BENCH_HTTP_CASES", "20000"))
+SECONDS = int(ENV("BENCH_HTTP_SECONDS", "10"))
+WARMUP = int(ENV("BENCH_HTTP_WARMUP", "2"))
+CONNECTIONS = int(ENV("BENCH_HTTP_CONNECTIONS", "32"))
+PORT = int(ENV("BENCH_HTTP_PORT", "5141"))
+MEMORY_REQUESTS = int(ENV("BENCH_HTTP_MEMORY_REQUESTS", "10000"))
+MEMORY_WARMUP = int(ENV("BENCH_HTTP_MEMORY_WARMUP", "1000"))
+PROXY = {"X-Forwarded-Proto": "https"}   # nginx's part (loadlib); the app trusts one proxy
+TICKS = os.sysconf("SC_CLK_TCK")
+# Issue 18, target 2: the share of its yardstick each route must reach.
+TARGETS = {"healthz": 0.60, "status": 0.40, "page": 0.25}
+
+
+# --- servers --------------------------------------------------------------------------------
+
+class Server:
+    """One gunicorn (gunicorn.conf.py) in its own process group, its access log in `work`."""
+
+    def __init__(self, name, port, target, env, work, workers=2, max_requests=None):
+        self.name, self.port, self.work = name, port, work
+        self.access_log = work / f"access-{name}.log"
+        env = dict(env, GUNICORN_BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY=str(workers),
+                   GUNICORN_THREADS="1", GUNICORN_ACCESS_LOG=str(self.access_log))
+        if max_requests is not None:
+            env["GUNICORN_MAX_REQUESTS"] = str(max_requests)
+        cmd = [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "--pythonpath",
+               str(HERE), target]
+        with open(work / f"server-{name}.log", "ab") as log:
+            self.proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log,
+                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                         start_new_session=True)
+
+    def wait_ready(self, path, timeout=180):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"{self.name} exited ({self.proc.returncode}); see "
+                                 f"{self.work}/server-{self.name}.log")
+            try:
+                request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}",
+                                                 headers=PROXY)
+                with urllib.request.urlopen(request, timeout=5) as answer:
+                    if answer.status == 200:
+                        return self
+            except OSError:
+                pass
+            time.sleep(0.5)
+        raise SystemExit(f"{self.name} did not answer {path} within {timeout} s")
+
+    def cpu_seconds(self):
+        """CPU used so far by the master, its live workers and the workers it reaped."""
+        total = _stat_ticks(self.proc.pid, children=True)
+        for child in _children(self.proc.pid):
+            total += _stat_ticks(child)
+        return total / TICKS
+
+    def worker_pids(self):
+        return _children(self.proc.pid)
+
+    def log_offset(self):
+        return self.access_log.stat().st_size if self.access_log.exists() else 0
+
+    def statuses(self, since):
+        """{status: count} of the access log's lines after byte `since`."""
+        counts = {}
+        with open(self.access_log, "rb") as log:
+            log.seek(since)
+            for match in re.finditer(rb'"status": (\d+)', log.read()):
+                counts[int(match.group(1))] = counts.get(int(match.group(1)), 0) + 1
+        return counts
+
+    def stop(self):
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+            except ProcessLookupError:
+                pass
+
+
+def _stat_ticks(pid, children=False):
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    # After the name: state is field 3; utime, stime, cutime, cstime are fields 14-17.
+    used = int(fields[11]) + int(fields[12])
+    return used + (int(fields[13]) + int(fields[14]) if children else 0)
+
+
+def _children(pid):
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def rss_mb(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def app_environment(url, seal_dir):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "MAIL_", "SMS_"))}
+    env.update(FLASK_CONFIG="production", SECRET_KEY=SECRET_KEY, DATABASE_URL=url,
+               SEAL_DIR=str(seal_dir), PUBLIC_BASE_URL="https://proxy-service.invalid",
+               TRUSTED_PROXIES="1", RATELIMIT_KEY_PREFIX=f"bench-http-{os.getpid()}",
+               PYTHONUNBUFFERED="1")
+    return env
+
+
+# --- logging in -----------------------------------------------------------------------------
+
+def session_cookie(app, base, username):
+    """The session cookie of a real login of `username` on the server at `base`."""
+    client = CookieClient(base)
+    answer = client.post_page("/login", {"username": username, "password": PASSWORD})
+    if answer.status_code == 302 and answer.headers["Location"].endswith("/login/code"):
+        answer = client.post_page("/login/code", {"code": one_time_code(app, username)})
+    if answer.status_code != 302 or "/login" in answer.headers["Location"]:
+        raise SystemExit(f"login of {username} failed ({answer.status_code})")
+    return client.cookie
+
+
+class CookieClient:
+    """A browser behind nginx, as far as logging in goes: it keeps the `Secure` session cookie
+    over the plain-HTTP loopback hop (loadlib). requests' own jar would not send it: a
+    Session copies its cookies into a jar of the default policy for every request."""
+
+    def __init__(self, base):
+        self.base, self.cookie = base, ""
+
+    def request(self, method, path, **kwargs):
+        headers = dict(PROXY, Cookie=self.cookie, **kwargs.pop("headers", {}))
+        answer = requests.request(method, self.base + path, headers=headers,
+                                  allow_redirects=False, timeout=60, **kwargs)
+        if "session" in answer.cookies:
+            self.cookie = f"session={answer.cookies['session']}"
+        return answer
+
+    def post_page(self, path, values):
+        fields = loadlib.form_fields(self.request("GET", path).text, path, path) or {}
+        fields.update(values)
+        return self.request("POST", path, data=fields,
+                            headers={"Referer": loadlib.referer(self.base, path)})
+
+
+def one_time_code(app, username):
+    """A code for a time step the user has not used yet (a code is good once)."""
+    while True:
+        with app.app_context():
+            user = db.session.scalar(select(User).where(User.username == username))
+            totp = pyotp.TOTP(twofactor.secret_of(user))
+            current = totp.timecode(clock.now())
+            step = max(current - 1, (user.totp_last_step or 0) + 1)
+            if step <= current + 1:
+                return totp.generate_otp(step)
+        time.sleep(5)
+
+
+# --- wrk --------------------------------------------------------------------------------------
+
+def wrk(port, path, headers, seconds):
+    cmd = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s"]
+    for name, value in headers.items():
+        cmd += ["-H", f"{name}: {value}"]
+    out = subprocess.run(cmd + [f"http://127.0.0.1:{port}{path}"], capture_output=True,
+                         text=True, timeout=seconds + 60, check=True).stdout
+    found = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    return float(found.group(1)) if found else 0.0, errors.group(1) if errors else ""
+
+
+def measure(server, label, path, headers):
+    wrk(server.port, path, headers, WARMUP)
+    offset, cpu = server.log_offset(), server.cpu_seconds()
+    rps, socket_errors = wrk(server.port, path, headers, SECONDS)
+    time.sleep(0.3)   # the last access-log lines
+    cpu = server.cpu_seconds() - cpu
+    statuses = server.statuses(offset)
+    served = sum(statuses.values())
+    return {"label": label, "rps": rps, "statuses": statuses, "served": served,
+            "non_2xx": sum(n for code, n in statuses.items() if not 200 <= code < 300),
+            "cpu_ms": 1000 * cpu / served if served else 0.0, "socket_errors": socket_errors}
+
+
+# --- the run --------------------------------------------------------------------------------
+
+def main():
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed (apt-get install wrk; `make bench-http` does it)")
+    work = Path(tempfile.mkdtemp(prefix="bench-http-"))
+    bench = BenchDatabase(CASES, "seed-scale")
+    print(f"bench-http: {CASES} cases, wrk -t2 -c{CONNECTIONS}, {SECONDS} s a route after "
+          f"{WARMUP} s of warm-up; logs in {work}", flush=True)
+    url = bench.ensure()
+    app = create_app(bench_config(url, bench.seal_dir))
+    with app.app_context():
+        subjects = pick_subjects(app)
+    minimal_db = build_database(str(bench_dir() / "minimal-120000.db"))
+    minimal_env = dict(os.environ, MINIMAL_DATABASE=minimal_db)
+    app_env = app_environment(url, bench.seal_dir)
+    servers = []
+    try:
+        minimal = Server("minimal", PORT, "minimal_app:app", minimal_env, work)
+        servers.append(minimal)
+        ours = Server("app", PORT + 1, "wsgi:app", app_env, work)
+        servers.append(ours)
+        minimal.wait_ready("/bare")
+        ours.wait_ready("/healthz")
+        rows = throughput(minimal, ours, app, subjects)
+        for server in servers:
+            server.stop()
+        memory = memory_growth(app, subjects, app_env, work) if MEMORY_REQUESTS else None
+    finally:
+        for server in servers:
+            server.stop()
+    print(report(rows, memory, subjects))
+    return 1 if any(row["non_2xx"] for row in rows) else 0
+
+
+def throughput(minimal, ours, app, subjects):
+    base = f"http://127.0.0.1:{ours.port}"
+    cookies = {role: session_cookie(app, base, name) for role, name in subjects["users"].items()}
+    page = {label: (role, path) for label, role, path in subjects["pages"]}
+    routes = [
+        (minimal, "minimal: bare JSON route", "/bare", None, None, None),
+        (minimal, "minimal: 12 steps, Jinja table", "/steps/4242", None, None, None),
+        (ours, "/healthz", "/healthz", None, "bare", "healthz"),
+    ]
+    for label in ("enterprise: largest case status page", "enterprise: case list",
+                  "agent: inbox", "manager: case list, first page",
+                  "manager: dashboard, this month"):
+        role, path = page[label]
+        routes.append((ours, label, path, role, "minimal page",
+                       "status" if "status page" in label else "page"))
+    rows = []
+    for server, label, path, role, against, target in routes:
+        headers = dict(PROXY, Cookie=cookies[role]) if role else (PROXY if server is ours else {})
+        row = measure(server, label, path, headers)
+        row.update(path=path, against=against, target=target)
+        print(f"  {label}: {row['rps']:.1f} req/s, {row['cpu_ms']:.2f} ms CPU a request, "
+              f"statuses {row['statuses']}", flush=True)
+        rows.append(row)
+    return rows
+
+
+def memory_growth(app, subjects, env, work):
+    """RSS of one never-recycled worker serving the status page: after the warm-up and after
+    MEMORY_REQUESTS more requests (4 keep-alive connections)."""
+    role, path = next((r, p) for label, r, p in subjects["pages"] if "status page" in label)
+    server = Server("memory", PORT + 2, "wsgi:app", env, work, workers=1, max_requests=0)
+    try:
+        server.wait_ready("/healthz")
+        cookie = session_cookie(app, f"http://127.0.0.1:{server.port}", subjects["users"][role])
+        worker = server.worker_pids()[0]
+        fetch(server.port, path, dict(PROXY, Cookie=cookie), MEMORY_WARMUP)
+        warm = rss_mb(worker)
+        started = time.monotonic()
+        statuses = fetch(server.port, path, dict(PROXY, Cookie=cookie), MEMORY_REQUESTS)
+        after = rss_mb(worker)
+        if server.worker_pids() != [worker]:
+            raise SystemExit("the measured worker was replaced during the memory step")
+        return {"warm": warm, "after": after, "requests": MEMORY_REQUESTS, "statuses": statuses,
+                "seconds": time.monotonic() - started}
+    finally:
+        server.stop()
+
+
+def fetch(port, path, headers, count, connections=4):
+    """`count` GETs of `path` over `connections` keep-alive connections; {status: count}."""
+    statuses, lock = {}, threading.Lock()
+    shares = [count // connections + (i < count % connections) for i in range(connections)]
+
+    def one(share):
+        conn = HTTPConnection("127.0.0.1", port, timeout=60)
+        for _ in range(share):
+            conn.request("GET", path, headers=headers)
+            answer = conn.getresponse()
+            answer.read()
+            with lock:
+                statuses[answer.status] = statuses.get(answer.status, 0) + 1
+        conn.close()
+    threads = [threading.Thread(target=one, args=(share,)) for share in shares]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses
+
+
+def report(rows, memory, subjects):
+    """The table: req/s and their ratio to the yardstick (what the targets say), and the same
+    ratio from CPU per request, which other work on the machine disturbs less."""
+    yardstick = {"bare": rows[0], "minimal page": rows[1]}
+    lines = ["", f"== bench-http: {subjects['total_cases']} cases; largest case "
+             f"{subjects['largest_case']} ({subjects['largest_steps']} steps); "
+             f"load average {os.getloadavg()[0]:.1f}", "",
+             f"{'route':<38} {'req/s':>7} {'CPU ms':>7} {'non-2xx':>7}  {'ratio (CPU ratio)':<34}"
+             " target"]
+    for row in rows:
+        ratio, verdict = "", ""
+        if row["against"]:
+            base = yardstick[row["against"]]
+            share = row["rps"] / base["rps"] if base["rps"] else 0.0
+            cpu_share = base["cpu_ms"] / row["cpu_ms"] if row["cpu_ms"] else 0.0
+            goal = TARGETS[row["target"]]
+            ratio = f"{100 * share:.1f} % ({100 * cpu_share:.1f} %) of {row['against']}"
+            verdict = f"≥ {100 * goal:.0f} % {'ok' if share >= goal else 'MISSED'}"
+        lines.append(f"{row['label'][:38]:<38} {row['rps']:>7.1f} {row['cpu_ms']:>7.2f} "
+                     f"{row['non_2xx']:>7}  {ratio:<34} {verdict}")
+    errors = [f"{row['label']}: {row['socket_errors']}" for row in rows if row["socket_errors"]]
+    lines += ["", "CPU ms: the server's CPU (master, workers, recycled workers) per request "
+              "served, wrk's not included; the CPU ratio is the yardstick's CPU ms / the route's."]
+    lines += [f"socket errors — {e}" for e in errors]
+    if memory:
+        growth = memory["after"] - memory["warm"]
+        lines += ["", f"memory: one worker, status page; RSS {memory['warm']:.1f} MB after "
+                  f"{MEMORY_WARMUP} requests, {memory['after']:.1f} MB after {memory['requests']}"
+                  f" more ({memory['seconds']:.0f} s; statuses {memory['statuses']}): "
+                  f"growth {growth:+.1f} MB (target ≤ 10 MB {'ok' if growth <= 10 else 'MISSED'})"]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
