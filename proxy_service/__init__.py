@@ -8,7 +8,6 @@ from pathlib import Path
 
 from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from config import config_from_env
@@ -117,7 +116,7 @@ def register_errors(app):
     @app.after_request
     def no_store_for_users(response):
         # Static files first: they need no user, and looking one up is a query per file.
-        if request.endpoint != "static" and current_user.is_authenticated:
+        if request.endpoint != "static" and security.signed_in():
             response.headers["Cache-Control"] = "no-store"
         return response
 

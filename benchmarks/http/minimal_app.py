@@ -12,8 +12,9 @@ app under test.
 import os
 import random
 
-from flask import Flask, render_template_string
+from flask import Flask, render_template
 from flask_sqlalchemy import SQLAlchemy
+from jinja2 import DictLoader
 from sqlalchemy import ForeignKey, String, create_engine, insert, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -71,6 +72,7 @@ def build_database(path):
 
 def create_app():
     app = Flask(__name__)
+    app.jinja_loader = DictLoader({"steps.html": PAGE})   # compiled once, as a template file is
     app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{os.environ['MINIMAL_DATABASE']}"
     db = SQLAlchemy(model_class=Base)
     db.init_app(app)
@@ -83,7 +85,7 @@ def create_app():
     def steps(case_id):
         rows = db.session.scalars(select(Step).where(Step.case_id == case_id)
                                   .order_by(Step.position)).all()
-        return render_template_string(PAGE, case_id=case_id, steps=rows)
+        return render_template("steps.html", case_id=case_id, steps=rows)
 
     return app
 
