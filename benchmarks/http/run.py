@@ -14,6 +14,7 @@
 4. `wrk -t2 -c32` on each route for BENCH_HTTP_SECONDS (default 10) after BENCH_HTTP_WARMUP
    seconds (default 2) not counted; req/s from wrk, statuses from the access log, the servers'
    CPU (master and workers, from /proc) per request.
+   BENCH_HTTP_ONLY=healthz,inbox measures only the app's routes whose label holds a word.
 5. Memory (BENCH_HTTP_MEMORY_REQUESTS, default 10,000; 0 skips it): one worker that is never
    recycled serves the status page; its RSS after a warm-up of BENCH_HTTP_MEMORY_WARMUP requests
    and after the counted ones.
@@ -299,7 +300,10 @@ def throughput(minimal, ours, app, subjects):
         routes.append((ours, label, path, role, "minimal page",
                        "status" if "status page" in label else "page"))
     rows = []
+    only = [word for word in ENV("BENCH_HTTP_ONLY", "").split(",") if word]   # while iterating
     for server, label, path, role, against, target in routes:
+        if only and server is ours and not any(word in label for word in only):
+            continue
         headers = dict(PROXY, Cookie=cookies[role]) if role else (PROXY if server is ours else {})
         row = measure(server, label, path, headers)
         row.update(path=path, against=against, target=target)
