@@ -14,7 +14,8 @@
 4. `wrk -t2 -c32` on each route for BENCH_HTTP_SECONDS (default 10) after BENCH_HTTP_WARMUP
    seconds (default 2) not counted; req/s from wrk, statuses from the access log, the servers'
    CPU (master and workers, from /proc) per request.
-   BENCH_HTTP_ONLY=healthz,inbox measures only the app's routes whose label holds a word.
+   BENCH_HTTP_ONLY=healthz,inbox measures only the app's routes whose label holds a word;
+   BENCH_HTTP_APP_ROOT=/path/to/another/checkout serves that checkout's app instead (before/after).
 5. Memory (BENCH_HTTP_MEMORY_REQUESTS, default 10,000; 0 skips it): one worker that is never
    recycled serves the manager the status pages of BENCH_HTTP_MEMORY_CASES (1,000) cases of
    the busiest center: its RSS after one pass over them (a bounded page cache is as full then
@@ -64,6 +65,9 @@ SECONDS = int(ENV("BENCH_HTTP_SECONDS", "10"))
 WARMUP = int(ENV("BENCH_HTTP_WARMUP", "2"))
 CONNECTIONS = int(ENV("BENCH_HTTP_CONNECTIONS", "32"))
 PORT = int(ENV("BENCH_HTTP_PORT", "5141"))
+# The checkout whose app (and gunicorn.conf.py) is measured: another one (`git archive main`
+# unpacked somewhere) gives the "before" figures on the same database and machine.
+APP_ROOT = Path(ENV("BENCH_HTTP_APP_ROOT") or ROOT).resolve()
 MEMORY_REQUESTS = int(ENV("BENCH_HTTP_MEMORY_REQUESTS", "10000"))
 MEMORY_CASES = int(ENV("BENCH_HTTP_MEMORY_CASES", "1000"))
 PROXY = {"X-Forwarded-Proto": "https"}   # nginx's part (loadlib); the app trusts one proxy
@@ -77,17 +81,17 @@ TARGETS = {"healthz": 0.60, "status": 0.40, "page": 0.25}
 class Server:
     """One gunicorn (gunicorn.conf.py) in its own process group, its access log in `work`."""
 
-    def __init__(self, name, port, target, env, work, workers=2, max_requests=None):
+    def __init__(self, name, port, target, env, work, workers=2, max_requests=None, root=ROOT):
         self.name, self.port, self.work = name, port, work
         self.access_log = work / f"access-{name}.log"
         env = dict(env, GUNICORN_BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY=str(workers),
                    GUNICORN_THREADS="1", GUNICORN_ACCESS_LOG=str(self.access_log))
         if max_requests is not None:
             env["GUNICORN_MAX_REQUESTS"] = str(max_requests)
-        cmd = [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "--pythonpath",
-               str(HERE), target]
+        cmd = [str(BIN / "gunicorn"), "-c", str(root / "gunicorn.conf.py"), "--pythonpath",
+               f"{root},{HERE}", target]
         with open(work / f"server-{name}.log", "ab") as log:
-            self.proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log,
+            self.proc = subprocess.Popen(cmd, env=env, cwd=root, stdout=log,
                                          stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                          start_new_session=True)
 
@@ -258,7 +262,7 @@ def main():
     work = Path(tempfile.mkdtemp(prefix="bench-http-"))
     bench = BenchDatabase(CASES, "seed-scale")
     print(f"bench-http: {CASES} cases, wrk -t2 -c{CONNECTIONS}, {SECONDS} s a route after "
-          f"{WARMUP} s of warm-up; logs in {work}", flush=True)
+          f"{WARMUP} s of warm-up; the app of {APP_ROOT}; logs in {work}", flush=True)
     url = bench.ensure()
     app = create_app(bench_config(url, bench.seal_dir))
     with app.app_context():
@@ -270,7 +274,7 @@ def main():
     try:
         minimal = Server("minimal", PORT, "minimal_app:app", minimal_env, work)
         servers.append(minimal)
-        ours = Server("app", PORT + 1, "wsgi:app", app_env, work)
+        ours = Server("app", PORT + 1, "wsgi:app", app_env, work, root=APP_ROOT)
         servers.append(ours)
         minimal.wait_ready("/bare")
         ours.wait_ready("/healthz")
@@ -324,7 +328,8 @@ def memory_growth(app, subjects, env, work):
         cases = db.session.scalars(select(Case.id).where(Case.center_id == subjects["center"])
                                    .order_by(Case.id).limit(MEMORY_CASES)).all()
     paths = [f"/cases/{case_id}" for case_id in cases]
-    server = Server("memory", PORT + 2, "wsgi:app", env, work, workers=1, max_requests=0)
+    server = Server("memory", PORT + 2, "wsgi:app", env, work, workers=1, max_requests=0,
+                    root=APP_ROOT)
     try:
         server.wait_ready("/healthz")
         cookie = session_cookie(app, f"http://127.0.0.1:{server.port}",
