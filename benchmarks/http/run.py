@@ -37,7 +37,6 @@ import urllib.request
 from http.client import HTTPConnection
 from pathlib import Path
 
-import pyotp
 import requests
 from sqlalchemy import select
 
@@ -50,13 +49,12 @@ import loadlib  # noqa: E402
 from bench_db import SECRET_KEY, BenchDatabase, bench_dir  # noqa: E402
 from bench_subjects import pick_subjects  # noqa: E402
 from minimal_app import build_database  # noqa: E402
+from pages_bench import _one_time_code as one_time_code  # noqa: E402
 from pages_bench import bench_config  # noqa: E402
 
 from proxy_service import create_app  # noqa: E402
-from proxy_service.core import clock  # noqa: E402
 from proxy_service.core.extensions import db  # noqa: E402
-from proxy_service.identity import twofactor  # noqa: E402
-from proxy_service.models import Case, User  # noqa: E402
+from proxy_service.models import Case  # noqa: E402
 from proxy_service.seed.scale.setup import PASSWORD  # noqa: E402
 
 ENV = os.environ.get
@@ -213,19 +211,6 @@ class CookieClient:
         fields.update(values)
         return self.request("POST", path, data=fields,
                             headers={"Referer": loadlib.referer(self.base, path)})
-
-
-def one_time_code(app, username):
-    """A code for a time step the user has not used yet (a code is good once)."""
-    while True:
-        with app.app_context():
-            user = db.session.scalar(select(User).where(User.username == username))
-            totp = pyotp.TOTP(twofactor.secret_of(user))
-            current = totp.timecode(clock.now())
-            step = max(current - 1, (user.totp_last_step or 0) + 1)
-            if step <= current + 1:
-                return totp.generate_otp(step)
-        time.sleep(5)
 
 
 # --- wrk --------------------------------------------------------------------------------------
