@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 
-.PHONY: run test lint install fonts db demo clean bench translations translations-update load load-pg
+.PHONY: run test lint install fonts db demo clean bench bench-http translations translations-update load load-pg
 
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -104,6 +104,19 @@ test: install
 # databases are kept in instance/bench/ and reused until the migrations change (benchmarks/).
 bench: install
 	$(BIN)/python benchmarks/pages_bench.py
+
+# Throughput beside a minimal Flask app, both under gunicorn (2 sync workers, production
+# settings) and wrk -t2 -c32 (benchmarks/http/run.py; BENCH_HTTP_CASES, BENCH_HTTP_SECONDS,
+# BENCH_HTTP_PORT, BENCH_HTTP_MEMORY_REQUESTS override the defaults). wrk is a Debian package.
+bench-http: install
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
+	  else \
+	    echo "install wrk (apt-get install wrk) for make bench-http"; exit 1; \
+	  fi; \
+	fi
+	$(BIN)/python benchmarks/http/run.py
 
 # Load under gunicorn with the production settings (benchmarks/load/, README "Load test"): a fresh
 # seeded database, locust headless, 64 users × 60 s, then the pass criteria. load-pg: two

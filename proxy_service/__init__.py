@@ -8,13 +8,13 @@ from pathlib import Path
 
 from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from config import config_from_env
 from proxy_service.core import i18n, outage, render_translations, security, submit_once
 from proxy_service.core.conflicts import StaleEdit, StepDateError, TransitionError, conflict_message
 from proxy_service.core.database import configure_engine_events
+from proxy_service.core.downloads import REVALIDATE
 from proxy_service.core.extensions import babel, csrf, db, login_manager, migrate
 from proxy_service.core.templating import TEMPLATE_FILTERS
 from proxy_service.core.uploads import UploadError
@@ -117,7 +117,9 @@ def register_errors(app):
     @app.after_request
     def no_store_for_users(response):
         # Static files first: they need no user, and looking one up is a query per file.
-        if request.endpoint != "static" and current_user.is_authenticated:
+        # A stored file sent with its ETag may be kept and revalidated (core/downloads.py).
+        if (request.endpoint != "static" and response.headers.get("Cache-Control") != REVALIDATE
+                and security.signed_in()):
             response.headers["Cache-Control"] = "no-store"
         return response
 

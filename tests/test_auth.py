@@ -1,4 +1,5 @@
 """Login, logout, change password, landing pages and health."""
+import sqlite3
 from unittest import mock
 
 from sqlalchemy.exc import OperationalError
@@ -90,11 +91,36 @@ def test_healthz_reports_the_database(client):
 
 
 def test_healthz_answers_503_when_the_database_fails(client):
+    # Every way to the database (a Session's connection too) checks one out of the engine.
     failure = OperationalError("SELECT 1", {}, Exception("connection refused"))
-    with mock.patch.object(db.session, "execute", side_effect=failure):
+    with mock.patch.object(db.engine, "raw_connection", side_effect=failure):
         response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json["database"] == "unavailable"
+
+
+def test_healthz_without_a_session_loads_no_user_and_sends_only_its_probe(client, world,
+                                                                          count_queries):
+    # The balancer asks many times a second: no user query (no session cookie, nobody logged
+    # in) and the probe on a driver connection, outside SQLAlchemy's statement layer.
+    with count_queries() as seen:
+        response = client.get("/healthz")
+    assert response.status_code == 200 and response.json["database"] == "ok"
+    assert seen.statements == []
+
+
+def test_healthz_does_not_pool_a_connection_whose_statement_failed(client):
+    class Broken:
+        def execute(self, _statement):
+            raise sqlite3.OperationalError("disk I/O error")
+
+    connection = mock.MagicMock()
+    connection.cursor.return_value = Broken()
+    with mock.patch.object(db.engine, "raw_connection", return_value=connection):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    connection.invalidate.assert_called_once()
+    connection.close.assert_called_once()
 
 
 def test_unknown_page_is_a_friendly_404(client):

@@ -10,6 +10,7 @@ from flask import request
 
 from config import BASE_DIR, TestingConfig
 from proxy_service import create_app
+from proxy_service.api.reference import REFERENCE_CSP
 from proxy_service.core.extensions import db
 
 EXPECTED_CSP = {
@@ -56,6 +57,16 @@ def test_error_and_redirect_responses_carry_the_headers(client, world, login_as)
     login_as(world.users["owner"])
     assert_secure_headers(client.get("/cases/999999"))
     assert_secure_headers(client.post("/logout"))
+
+
+@pytest.mark.parametrize("url", ["/login", "/healthz", "/api/v1/docs"])
+def test_each_security_header_comes_once_and_a_page_s_own_policy_is_kept(client, world, url):
+    response = client.get(url)
+    for name in ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options",
+                 "Referrer-Policy", "X-Request-ID"):
+        assert len(response.headers.getlist(name)) == 1, name
+    if url == "/api/v1/docs":   # the API reference page sets a policy of its own
+        assert response.headers["Content-Security-Policy"] == REFERENCE_CSP
 
 
 def test_static_files_may_be_cached(client, world, login_as):

@@ -14,6 +14,7 @@ from proxy_service.agreements.forms import (
 )
 from proxy_service.core import submit_once
 from proxy_service.core.conflicts import attempt, committing
+from proxy_service.core.downloads import not_modified, revalidated
 from proxy_service.core.extensions import db
 from proxy_service.core.uploads import UploadError
 from proxy_service.identity.reauth import verify_reauth
@@ -47,14 +48,18 @@ def pdf(agreement_id):
     """The final (sealed) PDF when there is one, else the current unsigned revision;
     ?original=1 gives the unsigned one anyway, ?download=1 as an attachment."""
     agreement = agreement_or_404(current_user, agreement_id)
-    data, final = agreement.served_pdf(original=bool(request.args.get("original")))
+    original = bool(request.args.get("original"))
+    sha256 = agreement.served_sha256(original)
+    if (unchanged := not_modified(sha256)) is not None:
+        return unchanged
+    data, final = agreement.served_pdf(original=original)
     suffix = "" if final else _("（待签署）") if agreement.state is not AgreementState.SEALED \
         else _("（未签署原件）")
     name = f"{agreement.number}{suffix}.pdf"
     response = send_file(io.BytesIO(data), mimetype="application/pdf",
                          as_attachment=bool(request.args.get("download")), download_name=name)
     response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return revalidated(response, sha256)
 
 
 @bp.route("/agreements/<int:agreement_id>/sign", methods=["GET", "POST"])

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from proxy_service import permissions
 from proxy_service.api import bp, present, schemas
 from proxy_service.api.guard import caller, scope_required
+from proxy_service.core.downloads import not_modified, revalidated
 from proxy_service.core.extensions import db
 from proxy_service.models import Agreement
 
@@ -46,7 +47,10 @@ def agreement_pdf(agreement_id):
     已盖章生效的终稿；尚未生效时为当前待签署版本（the sealed final, else the current
     unsigned revision）。"""
     agreement = permissions.agreement_or_404(caller(), agreement_id)
+    sha256 = agreement.served_sha256()
+    if (unchanged := not_modified(sha256)) is not None:
+        return unchanged
     data, final = agreement.served_pdf()
     name = f"{agreement.number}.pdf" if final else f"{agreement.number}-unsigned.pdf"
-    return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
-                     download_name=name)
+    return revalidated(send_file(io.BytesIO(data), mimetype="application/pdf",
+                                 as_attachment=True, download_name=name), sha256)

@@ -70,7 +70,8 @@ def download_document(case_id, document_id):
     """下载材料（Download a document, streamed）"""
     document = permissions.case_document_or_404(caller(), case_id, document_id)
     return attachment(document.chunks(), filename=document.filename,
-                      content_type=document.content_type, size=document.size)
+                      content_type=document.content_type, size=document.size,
+                      sha256=document.sha256)
 
 
 def refused(error):

@@ -8,6 +8,7 @@ from functools import wraps
 from flask import abort, g, request
 
 from proxy_service.api import bp
+from proxy_service.core.downloads import REVALIDATE
 from proxy_service.identity.api_tokens import authenticated_token
 
 SECURITY_SCHEME = "token"
@@ -39,7 +40,9 @@ def calling_token():
 
 @bp.after_request
 def not_stored(response):
-    response.headers["Cache-Control"] = "no-store"
+    # A stored file sent with its ETag may be kept and revalidated (core/downloads.py).
+    if response.headers.get("Cache-Control") != REVALIDATE:
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 

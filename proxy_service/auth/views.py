@@ -4,10 +4,10 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from proxy_service.auth import bp
 from proxy_service.auth.forms import ChangePasswordForm, LoginForm
+from proxy_service.core import database
 from proxy_service.core.conflicts import committing
 from proxy_service.core.extensions import db
 from proxy_service.core.security import same_site_path
@@ -96,9 +96,8 @@ def healthz():
     "degraded", not down: the app works without it); 503 when the database does not."""
     rate_limits = current_app.extensions["rate_limit_health"].state()
     try:
-        db.session.execute(select(1))
+        database.ping(db.engine)
     except Exception:  # any database failure means "not ready", whatever the driver raises
-        db.session.rollback()
         return {"status": "error", "database": "unavailable", "rate_limit_storage": rate_limits}, 503
     return {"status": "degraded" if rate_limits == "degraded" else "ok", "database": "ok",
             "rate_limit_storage": rate_limits}

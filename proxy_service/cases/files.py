@@ -58,7 +58,8 @@ def _step_of(case, step_id):
 def download(document_id):
     document = document_or_404(current_user, document_id)
     return attachment(document.chunks(), filename=document.filename,
-                      content_type=document.content_type, size=document.size)
+                      content_type=document.content_type, size=document.size,
+                      sha256=document.sha256)
 
 
 @bp.post("/cases/<int:case_id>/messages")

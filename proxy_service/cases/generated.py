@@ -10,6 +10,7 @@ from proxy_service.cases.dossier import build_dossier, dossier_name
 from proxy_service.cases.forms import NoticeCorrectionForm
 from proxy_service.core import clock
 from proxy_service.core.conflicts import committing
+from proxy_service.core.downloads import not_modified, revalidated
 from proxy_service.identity.reauth import demand_recent_reauth
 from proxy_service.permissions import (
     can_export_dossier,
@@ -26,7 +27,10 @@ from proxy_service.workflow import notices as issued_notices
 def notice(case_id, notice_id):
     """The notice's bytes exactly as stored when it was issued."""
     _case, found = notice_or_404(current_user, case_id, notice_id)
-    return _send(io.BytesIO(found.data), "application/pdf", issued_notices.filename(found))
+    if (unchanged := not_modified(found.sha256)) is not None:
+        return unchanged
+    return revalidated(_send(io.BytesIO(found.data), "application/pdf",
+                             issued_notices.filename(found)), found.sha256)
 
 
 @bp.route("/cases/<int:case_id>/notices/<int:notice_id>/correct", methods=["GET", "POST"])

@@ -24,7 +24,7 @@ import re
 import time
 import uuid
 
-from flask import abort, current_app, g, render_template, request
+from flask import abort, current_app, g, render_template, request, session
 from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -60,6 +60,8 @@ RATE_LIMITED = (
     ("/verify/", "VERIFY_RATE_LIMIT", None),
     ("/api/v1/verify", "VERIFY_RATE_LIMIT", None),   # the API's verify (api/verify.py)
 )
+# Flask-Limiter's settings for limits on every route; none is set here (see _init_rate_limits).
+APP_WIDE_LIMITS = ("RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION", "RATELIMIT_META")
 request_log = logging.getLogger("proxy_service.request")
 security_log = logging.getLogger("proxy_service.security")
 LARGEST_ID = 2**31 - 1   # the integer primary keys on PostgreSQL
@@ -107,6 +109,7 @@ def init_app(app):
     app.before_request(_refuse_nul)
     app.register_error_handler(DataError, _bad_input)
     app.register_error_handler(OverflowError, _bad_input)
+    app.extensions["security_headers"] = _headers_of(app)
     app.after_request(_secure_headers)
     app.after_request(_log_request)
     _init_rate_limits(app)
@@ -114,19 +117,35 @@ def init_app(app):
 
 
 def _secure_headers(response):
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
-    if current_app.config.get("HSTS_SECONDS"):
-        response.headers["Strict-Transport-Security"] = (
-            f"max-age={current_app.config['HSTS_SECONDS']}; includeSubDomains")
-    response.headers["X-Request-ID"] = g.get("request_id", "")
+    # Every response pays this: the values are built once per app (init_app), and the names a
+    # view set itself are looked up in one pass instead of one header scan per name.
+    headers = response.headers
+    present = {name.lower() for name, _value in headers}
+    for key, name, value in current_app.extensions["security_headers"]:
+        if key not in present:
+            headers.add(name, value)
+    headers["X-Request-ID"] = g.get("request_id", "")
     return response
+
+
+def _headers_of(app):
+    """(lowercase name, name, value) of the security headers of every response of `app`:
+    HEADERS, and HSTS when configured."""
+    headers = list(HEADERS.items())
+    if app.config.get("HSTS_SECONDS"):
+        headers.append(("Strict-Transport-Security",
+                        f"max-age={app.config['HSTS_SECONDS']}; includeSubDomains"))
+    return tuple((name.lower(), name, value) for name, value in headers)
 
 
 # --- input the database cannot hold ---------------------------------------------------------
 
 def _refuse_nul():
-    for values in (request.args, request.form):
+    # Only what the request carries: no query string, no parsing of it; no body type, no form
+    # (Werkzeug parses a form only from a body with a content type).
+    carried = ((request.args,) if request.query_string else ()) + (
+        (request.form,) if request.content_type else ())
+    for values in carried:
         if any("\x00" in value for _key, value in values.items(multi=True)):
             abort(400)
 
@@ -147,10 +166,20 @@ def _start_request():
     g.request_started = time.perf_counter()
 
 
+def signed_in():
+    """Whether a user is logged in on this request. A request whose session is empty (no
+    cookie: the balancer's /healthz, static files, the API, a first visit) has nobody logged in,
+    and answering that needs no user query; any other asks Flask-Login (which loads the user
+    once per request)."""
+    return bool(session) and current_user.is_authenticated
+
+
 def _log_request(response):
+    if not request_log.isEnabledFor(logging.INFO):
+        return response
     started = g.get("request_started")
     user_id = None
-    if request.endpoint != "static" and current_user.is_authenticated:   # no user query for files
+    if request.endpoint != "static" and signed_in():   # no user query for files
         user_id = current_user.get_id()
     request_log.info(json.dumps({
         "time": clock.now().isoformat(timespec="milliseconds"),
@@ -216,22 +245,59 @@ class JsonLine(logging.Formatter):
 def _init_rate_limits(app):
     # One Limiter per app, so that two apps in one process (tests) keep their own storage.
     limiter = Limiter(key_func=get_remote_address)
+    hooks_before = _request_hooks(app)
     limiter.init_app(app)
     app.extensions["rate_limit_health"] = StorageHealth(limiter)   # for /healthz
     app.register_error_handler(429, _too_many_requests)
     if not app.config.get("RATELIMIT_ENABLED", True):
         return
+    limited = set()   # endpoints and blueprints with a limit of their own
     for rule in app.url_map.iter_rules():
         for path, setting, methods in RATE_LIMITED:
             matches = rule.rule == path or (path.endswith("/") and rule.rule.startswith(path))
             if matches and rule.endpoint in app.view_functions:
                 limit = limiter.limit(_configured(setting), methods=methods)
                 app.view_functions[rule.endpoint] = limit(app.view_functions[rule.endpoint])
+                limited.add(rule.endpoint)
                 break
     # A blueprint's own limit over all its routes, keyed as it says (the API: per token).
     for name, setting, key_func, exempt_when in app.extensions.get("rate_limited_blueprints", ()):
         limiter.shared_limit(_configured(setting), scope=name, key_func=key_func,
                              exempt_when=exempt_when)(app.blueprints[name])
+        limited.add(name)
+    if not any(app.config.get(key) for key in APP_WIDE_LIMITS):
+        _only_where_limited(app, hooks_before, limited)
+
+
+def _request_hooks(app):
+    return {kind: list(getattr(app, kind).get(None, ())) for kind in
+            ("before_request_funcs", "after_request_funcs", "teardown_request_funcs")}
+
+
+def _only_where_limited(app, hooks_before, limited):
+    """Flask-Limiter's request hooks (the search for a request's limits before the view, the
+    X-RateLimit headers after it, its per-request state at the end) cost every request what
+    they cost a limited one. Here they run for the `limited` endpoints and blueprints only: the
+    others have no limit to count or report, so no answer changes (tests/test_bruteforce.py
+    and the API's limit tests hold the limits to what they were)."""
+    def is_limited():
+        return request.endpoint in limited or not limited.isdisjoint(request.blueprints)
+
+    def before(hook):
+        return lambda: hook() if is_limited() else None
+
+    def after(hook):
+        return lambda response: hook(response) if is_limited() else response
+
+    def teardown(hook):
+        return lambda error=None: hook(error) if is_limited() else None
+
+    for kind, wrap in (("before_request_funcs", before), ("after_request_funcs", after),
+                       ("teardown_request_funcs", teardown)):
+        hooks = getattr(app, kind)[None]
+        added = [hook for hook in hooks if hook not in hooks_before[kind]]   # the Limiter's
+        for hook in added:
+            hooks[hooks.index(hook)] = wrap(hook)
 
 
 def _configured(setting):

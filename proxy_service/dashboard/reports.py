@@ -10,6 +10,7 @@ from flask_login import current_user
 from proxy_service import permissions
 from proxy_service.core import clock, i18n
 from proxy_service.core.conflicts import committing
+from proxy_service.core.downloads import not_modified, revalidated
 from proxy_service.dashboard import bp, monthly
 from proxy_service.dashboard.forms import ReissueForm
 from proxy_service.documents import monthly_report
@@ -66,7 +67,10 @@ def _pdf(body, filename):
 
 
 def _stored(report):
-    return _pdf(report.data, report.filename)
+    """The report's PDF as stored; 304 when the client has it already (its SHA-256)."""
+    if (unchanged := not_modified(report.sha256)) is not None:
+        return unchanged
+    return revalidated(_pdf(report.data, report.filename), report.sha256)
 
 
 def _issue(month, reason="", seen_version=None):

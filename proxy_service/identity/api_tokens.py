@@ -86,11 +86,19 @@ class PagesOnlySessionInterface(SecureCookieSessionInterface):
     session, whatever cookie it sends, and no cookie is set on the answer."""
 
     def open_session(self, app, request):
-        if request.path.startswith(API_PATH):
+        # Without the cookie the session is empty: no need to build its signer (the balancer's
+        # /healthz, static files and a first visit come without one).
+        if request.path.startswith(API_PATH) or self.get_cookie_name(app) not in request.cookies:
             return self.session_class()
         return super().open_session(app, request)
 
     def save_session(self, app, session, response):
         if request.path.startswith(API_PATH):
+            return None
+        if not session and not session.modified:
+            # Flask's own answer for an empty session left alone, without first working out
+            # the cookie's domain, path and flags it then does not use.
+            if session.accessed:
+                response.vary.add("Cookie")
             return None
         return super().save_session(app, session, response)

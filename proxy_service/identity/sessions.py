@@ -21,6 +21,7 @@ from flask_login import current_user, login_user, logout_user
 
 from proxy_service.core import clock
 from proxy_service.core.extensions import db, login_manager
+from proxy_service.core.security import signed_in
 from proxy_service.identity import api_tokens, lockout, twofactor
 from proxy_service.models import Role, User
 
@@ -125,7 +126,7 @@ def idle_limit_seconds(user):
 
 def enforce_timeouts():
     """before_request: end idle or too old sessions, else note this request as activity."""
-    if request.endpoint == "static" or not current_user.is_authenticated:
+    if request.endpoint == "static" or not signed_in():
         return None
     now = _now()
     idle = now - session.get("_seen", 0)

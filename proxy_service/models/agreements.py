@@ -90,8 +90,15 @@ class Agreement(db.Model):
         """(bytes, final?) of the file its page and the API serve: the final (sealed) PDF
         when there is one, else the current unsigned revision; `original` the unsigned one
         anyway."""
-        final = self.state is AgreementState.SEALED and not original
+        final = self._serves_final(original)
         return (self.final_pdf if final else self.unsigned_pdf), final
+
+    def served_sha256(self, original=False):
+        """The SHA-256 of the bytes served_pdf(original) answers, without loading them."""
+        return self.final_sha256 if self._serves_final(original) else self.unsigned_sha256
+
+    def _serves_final(self, original):
+        return self.state is AgreementState.SEALED and not original
 
     def signed_at(self, party):
         """When `party` (ENTERPRISE / CENTER) last signed, by its signatures not voided; or
