@@ -100,6 +100,17 @@ def test_each_center_period_filter_order_language_and_day_has_its_own_figures(
     assert new_requests(page) == 4
 
 
+def test_an_unknown_order_shares_the_default_orders_figures(client, world, login_as, data,  # noqa: F811 (the fixture)
+                                                            cached):
+    login_as(world.users["manager"])
+    at(0)
+    client.get(URL)
+    another_request(world, 1)
+    at(1)
+    assert new_requests(client.get(URL + "&sort=bogus").text) == 3
+    assert new_requests(client.get(URL + "&sort=open_steps").text) == 4
+
+
 def test_another_centers_manager_gets_the_figures_of_that_center(client, world, login_as, data,  # noqa: F811 (the fixture)
                                                                  cached):
     at(0)

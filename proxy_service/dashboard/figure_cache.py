@@ -21,6 +21,7 @@ from flask import current_app
 from flask_babel import get_locale
 
 from proxy_service.core import clock
+from proxy_service.dashboard.figures import SORT_KEYS
 from proxy_service.models import Absence
 
 EXTENSION = "dashboard_figures"
@@ -78,8 +79,10 @@ def cached(center_id, filters, sort, compute):
     """compute() (a dict of figures), or what it returned for the same center, filters, sort,
     locale and day less than DASHBOARD_CACHE_SECONDS ago; the dict's "as_of" says when."""
     cache = _cache()
+    # An order the figures do not know is their default one: no set of its own.
+    order = sort if sort in SORT_KEYS else "name"
     key = (center_id, filters.start, filters.end, filters.industry, filters.stage, filters.agent,
-           sort, str(get_locale()), clock.today())
+           order, str(get_locale()), clock.today())
     figures = cache.get(key) if cache is not None else None
     if figures is None:
         figures = dict(compute(), as_of=clock.now())
