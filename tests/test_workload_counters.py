@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from proxy_service import workflow
 from proxy_service.core.extensions import db
-from proxy_service.models import AgentApprovals, AgentOpenWork, Role, Stage
+from proxy_service.models import AgentApprovals, AgentOpenWork, CaseStatus, Role, Stage, StepStatus
 from proxy_service.workflow import assignment, supplements, workload_counters
 from proxy_service.workflow.workloads import agent_workloads
 
@@ -181,3 +181,19 @@ def test_the_migration_fills_the_counters_as_the_workflow_kept_them(app, demo):
     downgrade(revision="p6c0de300016")
     upgrade()
     assert counters() == kept
+
+
+def test_a_status_set_on_an_expired_row_is_counted_from_its_old_value(world, june):
+    """The counters need the value before the change even when the row was not loaded (after
+    a commit): the columns they follow keep their old value on every set (active_history)."""
+    case = new_case(world, 1)
+    step = case.steps[0]
+    db.session.commit()                       # expires every loaded row
+    step.status = StepStatus.NOT_REQUIRED     # arranged directly, not through a verb
+    assert_fresh("a step's status set while expired")
+    db.session.commit()
+    case.agent_id = world.users["other_agent"].id
+    assert_fresh("a case's agent set while expired")
+    db.session.commit()
+    case.status = CaseStatus.TERMINATED
+    assert_fresh("a case's status set while expired")
