@@ -136,6 +136,11 @@ class Config:
     WEBHOOKS_TIME_BUDGET = _env_int("WEBHOOKS_TIME_BUDGET", 50)
     WEBHOOKS_LEASE_SECONDS = _env_int("WEBHOOKS_LEASE_SECONDS", 300)
     WEBHOOKS_ALLOW_LOOPBACK = os.environ.get("WEBHOOKS_ALLOW_LOOPBACK") == "1"
+    # The managers' dashboard shows its figures as computed at most this many seconds ago
+    # (dashboard/figure_cache.py; never more than 300, 0 computes them for every request), and
+    # keeps at most this many sets of figures per worker process.
+    DASHBOARD_CACHE_SECONDS = min(_env_int("DASHBOARD_CACHE_SECONDS", 300), 300)
+    DASHBOARD_CACHE_ENTRIES = _env_int("DASHBOARD_CACHE_ENTRIES", 128)
 
 
 class DevelopmentConfig(Config):
@@ -154,6 +159,9 @@ class TestingConfig(Config):
                 or str(Path(tempfile.gettempdir()) / "proxy_service_test_seals"))
     # The tests that check rate limits turn them on in their own app.
     RATELIMIT_ENABLED = False
+    # The dashboard's figures follow every change at once; tests/test_dashboard_cache.py
+    # turns the cache on.
+    DASHBOARD_CACHE_SECONDS = 0
 
 
 class ProductionConfig(Config):

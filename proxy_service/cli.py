@@ -16,6 +16,7 @@ from proxy_service.notifications.jobs import check_deadlines_command, send_notif
 from proxy_service.seed.catalog import ensure_industries, seed_center_catalog
 from proxy_service.seed.demo import DEMO_TOTP_SECRET, load_demo
 from proxy_service.seed.scale.seed import seed_scale_command
+from proxy_service.workflow.workload_counters import workloads_cli
 
 
 def register(app):
@@ -30,6 +31,7 @@ def register(app):
     app.cli.add_command(calendar_cli)
     app.cli.add_command(seed_scale_command)
     app.cli.add_command(webhooks_cli)
+    app.cli.add_command(workloads_cli)
 
 
 @click.command("seed-demo")

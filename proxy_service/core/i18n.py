@@ -140,9 +140,9 @@ def current_code():
 # English gets day, month name and year (27 Nov 2026), which no reader can misread.
 _PATTERNS = {
     "zh": {"date": "yyyy-MM-dd", "short": "MM-dd", "month": "yyyy-MM", "minutes": "yyyy-MM-dd HH:mm",
-           "seconds": "yyyy-MM-dd HH:mm:ss"},
+           "seconds": "yyyy-MM-dd HH:mm:ss", "time": "HH:mm"},
     "en": {"date": "d MMM yyyy", "short": "d MMM", "month": "MMM yyyy", "minutes": "d MMM yyyy, HH:mm",
-           "seconds": "d MMM yyyy, HH:mm:ss"},
+           "seconds": "d MMM yyyy, HH:mm:ss", "time": "HH:mm"},
 }
 
 
@@ -166,7 +166,7 @@ def day(value, style="date"):
 
 
 def beijing(value, style="minutes"):
-    """An aware datetime in Beijing time: style minutes, seconds or date."""
+    """An aware datetime in Beijing time: style minutes, seconds, time (of day) or date."""
     if not value:
         return ""
     local = value.astimezone(BEIJING)

@@ -8,7 +8,6 @@ from datetime import UTC, date, timedelta
 
 from sqlalchemy import case as when
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
 
 from proxy_service.calendar import lights
 from proxy_service.core import clock
@@ -16,8 +15,10 @@ from proxy_service.core.extensions import db
 from proxy_service.dashboard.open_work import AGING_BUCKETS, open_work  # noqa: F401  (AGING_BUCKETS: the page's columns)
 from proxy_service.models import (
     Absence,
+    ApprovalItem,
     Case,
     CaseStatus,
+    Enterprise,
     Evaluation,
     Role,
     Stage,
@@ -178,15 +179,37 @@ def open_steps_by_stage(center_id, filters, work=None):
     return [(stage, counts[stage]) for stage in Stage]
 
 
+@dataclass(frozen=True)
+class LateStep:
+    """A row of the late-step list: the step, its case and who holds it, as the list shows them."""
+    id: int
+    due_on: date
+    light: lights.Light
+    item: str
+    case_id: int
+    number: str
+    version: int
+    enterprise: str
+    agent_id: int | None
+    agent: str | None
+
+
 def late_steps(center_id, filters, limit=100):
-    """Red then yellow running steps across the center's cases, most urgent first; one query."""
-    rank = lights.step_rank()
-    return db.session.scalars(
-        select(Step).join(Step.case)
-        .where(*filters.step_conditions(center_id),
+    """Red then yellow running steps across the center's cases, most urgent first; one query,
+    read for every request (the re-assignment forms carry each case's current version)."""
+    rank, today = lights.step_rank(), clock.today()
+    running = [*filters.case_conditions(center_id), Case.status == CaseStatus.IN_PROGRESS]
+    rows = db.session.execute(
+        select(Step.id, Step.due_on, Step.yellow_on, ApprovalItem.name, Case.id, Case.number,
+               Case.version, Enterprise.name, Case.agent_id, User.name)
+        .join(Step.case).join(Step.item).join(Case.enterprise).outerjoin(Case.agent)
+        .where(*filters.step_conditions(center_id), *running[1:],
+               # The center's running cases first (a few hundred), then their filed steps, not
+               # every center's filed steps first: what the planner chose without this.
+               Step.case_id.in_(select(Case.id).where(*running).correlate(None)),
                # Only running clocks have a light (what the rank says, in terms indexes serve).
-               Case.status == CaseStatus.IN_PROGRESS, Step.status == StepStatus.SUBMITTED,
+               Step.status == StepStatus.SUBMITTED,
                rank.in_((lights.Light.RED.rank, lights.Light.YELLOW.rank)))
-        .options(joinedload(Step.item), joinedload(Step.case).joinedload(Case.enterprise),
-                 joinedload(Step.case).joinedload(Case.agent))
-        .order_by(rank, Step.due_on, Step.id).limit(limit)).unique().all()
+        .order_by(rank, Step.due_on, Step.id).limit(limit)).all()
+    return [LateStep(step_id, due_on, lights.light_on(due_on, yellow_on, today), *rest)
+            for step_id, due_on, yellow_on, *rest in rows]

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from proxy_service import permissions
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
-from proxy_service.dashboard import bp, figures
+from proxy_service.dashboard import bp, figure_cache, figures
 from proxy_service.models import Industry, Role, Stage, User
 
 
@@ -19,15 +19,18 @@ def _choices(center_id):
 
 
 def collect(center_id, filters, sort="name"):
-    """Everything the dashboard shows; a fixed number of queries."""
+    """Everything the dashboard shows but the late steps; a fixed number of queries. Plain
+    values (figure_cache keeps them for later requests)."""
     steps = figures.approved_steps(center_id, filters)
     work = figures.open_work(center_id, filters)
-    return {"filters": filters, "steps_done": steps,
+    agents, industries = _choices(center_id)
+    return {"filters": filters,
             "headline": figures.headline(center_id, filters, steps),
-            "loads": figures.workload(center_id, filters, steps, sort, work),
+            "loads": figure_cache.detached(figures.workload(center_id, filters, steps, sort, work)),
             "aging": figures.aging(center_id, filters, work),
             "weeks": figures.weekly(center_id, filters, steps),
-            "stages": figures.open_steps_by_stage(center_id, filters, work)}
+            "stages": figures.open_steps_by_stage(center_id, filters, work),
+            "agents": figure_cache.named(agents), "industries": figure_cache.named(industries)}
 
 
 @bp.get("/manage/dashboard")
@@ -36,8 +39,7 @@ def overview():
     center_id = current_user.center_id
     filters = figures.parse_filters(request.args)
     sort = request.args.get("sort", "name")
-    agents, industries = _choices(center_id)
-    return render_template("dashboard/overview.html", **collect(center_id, filters, sort),
-                           late=figures.late_steps(center_id, filters), sort=sort,
-                           agents=agents, industries=industries, stage_choices=list(Stage),
+    shown = figure_cache.cached(center_id, filters, sort, lambda: collect(center_id, filters, sort))
+    return render_template("dashboard/overview.html", **shown, sort=sort,
+                           late=figures.late_steps(center_id, filters), stage_choices=list(Stage),
                            today=clock.today(), buckets=figures.AGING_BUCKETS)

@@ -52,9 +52,10 @@ from proxy_service.models.webhooks import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from proxy_service.models.workloads import AgentApprovals, AgentOpenWork
 
 __all__ = [
-    "Absence", "ApiToken", "Evaluation", "Grade", "Outcome", "Rectification", "RectificationStatus",
+    "Absence", "AgentApprovals", "AgentOpenWork", "ApiToken", "Evaluation", "Grade", "Outcome", "Rectification", "RectificationStatus",
     "Agreement", "AgreementKind", "AgreementState", "AgreementTemplate", "CalendarYear", "DayKind",
     "DeadlineAlert", "Holiday", "IdempotencyKey", "IssuedNotice", "NoticeKind", "NoticeOrigin", "Notification",
     "OutboxMessage", "Signature",

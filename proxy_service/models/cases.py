@@ -84,8 +84,12 @@ class Case(db.Model):
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
     template_id: Mapped[int | None] = mapped_column(ForeignKey("case_templates.id"))
-    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    status: Mapped[CaseStatus] = mapped_column(_str_enum(CaseStatus), default=CaseStatus.SUBMITTED)
+    # active_history: a change keeps the value it replaced even when the row was not loaded,
+    # for the workload counters (workflow/workload_counters.py) that follow these columns.
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True,
+                                                 active_history=True)
+    status: Mapped[CaseStatus] = mapped_column(_str_enum(CaseStatus), default=CaseStatus.SUBMITTED,
+                                               active_history=True)
     contact_name: Mapped[str] = mapped_column(String(60))
     contact_mobile: Mapped[str] = mapped_column(String(11))
     note: Mapped[str] = mapped_column(Text, default="")
@@ -183,10 +187,12 @@ class Step(db.Model):
     stage: Mapped[Stage] = mapped_column(_str_enum(Stage))
     stage_order: Mapped[int] = mapped_column(default=0)
     sort: Mapped[int] = mapped_column(default=0)
-    status: Mapped[StepStatus] = mapped_column(_str_enum(StepStatus), default=StepStatus.PENDING)
+    # active_history: as Case.status (the workload counters follow status and approved_on).
+    status: Mapped[StepStatus] = mapped_column(_str_enum(StepStatus), default=StepStatus.PENDING,
+                                               active_history=True)
     acceptance_no: Mapped[str] = mapped_column(String(60), default="")   # department's 受理号
     submitted_on = mapped_column(Date, nullable=True)     # the current round's filing (rounds keep all)
-    approved_on = mapped_column(Date, nullable=True)
+    approved_on = mapped_column(Date, nullable=True, active_history=True)
     permit_no: Mapped[str] = mapped_column(String(80), default="")
     by_commitment: Mapped[bool] = mapped_column(default=False)
     correction_request: Mapped[str] = mapped_column(Text, default="")   # 补正 requested of the enterprise

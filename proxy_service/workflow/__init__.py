@@ -7,6 +7,7 @@ same transaction and flushes; the caller commits through core.conflicts.
 The names most callers need are re-exported here: `workflow.accept_case(...)`.
 """
 from proxy_service.core.conflicts import EvaluationError, StaleEdit, StepDateError, TransitionError
+from proxy_service.workflow import workload_counters  # noqa: F401 — wiring: counters follow flushes
 from proxy_service.workflow.agreements import start_work
 from proxy_service.workflow.cases import (
     accept_case,

@@ -38,6 +38,7 @@ from proxy_service.seed.scale.setup import (
     staff_rows,
 )
 from proxy_service.seed.scale.writer import COLUMNS, BackgroundWriter, Writer, load_settings
+from proxy_service.workflow import workload_counters
 
 ID_TABLES = [t for t in COLUMNS if t != "document_blobs"]
 BATCH_CASES = 2000
@@ -185,7 +186,9 @@ def _cases(writer, world, enterprises, ids, rng, cases, batch_size, echo):
 
 
 def _finish(conn):
-    """Identity sequences past the explicit ids (PostgreSQL); planner statistics."""
+    """The workload counters of the rows written past the ORM; identity sequences past the
+    explicit ids (PostgreSQL); planner statistics."""
+    workload_counters.rebuild(conn)
     if conn.dialect.name == "postgresql":
         for table in ID_TABLES:
             conn.exec_driver_sql(
