@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from proxy_service import workflow
 from proxy_service.calendar import lights, pauses
-from proxy_service.cases import bp
+from proxy_service.cases import bp, listing
 from proxy_service.cases.forms import (
     CaseFilterForm,
     CaseRequestForm,
@@ -60,8 +60,6 @@ from proxy_service.permissions import (
 from proxy_service.workflow import assignment, paper_signing, quality
 from proxy_service.workflow import notices as issued_notices
 
-LIST_OPTIONS = (joinedload(Case.project), joinedload(Case.enterprise), joinedload(Case.agent),
-                selectinload(Case.steps))
 DETAIL_OPTIONS = (joinedload(Case.center), joinedload(Case.enterprise), joinedload(Case.project),
                   joinedload(Case.agent), selectinload(Case.steps).joinedload(Step.item),
                   selectinload(Case.steps).selectinload(Step.rounds), selectinload(Case.suspensions))
@@ -74,8 +72,8 @@ DETAIL_OPTIONS = (joinedload(Case.center), joinedload(Case.enterprise), joinedlo
 def index():
     # ?light= narrows to one traffic light; ?sort=light puts the most urgent first.
     rank = lights.case_rank()
-    query = lights.with_light(visible_cases(current_user).options(*LIST_OPTIONS), rank,
-                                 lights.parse_light(request.args.get("light")))
+    query = lights.with_light(listing.page_ids(visible_cases(current_user)), rank,
+                              lights.parse_light(request.args.get("light")))
     newest = (Case.submitted_at.desc(), Case.id.desc())
     query = query.order_by(rank, *newest) if request.args.get("sort") == "light" \
         else query.order_by(*newest)
@@ -85,8 +83,9 @@ def index():
         query = _apply_filters(query, filters, current_user.center_id)
     # The order is total (the id breaks ties), so the last pages may be read backwards.
     page = paginate(query, from_nearer_end=True)
-    return render_template("cases/index.html", page=page, filters=filters,
-                           unrated=quality.unrated(current_user, page.items))
+    rows = listing.case_rows(current_user, page.items)
+    return render_template("cases/index.html", page=page, filters=filters, rows=rows,
+                           unrated=sum(row.awaits_rating for row in rows))
 
 
 def _filter_form(center_id):

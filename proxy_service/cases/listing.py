@@ -1,0 +1,129 @@
+"""The case list's rows (cases/index.html), ready to print.
+
+A page of the list is two steps: the ids of the page's cases, in the list's order (the
+pagination counts and pages them: a narrow select the index answers), then one SELECT of
+the columns a row shows for those ids — names, agent, light, progress and, for an
+enterprise, whether the case waits for its rating — instead of each case's ORM graph with
+its steps. Labels and formats are looked up once a page (Words), not once a row: at 100,000
+cases the rows were most of the page's time (benchmarks/pages_bench.py).
+"""
+from dataclasses import dataclass
+from functools import cache
+
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from sqlalchemy import Date, and_, bindparam, exists, func, literal, select
+
+from proxy_service.calendar import lights
+from proxy_service.core import clock, i18n
+from proxy_service.core.extensions import db
+from proxy_service.models import (
+    OPEN_STEP_STATUSES,
+    Case,
+    CaseStatus,
+    Enterprise,
+    Evaluation,
+    Project,
+    Step,
+    User,
+)
+
+BY_RANK = tuple(lights.Light)
+PROGRESS, DUE_ON, PROMISED = _l("%(done)s / %(total)s 项"), _l("到期日"), _l("承诺办结")
+
+
+@dataclass(slots=True, frozen=True)
+class CaseRow:
+    id: int
+    number: str
+    project: str
+    enterprise: str
+    status: CaseStatus
+    status_label: str
+    progress: str
+    light: lights.Light
+    light_label: str
+    due_title: str          # the light's tooltip: 到期日 and the promised date, or ""
+    promised: str           # 承诺办结 and the date while the case is open, or ""
+    agent: bool             # assigned to an agent yet
+    agent_name: str | None
+    agent_phone: str
+    submitted: str
+    awaits_rating: bool     # completed, and its enterprise has not rated it yet
+
+
+class Words:
+    """What a page prints in many rows, translated and formatted once: a lazy label costs a
+    gettext each time it is printed. Translations are Markup, as Jinja's gettext makes them."""
+
+    def __init__(self):
+        self._labels = {}
+        self._formats = {}
+
+    def label(self, member):
+        """The label of an enum member (CaseStatus, StepStatus, Light, Stage, ...)."""
+        if member not in self._labels:
+            self._labels[member] = Markup(str(member.label))
+        return self._labels[member]
+
+    def text(self, message, **variables):
+        """A lazy message (a module's constant) % variables, as Jinja's gettext formats it."""
+        key = id(message)   # hashing a lazy string would translate it
+        if key not in self._formats:
+            self._formats[key] = Markup(str(message))
+        return self._formats[key] % variables
+
+
+def page_ids(query):
+    """`query` (a select of Case with the list's filters and order) as a select of the ids."""
+    return query.with_only_columns(Case.id)
+
+
+def case_rows(user, ids):
+    """The rows of the cases `ids` (a page of the list, already scoped to `user`), in that
+    order. One statement."""
+    if not ids:
+        return []
+    words = Words()
+    found = {row.id: row for row in db.session.execute(
+        _row_query(user.is_enterprise), {"ids": ids, "today": clock.today()})}
+    return [_row(found[case_id], words) for case_id in ids if case_id in found]
+
+
+@cache
+def _row_query(for_enterprise):
+    """The row statement, built once (building it cost more than running it): the page's
+    ids and today are its parameters."""
+    def steps(*where):
+        return select(func.count()).where(Step.case_id == Case.id, *where).scalar_subquery()
+    # Only an enterprise is asked to rate (workflow.quality); staff rows never await it.
+    awaits_rating = and_(Case.status == CaseStatus.COMPLETED,
+                         ~exists().where(Evaluation.case_id == Case.id)) \
+        if for_enterprise else literal(False)
+    return (select(Case.id, Case.number, Case.status, Case.promised_on, Case.submitted_at,
+                   Case.agent_id, Project.name.label("project"),
+                   Enterprise.name.label("enterprise"), User.name.label("agent_name"),
+                   User.phone.label("agent_phone"),
+                   lights.case_rank(bindparam("today", type_=Date)).label("rank"),
+                   steps(Step.status.notin_(OPEN_STEP_STATUSES)).label("done"),
+                   steps().label("total"), awaits_rating.label("awaits_rating"))
+            .join(Project, Project.id == Case.project_id)
+            .join(Enterprise, Enterprise.id == Case.enterprise_id)
+            .outerjoin(User, User.id == Case.agent_id)
+            .where(Case.id.in_(bindparam("ids", expanding=True))))
+
+
+def _row(row, words):
+    light = BY_RANK[row.rank]
+    promised_day = i18n.day(row.promised_on)   # "" without a date
+    return CaseRow(
+        id=row.id, number=row.number, project=row.project, enterprise=row.enterprise,
+        status=row.status, status_label=words.label(row.status),
+        progress=words.text(PROGRESS, done=row.done, total=row.total),
+        light=light, light_label=words.label(light),
+        due_title=words.text(DUE_ON) + " " + promised_day if row.promised_on else "",
+        promised=words.text(PROMISED) + " " + promised_day
+        if row.promised_on and row.status.is_open else "",
+        agent=row.agent_id is not None, agent_name=row.agent_name, agent_phone=row.agent_phone,
+        submitted=i18n.beijing(row.submitted_at, "date"),
+        awaits_rating=bool(row.awaits_rating))
