@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
 from sqlalchemy import Date, and_, bindparam, exists, func, literal, select
 
 from proxy_service.calendar import lights
 from proxy_service.core import clock, i18n
 from proxy_service.core.extensions import db
+from proxy_service.core.words import Words
 from proxy_service.models import (
     OPEN_STEP_STATUSES,
     Case,
@@ -51,28 +51,6 @@ class CaseRow:
     agent_phone: str
     submitted: str
     awaits_rating: bool     # completed, and its enterprise has not rated it yet
-
-
-class Words:
-    """What a page prints in many rows, translated and formatted once: a lazy label costs a
-    gettext each time it is printed. Translations are Markup, as Jinja's gettext makes them."""
-
-    def __init__(self):
-        self._labels = {}
-        self._formats = {}
-
-    def label(self, member):
-        """The label of an enum member (CaseStatus, StepStatus, Light, Stage, ...)."""
-        if member not in self._labels:
-            self._labels[member] = Markup(str(member.label))
-        return self._labels[member]
-
-    def text(self, message, **variables):
-        """A lazy message (a module's constant) % variables, as Jinja's gettext formats it."""
-        key = id(message)   # hashing a lazy string would translate it
-        if key not in self._formats:
-            self._formats[key] = Markup(str(message))
-        return self._formats[key] % variables
 
 
 def apply_filters(query, form, center_id):
