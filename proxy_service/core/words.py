@@ -22,3 +22,18 @@ class Words:
         if key not in self._formats:
             self._formats[key] = Markup(str(message))
         return self._formats[key] % variables
+
+
+class Translated:
+    """A dict of lazy labels read through get(), each translated the first time it is read
+    (a page printing the same few labels in many rows)."""
+
+    def __init__(self, labels):
+        self._labels, self._seen = labels, {}
+
+    def get(self, key, default=None):
+        if key not in self._labels:
+            return default
+        if key not in self._seen:
+            self._seen[key] = Markup(str(self._labels[key]))
+        return self._seen[key]
