@@ -129,7 +129,7 @@ def _row_query(for_enterprise):
 
 def _row(row, words):
     light = BY_RANK[row.rank]
-    promised_day = i18n.day(row.promised_on)   # "" without a date
+    promised_day = words.day(row.promised_on)   # "" without a date
     return CaseRow(
         id=row.id, number=row.number, project=row.project, enterprise=row.enterprise,
         status=row.status, status_label=words.label(row.status),

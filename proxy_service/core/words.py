@@ -1,6 +1,8 @@
 """Words a list page prints in many rows, translated and formatted once a page."""
 from markupsafe import Markup
 
+from proxy_service.core import i18n
+
 
 class Words:
     """What a page prints in many rows, translated and formatted once: a lazy label costs a
@@ -9,6 +11,7 @@ class Words:
     def __init__(self):
         self._labels = {}
         self._formats = {}
+        self._days = {}
 
     def label(self, member):
         """The label of an enum member (CaseStatus, StepStatus, Light, Stage, ...)."""
@@ -22,6 +25,13 @@ class Words:
         if key not in self._formats:
             self._formats[key] = Markup(str(message))
         return self._formats[key] % variables
+
+    def day(self, value):
+        """i18n.day(value): a date as the reader's language writes it, "" for None; rows
+        share few dates (due dates, promised dates)."""
+        if value not in self._days:
+            self._days[value] = i18n.day(value)
+        return self._days[value]
 
 
 class Translated:

@@ -7,13 +7,14 @@ Statements: the cases and their count; the steps' count, the page's step ids, th
 their cases' unapproved prerequisites — the same number whatever the rows.
 """
 from dataclasses import dataclass
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import Date, bindparam, func, select
 from sqlalchemy import case as when
-from sqlalchemy import func, select
 
 from proxy_service.calendar import lights
-from proxy_service.core import i18n
+from proxy_service.core import clock
 from proxy_service.core.extensions import db
 from proxy_service.core.pagination import paginate
 from proxy_service.core.words import Words
@@ -94,7 +95,7 @@ def urgent_cases(mine, light, limit):
     words = Words()
     cases = [CaseRow(row.id, row.number, row.enterprise, row.project, row.status,
                      words.label(row.status), _badge(words, row.rank, row.promised_on),
-                     i18n.day(row.promised_on)) for row in rows]
+                     words.day(row.promised_on)) for row in rows]
     return cases, db.session.scalar(open_cases.with_only_columns(func.count(Case.id)))
 
 
@@ -110,24 +111,32 @@ def steps_to_handle(mine, light):
         .order_by(rank, STEP_URGENCY, Step.due_on.asc().nulls_last(),
                   Step.submitted_on.asc().nulls_last(), Case.submitted_at,
                   Case.id, Step.stage_order, Step.sort, Step.id))
-    return page, _step_rows(page.items, rank)
+    return page, _step_rows(page.items)
 
 
-def _step_rows(ids, rank):
+def _step_rows(ids):
     found = {row.id: row for row in db.session.execute(
-        select(Step.id, Step.case_id, Step.stage, Step.status, Step.submitted_on, Step.due_on,
-               Case.number, Enterprise.name.label("enterprise"), Project.name.label("project"),
-               ApprovalItem.name.label("item"), rank.label("rank"), Agreement)
-        .join(Case, Case.id == Step.case_id)
-        .join(Enterprise, Enterprise.id == Case.enterprise_id)
-        .join(Project, Project.id == Case.project_id)
-        .join(ApprovalItem, ApprovalItem.id == Step.item_id)
-        .outerjoin(Agreement, Agreement.id == Step.agreement_id)
-        .where(Step.id.in_(ids)))}
+        _step_row_query(), {"ids": ids, "today": clock.today()})}
     unapproved = step_rules.unapproved_prerequisites_of(ids)
     words = Words()
     return [_step_row(found[step_id], words, unapproved.get(step_id, ()))
             for step_id in ids if step_id in found]
+
+
+@cache
+def _step_row_query():
+    """The rows' statement, built once (building it cost more than running it): the page's
+    step ids and today are its parameters."""
+    return (select(Step.id, Step.case_id, Step.stage, Step.status, Step.submitted_on, Step.due_on,
+                   Case.number, Enterprise.name.label("enterprise"), Project.name.label("project"),
+                   ApprovalItem.name.label("item"),
+                   lights.step_rank(bindparam("today", type_=Date)).label("rank"), Agreement)
+            .join(Case, Case.id == Step.case_id)
+            .join(Enterprise, Enterprise.id == Case.enterprise_id)
+            .join(Project, Project.id == Case.project_id)
+            .join(ApprovalItem, ApprovalItem.id == Step.item_id)
+            .outerjoin(Agreement, Agreement.id == Step.agreement_id)
+            .where(Step.id.in_(bindparam("ids", expanding=True))))
 
 
 def _step_row(row, words, unapproved):
@@ -136,13 +145,13 @@ def _step_row(row, words, unapproved):
         id=row.id, case_id=row.case_id, case_number=row.number, enterprise=row.enterprise,
         project=row.project, item=row.item, stage_label=words.label(row.stage),
         status=row.status, status_label=words.label(row.status),
-        submitted_on=i18n.day(row.submitted_on), badge=_badge(words, row.rank, row.due_on),
-        due_on=i18n.day(row.due_on) if filed else "",
+        submitted_on=words.day(row.submitted_on), badge=_badge(words, row.rank, row.due_on),
+        due_on=words.day(row.due_on) if filed else "",
         waits=waits_on(row.status, step_rules.blockers_in_progress(
             row.status, row.Agreement, unapproved)))
 
 
 def _badge(words, rank, due_on):
     light = BY_RANK[rank]
-    title = words.text(DUE_ON) + " " + i18n.day(due_on) if due_on else ""
+    title = words.text(DUE_ON) + " " + words.day(due_on) if due_on else ""
     return Badge(light, words.label(light), title)

@@ -13,10 +13,11 @@ the form (which checks only that a date is a date), so that they hold whoever sa
 No status changes here: only workflow.py assigns `.status`.
 """
 from dataclasses import dataclass
+from functools import cache
 from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import aliased
 
 from proxy_service.core import clock
@@ -192,19 +193,26 @@ def unapproved_prerequisites_of(step_ids):
     """_unapproved_prerequisites of each of the steps `step_ids`, in one statement (also
     when there are none: a page's statements do not depend on its rows): {step id:
     [Prerequisite]}, each list in the case's order of steps."""
-    other = aliased(Step)
-    rows = db.session.execute(
-        select(Step.id.label("waiting_id"), other.case_id, other.id, ApprovalItem.name, other.status)
-        .join(item_prerequisites, item_prerequisites.c.item_id == Step.item_id)
-        .join(other, and_(other.case_id == Step.case_id,
-                          other.item_id == item_prerequisites.c.prerequisite_id))
-        .join(ApprovalItem, ApprovalItem.id == other.item_id)
-        .where(Step.id.in_(step_ids), other.status.notin_(CLEARED))
-        .order_by(other.stage_order, other.sort, other.id))
     found = {}
-    for waiting_id, *prerequisite in rows:
+    for waiting_id, *prerequisite in db.session.execute(_prerequisites_query(),
+                                                        {"step_ids": step_ids}):
         found.setdefault(waiting_id, []).append(Prerequisite(*prerequisite))
     return found
+
+
+@cache
+def _prerequisites_query():
+    """Built once: the step ids are its parameter."""
+    other = aliased(Step)
+    return (select(Step.id.label("waiting_id"), other.case_id, other.id, ApprovalItem.name,
+                   other.status)
+            .join(item_prerequisites, item_prerequisites.c.item_id == Step.item_id)
+            .join(other, and_(other.case_id == Step.case_id,
+                              other.item_id == item_prerequisites.c.prerequisite_id))
+            .join(ApprovalItem, ApprovalItem.id == other.item_id)
+            .where(Step.id.in_(bindparam("step_ids", expanding=True)),
+                   other.status.notin_(CLEARED))
+            .order_by(other.stage_order, other.sort, other.id))
 
 
 # --- what an action records ---------------------------------------------------------------
