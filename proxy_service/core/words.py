@@ -12,6 +12,7 @@ class Words:
         self._labels = {}
         self._formats = {}
         self._days = {}
+        self._once = {}
 
     def label(self, member):
         """The label of an enum member (CaseStatus, StepStatus, Light, Stage, ...)."""
@@ -24,7 +25,16 @@ class Words:
         key = id(message)   # hashing a lazy string would translate it
         if key not in self._formats:
             self._formats[key] = Markup(str(message))
+        if not variables:   # formatted once: Jinja's gettext formats even without variables
+            return self.once(("text", key), lambda: self._formats[key] % {})
         return self._formats[key] % variables
+
+    def once(self, key, make):
+        """make() the first time `key` is asked for on this page, then that value again: what
+        many rows print alike (a light's badge for a due date)."""
+        if key not in self._once:
+            self._once[key] = make()
+        return self._once[key]
 
     def day(self, value):
         """i18n.day(value): a date as the reader's language writes it, "" for None; rows

@@ -152,6 +152,6 @@ def _step_row(row, words, unapproved):
 
 
 def _badge(words, rank, due_on):
-    light = BY_RANK[rank]
-    title = words.text(DUE_ON) + " " + words.day(due_on) if due_on else ""
-    return Badge(light, words.label(light), title)
+    return words.once((rank, due_on), lambda: Badge(
+        BY_RANK[rank], words.label(BY_RANK[rank]),
+        words.text(DUE_ON) + " " + words.day(due_on) if due_on else ""))
