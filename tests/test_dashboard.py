@@ -108,6 +108,25 @@ def test_inbox_query_count_does_not_grow(client, world, login_as, count_queries)
     assert many.count == few.count
 
 
+def test_inbox_runs_the_same_statements_with_no_step_to_handle(client, world, login_as,
+                                                              count_queries):
+    """An agent whose cases have no step to handle yet (the benchmark's agent at 1,000 cases)
+    runs the statements of one with a full page: none is skipped for an empty page."""
+    login_as(world.users["agent"])
+    new_case(world, 0, accepted=False)   # submitted: not the agent's yet, no step listed
+    db.session.commit()
+    db.session.expire_all()
+    with count_queries() as empty:
+        assert step_links(client.get("/inbox").text) == []
+    for n in range(1, 4):
+        new_case(world, n, distinct=True)
+    db.session.commit()
+    db.session.expire_all()
+    with count_queries() as full:
+        assert len(step_links(client.get("/inbox").text)) > 0
+    assert full.count == empty.count
+
+
 # --- request queue -------------------------------------------------------------
 
 def test_request_queue_lists_new_requests_oldest_first(client, world, login_as, frozen_clock):

@@ -7,6 +7,7 @@ Lights compare today with dates stored on the step (due_on, yellow_on) and the c
 import enum
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from flask import request
 from flask_babel import lazy_gettext as _l
@@ -93,16 +94,28 @@ def _running_rank(today):
 
 
 def step_rank(today=None):
-    """SQL: the light rank of Step; the query must join Case."""
-    today = today or clock.today()
+    """SQL: the light rank of Step; the query must join Case. `today` is a date (default:
+    the clock's) or a bind parameter."""
+    return _step_rank(clock.today() if today is None else today)
+
+
+def case_rank(today=None):
+    """SQL: the light rank of Case, a correlated subquery over its steps. `today` is a date
+    (default: the clock's) or a bind parameter."""
+    return _case_rank(clock.today() if today is None else today)
+
+
+# Built once a day, not on every request: the expressions are immutable, and building the
+# case's rank cost a list page a quarter of a millisecond (benchmarks/pages_bench.py).
+@lru_cache(maxsize=4)
+def _step_rank(today):
     running = and_(Step.status == StepStatus.SUBMITTED, Step.due_on.isnot(None),
                    Case.status == CaseStatus.IN_PROGRESS)
     return when((running, _running_rank(today)), else_=Light.NONE.rank)
 
 
-def case_rank(today=None):
-    """SQL: the light rank of Case, a correlated subquery over its steps."""
-    today = today or clock.today()
+@lru_cache(maxsize=4)
+def _case_rank(today):
     worst_step = select(func.min(when(
         (and_(Step.status == StepStatus.SUBMITTED, Step.due_on.isnot(None)), _running_rank(today)),
         else_=Light.NONE.rank))).where(Step.case_id == Case.id).scalar_subquery()

@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from proxy_service import workflow
 from proxy_service.calendar import lights, pauses
-from proxy_service.cases import bp, page_rows, timeline
+from proxy_service.cases import bp, listing, page_rows, timeline
 from proxy_service.cases.forms import (
     CaseFilterForm,
     CaseRequestForm,
@@ -27,16 +27,13 @@ from proxy_service.models import (
     OPEN_CASE_STATUSES,
     ApprovalItem,
     Case,
-    CaseStatus,
     CaseTemplate,
     Document,
-    Enterprise,
     FilingType,
     Industry,
     Message,
     Project,
     Role,
-    Stage,
     Step,
     User,
 )
@@ -54,8 +51,6 @@ from proxy_service.permissions import (
 from proxy_service.workflow import assignment, quality
 from proxy_service.workflow import notices as issued_notices
 
-LIST_OPTIONS = (joinedload(Case.project), joinedload(Case.enterprise), joinedload(Case.agent),
-                selectinload(Case.steps))
 DETAIL_OPTIONS = (joinedload(Case.center), joinedload(Case.enterprise), joinedload(Case.project),
                   joinedload(Case.agent), selectinload(Case.steps).joinedload(Step.item),
                   selectinload(Case.steps).selectinload(Step.rounds), selectinload(Case.suspensions))
@@ -68,54 +63,30 @@ DETAIL_OPTIONS = (joinedload(Case.center), joinedload(Case.enterprise), joinedlo
 def index():
     # ?light= narrows to one traffic light; ?sort=light puts the most urgent first.
     rank = lights.case_rank()
-    query = lights.with_light(visible_cases(current_user).options(*LIST_OPTIONS), rank,
-                                 lights.parse_light(request.args.get("light")))
+    query = lights.with_light(listing.page_ids(visible_cases(current_user)), rank,
+                              lights.parse_light(request.args.get("light")))
     newest = (Case.submitted_at.desc(), Case.id.desc())
     query = query.order_by(rank, *newest) if request.args.get("sort") == "light" \
         else query.order_by(*newest)
     filters = None
     if current_user.is_manager:
         filters = _filter_form(current_user.center_id)
-        query = _apply_filters(query, filters, current_user.center_id)
+        query = listing.apply_filters(query, filters, current_user.center_id)
     # The order is total (the id breaks ties), so the last pages may be read backwards.
     page = paginate(query, from_nearer_end=True)
-    return render_template("cases/index.html", page=page, filters=filters,
-                           unrated=quality.unrated(current_user, page.items))
+    rows = listing.case_rows(current_user, page.items)
+    return render_template("cases/index.html", page=page, filters=filters, rows=rows,
+                           unrated=sum(row.awaits_rating for row in rows))
 
 
 def _filter_form(center_id):
     form = CaseFilterForm(formdata=request.args)
-    agents = db.session.scalars(select(User).where(
-        User.center_id == center_id, User.role == Role.AGENT).order_by(User.name)).all()
+    agents = db.session.execute(select(User.id, User.name).where(
+        User.center_id == center_id, User.role == Role.AGENT).order_by(User.name))
     form.agent.choices = options([("", _("全部代办员"))] + [(str(a.id), a.name) for a in agents])
     industries = db.session.scalars(select(Industry).order_by(Industry.sort, Industry.name)).all()
     form.industry.choices = options([("", _("全部行业"))] + [(str(i.id), i.name) for i in industries])
     return form
-
-
-def _apply_filters(query, form, center_id):
-    """Narrow the managers' list (of `center_id`) by the GET filters; unknown values are
-    ignored."""
-    if status := form.value("status"):
-        query = query.where(Case.status == CaseStatus(status))
-    if agent_id := form.value("agent"):
-        query = query.where(Case.agent_id == agent_id)
-    if stage := form.value("stage"):
-        query = query.where(Case.in_stage(Stage(stage)))
-    # Correlated EXISTS, not IN (subquery), as Case.in_stage (benchmarks/pages_bench.py).
-    if industry_id := form.value("industry"):
-        query = query.where(Case.project.has(Project.industry_id == industry_id))
-    if text := (form.q.data or "").strip():
-        # icontains: lower() LIKE on SQLite, ILIKE on PostgreSQL; Chinese has no case anyway.
-        # No index serves "contains": the names are scanned, but only the center's projects
-        # (index on projects (center_id, name)) and every enterprise (a twentieth as many);
-        # the cases are then matched in the index on cases (center_id, submitted_at, …).
-        query = query.where(
-            Case.enterprise_id.in_(select(Enterprise.id).where(
-                Enterprise.name.icontains(text, autoescape=True)))
-            | Case.project_id.in_(select(Project.id).where(
-                Project.center_id == center_id, Project.name.icontains(text, autoescape=True))))
-    return query
 
 
 # --- the request form ----------------------------------------------------------

@@ -1,35 +1,24 @@
 """Staff start pages: the agent's inbox, the manager's request queue and workload table."""
 from flask import render_template, request
 from flask_login import current_user
-from sqlalchemy import case as when
-from sqlalchemy import func, select
+from sqlalchemy import func
 from sqlalchemy.orm import joinedload
 
-from proxy_service import permissions, workflow
+from proxy_service import permissions
 from proxy_service.calendar import lights
 from proxy_service.core.extensions import db
 from proxy_service.core.pagination import paginate
 from proxy_service.dashboard import bp
+from proxy_service.dashboard import inbox as agent_inbox
 from proxy_service.models import (
-    OPEN_CASE_STATUSES,
-    OPEN_STEP_STATUSES,
-    ApprovalItem,
     Case,
     CaseStatus,
     Role,
-    Step,
-    StepStatus,
 )
 from proxy_service.workflow.workloads import agent_workloads
 
 # Open cases listed on the inbox, most urgent first (the case list has them all).
 INBOX_CASES = 20
-
-# Most urgent first: filed steps (the department's clock runs), then work in hand;
-# returned steps wait for the enterprise's correction, so they come last.
-STEP_URGENCY = when({StepStatus.SUBMITTED.value: 0, StepStatus.PREPARING.value: 1,
-                     StepStatus.PENDING.value: 2, StepStatus.RETURNED.value: 3},
-                    value=Step.status, else_=4)
 
 
 @bp.get("/inbox")
@@ -42,47 +31,10 @@ def inbox():
     """
     light = lights.parse_light(request.args.get("light"))
     mine = permissions.visible_cases(current_user).whereclause
-    cases, open_count = _most_urgent_cases(mine, light)
-    steps = _steps_to_handle(mine, light)
-    waits = {step.id: blocker for step in steps.items
-             if (blocker := workflow.step_waits_on(step)) is not None}
+    cases, open_count = agent_inbox.urgent_cases(mine, light, INBOX_CASES)
+    steps, step_rows = agent_inbox.steps_to_handle(mine, light)
     return render_template("dashboard/inbox.html", cases=cases, open_count=open_count, steps=steps,
-                           waits=waits)
-
-
-def _most_urgent_cases(mine, light):
-    """The most urgent INBOX_CASES of the open cases `mine` selects (a busy agent's whole
-    caseload is on the case list, sorted by light), each with its light, and how many there
-    are. The light comes from the rank the database sorted by, so their steps stay unread."""
-    case_rank = lights.case_rank()
-    open_cases = lights.with_light(select(Case).where(mine, Case.status.in_(OPEN_CASE_STATUSES)),
-                                   case_rank, light)
-    by_rank = list(lights.Light)
-    cases = [(case, by_rank[rank]) for case, rank in db.session.execute(
-        open_cases.add_columns(case_rank)
-        .options(joinedload(Case.enterprise), joinedload(Case.project))
-        .order_by(case_rank, Case.submitted_at, Case.id).limit(INBOX_CASES))]
-    return cases, db.session.scalar(open_cases.with_only_columns(func.count(Case.id)))
-
-
-def _steps_to_handle(mine, light):
-    """A page of the open steps of the in-progress cases `mine` selects, most urgent first,
-    with what the page and step_waits_on read."""
-    step_rank = lights.step_rank()
-    # Joined with the agent's cases (not "case_id IN (…)"), so the database starts from them.
-    return paginate(lights.with_light(
-        select(Step).join(Step.case)
-        .where(mine, Case.status == CaseStatus.IN_PROGRESS, Step.status.in_(OPEN_STEP_STATUSES)),
-        step_rank, light)
-        .options(joinedload(Step.item).selectinload(ApprovalItem.prerequisites),
-                 joinedload(Step.agreement),
-                 joinedload(Step.case).joinedload(Case.enterprise),
-                 joinedload(Step.case).joinedload(Case.project),
-                 # what the steps may wait on: their prerequisite items' steps in the case
-                 joinedload(Step.case).selectinload(Case.steps).joinedload(Step.item))
-        .order_by(step_rank, STEP_URGENCY, Step.due_on.asc().nulls_last(),
-                  Step.submitted_on.asc().nulls_last(), Case.submitted_at,
-                  Case.id, Step.stage_order, Step.sort, Step.id))
+                           step_rows=step_rows)
 
 
 REQUEST_TABS = {"new": (CaseStatus.SUBMITTED, False), "unassigned": (CaseStatus.ACCEPTED, True)}

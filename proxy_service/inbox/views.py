@@ -16,6 +16,7 @@ from proxy_service import permissions
 from proxy_service.core.conflicts import attempt, committing
 from proxy_service.core.pagination import paginate
 from proxy_service.core.security import same_site_path
+from proxy_service.core.words import Translated
 from proxy_service.identity.reauth import reauth_on_form
 from proxy_service.inbox import bp
 from proxy_service.inbox.forms import ContactForm, PreferencesForm
@@ -52,7 +53,7 @@ def index():
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
     return render_template("notifications/index.html", page=paginate(query),
-                           unread_only=unread_only, titles=KIND_TITLES)
+                           unread_only=unread_only, titles=Translated(KIND_TITLES))
 
 
 @bp.post("/notifications/<int:notification_id>/read")

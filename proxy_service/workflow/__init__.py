@@ -22,10 +22,10 @@ from proxy_service.workflow.cases import (
     withdraw_case,
 )
 from proxy_service.workflow.moves import CASE_MOVES, RECTIFICATION_MOVES, STEP_MOVES
-from proxy_service.workflow.steps import step_actions, step_waits_on, update_step
+from proxy_service.workflow.steps import step_actions, step_waits_on, update_step, waits_on
 
 __all__ = ["CASE_MOVES", "RECTIFICATION_MOVES", "STEP_MOVES", "EvaluationError", "StaleEdit",
            "StepDateError", "TransitionError", "accept_case", "assign_agent", "case_actions",
            "decline_case", "post_message", "resume_case", "start_work", "step_actions",
-           "step_waits_on", "submit_case", "suspend_case", "terminate_case", "update_step",
+           "step_waits_on", "submit_case", "suspend_case", "terminate_case", "update_step", "waits_on",
            "withdraw_case"]

@@ -50,19 +50,6 @@ def evaluation_of(case):
         joinedload(Evaluation.rectification).joinedload(Rectification.reviewed_by)))
 
 
-def unrated(user, cases):
-    """Ids of the completed cases among `cases` still waiting for `user`'s enterprise's rating
-    (one query for the page, none for staff)."""
-    if not user.is_enterprise:
-        return set()
-    completed = [c.id for c in cases if c.status is CaseStatus.COMPLETED]
-    if not completed:
-        return set()
-    rated = set(db.session.scalars(select(Evaluation.case_id).where(
-        Evaluation.case_id.in_(completed))))
-    return set(completed) - rated
-
-
 # --- evaluation ----------------------------------------------------------------------
 
 def rate_or_edit(case, actor, evaluation=None, **values):

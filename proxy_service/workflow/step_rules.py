@@ -13,16 +13,22 @@ the form (which checks only that a date is a date), so that they hold whoever sa
 No status changes here: only workflow.py assigns `.status`.
 """
 from dataclasses import dataclass
+from functools import cache
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, bindparam, select
+from sqlalchemy.orm import aliased
 
 from proxy_service.core import clock
 from proxy_service.core.conflicts import StepDateError, TransitionError, require
+from proxy_service.core.extensions import db
 from proxy_service.core.i18n import join_list
-from proxy_service.models import AgreementState
+from proxy_service.models import AgreementState, ApprovalItem, Step
 from proxy_service.models import CaseStatus as CS
 from proxy_service.models import StepStatus as SS
 from proxy_service.models.cases import FINAL_CASE_STATUSES
+from proxy_service.models.catalog import item_prerequisites
 
 EVERY_ACTION = frozenset({"start", "submit", "return", "approve", "refuse", "skip"})
 # The statuses from which a step is still to be filed with its department.
@@ -61,7 +67,19 @@ def blockers(step):
     and for a step that is done (approved, refused, not required): it waits for nothing."""
     if step.status.is_done:
         return ()
-    found = [_case_blocker(step) or _agreement_blocker(step), _prerequisite_blocker(step)]
+    found = [_case_blocker(step) or agreement_blocker(step.agreement), _prerequisite_blocker(step)]
+    return tuple(blocker for blocker in found if blocker is not None)
+
+
+def blockers_in_progress(status, agreement, unapproved):
+    """blockers() of a step of a case in progress (nothing on the case holds it) known by its
+    parts, for a list that reads them for many steps at once: its `status`, the agreement
+    delegating it (None: the case's main one) and its case's `unapproved` prerequisite steps
+    (Prerequisite rows, unapproved_prerequisites_of)."""
+    if status.is_done:
+        return ()
+    found = [agreement_blocker(agreement),
+             prerequisite_blocker(unapproved) if status in TO_BE_FILED else None]
     return tuple(blocker for blocker in found if blocker is not None)
 
 
@@ -122,36 +140,79 @@ AGREEMENT_WAITS = {
 }
 
 
-def _agreement_blocker(step):
-    if covered(step):
+def agreement_blocker(agreement):
+    """What the agreement (or supplement) delegating a step holds back until it is sealed;
+    None for a sealed one, or none (the step is the main agreement's)."""
+    if agreement is None or agreement.state is AgreementState.SEALED:
         return None
-    agreement = step.agreement
     reason, unblock = AGREEMENT_WAITS[agreement.state]
     link = Link(_l("《%(kind)s》%(number)s", kind=agreement.kind.label, number=agreement.number),
                 "agreements.detail", (("agreement_id", agreement.id),))
     return Blocker(EVERY_ACTION, reason % {"kind": agreement.kind.label}, unblock, (link,))
 
 
+class Prerequisite(NamedTuple):
+    """A step of a prerequisite item, not approved (nor waived) yet, that a step waits for."""
+    case_id: int
+    id: int
+    item_name: str
+    status: SS
+
+
+# A prerequisite step in one of these lets the steps depending on it be filed.
+CLEARED = (SS.APPROVED, SS.NOT_REQUIRED)
+
+
 def _prerequisite_blocker(step):
     if step.status not in TO_BE_FILED:
         return None
-    waiting = _unapproved_prerequisites(step)
+    return prerequisite_blocker(_unapproved_prerequisites(step))
+
+
+def prerequisite_blocker(waiting):
+    """What the `waiting` Prerequisite steps hold back (filing); None when there are none."""
     if not waiting:
         return None
-    links = tuple(Link(_l("%(item)s（%(status)s）", item=other.item.name, status=other.status.label),
+    links = tuple(Link(_l("%(item)s（%(status)s）", item=other.item_name, status=other.status.label),
                        "cases.step", (("case_id", other.case_id), ("step_id", other.id)))
                   for other in waiting)
     return Blocker(frozenset({"submit"}),
-                   _l("前置事项尚未批准：%(items)s", items=join_list([s.item.name for s in waiting])),
+                   _l("前置事项尚未批准：%(items)s", items=join_list([s.item_name for s in waiting])),
                    _l("前置事项批准（或确认无需办理）后，方可报送审批部门。"), links)
 
 
 def _unapproved_prerequisites(step):
     """The case's steps of `step`'s prerequisite items that are neither approved nor waived
-    (an item the case does not delegate is the enterprise's own affair)."""
+    (an item the case does not delegate is the enterprise's own affair), as Prerequisites."""
     wanted = {item.id for item in step.item.prerequisites}
-    return [other for other in step.case.steps if other.item_id in wanted
-            and other.status not in (SS.APPROVED, SS.NOT_REQUIRED)]
+    return [Prerequisite(other.case_id, other.id, other.item.name, other.status)
+            for other in step.case.steps if other.item_id in wanted and other.status not in CLEARED]
+
+
+def unapproved_prerequisites_of(step_ids):
+    """_unapproved_prerequisites of each of the steps `step_ids`, in one statement (also
+    when there are none: a page's statements do not depend on its rows): {step id:
+    [Prerequisite]}, each list in the case's order of steps."""
+    found = {}
+    for waiting_id, *prerequisite in db.session.execute(_prerequisites_query(),
+                                                        {"step_ids": step_ids}):
+        found.setdefault(waiting_id, []).append(Prerequisite(*prerequisite))
+    return found
+
+
+@cache
+def _prerequisites_query():
+    """Built once: the step ids are its parameter."""
+    other = aliased(Step)
+    return (select(Step.id.label("waiting_id"), other.case_id, other.id, ApprovalItem.name,
+                   other.status)
+            .join(item_prerequisites, item_prerequisites.c.item_id == Step.item_id)
+            .join(other, and_(other.case_id == Step.case_id,
+                              other.item_id == item_prerequisites.c.prerequisite_id))
+            .join(ApprovalItem, ApprovalItem.id == other.item_id)
+            .where(Step.id.in_(bindparam("step_ids", expanding=True)),
+                   other.status.notin_(CLEARED))
+            .order_by(other.stage_order, other.sort, other.id))
 
 
 # --- what an action records ---------------------------------------------------------------

@@ -25,16 +25,24 @@ def step_actions(step, blockers=None):
     """The actions legal for `step` now, in the order a form offers them: its status's moves
     that nothing holds back (`blockers`: step_rules.blockers(step), when the caller has them)."""
     found = step_rules.blockers(step) if blockers is None else blockers
+    return _actions(step.status, found)
+
+
+def _actions(status, found):
     held = frozenset().union(*(blocker.holds for blocker in found))
-    return [action for (status, action) in STEP_MOVES
-            if status is step.status and action not in held]
+    return [action for (moving, action) in STEP_MOVES if moving is status and action not in held]
 
 
 def step_waits_on(step):
     """The step_rules.Blocker `step` waits on when nothing moves it forward now (no action
     left, or only "skip"), for lists that would otherwise offer to handle it; else None."""
-    found = step_rules.blockers(step)
-    forward = [action for action in step_actions(step, found) if action != "skip"]
+    return waits_on(step.status, step_rules.blockers(step))
+
+
+def waits_on(status, found):
+    """step_waits_on of a step of `status` held back by the blockers `found` (a list reading
+    them in bulk: step_rules.blockers_in_progress)."""
+    forward = [action for action in _actions(status, found) if action != "skip"]
     return found[0] if found and not forward else None
 
 

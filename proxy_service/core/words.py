@@ -1,0 +1,59 @@
+"""Words a list page prints in many rows, translated and formatted once a page."""
+from markupsafe import Markup
+
+from proxy_service.core import i18n
+
+
+class Words:
+    """What a page prints in many rows, translated and formatted once: a lazy label costs a
+    gettext each time it is printed. Translations are Markup, as Jinja's gettext makes them."""
+
+    def __init__(self):
+        self._labels = {}
+        self._formats = {}
+        self._days = {}
+        self._once = {}
+
+    def label(self, member):
+        """The label of an enum member (CaseStatus, StepStatus, Light, Stage, ...)."""
+        if member not in self._labels:
+            self._labels[member] = Markup(str(member.label))
+        return self._labels[member]
+
+    def text(self, message, **variables):
+        """A lazy message (a module's constant) % variables, as Jinja's gettext formats it."""
+        key = id(message)   # hashing a lazy string would translate it
+        if key not in self._formats:
+            self._formats[key] = Markup(str(message))
+        if not variables:   # formatted once: Jinja's gettext formats even without variables
+            return self.once(("text", key), lambda: self._formats[key] % {})
+        return self._formats[key] % variables
+
+    def once(self, key, make):
+        """make() the first time `key` is asked for on this page, then that value again: what
+        many rows print alike (a light's badge for a due date)."""
+        if key not in self._once:
+            self._once[key] = make()
+        return self._once[key]
+
+    def day(self, value):
+        """i18n.day(value): a date as the reader's language writes it, "" for None; rows
+        share few dates (due dates, promised dates)."""
+        if value not in self._days:
+            self._days[value] = i18n.day(value)
+        return self._days[value]
+
+
+class Translated:
+    """A dict of lazy labels read through get(), each translated the first time it is read
+    (a page printing the same few labels in many rows)."""
+
+    def __init__(self, labels):
+        self._labels, self._seen = labels, {}
+
+    def get(self, key, default=None):
+        if key not in self._labels:
+            return default
+        if key not in self._seen:
+            self._seen[key] = Markup(str(self._labels[key]))
+        return self._seen[key]
