@@ -66,6 +66,10 @@ PDF_MODULES = {
     "test_full_path.py", "test_verify.py", "test_paper_rejection.py", "test_dossier.py",
 }
 
+# The modules about the notices' PDFs: the notices make_case issues are rendered for real there
+# (elsewhere, outside the `pdf` tests, they hold a stand-in PDF: factories.stand_in_notices).
+NOTICE_MODULES = {"test_notices.py"}
+
 
 def pytest_collection_modifyitems(items):
     for item in items:
@@ -80,9 +84,11 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(autouse=True)
 def _documents_for_real(request, monkeypatch):
     """Tests marked `pdf` are about the agreement's PDFs and seals: make_case renders and
-    seals them for real there (factories.real_documents)."""
-    monkeypatch.setattr(factories, "real_documents",
-                        request.node.get_closest_marker("pdf") is not None)
+    seals them for real there (factories.real_documents), and its notices too, as in the
+    modules about the notices (factories.real_notices)."""
+    pdf = request.node.get_closest_marker("pdf") is not None
+    monkeypatch.setattr(factories, "real_documents", pdf)
+    monkeypatch.setattr(factories, "real_notices", pdf or request.path.name in NOTICE_MODULES)
 
 
 @pytest.fixture(scope="session")
