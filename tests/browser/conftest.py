@@ -21,6 +21,8 @@ from config import BASE_DIR, TestingConfig
 from proxy_service import create_app
 from proxy_service.seed.demo import DEMO_TOTP_SECRET, PASSWORD, load_demo
 
+from ..conftest import once_per_run
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = BASE_DIR / "artifacts" / "screens"
 WIDTHS = (1280, 375)
@@ -75,15 +77,35 @@ def in_thread(work):
 
 @pytest.fixture(scope="session")
 def live_app():
+    """The app of this worker, on its own copy of the demo database: the first worker of the
+    run migrates and seeds its database and leaves a copy (with the seals the demo made) in the
+    run's folder; the others copy that instead of seeding again."""
     app = create_app(BrowserConfig)
+    database, seals = BrowserConfig._dir / "browser.db", Path(BrowserConfig.SEAL_DIR)
 
-    def prepare():
-        with app.app_context():
-            upgrade()
-            load_demo()
-    in_thread(prepare)
+    def seed(shared):
+        def prepare():
+            with app.app_context():
+                upgrade()
+                load_demo()
+        in_thread(prepare)
+        shared.mkdir()
+        _copy_database(database, shared / "browser.db")
+        shutil.copytree(seals, shared / "seals")
+
+    seeded_here = []
+    shared = once_per_run("browser-demo", lambda path: seeded_here.append(seed(path)))
+    if not seeded_here:
+        _copy_database(shared / "browser.db", database)
+        shutil.copytree(shared / "seals", seals)
     yield app
     shutil.rmtree(BrowserConfig._dir, ignore_errors=True)
+
+
+def _copy_database(source, target):
+    """A consistent copy of a SQLite database (its write-ahead log included)."""
+    with closing(sqlite3.connect(source)) as origin, closing(sqlite3.connect(target)) as copy:
+        origin.backup(copy)
 
 
 @pytest.fixture(scope="session")
