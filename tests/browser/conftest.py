@@ -28,7 +28,32 @@ ARTIFACTS = BASE_DIR / "artifacts" / "screens"
 WIDTHS = (1280, 375)
 
 
+# The longest browser tests (each 10-40 s on a quiet machine), longest first, started before
+# the others: with xdist each worker begins with long ones and the short ones fill in at the
+# end, instead of a long one starting last on one worker while the other has finished.
+LONGEST_FIRST = (
+    "test_a_case_from_registration_to_a_poor_rating[",
+    "test_main_pages_have_no_serious_axe_violations[chromium-manager]",
+    "test_manager_accepts_assigns_and_reads_the_figures[",
+    "test_main_pages_have_no_serious_axe_violations[chromium-enterprise]",
+    "test_no_page_scrolls_sideways_on_a_phone[chromium-manager]",
+    "test_enterprise_registers_requests_and_follows_the_status[",
+    "test_main_pages_have_no_serious_axe_violations[chromium-agent]",
+    "test_main_pages_break_no_content_security_policy[chromium-manager]",
+)
+
+
+def _rank(item):
+    """Where the item runs: the tests outside tests/browser first (tests/conftest.py puts the
+    browser tests last), then LONGEST_FIRST, then every other browser test in collection order."""
+    if not _is_browser(item):
+        return (0, 0)
+    return (1, next((rank for rank, name in enumerate(LONGEST_FIRST) if item.name.startswith(name)),
+                    len(LONGEST_FIRST)))
+
+
 def pytest_collection_modifyitems(config, items):
+    items.sort(key=_rank)
     if Path(CHROMIUM).exists():
         return
     hint = (f"Chromium not found at {CHROMIUM}: install Debian's package "
@@ -37,8 +62,12 @@ def pytest_collection_modifyitems(config, items):
     marker = (pytest.mark.usefixtures("_chromium_required") if os.environ.get("CI")
               else pytest.mark.skip(reason=hint))
     for item in items:
-        if "tests/browser/" in str(item.path).replace(os.sep, "/"):
+        if _is_browser(item):
             item.add_marker(marker)
+
+
+def _is_browser(item):
+    return "tests/browser/" in str(item.path).replace(os.sep, "/")
 
 
 @pytest.fixture
