@@ -5,6 +5,13 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 
+# Python writes the bytecode of what it compiles (__pycache__), whatever the caller's environment
+# says: `make test` starts about ten Python processes (pytest and its xdist workers, twice, and
+# the servers and commands some tests start), and with PYTHONDONTWRITEBYTECODE set each of them
+# compiled the app and the tests again, and pytest rewrote the asserts of every test module and
+# plugin it loaded (about 7 s of CPU per process).
+unexport PYTHONDONTWRITEBYTECODE
+
 .PHONY: run test lint install fonts db demo clean bench bench-http translations translations-update load load-pg
 
 $(BIN)/activate: pyproject.toml

@@ -3,7 +3,11 @@ from empty tables. TEST_DATABASE_URL selects PostgreSQL; the default is SQLite.
 
 Under pytest-xdist (`-n`) each worker has a database of its own, named after the worker:
 instance/test_gw0.db, or <TEST_DATABASE_URL's database>_gw0 on PostgreSQL, created here."""
+import fcntl
 import os
+import pickle
+import shutil
+import tempfile
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,6 +58,39 @@ def _create_database(base_url, url):
         engine.dispose()
 
 
+# A folder of this pytest run, shared by its xdist workers: named by the controller (or the only
+# process) before the workers start, removed when it ends. What every worker needs and one can
+# make for all (the seeded demo) is made there once (once_per_run).
+RUN_FOLDER = "PROXY_SERVICE_TEST_RUN_FOLDER"
+
+
+def pytest_configure(config):
+    if not hasattr(config, "workerinput") and RUN_FOLDER not in os.environ:
+        config.run_folder = tempfile.mkdtemp(prefix="proxy_service_run_")
+        os.environ[RUN_FOLDER] = config.run_folder
+
+
+def pytest_unconfigure(config):
+    if getattr(config, "run_folder", None):
+        shutil.rmtree(config.run_folder, ignore_errors=True)
+        os.environ.pop(RUN_FOLDER, None)
+
+
+def once_per_run(name, make):
+    """The path `name` in the run's folder, made by `make(path)` in the first process to ask;
+    the others wait for it (a lock) and find it made."""
+    folder = Path(os.environ.get(RUN_FOLDER) or tempfile.mkdtemp(prefix="proxy_service_run_"))
+    path = folder / name
+    with open(folder / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not path.exists():
+                make(path)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return path
+
+
 # Every app the tests make from TestingConfig (some make their own) uses the worker's database.
 BASE_DATABASE_URL = TestingConfig.SQLALCHEMY_DATABASE_URI
 TestingConfig.SQLALCHEMY_DATABASE_URI = worker_database(BASE_DATABASE_URL)
@@ -65,6 +102,10 @@ PDF_MODULES = {
     "test_agreement_pdf.py", "test_signing.py", "test_seal.py", "test_supplements.py",
     "test_full_path.py", "test_verify.py", "test_paper_rejection.py", "test_dossier.py",
 }
+
+# The modules about the notices' PDFs: the notices make_case issues are rendered for real there
+# (elsewhere, outside the `pdf` tests, they hold a stand-in PDF: factories.stand_in_notices).
+NOTICE_MODULES = {"test_notices.py"}
 
 
 def pytest_collection_modifyitems(items):
@@ -80,9 +121,11 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(autouse=True)
 def _documents_for_real(request, monkeypatch):
     """Tests marked `pdf` are about the agreement's PDFs and seals: make_case renders and
-    seals them for real there (factories.real_documents)."""
-    monkeypatch.setattr(factories, "real_documents",
-                        request.node.get_closest_marker("pdf") is not None)
+    seals them for real there (factories.real_documents), and its notices too, as in the
+    modules about the notices (factories.real_notices)."""
+    pdf = request.node.get_closest_marker("pdf") is not None
+    monkeypatch.setattr(factories, "real_documents", pdf)
+    monkeypatch.setattr(factories, "real_notices", pdf or request.path.name in NOTICE_MODULES)
 
 
 @pytest.fixture(scope="session")
@@ -189,21 +232,27 @@ def _data_tables():
 
 @pytest.fixture(scope="session")
 def _demo_snapshot(app):
-    """`flask seed-demo` once per worker (rendering and sealing the demo's PDFs takes seconds):
-    what it printed, whether it left the clock frozen, and every row it wrote; the tables are
-    emptied again afterwards."""
-    with app.app_context():
-        result = app.test_cli_runner().invoke(args=["seed-demo"])
-        assert result.exit_code == 0, result.output
-        assert "demo data loaded" in result.output
-        frozen = clock._frozen
-        clock.freeze(None)
-        with db.engine.connect() as conn:
-            rows = {table: [dict(row) for row in conn.execute(select(table)).mappings()]
-                    for table in _data_tables()}
-        db.session.remove()
-        _empty_tables()
-    return SimpleNamespace(output=result.output, clock_left_frozen=frozen), rows
+    """`flask seed-demo` once per run, in the first worker to ask (rendering and sealing the
+    demo's PDFs takes seconds): what it printed, whether it left the clock frozen, and every
+    row it wrote, kept in the run's folder for the other workers; its tables are emptied again
+    afterwards."""
+    def seed(path):
+        with app.app_context():
+            result = app.test_cli_runner().invoke(args=["seed-demo"])
+            assert result.exit_code == 0, result.output
+            assert "demo data loaded" in result.output
+            frozen = clock._frozen
+            clock.freeze(None)
+            with db.engine.connect() as conn:
+                rows = {table.name: [dict(row) for row in conn.execute(select(table)).mappings()]
+                        for table in _data_tables()}
+            db.session.remove()
+            _empty_tables()
+        path.write_bytes(pickle.dumps((result.output, frozen, rows)))
+
+    output, frozen, rows = pickle.loads(once_per_run("demo.pickle", seed).read_bytes())
+    return (SimpleNamespace(output=output, clock_left_frozen=frozen),
+            {db.metadata.tables[name]: table_rows for name, table_rows in rows.items()})
 
 
 @pytest.fixture

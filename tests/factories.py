@@ -11,6 +11,7 @@ from sqlalchemy import update
 from proxy_service import permissions, workflow
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
+from proxy_service.documents import notices
 from proxy_service.documents.seal import create_dev_seal, seal_dir
 from proxy_service.models import (
     ApprovalItem,
@@ -110,20 +111,25 @@ def make_catalog(center):
 # marked `pdf` (tests/conftest.py), which are about the PDFs and seals; elsewhere the signing
 # verbs run as ever but over a stand-in PDF, unsealed, which costs nothing.
 real_documents = False
+# Whether the notices it issues (the accept's 一次性告知单) are rendered for real: in the `pdf`
+# tests too, and in the modules about the notices' PDFs (tests/conftest.py, NOTICE_MODULES).
+real_notices = False
 
 
 def make_case(project, actor, items, *, accept_by=None, agent=None, sign=True):
     """A submitted case; accepted by `accept_by`; with an `agent` it goes to SIGNING and, unless
     `sign` is false, both parties sign its agreement so that it is IN_PROGRESS.
 
-    Signing goes through the signing verbs (the same rows, moves and audit events); its PDFs
-    are rendered and sealed for real only with `sign="real"` or in a test marked `pdf`.
-    `sign=False` renders the open agreement for real: the test signs it itself."""
+    Signing goes through the signing verbs (the same rows, moves and audit events); its PDFs,
+    and the notices issued on the way (the 一次性告知单 of the accept), are rendered and sealed
+    for real only with `sign="real"` or in a test marked `pdf`. `sign=False` renders the open
+    agreement for real: the test signs it itself."""
     case = workflow.submit_case(project, actor, items=items, contact_name="李四",
                                 contact_mobile="13912345678", note="请尽快办理")
     if accept_by is not None:
-        real = sign == "real" or not sign or real_documents
-        with nullcontext() if real else stand_in_documents():
+        real = sign == "real" or real_documents
+        with nullcontext() if real or real_notices else stand_in_notices(), \
+                nullcontext() if real or not sign else stand_in_documents():
             workflow.accept_case(case, accept_by, agent=agent)
             if agent is not None and sign:
                 sign_and_seal(case, actor, accept_by)
@@ -138,6 +144,20 @@ def _stand_in_render(content, signed=None):
 
 def _unsealed(center, pdf_bytes, signed_at=None):
     return pdf_bytes
+
+
+def _stand_in_notice(facts):
+    """A one-page PDF naming the notice (its number and kind), not its text."""
+    return PDF + f"% {facts.number} {facts.kind} notice\n".encode()
+
+
+@contextmanager
+def stand_in_notices():
+    """Notices issued inside this block (IssuedNotice rows, numbered, stored and audited by the
+    workflow as ever) hold a stand-in PDF: rendering one takes longer than the rest of a case.
+    For tests that do not read the notice's PDF."""
+    with mock.patch.object(notices, "render", _stand_in_notice):
+        yield
 
 
 @contextmanager

@@ -16,6 +16,7 @@ sent no token. A role refused by design (staff on /projects and /profile, non-ma
 request its contract forbids: its negative half has nothing to test. At most 20 examples per operation, mode and role, derandomized, no
 deadline. One test per operation and role (the enterprise user "owner", an agent, a manager),
 so that pytest-xdist spreads them over its workers; each has a fresh world and database."""
+import functools
 import io
 
 import pytest
@@ -65,7 +66,10 @@ CONFIG = SchemathesisConfig.from_dict({"operations": [
 HOOK = {"url": "https://hooks.example.com/proxy-service", "events": ["case.submitted"]}
 
 
+@functools.cache
 def operations(app):
+    """The contract's operations by label, read once per app (loading the contract and
+    building its operations took a good part of each test)."""
     contract = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app, config=CONFIG)
     return {operation.label: operation
             for operation in (result.ok() for result in contract.get_all_operations())}

@@ -21,12 +21,39 @@ from config import BASE_DIR, TestingConfig
 from proxy_service import create_app
 from proxy_service.seed.demo import DEMO_TOTP_SECRET, PASSWORD, load_demo
 
+from ..conftest import once_per_run
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = BASE_DIR / "artifacts" / "screens"
 WIDTHS = (1280, 375)
 
 
+# The longest browser tests (each 10-40 s on a quiet machine), longest first, started before
+# the others: with xdist each worker begins with long ones and the short ones fill in at the
+# end, instead of a long one starting last on one worker while the other has finished.
+LONGEST_FIRST = (
+    "test_a_case_from_registration_to_a_poor_rating[",
+    "test_main_pages_have_no_serious_axe_violations[chromium-manager]",
+    "test_manager_accepts_assigns_and_reads_the_figures[",
+    "test_main_pages_have_no_serious_axe_violations[chromium-enterprise]",
+    "test_no_page_scrolls_sideways_on_a_phone[chromium-manager]",
+    "test_enterprise_registers_requests_and_follows_the_status[",
+    "test_main_pages_have_no_serious_axe_violations[chromium-agent]",
+    "test_main_pages_break_no_content_security_policy[chromium-manager]",
+)
+
+
+def _rank(item):
+    """Where the item runs: the tests outside tests/browser first (tests/conftest.py puts the
+    browser tests last), then LONGEST_FIRST, then every other browser test in collection order."""
+    if not _is_browser(item):
+        return (0, 0)
+    return (1, next((rank for rank, name in enumerate(LONGEST_FIRST) if item.name.startswith(name)),
+                    len(LONGEST_FIRST)))
+
+
 def pytest_collection_modifyitems(config, items):
+    items.sort(key=_rank)
     if Path(CHROMIUM).exists():
         return
     hint = (f"Chromium not found at {CHROMIUM}: install Debian's package "
@@ -35,8 +62,12 @@ def pytest_collection_modifyitems(config, items):
     marker = (pytest.mark.usefixtures("_chromium_required") if os.environ.get("CI")
               else pytest.mark.skip(reason=hint))
     for item in items:
-        if "tests/browser/" in str(item.path).replace(os.sep, "/"):
+        if _is_browser(item):
             item.add_marker(marker)
+
+
+def _is_browser(item):
+    return "tests/browser/" in str(item.path).replace(os.sep, "/")
 
 
 @pytest.fixture
@@ -75,15 +106,35 @@ def in_thread(work):
 
 @pytest.fixture(scope="session")
 def live_app():
+    """The app of this worker, on its own copy of the demo database: the first worker of the
+    run migrates and seeds its database and leaves a copy (with the seals the demo made) in the
+    run's folder; the others copy that instead of seeding again."""
     app = create_app(BrowserConfig)
+    database, seals = BrowserConfig._dir / "browser.db", Path(BrowserConfig.SEAL_DIR)
 
-    def prepare():
-        with app.app_context():
-            upgrade()
-            load_demo()
-    in_thread(prepare)
+    def seed(shared):
+        def prepare():
+            with app.app_context():
+                upgrade()
+                load_demo()
+        in_thread(prepare)
+        shared.mkdir()
+        _copy_database(database, shared / "browser.db")
+        shutil.copytree(seals, shared / "seals")
+
+    seeded_here = []
+    shared = once_per_run("browser-demo", lambda path: seeded_here.append(seed(path)))
+    if not seeded_here:
+        _copy_database(shared / "browser.db", database)
+        shutil.copytree(shared / "seals", seals)
     yield app
     shutil.rmtree(BrowserConfig._dir, ignore_errors=True)
+
+
+def _copy_database(source, target):
+    """A consistent copy of a SQLite database (its write-ahead log included)."""
+    with closing(sqlite3.connect(source)) as origin, closing(sqlite3.connect(target)) as copy:
+        origin.backup(copy)
 
 
 @pytest.fixture(scope="session")
