@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from config import config_from_env
-from proxy_service.core import i18n, outage, security, submit_once
+from proxy_service.core import fragment_cache, i18n, outage, security, submit_once
 from proxy_service.core.conflicts import StaleEdit, StepDateError, TransitionError, conflict_message
 from proxy_service.core.database import configure_engine_events
 from proxy_service.core.extensions import babel, csrf, db, login_manager, migrate
@@ -159,6 +159,7 @@ def register_template_helpers(app):
     app.jinja_env.globals.update(lights.TEMPLATE_GLOBALS)
     app.jinja_env.globals.update(i18n.TEMPLATE_GLOBALS)
     app.jinja_env.filters.update(TEMPLATE_FILTERS)
+    fragment_cache.init_app(app)   # `cached` for templates, and the store
 
 
 def register_cli(app):

@@ -18,8 +18,9 @@ from proxy_service.cases.forms import (
     WithdrawForm,
     options,
 )
+from proxy_service.cases.fragments import status_fragments
 from proxy_service.cases.staff_actions import staff_panel
-from proxy_service.core import submit_once
+from proxy_service.core import fragment_cache, submit_once
 from proxy_service.core.conflicts import attempt, committing
 from proxy_service.core.extensions import db
 from proxy_service.core.pagination import paginate
@@ -240,19 +241,24 @@ def detail(case_id):
 
 
 def render_detail(case, status=200, **forms):
-    """The case page; `forms` replaces a blank form by one that failed validation."""
-    documents = _documents(case)
+    """The case page; `forms` replaces a blank form by one that failed validation. What only
+    the cached fragments show is loaded when one of them is to be rendered (fragments.py)."""
+    fragments = status_fragments(current_user, case)
+    rendering = fragment_cache.to_render(fragments)
+    documents = _documents(case) if rendering & {"steps", "documents"} else []
     forms.setdefault("message_form", MessageForm(formdata=None))
     forms.setdefault("upload_form", upload_form(case, formdata=None))
     forms.setdefault("withdraw_form", WithdrawForm(formdata=None, version=case.version))
     return render_template(
         "cases/detail.html", case=case, stages=_stages(case), documents=documents,
         step_documents=_by_step(documents), step_names={s.id: s.item.name for s in case.steps},
-        messages=_messages(case), **_timeline(case), pauses=pauses.of_case(case),
+        messages=_messages(case), **_timeline(case, "timeline" in rendering),
+        pauses=pauses.of_case(case) if "timeline" in rendering else [],
         notices=issued_notices.listed(case),
         requested=_requested_items(case), status_label=status_label,
         evaluation=quality.evaluation_of(case),
         cover=assignment.cover_for(case) if case.is_open else None,
+        fragments=fragments,
         **staff_panel(current_user, case), **forms), status
 
 
@@ -285,8 +291,12 @@ def _messages(case):
         joinedload(Message.author)).order_by(Message.created_at, Message.id)).all()
 
 
-def _timeline(case):
-    """The case's events the user sees, and why a paper scan was sent back, read from them."""
+def _timeline(case, shown=True):
+    """The case's events the user sees (none when the timeline is not `shown`: cached), and
+    why a paper scan was sent back, read from them (else queried, agreement by agreement)."""
+    if not shown:
+        return dict(events=[], rejections={a.id: found for a in case.agreements
+                                           if (found := paper_signing.rejection(a)) is not None})
     events = db.session.scalars(visible_case_events(current_user, case).options(
         joinedload(AuditEvent.actor)).order_by(AuditEvent.at, AuditEvent.id)).all()
     return dict(events=events, rejections=paper_signing.rejections(case.agreements, events))
