@@ -18,7 +18,7 @@ from proxy_service.models import DayKind
 from proxy_service.workflow import calendar as calendar_changes
 from proxy_service.workflow import catalog
 
-from .test_case_revision import VERBS, _completed, _filed, _start, _step
+from .test_case_revision import VERBS, _completed, _filed, _step, ready_for
 
 VIEWERS = ("owner", "agent", "manager", "other_agent")
 # Per-request values of the forms (never in a fragment): blanked before pages are compared.
@@ -61,12 +61,8 @@ def test_the_next_page_shows_every_verbs_effect(client, login_as, world, frozen_
                                                 name):
     """Each role's page is cached before the verb; after it, each role's page is what a
     page rendered without the cache shows."""
-    kind, before, verb, _ = VERBS[name]
-    frozen_clock(2026, 3, 2, 9)
-    case = _start(world, kind)
-    if before is not None:
-        before(case, world)
-    db.session.commit()
+    verb = VERBS[name][2]
+    case = ready_for(world, frozen_clock, name)
     warm = _pages(client, login_as, world, case, cache)
     frozen_clock(2026, 3, 2, 11)    # the same day: only the change may renew the fragments
     verb(case, world)
