@@ -36,7 +36,7 @@ def status_fragments(user, case):
 def _keys(user, case):
     if revision.uncommitted(case.id):
         return {"steps": None, "timeline": None, "documents": None}
-    shared = (case.id, case.revision, case.changed_at.isoformat(), clock.today().isoformat(),
+    shared = (case.id, case.revision, str(case.changed_at), clock.today().isoformat(),
               calendar_version(),
               str(get_locale()), request.script_root, user.role.value,
               tuple((step.item_id, step.item.version) for step in case.steps))
