@@ -84,6 +84,14 @@ class Config:
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
+    # The status page's fragment cache (core/fragment_cache.py): in Redis when CACHE_REDIS_URL
+    # is set (else the rate limits' Redis, if they use one), in each process otherwise, up to
+    # FRAGMENT_CACHE_MAX_BYTES there. FRAGMENT_CACHE=off renders every fragment every time.
+    FRAGMENT_CACHE = os.environ.get("FRAGMENT_CACHE", "on")
+    FRAGMENT_CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL") or (
+        RATELIMIT_STORAGE_URI if RATELIMIT_STORAGE_URI.startswith(("redis://", "rediss://")) else "")
+    FRAGMENT_CACHE_REDIS_PREFIX = os.environ.get("FRAGMENT_CACHE_REDIS_PREFIX", "proxy_service:fragment:")
+    FRAGMENT_CACHE_MAX_BYTES = _env_int("FRAGMENT_CACHE_MAX_BYTES", 32 * 2**20)
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
     REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "10 per hour")
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute")
@@ -162,6 +170,8 @@ class TestingConfig(Config):
     # The dashboard's figures follow every change at once; tests/test_dashboard_cache.py
     # turns the cache on.
     DASHBOARD_CACHE_SECONDS = 0
+    # Each test app caches in its own process (the suite runs with the cache on).
+    FRAGMENT_CACHE_REDIS_URL = ""
 
 
 class ProductionConfig(Config):

@@ -10,7 +10,9 @@ Each size's database is seeded once with `flask seed-scale --cases N` and reused
 migrations change. Requests go through the Flask test client in this process, after a real
 login (password, and the one-time code for staff) of one user per role: a manager and an agent
 of the busiest center, and a user of the enterprise that owns that center's largest case.
-Times are wall-clock milliseconds from the request to the last byte of the response.
+Times are wall-clock milliseconds from the request to the last byte of the response; the CPU
+column is this process's CPU time (SQLite included), with the fragment cache warm, and, for
+the pages it serves (the status page), again with the cache off.
 """
 import json
 import logging
@@ -154,6 +156,17 @@ def time_page(client, counter, url, rounds, headers=None):
             "cpu_median": statistics.median(cpu), "status": status}
 
 
+def time_page_without_cache(cache, client, counter, url, rounds):
+    """time_page with the fragment cache switched off (every fragment rendered)."""
+    cache.enabled = False
+    try:
+        figures = time_page(client, counter, url, rounds)
+    finally:
+        cache.enabled = True
+    figures.pop("times")
+    return figures
+
+
 def _rss_kb(field="VmRSS"):
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
@@ -212,13 +225,20 @@ def run_size(url, n, seal_dir, log=print):
     clients = {role: login(app, username) for role, username in subjects["users"].items()}
     results = {"n": n, "cases": subjects["total_cases"], "pages": {}, "subjects": subjects,
                "engine": engine_info}
+    cache = app.extensions["fragment_cache"]
     for label, role, page_url in subjects["pages"]:
         rounds = HEAVY_ROUNDS if "pdf" in page_url else ROUNDS
+        hits = cache.hits
         figures = time_page(clients[role], counter, page_url, rounds)
         figures["url"] = page_url
+        if cache.hits > hits:     # served from cached fragments: measured without them too
+            figures["cache_off"] = time_page_without_cache(cache, clients[role], counter,
+                                                           page_url, rounds)
         results["pages"][label] = figures
+        off = figures.get("cache_off")
         log(f"  {label:<38} {figures['queries']:>3} q  {figures['median']:8.1f} ms median "
-            f"{figures['p95']:8.1f} ms p95 {figures['cpu_median']:8.1f} ms cpu  [{figures['status']}]")
+            f"{figures['p95']:8.1f} ms p95 {figures['cpu_median']:8.1f} ms cpu  [{figures['status']}]"
+            + (f"  cache off: {off['queries']} q {off['cpu_median']:.1f} ms cpu" if off else ""))
     tokens = api_tokens(app, subjects["users"])
     for label, role, page_url in subjects["api_pages"]:
         figures = time_page(app.test_client(), counter, page_url, ROUNDS,
@@ -262,7 +282,8 @@ def report(runs):
     first, last = runs[0], runs[-1]
     head = ["page"] + [f"queries@{_short(n)}" for n in sizes] + \
         [f"median/p95 ms@{_short(n)}" for n in sizes] + [f"ratio {_short(sizes[-1])}/{_short(sizes[0])}"] + \
-        ["cpu median ms " + " / ".join(f"@{_short(n)}" for n in sizes)]
+        ["cpu median ms " + " / ".join(f"@{_short(n)}" for n in sizes)] + \
+        ["cpu ms, cache off " + " / ".join(f"@{_short(n)}" for n in sizes)]
     lines = [_row(head), _row(["---"] * len(head))]
     for label in first["pages"]:
         failed = sorted({str(run["pages"][label]["status"]) for run in runs} - {"200"})
@@ -272,13 +293,14 @@ def report(runs):
         cells += [_ms(run["pages"][label]) for run in runs]
         cells.append(f"{last['pages'][label]['median'] / first['pages'][label]['median']:.2f}")
         cells.append(" / ".join(f"{run['pages'][label]['cpu_median']:.1f}" for run in runs))
+        cells.append(_cache_off(runs, label))
         lines.append(_row(cells))
     for key, label in (("export", "CSV export, all cases"), ("document", "largest document")):
         if all(key in run for run in runs):
             cells = [label] + [str(run[key]["queries"]) for run in runs] + \
                 [_ms(run[key]) for run in runs] + \
                 [f"{last[key]['median'] / first[key]['median']:.2f}"] + \
-                [" / ".join(f"{run[key]['cpu_median']:.1f}" for run in runs)]
+                [" / ".join(f"{run[key]['cpu_median']:.1f}" for run in runs)] + ["="]
             lines.append(_row(cells))
     lines += ["", _row(["download"] + [f"@{_short(n)}" for n in sizes]),
               _row(["---"] * (len(sizes) + 1))]
@@ -298,6 +320,14 @@ def report(runs):
             f"{_mb(run['document']['tracemalloc_peak_mb'])} / {_mb(run['document']['rss_growth_mb'])}"
             for run in runs]))
     return "\n".join(lines)
+
+
+def _cache_off(runs, label):
+    """The page's CPU with the fragment cache off ("=": no fragment of it is cached)."""
+    figures = [run["pages"][label].get("cache_off") for run in runs]
+    if not any(figures):
+        return "="
+    return " / ".join("—" if off is None else f"{off['cpu_median']:.1f}" for off in figures)
 
 
 def api_verdicts(runs):

@@ -11,7 +11,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
 from config import config_from_env
-from proxy_service.core import i18n, outage, render_translations, security, submit_once
+from proxy_service.core import (
+    fragment_cache,
+    i18n,
+    outage,
+    render_translations,
+    security,
+    submit_once,
+)
 from proxy_service.core.conflicts import StaleEdit, StepDateError, TransitionError, conflict_message
 from proxy_service.core.database import configure_engine_events
 from proxy_service.core.downloads import REVALIDATE
@@ -162,6 +169,7 @@ def register_template_helpers(app):
     app.jinja_env.globals.update(i18n.TEMPLATE_GLOBALS)
     app.jinja_env.filters.update(TEMPLATE_FILTERS)
     render_translations.init_app(app)   # after babel.init_app: replaces its Jinja callables
+    fragment_cache.init_app(app)   # `cached` for templates, and the store
 
 
 def register_cli(app):

@@ -154,14 +154,21 @@ def _start(world, kind):
     return world.case()
 
 
-@pytest.mark.parametrize("name", list(VERBS))
-def test_every_verb_advances_the_revision(world, frozen_clock, name):
-    kind, before, verb, case_row_changes = VERBS[name]
+def ready_for(world, frozen_clock, name):
+    """The case VERBS[name] acts on, prepared and committed on 2026-03-02 09:00."""
+    kind, before, _verb, _case_row_changes = VERBS[name]
     frozen_clock(2026, 3, 2, 9)
     case = _start(world, kind)
     if before is not NOTHING:
         before(case, world)
     db.session.commit()
+    return case
+
+
+@pytest.mark.parametrize("name", list(VERBS))
+def test_every_verb_advances_the_revision(world, frozen_clock, name):
+    _kind, _before, verb, case_row_changes = VERBS[name]
+    case = ready_for(world, frozen_clock, name)
     revision, changed_at, version = case.revision, case.changed_at, case.version
     frozen_clock(2026, 3, 3, 11)
     verb(case, world)

@@ -146,21 +146,29 @@ def said(client, response):
 
 @pytest.fixture
 def meeting_at_first_flush():
-    """Each request thread waits for the other at its first flush: by then both have loaded
-    the record and passed the version check against what their form showed."""
+    """Each request thread waits for the other at its first write: its first flush, or the
+    UPDATE of the case's revision that a verb's first move makes before it (revision.touch).
+    By then both have loaded the record and passed the version check against what their
+    form showed, and neither holds a lock."""
     barrier = threading.Barrier(2, timeout=20)
     local = threading.local()
     workers = set()
 
-    def wait_once(session, flush_context, instances):
+    def wait_once(*_args):
         if threading.get_ident() in workers and not getattr(local, "met", False):
             local.met = True
             barrier.wait()
 
+    def before_a_write(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith(("UPDATE", "INSERT", "DELETE")):
+            wait_once()
+
     # First in line: the audit chain's listener locks the chain head, the other would wait.
     event.listen(Session, "before_flush", wait_once, insert=True)
+    event.listen(db.engine, "before_cursor_execute", before_a_write, insert=True)
     yield workers
     event.remove(Session, "before_flush", wait_once)
+    event.remove(db.engine, "before_cursor_execute", before_a_write)
 
 
 @dataclass

@@ -12,10 +12,10 @@ with one query, so that a date loop costs no further SQL.
 from datetime import date, timedelta
 
 from flask import g, has_request_context, request
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from proxy_service.core.extensions import db
-from proxy_service.models import DayKind, Holiday
+from proxy_service.models import CalendarYear, DayKind, Holiday
 
 _CACHE_KEY = "proxy_service.calendar.workdays"
 ONE_DAY = timedelta(days=1)
@@ -32,6 +32,12 @@ def _cache():
     if not hasattr(g, "workdays_cache"):
         g.workdays_cache = {}
     return g.workdays_cache
+
+
+def calendar_version():
+    """The working-day calendar's version: it grows with every change of any year's days
+    (workflow/calendar.py, deadline_recompute.recompute_pending). One small statement."""
+    return db.session.scalar(select(func.coalesce(func.sum(CalendarYear.version), 0)))
 
 
 def forget():

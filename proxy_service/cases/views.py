@@ -18,8 +18,9 @@ from proxy_service.cases.forms import (
     WithdrawForm,
     options,
 )
+from proxy_service.cases.fragments import status_fragments
 from proxy_service.cases.staff_actions import staff_panel
-from proxy_service.core import submit_once
+from proxy_service.core import fragment_cache, submit_once
 from proxy_service.core.conflicts import attempt, committing
 from proxy_service.core.extensions import db
 from proxy_service.core.pagination import paginate
@@ -48,7 +49,7 @@ from proxy_service.permissions import (
     visible_messages,
     visible_projects,
 )
-from proxy_service.workflow import assignment, quality
+from proxy_service.workflow import assignment, paper_signing, quality
 from proxy_service.workflow import notices as issued_notices
 
 DETAIL_OPTIONS = (joinedload(Case.center), joinedload(Case.enterprise), joinedload(Case.project),
@@ -205,19 +206,26 @@ def detail(case_id):
 
 
 def render_detail(case, status=200, **forms):
-    """The case page; `forms` replaces a blank form by one that failed validation."""
+    """The case page; `forms` replaces a blank form by one that failed validation. What only
+    the cached fragments show is loaded when one of them is to be rendered (fragments.py)."""
+    fragments = status_fragments(current_user, case)
+    rendering = fragment_cache.to_render(fragments)
     step_names = {s.id: s.item.name for s in case.steps}
-    documents = page_rows.document_rows(_documents(case), step_names)
+    documents = (page_rows.document_rows(_documents(case), step_names)
+                 if rendering & {"steps", "documents"} else [])
     forms.setdefault("message_form", MessageForm(formdata=None))
     forms.setdefault("upload_form", upload_form(case, formdata=None))
     forms.setdefault("withdraw_form", WithdrawForm(formdata=None, version=case.version))
     return render_template(
         "cases/detail.html", case=case, documents=documents,
-        stages=page_rows.stage_groups(case, current_user, documents), messages=_messages(case),
-        **timeline.latest(case, step_names), pauses=pauses.of_case(case),
+        stages=(page_rows.stage_groups(case, current_user, documents) if "steps" in rendering
+                else bool(case.steps)),   # cached: only whether there are steps
+        messages=_messages(case), **_timeline(case, step_names, "timeline" in rendering),
+        pauses=pauses.of_case(case) if "timeline" in rendering else [],
         notices=issued_notices.listed(case), requested=_requested_items(case),
         evaluation=quality.evaluation_of(case),
         cover=assignment.cover_for(case) if case.is_open else None,
+        fragments=fragments,
         **staff_panel(current_user, case), **forms), status
 
 
@@ -241,6 +249,15 @@ def _documents(case):
 def _messages(case):
     return db.session.scalars(visible_messages(current_user, case).options(
         joinedload(Message.author)).order_by(Message.created_at, Message.id)).all()
+
+
+def _timeline(case, step_names, shown):
+    """The latest events the user sees (timeline.latest), none when the timeline is not
+    `shown` (cached); and why a paper scan was sent back, looked up then (paper_signing)."""
+    if shown:
+        return timeline.latest(case, step_names)
+    return dict(timeline=[], timeline_more=False,
+                rejections=paper_signing.rejections(case.agreements, [], complete=False))
 
 
 def _requested_items(case):

@@ -45,6 +45,10 @@ class CalendarYear(db.Model):
     # called by migrations/env.py), and the mark is cleared.
     deadlines_pending: Mapped[bool] = mapped_column(default=False, server_default=false())
     updated_at = mapped_column(UTCDateTime, default=utcnow)
+    # Advanced (in SQL: never a lost update) by every change of the year's days, with the
+    # recomputation of the deadlines they touch: the sum over the years is the calendar's
+    # version (workdays.calendar_version), which cached fragments are keyed by.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
 
 class DeadlineAlert(db.Model):

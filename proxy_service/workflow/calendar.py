@@ -74,6 +74,8 @@ def _change(actor, year, drop, rows, action, comment, source=schedule.MANUAL, co
     changed = {day for day in before.keys() | after.keys() if before.get(day) != after.get(day)}
     year_row = db.session.get(CalendarYear, year) or CalendarYear(year=year)
     year_row.source, year_row.updated_at = source, clock.now()
+    if year_row.version is not None:   # a stored year: advanced in SQL (a new one starts at 1)
+        year_row.version = CalendarYear.version + 1
     if complete is not None:
         year_row.complete = complete
     db.session.add(year_row)

@@ -251,6 +251,7 @@ def recompute_pending(connection):
         moved = calendar_changed(None, [day for row in marked for day in _every_day(row.year)])
         for row in marked:
             row.deadlines_pending = False
+            row.version = CalendarYear.version + 1     # the calendar's version (workdays)
         return len(moved)
 
 

@@ -117,7 +117,7 @@ class StoryRows:
                           self.itemset.template_id, agent, self.case_status, ent.contact, ent.mobile, "",
                           self.itemset.requested, self.reason, stamp, accepted_at, closed_at,
                           self.promised_on, self.suspended_on, started_on, promised_workdays,
-                          self.last_stamp, 1))
+                          self.last_stamp, 1, self.last_stamp))   # changed_at: its last event
         self._suspension_row()
         if self.e_accept is None:
             return

@@ -23,7 +23,7 @@ COLUMNS = {
     "cases": ("id", "number", "center_id", "enterprise_id", "project_id", "template_id", "agent_id",
               "status", "contact_name", "contact_mobile", "note", "requested_item_ids", "reason",
               "submitted_at", "accepted_at", "closed_at", "promised_on", "suspended_on",
-              "started_on", "promised_workdays", "updated_at", "version"),
+              "started_on", "promised_workdays", "updated_at", "version", "changed_at"),
     "case_suspensions": ("id", "case_id", "started_on", "ended_on", "reason", "created_at"),
     "agreements": ("id", "case_id", "kind", "number", "verification_code", "template_id", "state",
                    "item_ids", "revision", "unsigned_pdf", "unsigned_sha256", "final_pdf",

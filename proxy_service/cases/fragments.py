@@ -1,0 +1,48 @@
+"""The status page's cached fragments (core/fragment_cache.py): the steps by stage, the
+timeline and the documents, each keyed by everything its template reads besides the case's
+rows, so that an entry cannot outlive what it shows:
+
+- the case, its revision and changed_at (workflow/revision.py: every verb on the case
+  advances both; the time keeps a database restored from a backup, whose revisions went
+  back, from meeting what was cached for the later ones);
+- today's date in Asia/Shanghai (lights, "剩余 N 个工作日") and the calendar's version;
+- the version of each step's catalogue item (its name, department and mode are shown);
+- the locale, the script root (links), the user's role (internal events and notes are the
+  staff's; the enterprise's links) and the outcome of each permission check the fragment's
+  template makes (can_update_step and can_open_step of every step).
+
+The documents hold the upload form (a CSRF token: per user) wherever one may upload, so they
+are cached only where nobody may (a closed case). Nothing is cached while the request's own
+transaction has advanced the case (an uncommitted revision could be rolled back and reused).
+The revision is read with the case, before what the fragments show: a key is never newer
+than its content.
+"""
+from flask import request
+from flask_babel import get_locale
+
+from proxy_service.calendar.workdays import calendar_version
+from proxy_service.core import clock, fragment_cache
+from proxy_service.core.fragment_cache import Fragment
+from proxy_service.permissions import can_add_documents, can_open_step, can_update_step
+from proxy_service.workflow import revision
+
+
+def status_fragments(user, case):
+    """{name: Fragment or None (render, do not cache)} for cases/detail.html, looked up: the
+    ones found hold their HTML (fragment_cache.lookup)."""
+    return fragment_cache.lookup(_keys(user, case))
+
+
+def _keys(user, case):
+    if revision.uncommitted(case.id):
+        return {"steps": None, "timeline": None, "documents": None}
+    shared = (case.id, case.revision, str(case.changed_at), clock.today().isoformat(),
+              calendar_version(),
+              str(get_locale()), request.script_root, user.role.value,
+              tuple((step.item_id, step.item.version) for step in case.steps))
+    checks = tuple((step.id, can_update_step(user, step), can_open_step(user, step))
+                   for step in case.steps)
+    return {"steps": Fragment("case-steps", (*shared, checks)),
+            "timeline": Fragment("case-timeline", shared),
+            "documents": None if can_add_documents(user, case)
+            else Fragment("case-documents", shared)}

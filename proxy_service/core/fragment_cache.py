@@ -1,0 +1,209 @@
+"""A cache of rendered page fragments (the shared, expensive parts of a page: a case's steps,
+its timeline), in Redis where one is configured, else in this process, bounded in bytes.
+
+A fragment is stored under a key that names everything its HTML depends on (the caller's
+`parts`: the object's revision, today's date, the locale, the outcome of every permission check
+its template makes, ...) plus this build's code, templates and translations, so that an entry
+can never be served after what it shows changed: it is simply never asked for again, and ages
+out (least recently used first here, by its time to live in Redis). Per-user parts (forms with
+their CSRF token, the bell, flashes) are never put in a fragment.
+
+Templates wrap an include: `{% call cached(fragment) %}{% include "…" %}{% endcall %}`, where
+`fragment` comes from the view (`Fragment(name, parts)`, or None: rendered, not cached).
+A store that fails (Redis down) costs a render, never the page.
+"""
+import functools
+import hashlib
+import logging
+import sys
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from flask import current_app
+from markupsafe import Markup
+
+log = logging.getLogger(__name__)
+DEFAULT_REDIS_PREFIX = "proxy_service:fragment:"
+REDIS_TTL_SECONDS = 36 * 3600     # keys hold today's date: a day and a half covers any clock
+DEFAULT_MAX_BYTES = 32 * 2**20
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """A fragment to cache: its `name` and the values (`parts`, hashable and with a stable
+    repr) its HTML is a function of, besides its template; `html` once found in the store
+    (lookup), so that a view loads only what the fragments still to render need."""
+    name: str
+    parts: tuple
+    html: str | None = field(default=None, compare=False, repr=False)
+
+    def key(self, build):
+        digest = hashlib.sha256(repr((build, self.name, self.parts)).encode()).hexdigest()
+        return f"{self.name}:{digest[:40]}"
+
+
+class LocalStore:
+    """In-process LRU bounded by the memory its strings take (keys and values)."""
+
+    def __init__(self, max_bytes=DEFAULT_MAX_BYTES):
+        self.max_bytes, self.size = max_bytes, 0
+        self._entries = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            html = self._entries.get(key)
+            if html is not None:
+                self._entries.move_to_end(key)
+            return html
+
+    def set(self, key, html):
+        cost = _cost(key, html)
+        if cost > self.max_bytes:
+            return
+        with self._lock:
+            if key in self._entries:
+                self.size -= _cost(key, self._entries.pop(key))
+            self._entries[key] = html
+            self.size += cost
+            while self.size > self.max_bytes:
+                old_key, old_html = self._entries.popitem(last=False)
+                self.size -= _cost(old_key, old_html)
+
+    def __len__(self):
+        return len(self._entries)
+
+    def clear(self):
+        with self._lock:
+            self._entries.clear()
+            self.size = 0
+
+
+def _cost(key, html):
+    return sys.getsizeof(key) + sys.getsizeof(html)
+
+
+class RedisStore:
+    """Fragments in Redis, shared by every worker and host; each with a time to live."""
+
+    def __init__(self, url, prefix=DEFAULT_REDIS_PREFIX):
+        import redis  # noqa: PLC0415 — only when a Redis store is configured
+
+        self._redis = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+        self.prefix = prefix
+
+    def get(self, key):
+        value = self._redis.get(self.prefix + key)
+        return None if value is None else value.decode()
+
+    def set(self, key, html):
+        self._redis.set(self.prefix + key, html.encode(), ex=REDIS_TTL_SECONDS)
+
+    def clear(self):
+        """Drop every fragment (after a database was restored from a backup: its revisions
+        went back, and would name what was cached for the later ones)."""
+        for key in self._redis.scan_iter(self.prefix + "*", count=1000):
+            self._redis.delete(key)
+
+
+class FragmentCache:
+    """The app's store and counters; `enabled` False renders every fragment (benchmarks).
+    A store that failed is left alone for RETRY_SECONDS: a Redis that does not answer costs
+    each page its timeout once, not on every fragment of every page."""
+
+    RETRY_SECONDS = 30
+
+    def __init__(self, store, build, enabled=True):
+        self.store, self.build, self.enabled = store, build, enabled
+        self.hits = self.misses = 0
+        self._down_until = 0.0
+
+    def lookup(self, fragment):
+        """`fragment` with its stored HTML, if any (None and a disabled cache find none)."""
+        if fragment is None or not self.enabled or fragment.html is not None:
+            return fragment
+        html = self._get(fragment.key(self.build))
+        return fragment if html is None else replace(fragment, html=html)
+
+    def render(self, fragment, render):
+        """The HTML of `fragment`: found by lookup or stored, else `render()`ed and stored."""
+        if fragment is None or not self.enabled:
+            return render()
+        key = fragment.key(self.build)
+        html = fragment.html if fragment.html is not None else self._get(key)
+        if html is not None:
+            self.hits += 1
+            return Markup(html)
+        self.misses += 1
+        html = render()
+        self._set(key, str(html))
+        return Markup(html)
+
+    def _get(self, key):
+        return self._try(self.store.get, key)
+
+    def _set(self, key, html):
+        self._try(self.store.set, key, html)
+
+    def _try(self, operation, *args):
+        """The store's answer; None while it is down (a failure costs a render, never the
+        page, and the store is asked again RETRY_SECONDS later)."""
+        if time.monotonic() < self._down_until:
+            return None
+        try:
+            return operation(*args)
+        except Exception:
+            log.warning("fragment cache: the store failed; rendering without it for %s s",
+                        self.RETRY_SECONDS, exc_info=True)
+            self._down_until = time.monotonic() + self.RETRY_SECONDS
+            return None
+
+
+def init_app(app):
+    """Choose the store (FRAGMENT_CACHE: "on" or "off"; FRAGMENT_CACHE_REDIS_URL: Redis, its
+    keys under FRAGMENT_CACHE_REDIS_PREFIX; else in process, FRAGMENT_CACHE_MAX_BYTES) and give
+    templates `cached`."""
+    url = app.config.get("FRAGMENT_CACHE_REDIS_URL") or ""
+    prefix = app.config.get("FRAGMENT_CACHE_REDIS_PREFIX", DEFAULT_REDIS_PREFIX)
+    store = RedisStore(url, prefix) if url else LocalStore(
+        app.config.get("FRAGMENT_CACHE_MAX_BYTES", DEFAULT_MAX_BYTES))
+    cache = FragmentCache(store, build_token(app), app.config.get("FRAGMENT_CACHE", "on") != "off")
+    app.extensions["fragment_cache"] = cache
+    app.jinja_env.globals["cached"] = cached
+
+
+def lookup(fragments):
+    """{name: fragment} with the HTML of those stored (Fragment.html): what a view need not
+    load. Each found one is served by `cached` without asking the store again."""
+    cache = current_app.extensions["fragment_cache"]
+    return {name: cache.lookup(fragment) for name, fragment in fragments.items()}
+
+
+def to_render(fragments):
+    """The names of `fragments` (after lookup) that will be rendered: not found, or None."""
+    return {name for name, fragment in fragments.items()
+            if fragment is None or fragment.html is None}
+
+
+def cached(fragment, caller):
+    """Template global for `{% call cached(fragment) %}…{% endcall %}`."""
+    return current_app.extensions["fragment_cache"].render(fragment, caller)
+
+
+def build_token(app):
+    """A digest of what renders fragments besides their data: the package's code, the
+    templates and the compiled translations. A deploy that changes any of them starts afresh."""
+    return _digest_of(Path(app.root_path), Path(app.root_path, app.template_folder).resolve())
+
+
+@functools.cache      # once a process: the files do not change under a running app
+def _digest_of(package, templates):
+    digest = hashlib.sha256()
+    for folder, pattern in ((package, "*.py"), (package, "*.mo"), (templates, "*.html")):
+        for path in sorted(folder.rglob(pattern)):
+            digest.update(str(path.relative_to(folder)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
