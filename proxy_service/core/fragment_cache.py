@@ -16,14 +16,14 @@ import functools
 import hashlib
 import logging
 import sys
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from flask import current_app
 from markupsafe import Markup
+
+from proxy_service.core.lru import BoundedLru
 
 log = logging.getLogger(__name__)
 DEFAULT_REDIS_PREFIX = "proxy_service:fragment:"
@@ -45,41 +45,13 @@ class Fragment:
         return f"{self.name}:{digest[:40]}"
 
 
-class LocalStore:
+class LocalStore(BoundedLru):
     """In-process LRU bounded by the memory its strings take (keys and values)."""
 
     def __init__(self, max_bytes=DEFAULT_MAX_BYTES):
-        self.max_bytes, self.size = max_bytes, 0
-        self._entries = OrderedDict()
-        self._lock = threading.Lock()
+        super().__init__(max_bytes, weigh=_cost)
 
-    def get(self, key):
-        with self._lock:
-            html = self._entries.get(key)
-            if html is not None:
-                self._entries.move_to_end(key)
-            return html
-
-    def set(self, key, html):
-        cost = _cost(key, html)
-        if cost > self.max_bytes:
-            return
-        with self._lock:
-            if key in self._entries:
-                self.size -= _cost(key, self._entries.pop(key))
-            self._entries[key] = html
-            self.size += cost
-            while self.size > self.max_bytes:
-                old_key, old_html = self._entries.popitem(last=False)
-                self.size -= _cost(old_key, old_html)
-
-    def __len__(self):
-        return len(self._entries)
-
-    def clear(self):
-        with self._lock:
-            self._entries.clear()
-            self.size = 0
+    set = BoundedLru.put
 
 
 def _cost(key, html):
@@ -132,8 +104,8 @@ class FragmentCache:
         """The HTML of `fragment`: found by lookup or stored, else `render()`ed and stored."""
         if fragment is None or not self.enabled:
             return render()
-        key = fragment.key(self.build)
-        html = fragment.html if fragment.html is not None else self._get(key)
+        key = None if fragment.html is not None else fragment.key(self.build)
+        html = fragment.html if key is None else self._get(key)   # found by the view's lookup
         if html is not None:
             self.hits += 1
             return Markup(html)

@@ -12,49 +12,25 @@ One set of figures per center, period and filters, sort, locale and today's date
 kept in the worker process (at most DASHBOARD_CACHE_ENTRIES of them, least recently used
 first out) for DASHBOARD_CACHE_SECONDS (at most 300) from when they were computed.
 """
-from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from threading import Lock
 
 from flask import current_app
 from flask_babel import get_locale
 
 from proxy_service.core import clock
+from proxy_service.core.lru import BoundedLru
 from proxy_service.dashboard.figures import SORT_KEYS
 from proxy_service.models import Absence
 
 EXTENSION = "dashboard_figures"
 
 
-class ExpiringCache:
+class ExpiringCache(BoundedLru):
     """At most `size` values, each given out for `seconds` after it was put (by clock.now())."""
 
     def __init__(self, size, seconds):
-        self.size, self.seconds = size, timedelta(seconds=seconds)
-        self._entries = OrderedDict()   # key: (put at, value), least recently used first
-        self._lock = Lock()
-
-    def get(self, key):
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                return None
-            if clock.now() - entry[0] >= self.seconds:
-                del self._entries[key]
-                return None
-            self._entries.move_to_end(key)
-            return entry[1]
-
-    def put(self, key, value):
-        with self._lock:
-            self._entries[key] = (clock.now(), value)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
-
-    def __len__(self):
-        return len(self._entries)
+        super().__init__(size, seconds=seconds)
 
 
 @dataclass(frozen=True)
