@@ -9,25 +9,19 @@ class Words:
     gettext each time it is printed. Translations are Markup, as Jinja's gettext makes them."""
 
     def __init__(self):
-        self._labels = {}
-        self._formats = {}
-        self._days = {}
         self._once = {}
 
     def label(self, member):
         """The label of an enum member (CaseStatus, StepStatus, Light, Stage, ...)."""
-        if member not in self._labels:
-            self._labels[member] = Markup(str(member.label))
-        return self._labels[member]
+        return self.once(("label", member), lambda: Markup(str(member.label)))
 
     def text(self, message, **variables):
         """A lazy message (a module's constant) % variables, as Jinja's gettext formats it."""
         key = id(message)   # hashing a lazy string would translate it
-        if key not in self._formats:
-            self._formats[key] = Markup(str(message))
+        translated = self.once(("message", key), lambda: Markup(str(message)))
         if not variables:   # formatted once: Jinja's gettext formats even without variables
-            return self.once(("text", key), lambda: self._formats[key] % {})
-        return self._formats[key] % variables
+            return self.once(("text", key), lambda: translated % {})
+        return translated % variables
 
     def once(self, key, make):
         """make() the first time `key` is asked for on this page, then that value again: what
@@ -39,9 +33,7 @@ class Words:
     def day(self, value):
         """i18n.day(value): a date as the reader's language writes it, "" for None; rows
         share few dates (due dates, promised dates)."""
-        if value not in self._days:
-            self._days[value] = i18n.day(value)
-        return self._days[value]
+        return self.once(("day", value), lambda: i18n.day(value))
 
 
 class Translated:
