@@ -120,6 +120,7 @@ def live_app():
         in_thread(prepare)
         shared.mkdir()
         _copy_database(database, shared / "browser.db")
+        _forget_seal_paths(shared / "browser.db")
         shutil.copytree(seals, shared / "seals")
 
     seeded_here = []
@@ -129,6 +130,14 @@ def live_app():
         shutil.copytree(shared / "seals", seals)
     yield app
     shutil.rmtree(BrowserConfig._dir, ignore_errors=True)
+
+
+def _forget_seal_paths(database):
+    """The centers' rows name this worker's seal files, which go when its session ends: in
+    the copy they name none, so that each worker seals with its own copy (SEAL_DIR/<prefix>/,
+    documents/seal.seal_files) whichever worker outlives the other."""
+    with closing(sqlite3.connect(database)) as copy, copy:
+        copy.execute("UPDATE centers SET seal_cert_path = '', seal_key_path = ''")
 
 
 def _copy_database(source, target):
