@@ -129,7 +129,14 @@ def _documents_for_real(request, monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def app():
+def app(_suite_app):
+    """The app the tests use (a module may put its own in its place: test_database_outage)."""
+    return _suite_app
+
+
+@pytest.fixture(scope="session")
+def _suite_app():
+    """The suite's app on the worker's database, migrated to the head."""
     (BASE_DIR / "instance").mkdir(exist_ok=True)
     _create_database(BASE_DATABASE_URL, TestingConfig.SQLALCHEMY_DATABASE_URI)
     app = create_app(TestingConfig)
@@ -371,10 +378,11 @@ def world(app, _world_template):
 
 
 @pytest.fixture(scope="session")
-def _world_template(app):
+def _world_template(_suite_app):
     """factories.make_world once per worker, with the clock running: when, the ids of what it
-    holds (World.ids) and its rows; the tables are emptied again afterwards."""
-    with app.app_context():
+    holds (World.ids) and its rows; the tables are emptied again afterwards. On the suite's
+    app, not `app`: a session's fixture cannot take a module's (test_database_outage)."""
+    with _suite_app.app_context():
         frozen = clock._frozen
         clock.freeze(None)
         try:
