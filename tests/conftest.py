@@ -6,6 +6,7 @@ instance/test_gw0.db, or <TEST_DATABASE_URL's database>_gw0 on PostgreSQL, creat
 import fcntl
 import os
 import pickle
+import secrets
 import shutil
 import tempfile
 from contextlib import contextmanager
@@ -371,10 +372,22 @@ def world(app, _world_template):
         return factories.make_world()
     made_at, ids, rows = _world_template
     later = clock.now() - made_at
-    _insert_rows({table: [{name: value + later if isinstance(value, datetime) else value
-                           for name, value in row.items()} for row in table_rows]
+    _insert_rows({table: [_made_now(table.name, row, later) for row in table_rows]
                   for table, table_rows in rows.items()})
     return factories.World.load(ids)
+
+
+# What make_world draws at random for each row, drawn again for each copy: no two tests' users
+# share a session token (User.rotate_session_token, called by set_password).
+DRAWN_AGAIN = {"users": {"session_token": lambda: secrets.token_urlsafe(32)}}
+
+
+def _made_now(table, row, later):
+    """A copy of `row` as if made now: times `later`, what was drawn at random drawn again."""
+    drawn = DRAWN_AGAIN.get(table, {})
+    return {name: drawn[name]() if name in drawn
+            else value + later if isinstance(value, datetime) else value
+            for name, value in row.items()}
 
 
 @pytest.fixture(scope="session")
