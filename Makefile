@@ -87,25 +87,37 @@ lint: $(BIN)/activate
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
-# The suite in two pytest runs: first all but the browser tests, on PYTEST_WORKERS processes
-# (pytest-xdist; each worker has a database of its own, tests/conftest.py), then the browser
-# tests alone: Playwright's asyncio loop and pyHanko's asyncio.run (the `pdf` tests) cannot
-# share a main thread. The browser run has BROWSER_WORKERS processes (default PYTEST_WORKERS),
-# each serving its own app and database. PYTEST_ARGS go to the first run, BROWSER_ARGS to the second;
-# BROWSER=0 (or PYTEST_ARGS with --ignore=tests/browser) skips the browser run.
+# The suite in two pytest runs at once: all but the browser tests on PYTEST_WORKERS processes
+# (pytest-xdist; each worker has a database of its own, tests/conftest.py), and beside it the
+# browser tests on BROWSER_WORKERS processes (default PYTEST_WORKERS), each serving its own app
+# and database. Two runs, because Playwright's asyncio loop and pyHanko's asyncio.run (the `pdf`
+# tests) cannot share a main thread; at once, because the browser tests mostly wait for Chromium
+# and the server while the other run keeps both cores busy. The browser run's report is printed
+# after the other's. PYTEST_ARGS go to the first run, BROWSER_ARGS to the second; BROWSER=0 (or
+# PYTEST_ARGS with --ignore=tests/browser) skips the browser run.
 PYTEST_WORKERS ?= auto
 BROWSER_WORKERS ?= $(PYTEST_WORKERS)
 BROWSER ?= 1
 ifneq (,$(findstring --ignore=tests/browser,$(PYTEST_ARGS)))
 BROWSER := 0
 endif
+BROWSER_RUN := $(BIN)/python -m pytest tests/browser -n $(BROWSER_WORKERS) $(BROWSER_ARGS)
 
 test: install
-	$(BIN)/python -m pytest --ignore=tests/browser -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
-	@if [ "$(BROWSER)" != 0 ]; then \
-	  echo "$(BIN)/python -m pytest tests/browser -n $(BROWSER_WORKERS) $(BROWSER_ARGS)"; \
-	  $(BIN)/python -m pytest tests/browser -n $(BROWSER_WORKERS) $(BROWSER_ARGS); \
-	fi
+	@status=0; browser=; \
+	if [ "$(BROWSER)" != 0 ]; then \
+	  log=$$(mktemp); \
+	  $(BROWSER_RUN) >"$$log" 2>&1 & browser=$$!; \
+	  trap 'kill $$browser 2>/dev/null; rm -f "$$log"' INT TERM; \
+	fi; \
+	echo "$(BIN)/python -m pytest --ignore=tests/browser -n $(PYTEST_WORKERS) $(PYTEST_ARGS)"; \
+	$(BIN)/python -m pytest --ignore=tests/browser -n $(PYTEST_WORKERS) $(PYTEST_ARGS) || status=$$?; \
+	if [ -n "$$browser" ]; then \
+	  echo "$(BROWSER_RUN)"; \
+	  wait $$browser || status=$$((status ? status : $$?)); \
+	  cat "$$log"; rm -f "$$log"; \
+	fi; \
+	exit $$status
 
 # Page speed at N = 1,000 and 100,000 cases (BENCH_SIZES=1000,5000 for a quick run); the seeded
 # databases are kept in instance/bench/ and reused until the migrations change (benchmarks/).

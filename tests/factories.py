@@ -6,7 +6,7 @@ from decimal import Decimal
 from unittest import mock
 
 import pyotp
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from proxy_service import permissions, workflow
 from proxy_service.core import clock
@@ -209,6 +209,49 @@ class World:
         return make_case(self.project, self.users["owner"], self.items,
                          accept_by=self.users["manager"] if accepted else None,
                          agent=self.users[agent] if accepted and agent else None, sign=signed)
+
+    def ids(self):
+        """What the world holds, as (model, id) pairs in the same shape: World.load(ids) gives
+        the same world again from a copy of its rows (tests/conftest.py, the `world` fixture)."""
+        return {name: _ids(getattr(self, name)) for name in self.__dataclass_fields__}
+
+    @classmethod
+    def load(cls, ids):
+        """The world of `ids` (World.ids) read from the database, one query per model, and
+        left as make_world leaves it: committed, so that every object is expired."""
+        wanted = {}
+        for model, key in _pairs(ids):
+            wanted.setdefault(model, []).append(key)
+        loaded = {(model, row.id): row for model, keys in wanted.items()
+                  for row in db.session.scalars(select(model).where(model.id.in_(keys)))}
+        world = cls(**{name: _objects(value, loaded) for name, value in ids.items()})
+        db.session.commit()
+        return world
+
+
+def _ids(value):
+    if isinstance(value, list):
+        return [_ids(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _ids(item) for key, item in value.items()}
+    return None if value is None else (type(value), value.id)
+
+
+def _pairs(ids):
+    if isinstance(ids, list | dict):
+        for item in ids.values() if isinstance(ids, dict) else ids:
+            yield from _pairs(item)
+    elif ids is not None:
+        yield ids
+
+
+def _objects(ids, loaded):
+    """The objects of `ids` (_ids) among those `loaded` ({(model, id): object})."""
+    if isinstance(ids, list):
+        return [_objects(item, loaded) for item in ids]
+    if isinstance(ids, dict):
+        return {key: _objects(item, loaded) for key, item in ids.items()}
+    return None if ids is None else loaded[ids]
 
 
 def make_world():

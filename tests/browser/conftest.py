@@ -70,6 +70,14 @@ def _is_browser(item):
     return "tests/browser/" in str(item.path).replace(os.sep, "/")
 
 
+@pytest.fixture(autouse=True)
+def _clean_tables():
+    """In place of tests/conftest.py's: the browser tests write only to the live server's
+    database (live_app), so the suite's own database is neither made nor emptied for them —
+    `make test` runs them beside the other tests, whose workers use instance/test_gwN.db."""
+    yield
+
+
 @pytest.fixture
 def _chromium_required():
     pytest.fail(f"CI is set but {CHROMIUM} is missing: apt-get install chromium")
