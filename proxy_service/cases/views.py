@@ -18,7 +18,7 @@ from proxy_service.cases.forms import (
     WithdrawForm,
     options,
 )
-from proxy_service.cases.fragments import status_fragments
+from proxy_service.cases.fragments import load_shown, status_fragments
 from proxy_service.cases.staff_actions import staff_panel
 from proxy_service.core import fragment_cache, submit_once
 from proxy_service.core.conflicts import attempt, committing
@@ -52,9 +52,10 @@ from proxy_service.permissions import (
 from proxy_service.workflow import assignment, paper_signing, quality
 from proxy_service.workflow import notices as issued_notices
 
+# The case's head: what the page header, the fragments' keys and the forms read. The filing
+# rounds and suspensions only the timeline shows are loaded when it is rendered (fragments.py).
 DETAIL_OPTIONS = (joinedload(Case.center), joinedload(Case.enterprise), joinedload(Case.project),
-                  joinedload(Case.agent), selectinload(Case.steps).joinedload(Step.item),
-                  selectinload(Case.steps).selectinload(Step.rounds), selectinload(Case.suspensions))
+                  joinedload(Case.agent), selectinload(Case.steps).joinedload(Step.item))
 
 
 # --- the list ------------------------------------------------------------------
@@ -200,7 +201,7 @@ def _group_by_stage(items):
 @bp.get("/cases/<int:case_id>")
 @login_required
 def detail(case_id):
-    # Everything the page shows is loaded up front: a fixed number of queries.
+    # A fixed number of queries: the head here, the rest by what is rendered (render_detail).
     case = case_or_404(current_user, case_id, *DETAIL_OPTIONS)
     return render_detail(case)
 
@@ -210,6 +211,7 @@ def render_detail(case, status=200, **forms):
     the cached fragments show is loaded when one of them is to be rendered (fragments.py)."""
     fragments = status_fragments(current_user, case)
     rendering = fragment_cache.to_render(fragments)
+    load_shown(case, rendering)
     step_names = {s.id: s.item.name for s in case.steps}
     documents = (page_rows.document_rows(_documents(case), step_names)
                  if rendering & {"steps", "documents"} else [])
