@@ -12,8 +12,8 @@ rows, so that an entry cannot outlive what it shows:
   template makes (can_update_step and can_open_step of every step: the same for each step of
   a case, permissions.can_update_steps and can_open_steps).
 
-The documents hold the upload form (a CSRF token: per user) wherever one may upload, so they
-are cached only where nobody may (a closed case). Nothing is cached while the request's own
+The documents' fragment is their list; the upload form below it (a CSRF token: per user) is
+rendered afresh on every page. Nothing is cached while the request's own
 transaction has advanced the case (an uncommitted revision could be rolled back and reused).
 The revision is read with the case, before what the fragments show: a key is never newer
 than its content.
@@ -28,7 +28,7 @@ from proxy_service.core import clock, fragment_cache
 from proxy_service.core.extensions import db
 from proxy_service.core.fragment_cache import Fragment
 from proxy_service.models import StepRound, Suspension
-from proxy_service.permissions import can_add_documents, can_open_steps, can_update_steps
+from proxy_service.permissions import can_open_steps, can_update_steps
 from proxy_service.workflow import revision
 
 
@@ -48,8 +48,7 @@ def _keys(user, case):
     checks = (can_update_steps(user, case), can_open_steps(user, case))
     return {"steps": Fragment("case-steps", (*shared, checks)),
             "timeline": Fragment("case-timeline", shared),
-            "documents": None if can_add_documents(user, case)
-            else Fragment("case-documents", shared)}
+            "documents": Fragment("case-documents", shared)}
 
 
 def load_shown(case, rendering):
