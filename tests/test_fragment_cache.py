@@ -102,7 +102,8 @@ def test_each_fragment_for_each_role_is_the_same_cached_and_rendered(
     assert cache.misses > misses and cache.hits > hits     # it was filled, then it served
     owner = fresh["owner"][1]
     assert "内部备注" not in owner and "只给工作人员看" not in owner
-    assert "只给工作人员看" in fresh["agent"][1]
+    assert "只给工作人员看" in fresh["agent"][1] and "内部备注" in fresh["manager"][1]
+    assert 'id="generated"' in fresh["manager"][1]      # the notices' fragment, with its checks
 
 
 class Recording:
@@ -122,13 +123,14 @@ class Recording:
         self.store.clear()
 
 
-def test_an_open_cases_documents_are_cached_but_never_a_form(client, login_as, world,
-                                                            frozen_clock, cache):
-    """The documents' list is cached on an open case too; the upload form below it (a CSRF
-    token, per user), like every form of the page, is never in a fragment."""
+def test_an_open_cases_documents_and_messages_are_cached_but_never_a_form(
+        client, login_as, world, frozen_clock, cache):
+    """The documents' and messages' lists are cached on an open case too; the upload and
+    message forms below them (a CSRF token, per user), like every form of the page, never."""
     frozen_clock(2026, 3, 2)
     case = world.case()
     store_document(_upload(), kind="material", uploader=world.users["owner"], case=case)
+    workflow.post_message(case, world.users["owner"], "请问进度如何？")
     db.session.commit()
     store, cache.store = cache.store, Recording(cache.store)
     try:
@@ -138,6 +140,8 @@ def test_an_open_cases_documents_are_cached_but_never_a_form(client, login_as, w
         cache.store = store
     assert case.is_open and 'id="upload"' in pages["owner"][1] and 'id="upload"' in pages["agent"][1]
     assert any(key.startswith("case-documents:") and "申请材料.pdf" in html
+               for key, html in stored.items())
+    assert any(key.startswith("case-messages:") and "请问进度如何？" in html
                for key, html in stored.items())
     assert not [key for key, html in stored.items() if "<form" in html or "csrf_token" in html]
 

@@ -1,5 +1,5 @@
 """The status page's cached fragments (core/fragment_cache.py): the steps by stage, the
-timeline and the documents, each keyed by everything its template reads besides the case's
+timeline, the documents, the notices and the messages, each keyed by everything its template reads besides the case's
 rows, so that an entry cannot outlive what it shows:
 
 - the case, its revision and changed_at (workflow/revision.py: every verb on the case
@@ -10,10 +10,11 @@ rows, so that an entry cannot outlive what it shows:
 - the locale, the script root (links), the user's role (internal events and notes are the
   staff's; the enterprise's links) and the outcome of each permission check the fragment's
   template makes (can_update_step and can_open_step of every step: the same for each step of
-  a case, permissions.can_update_steps and can_open_steps).
+  a case, permissions.can_update_steps and can_open_steps; the notices' can_export_dossier and
+  can_update_case). Internal messages and events are the staff's: the role covers them.
 
-The documents' fragment is their list; the upload form below it (a CSRF token: per user) is
-rendered afresh on every page. Nothing is cached while the request's own
+The documents' and the messages' fragments are their lists; the upload and message forms
+below them (a CSRF token: per user) are rendered afresh on every page. Nothing is cached while the request's own
 transaction has advanced the case (an uncommitted revision could be rolled back and reused).
 The revision is read with the case, before what the fragments show: a key is never newer
 than its content.
@@ -28,7 +29,12 @@ from proxy_service.core import clock, fragment_cache
 from proxy_service.core.extensions import db
 from proxy_service.core.fragment_cache import Fragment
 from proxy_service.models import StepRound, Suspension
-from proxy_service.permissions import can_open_steps, can_update_steps
+from proxy_service.permissions import (
+    can_export_dossier,
+    can_open_steps,
+    can_update_case,
+    can_update_steps,
+)
 from proxy_service.workflow import revision
 
 
@@ -40,7 +46,7 @@ def status_fragments(user, case):
 
 def _keys(user, case):
     if revision.uncommitted(case.id):
-        return {"steps": None, "timeline": None, "documents": None}
+        return dict.fromkeys(("steps", "timeline", "documents", "notices", "messages"))
     shared = (case.id, case.revision, str(case.changed_at), clock.today().isoformat(),
               calendar_version(),
               str(get_locale()), request.script_root, user.role.value,
@@ -48,7 +54,10 @@ def _keys(user, case):
     checks = (can_update_steps(user, case), can_open_steps(user, case))
     return {"steps": Fragment("case-steps", (*shared, checks)),
             "timeline": Fragment("case-timeline", shared),
-            "documents": Fragment("case-documents", shared)}
+            "documents": Fragment("case-documents", shared),
+            "notices": Fragment("case-notices", (*shared, can_export_dossier(user, case),
+                                                 can_update_case(user, case))),
+            "messages": Fragment("case-messages", shared)}
 
 
 def load_shown(case, rendering):

@@ -226,9 +226,11 @@ def render_detail(case, status=200, **forms):
         "cases/detail.html", case=case, documents=documents,
         stages=(page_rows.stage_groups(case, current_user, documents) if "steps" in rendering
                 else bool(case.steps)),   # cached: only whether there are steps
-        messages=_messages(case), **_timeline(case, step_names, "timeline" in rendering),
+        messages=_messages(case) if "messages" in rendering else [],
+        **_timeline(case, step_names, "timeline" in rendering),
         pauses=pauses.of_case(case) if "timeline" in rendering else [],
-        notices=issued_notices.listed(case), requested=_requested_items(case),
+        notices=issued_notices.listed(case) if "notices" in rendering else [],
+        requested=_requested_items(case),
         evaluation=quality.evaluation_of(case),
         cover=assignment.cover_for(case) if case.is_open else None,
         fragments=fragments,
