@@ -255,8 +255,10 @@ def _documents(case):
 
 
 def _messages(case):
+    # Of the author only the name and role are shown (as in the timeline, timeline._events).
     return db.session.scalars(visible_messages(current_user, case).options(
-        joinedload(Message.author)).order_by(Message.created_at, Message.id)).all()
+        joinedload(Message.author).load_only(User.name, User.role))
+        .order_by(Message.created_at, Message.id)).all()
 
 
 def _timeline(case, step_names, shown):
