@@ -1,6 +1,6 @@
 """The status page's cached fragments (core/fragment_cache.py): the steps by stage, the
-timeline, the documents, the notices and the messages, each keyed by everything its template reads besides the case's
-rows, so that an entry cannot outlive what it shows:
+timeline, the documents, the notices and the messages, each keyed by everything its template
+reads besides the case's rows, so that an entry cannot outlive what it shows:
 
 - the case, its revision and changed_at (workflow/revision.py: every verb on the case
   advances both; the time keeps a database restored from a backup, whose revisions went
@@ -14,10 +14,11 @@ rows, so that an entry cannot outlive what it shows:
   can_update_case). Internal messages and events are the staff's: the role covers them.
 
 The documents' and the messages' fragments are their lists; the upload and message forms
-below them (a CSRF token: per user) are rendered afresh on every page. Nothing is cached while the request's own
-transaction has advanced the case (an uncommitted revision could be rolled back and reused).
-The revision is read with the case, before what the fragments show: a key is never newer
-than its content.
+below them (a CSRF token: per user) are rendered afresh on every page. Nothing is cached while
+the request's own transaction has advanced the case (an uncommitted revision could be rolled
+back and reused). The revision is read with the case, before what the fragments show (the
+timeline's rounds and suspensions, load_shown, come later still): a key is never newer than
+its content.
 """
 from flask import request
 from flask_babel import get_locale
