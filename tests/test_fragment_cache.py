@@ -138,7 +138,8 @@ def test_an_open_cases_documents_and_messages_are_cached_but_never_a_form(
         stored = cache.store.stored
     finally:
         cache.store = store
-    assert case.is_open and 'id="upload"' in pages["owner"][1] and 'id="upload"' in pages["agent"][1]
+    assert case.is_open
+    assert 'id="upload"' in pages["owner"][1] and 'id="upload"' in pages["agent"][1]
     assert any(key.startswith("case-documents:") and "申请材料.pdf" in html
                for key, html in stored.items())
     assert any(key.startswith("case-messages:") and "请问进度如何？" in html

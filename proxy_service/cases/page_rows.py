@@ -61,7 +61,8 @@ def stage_groups(case, user, documents):
             by_step.setdefault(document.step_id, []).append(document)
     groups, active = [], False
     # Every step of the case gets the same button (the checks depend on the case only).
-    link = "update" if can_update_steps(user, case) else "open" if can_open_steps(user, case) else ""
+    link = ("update" if can_update_steps(user, case)
+            else "open" if can_open_steps(user, case) else "")
     for stage, steps in case.steps_by_stage():
         done = sum(1 for step in steps if step.status.is_done)
         state = "done" if done == len(steps) else "" if active else "active"
