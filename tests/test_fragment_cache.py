@@ -17,8 +17,9 @@ from proxy_service.core.fragment_cache import Fragment, LocalStore
 from proxy_service.models import DayKind
 from proxy_service.workflow import calendar as calendar_changes
 from proxy_service.workflow import catalog
+from proxy_service.workflow.documents import store_document
 
-from .test_case_revision import VERBS, _completed, _filed, _step, ready_for
+from .test_case_revision import VERBS, _filed, _step, _upload, ready_for
 
 VIEWERS = ("owner", "agent", "manager", "other_agent")
 # Per-request values of the forms (never in a fragment): blanked before pages are compared.
@@ -82,6 +83,8 @@ def test_each_fragment_for_each_role_is_the_same_cached_and_rendered(
     _filed(case, world)
     workflow.post_message(case, world.users["agent"], "内部备注", internal=True)
     _step(case, world, None, 1, note="只给工作人员看", internal=True)
+    store_document(_upload("营业执照.pdf"), kind="material", uploader=world.users["owner"],
+                   case=case, step=case.steps[0])
     if state == "completed":
         _step(case, world, "approve", permit_no="晋开审备〔2026〕58号")
         for index in range(1, len(case.steps)):
@@ -99,23 +102,49 @@ def test_each_fragment_for_each_role_is_the_same_cached_and_rendered(
     assert cache.misses > misses and cache.hits > hits     # it was filled, then it served
     owner = fresh["owner"][1]
     assert "内部备注" not in owner and "只给工作人员看" not in owner
-    assert "只给工作人员看" in fresh["agent"][1]
+    assert "只给工作人员看" in fresh["agent"][1] and "内部备注" in fresh["manager"][1]
+    assert 'id="generated"' in fresh["manager"][1]      # the notices' fragment, with its checks
 
 
-def test_the_documents_with_their_upload_form_are_never_cached(app, client, login_as, world,
-                                                                frozen_clock, cache):
+class Recording:
+    """A store that keeps what was put in it, besides the cache's own store."""
+
+    def __init__(self, store):
+        self.store, self.stored = store, {}
+
+    def get(self, key):
+        return self.store.get(key)
+
+    def set(self, key, html):
+        self.stored[key] = html
+        self.store.set(key, html)
+
+    def clear(self):
+        self.store.clear()
+
+
+def test_an_open_cases_documents_and_messages_are_cached_but_never_a_form(
+        client, login_as, world, frozen_clock, cache):
+    """The documents' and messages' lists are cached on an open case too; the upload and
+    message forms below them (a CSRF token, per user), like every form of the page, never."""
     frozen_clock(2026, 3, 2)
     case = world.case()
+    store_document(_upload(), kind="material", uploader=world.users["owner"], case=case)
+    workflow.post_message(case, world.users["owner"], "请问进度如何？")
     db.session.commit()
-    login_as(world.users["owner"])
-    with app.test_request_context():
-        from proxy_service.cases.fragments import status_fragments  # noqa: PLC0415
-        open_case = status_fragments(world.users["owner"], case)
-        _completed(case, world)
-        db.session.commit()
-        closed = status_fragments(world.users["owner"], case)
-    assert open_case["documents"] is None and open_case["steps"] is not None
-    assert closed["documents"] is not None       # closed: no form, cached
+    store, cache.store = cache.store, Recording(cache.store)
+    try:
+        pages = _pages(client, login_as, world, case, cache)
+        stored = cache.store.stored
+    finally:
+        cache.store = store
+    assert case.is_open
+    assert 'id="upload"' in pages["owner"][1] and 'id="upload"' in pages["agent"][1]
+    assert any(key.startswith("case-documents:") and "申请材料.pdf" in html
+               for key, html in stored.items())
+    assert any(key.startswith("case-messages:") and "请问进度如何？" in html
+               for key, html in stored.items())
+    assert not [key for key, html in stored.items() if "<form" in html or "csrf_token" in html]
 
 
 def test_nothing_is_cached_while_the_request_has_advanced_the_case(app, world, frozen_clock):

@@ -13,7 +13,7 @@ from proxy_service.core import clock
 from proxy_service.core.i18n import beijing, day
 from proxy_service.core.templating import filesize
 from proxy_service.models import StepStatus
-from proxy_service.permissions import can_open_step, can_update_step
+from proxy_service.permissions import can_open_steps, can_update_steps
 
 
 class DocumentRow(NamedTuple):
@@ -60,17 +60,19 @@ def stage_groups(case, user, documents):
         if document.step_id is not None:
             by_step.setdefault(document.step_id, []).append(document)
     groups, active = [], False
+    # Every step of the case gets the same button (the checks depend on the case only).
+    link = ("update" if can_update_steps(user, case)
+            else "open" if can_open_steps(user, case) else "")
     for stage, steps in case.steps_by_stage():
         done = sum(1 for step in steps if step.status.is_done)
         state = "done" if done == len(steps) else "" if active else "active"
         active = active or state == "active"
-        rows = [_step_row(step, user, today, by_step.get(step.id, [])) for step in steps]
+        rows = [_step_row(step, link, today, by_step.get(step.id, [])) for step in steps]
         groups.append(StageGroup(stage, rows, state, done))
     return groups
 
 
-def _step_row(step, user, today, documents):
-    link = "update" if can_update_step(user, step) else "open" if can_open_step(user, step) else ""
+def _step_row(step, link, today, documents):
     return StepRow(step, lights.step_light(step, today),
                    None if step.status.is_done else lights.step_clock(step, today),
                    link, _facts(step), documents)

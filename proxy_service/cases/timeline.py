@@ -26,6 +26,7 @@ from proxy_service.models import (
     RectificationStatus,
     Step,
     StepStatus,
+    User,
 )
 from proxy_service.permissions import case_or_404, visible_case_events
 from proxy_service.workflow import paper_signing
@@ -76,7 +77,9 @@ def _row(event, step_names, system):
 
 
 def _events(case):
-    return visible_case_events(current_user, case).options(joinedload(AuditEvent.actor))
+    # Of the actor only the name is shown: not the user's two dozen other columns a row.
+    return visible_case_events(current_user, case).options(
+        joinedload(AuditEvent.actor).load_only(User.name))
 
 
 def latest(case, step_names):

@@ -18,7 +18,7 @@ from proxy_service.cases.forms import (
     WithdrawForm,
     options,
 )
-from proxy_service.cases.fragments import status_fragments
+from proxy_service.cases.fragments import load_shown, status_fragments
 from proxy_service.cases.staff_actions import staff_panel
 from proxy_service.core import fragment_cache, submit_once
 from proxy_service.core.conflicts import attempt, committing
@@ -39,6 +39,7 @@ from proxy_service.models import (
     User,
 )
 from proxy_service.permissions import (
+    can_add_documents,
     can_withdraw_case,
     case_or_404,
     enterprise_required,
@@ -52,9 +53,10 @@ from proxy_service.permissions import (
 from proxy_service.workflow import assignment, paper_signing, quality
 from proxy_service.workflow import notices as issued_notices
 
+# The case's head: what the page header, the fragments' keys and the forms read. The filing
+# rounds and suspensions only the timeline shows are loaded when it is rendered (fragments.py).
 DETAIL_OPTIONS = (joinedload(Case.center), joinedload(Case.enterprise), joinedload(Case.project),
-                  joinedload(Case.agent), selectinload(Case.steps).joinedload(Step.item),
-                  selectinload(Case.steps).selectinload(Step.rounds), selectinload(Case.suspensions))
+                  joinedload(Case.agent), selectinload(Case.steps).joinedload(Step.item))
 
 
 # --- the list ------------------------------------------------------------------
@@ -200,7 +202,7 @@ def _group_by_stage(items):
 @bp.get("/cases/<int:case_id>")
 @login_required
 def detail(case_id):
-    # Everything the page shows is loaded up front: a fixed number of queries.
+    # A fixed number of queries: the head here, the rest by what is rendered (render_detail).
     case = case_or_404(current_user, case_id, *DETAIL_OPTIONS)
     return render_detail(case)
 
@@ -210,19 +212,25 @@ def render_detail(case, status=200, **forms):
     the cached fragments show is loaded when one of them is to be rendered (fragments.py)."""
     fragments = status_fragments(current_user, case)
     rendering = fragment_cache.to_render(fragments)
+    load_shown(case, rendering)
     step_names = {s.id: s.item.name for s in case.steps}
     documents = (page_rows.document_rows(_documents(case), step_names)
                  if rendering & {"steps", "documents"} else [])
     forms.setdefault("message_form", MessageForm(formdata=None))
-    forms.setdefault("upload_form", upload_form(case, formdata=None))
-    forms.setdefault("withdraw_form", WithdrawForm(formdata=None, version=case.version))
+    # The other forms only where the page shows them (a WTForms form costs ~0.2 ms to build).
+    if can_add_documents(current_user, case):
+        forms.setdefault("upload_form", upload_form(case, formdata=None))
+    if can_withdraw_case(current_user, case):
+        forms.setdefault("withdraw_form", WithdrawForm(formdata=None, version=case.version))
     return render_template(
         "cases/detail.html", case=case, documents=documents,
         stages=(page_rows.stage_groups(case, current_user, documents) if "steps" in rendering
                 else bool(case.steps)),   # cached: only whether there are steps
-        messages=_messages(case), **_timeline(case, step_names, "timeline" in rendering),
+        messages=_messages(case) if "messages" in rendering else [],
+        **_timeline(case, step_names, "timeline" in rendering),
         pauses=pauses.of_case(case) if "timeline" in rendering else [],
-        notices=issued_notices.listed(case), requested=_requested_items(case),
+        notices=issued_notices.listed(case) if "notices" in rendering else [],
+        requested=_requested_items(case),
         evaluation=quality.evaluation_of(case),
         cover=assignment.cover_for(case) if case.is_open else None,
         fragments=fragments,
@@ -247,8 +255,10 @@ def _documents(case):
 
 
 def _messages(case):
+    # Of the author only the name and role are shown (as in the timeline, timeline._events).
     return db.session.scalars(visible_messages(current_user, case).options(
-        joinedload(Message.author)).order_by(Message.created_at, Message.id)).all()
+        joinedload(Message.author).load_only(User.name, User.role))
+        .order_by(Message.created_at, Message.id)).all()
 
 
 def _timeline(case, step_names, shown):

@@ -73,14 +73,24 @@ def can_update_case(user, case):
 def can_open_step(user, step):
     """The staff handling the step's case may open its page while the case is open, also when
     nothing can be done on it now: the page says what it waits for (step_rules.blockers)."""
-    case = step.case
+    return can_open_steps(user, step.case)
+
+
+def can_update_step(user, step):
+    return can_update_steps(user, step.case)
+
+
+def can_open_steps(user, case):
+    """can_open_step of every step of `case`: the same for each (it depends on the case only),
+    so the status page keys its cached steps by one outcome, not one a step."""
     if case.center_id != user.center_id or not case.is_open:
         return False
     return user.role is Role.MANAGER or (user.role is Role.AGENT and acts_for(user, case.agent_id))
 
 
-def can_update_step(user, step):
-    return can_open_step(user, step) and step.case.status is CaseStatus.IN_PROGRESS
+def can_update_steps(user, case):
+    """can_update_step of every step of `case` (as can_open_steps)."""
+    return can_open_steps(user, case) and case.status is CaseStatus.IN_PROGRESS
 
 
 def can_withdraw_case(user, case):
