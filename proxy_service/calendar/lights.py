@@ -171,5 +171,4 @@ def query_args(**changes):
 
 TEMPLATE_GLOBALS = {"query_args": query_args, "step_light": step_light, "case_light": case_light,
                     "step_clock": step_clock, "calendar_unfinished_years": calendar_schedule.unfinished_years,
-                    "calendar_banner": calendar_schedule.banner_fragment,
                     "holiday_labels": statutory_holidays.labels, "FILTER_LIGHTS": FILTER_LIGHTS}

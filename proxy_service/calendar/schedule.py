@@ -7,16 +7,13 @@ deadlines the changed days touch in the same transaction. workdays.py does the a
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask import request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import extract, func, select
 
-from proxy_service.calendar import statutory_holidays, workdays
+from proxy_service.calendar import statutory_holidays
 from proxy_service.core import clock
 from proxy_service.core.conflicts import TransitionError
 from proxy_service.core.extensions import db
-from proxy_service.core.fragment_cache import Fragment
-from proxy_service.core.i18n import current_code
 from proxy_service.models import CalendarYear, DayKind, Holiday
 
 ESTIMATED, MANUAL = "estimated", "manual"     # calendar_years.source, beside the package's
@@ -52,16 +49,6 @@ def unfinished_years():
     return [UnfinishedYear(year, missing_holidays(year, rest),
                            any(day.year == year for day, estimated in rest if estimated))
             for year in years_open]
-
-
-def banner_fragment():
-    """The fragment (core/fragment_cache.py) of the unfinished-years banner on every manager's
-    page: its HTML depends on the day (this year and next), the calendar's version (advanced by
-    every change of any year's days or completeness: workdays.calendar_version), the language
-    and the script root (its links). One small statement a page instead of unfinished_years'
-    two and its holiday estimates."""
-    return Fragment("calendar-banner", (clock.today().isoformat(), workdays.calendar_version(),
-                                        current_code(), request.script_root))
 
 
 def missing_holidays(year, rest=None):
