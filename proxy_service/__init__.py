@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from config import config_from_env
 from proxy_service.core import (
+    csrf_tokens,
     fragment_cache,
     i18n,
     outage,
@@ -23,7 +24,7 @@ from proxy_service.core.conflicts import StaleEdit, StepDateError, TransitionErr
 from proxy_service.core.database import configure_engine_events
 from proxy_service.core.downloads import REVALIDATE
 from proxy_service.core.extensions import babel, csrf, db, login_manager, migrate
-from proxy_service.core.templating import TEMPLATE_FILTERS
+from proxy_service.core.templating import TEMPLATE_FILTERS, PageTemplate, url_for_once
 from proxy_service.core.uploads import UploadError
 
 
@@ -51,7 +52,7 @@ def register_extensions(app):
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=i18n.select_locale)
+    babel.init_app(app, locale_selector=i18n.request_locale)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("请先登录。")
@@ -168,7 +169,10 @@ def register_template_helpers(app):
     app.jinja_env.globals.update(lights.TEMPLATE_GLOBALS)
     app.jinja_env.globals.update(i18n.TEMPLATE_GLOBALS)
     app.jinja_env.filters.update(TEMPLATE_FILTERS)
+    app.jinja_env.globals["url_for"] = url_for_once(app)   # the navigation's URLs built once
+    csrf_tokens.init_app(app)   # after csrf.init_app: a session's token signed once
     render_translations.init_app(app)   # after babel.init_app: replaces its Jinja callables
+    app.jinja_env.template_class = PageTemplate   # BoundTemplate's, with cheaper imports
     fragment_cache.init_app(app)   # `cached` for templates, and the store
 
 

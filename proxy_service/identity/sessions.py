@@ -13,20 +13,27 @@ Between the password and the one-time code the session holds only a short-lived 
 marker; nothing else is reachable until the code is given.
 """
 import hmac
+from functools import cache
 
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload, with_expression
 
 from proxy_service.core import clock
 from proxy_service.core.extensions import db, login_manager
 from proxy_service.core.security import signed_in
 from proxy_service.identity import api_tokens, lockout, twofactor
-from proxy_service.models import Role, User
+from proxy_service.models import Notification, Role, User
 
 PENDING_KEY = "_2fa_pending"
 PENDING_SECONDS = 300
+# The idle clock (`_seen`) restarts at most this often: a request within it of the last noted
+# one leaves the session unchanged, so the cookie is not signed and sent again with every page.
+# A session may thus end up to this much before its idle limit, never after.
+SEEN_EVERY_SECONDS = 60
 
 
 def _now():
@@ -107,11 +114,24 @@ def clear_pending():
     session.pop(PENDING_KEY, None)
 
 
+@cache
+def _user_statement():
+    # The user with what the header of every page shows of them, in one statement: the center
+    # (the menu's heading) and the unread notifications (the bell: notifications.inbox). Read
+    # afresh even when the session's identity map holds the user (a test's app context).
+    # Built at the first user load, once the mappers are configured.
+    unread = Notification.unread_of(User.id).correlate(User).scalar_subquery()
+    return (select(User).options(joinedload(User.center),
+                                 with_expression(User.unread_notifications, unread))
+            .where(User.id == bindparam("user_id")).execution_options(populate_existing=True))
+
+
 def load_user(user_id):
     try:
-        user = db.session.get(User, int(user_id))
+        user_id = int(user_id)
     except (TypeError, ValueError):
         return None
+    user = db.session.scalar(_user_statement(), {"user_id": user_id})
     if user is None or not user.active or not user.session_token or user.service:
         return None
     if not hmac.compare_digest(str(session.get("_sid", "")), user.session_token):
@@ -138,7 +158,8 @@ def enforce_timeouts():
         flash(_("由于长时间未操作，您已退出登录，请重新登录。"), "warning")
         target = request.full_path.rstrip("?") if request.method == "GET" else None
         return redirect(url_for("auth.login", next=target))
-    session["_seen"] = now
+    if idle >= SEEN_EVERY_SECONDS:
+        session["_seen"] = now
     return None
 
 

@@ -1,5 +1,5 @@
 """In-app notifications and the outbox of e-mail and SMS messages."""
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from proxy_service.core.extensions import db
@@ -21,6 +21,11 @@ class Notification(db.Model):
     __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at"),
                       # the user's list, newest first
                       Index("ix_notifications_user_created", "user_id", "created_at", "id"))
+
+    @classmethod
+    def unread_of(cls, user_id):
+        """SELECT the number of unread notifications of `user_id` (a value or a column)."""
+        return select(func.count(cls.id)).where(cls.user_id == user_id, cls.read_at.is_(None))
 
 
 class OutboxMessage(db.Model):

@@ -6,7 +6,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import BigInteger, ForeignKey, Index, String, false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from proxy_service.core.extensions import db
@@ -113,6 +113,10 @@ class User(UserMixin, db.Model):
 
     center = relationship("Center")
     enterprise = relationship("Enterprise", back_populates="users", foreign_keys=[enterprise_id])
+    # Not a column: the number of unread notifications, read with the logged-in user by the
+    # user load (identity/sessions.py) for the bell of every page; None when not read with it
+    # (notifications/inbox.unread_count then counts).
+    unread_notifications: Mapped[int | None] = query_expression()
     __table_args__ = (
         # One service user per center, enforced by the database too (two managers making the
         # center's first token at once).

@@ -1,22 +1,48 @@
 """A user's own notifications: count, mark read; and their delivery preferences and addresses
 (the list is permissions.visible_notifications)."""
+from itertools import chain
+
 from flask import has_request_context, request
-from sqlalchemy import func, select, update
+from sqlalchemy import event, inspect, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
-from proxy_service.models import AuditEvent, Notification
+from proxy_service.models import AuditEvent, Notification, User
 
 _COUNT_KEY = "proxy_service.unread_notifications"
 
 
 def unread_count(user):
-    """Unread notifications of `user`: one query, once per request (the navbar bell)."""
+    """Unread notifications of `user` (the navbar bell): read with the logged-in user by the
+    user load (User.unread_notifications, identity/sessions.py), else one query, once per
+    request. A change to the user's notifications in this request drops both (_forget)."""
+    read_with_user = inspect(user).attrs.unread_notifications.loaded_value
+    if isinstance(read_with_user, int):
+        return read_with_user
     cache = request.environ if has_request_context() else {}
     if _COUNT_KEY not in cache:
-        cache[_COUNT_KEY] = db.session.scalar(select(func.count(Notification.id)).where(
-            Notification.user_id == user.id, Notification.read_at.is_(None)))
+        cache[_COUNT_KEY] = db.session.scalar(Notification.unread_of(user.id))
     return cache[_COUNT_KEY]
+
+
+def _forget(session, user_ids):
+    """The counts of `user_ids` read earlier in this request are out of date."""
+    for user_id in user_ids:
+        user = session.identity_map.get(inspect(User).identity_key_from_primary_key((user_id,)))
+        if user is not None:
+            set_committed_value(user, "unread_notifications", None)
+    if has_request_context():
+        request.environ.pop(_COUNT_KEY, None)
+
+
+@event.listens_for(db.session, "after_flush")
+def _forget_changed_counts(session, _flush_context):
+    # A notification written, read or deleted in this request: its user's bell counts again.
+    changed = {obj.user_id for obj in chain(session.new, session.dirty, session.deleted)
+               if isinstance(obj, Notification)}
+    if changed:
+        _forget(session, changed)
 
 
 def mark_read(notification):
@@ -30,6 +56,7 @@ def mark_all_read(user):
         update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
         .values(read_at=clock.now()).execution_options(synchronize_session=False))
     db.session.flush()
+    _forget(db.session, {user.id})   # a bulk update: no object of it passed through the flush
     return result.rowcount
 
 
