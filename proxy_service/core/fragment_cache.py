@@ -12,7 +12,7 @@ Templates wrap an include: `{% call cached(fragment) %}{% include "…" %}{% end
 `fragment` comes from the view (`Fragment(name, parts)`, or None: rendered, not cached).
 A store that fails (Redis down) costs a render, never the page.
 
-The rows of the long lists are cached too, each by its own values (`cached_row`): a list page
+The rows of the long lists are cached too, each by its own values (`cached_rows`): a list page
 draws up to 40 rows, most of them the same as on the last request, at ~0.1 ms each in Jinja.
 They are kept in this process only (a store round trip per row would cost more than the row).
 """
