@@ -181,6 +181,7 @@ def _clean_tables(app):
         _empty_tables()
     # The next test's cases start again at revision 1: what was cached showed this test's.
     app.extensions["fragment_cache"].store.clear()
+    app.extensions["fragment_cache"].rows.clear()
     clock.freeze(None)
 
 

@@ -71,25 +71,28 @@ def index():
     newest = (Case.submitted_at.desc(), Case.id.desc())
     query = query.order_by(rank, *newest) if request.args.get("sort") == "light" \
         else query.order_by(*newest)
-    filters = None
+    filters = filters_fragment = None
     if current_user.is_manager:
-        filters = _filter_form(current_user.center_id)
+        filters, filters_fragment = _filter_form(current_user.center_id)
         query = listing.apply_filters(query, filters, current_user.center_id)
     # The order is total (the id breaks ties), so the last pages may be read backwards.
     page = paginate(query, from_nearer_end=True)
     rows = listing.case_rows(current_user, page.items)
     return render_template("cases/index.html", page=page, filters=filters, rows=rows,
+                           filters_fragment=filters_fragment,
                            unrated=sum(row.awaits_rating for row in rows))
 
 
 def _filter_form(center_id):
+    """The managers' filter form and its cached fragment (listing.filters_fragment)."""
     form = CaseFilterForm(formdata=request.args)
-    agents = db.session.execute(select(User.id, User.name).where(
-        User.center_id == center_id, User.role == Role.AGENT).order_by(User.name))
-    form.agent.choices = options([("", _("全部代办员"))] + [(str(a.id), a.name) for a in agents])
-    industries = db.session.scalars(select(Industry).order_by(Industry.sort, Industry.name)).all()
-    form.industry.choices = options([("", _("全部行业"))] + [(str(i.id), i.name) for i in industries])
-    return form
+    agents = [(str(a.id), a.name) for a in db.session.execute(select(User.id, User.name).where(
+        User.center_id == center_id, User.role == Role.AGENT).order_by(User.name))]
+    form.agent.choices = options([("", _("全部代办员")), *agents])
+    industries = [(str(i.id), i.name) for i in db.session.execute(
+        select(Industry.id, Industry.name).order_by(Industry.sort, Industry.name))]
+    form.industry.choices = options([("", _("全部行业")), *industries])
+    return form, listing.filters_fragment(form, agents, industries)
 
 
 # --- the request form ----------------------------------------------------------
