@@ -135,6 +135,18 @@ def app(_suite_app):
     return _suite_app
 
 
+@pytest.fixture
+def csrf_app(app):
+    """An app like the suite's, on its database, with CSRF protection on (TestingConfig turns
+    it off): for the tests of the tokens themselves and of what reaches the logs."""
+    config = type("WithCsrf", (TestingConfig,), {
+        "WTF_CSRF_ENABLED": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    instance = create_app(config)
+    yield instance
+    with instance.app_context():
+        db.engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def _suite_app():
     """The suite's app on the worker's database, migrated to the head."""

@@ -7,23 +7,11 @@ import pytest
 from flask import url_for
 from werkzeug.routing import IntegerConverter
 
-from config import TestingConfig
-from proxy_service import create_app
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
 from proxy_service.identity import twofactor
 
 from .factories import PASSWORD, TOTP_SECRET
-
-
-@pytest.fixture
-def csrf_app(app):
-    config = type("WithCsrf", (TestingConfig,), {
-        "WTF_CSRF_ENABLED": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
-    instance = create_app(config)
-    yield instance
-    with instance.app_context():
-        db.engine.dispose()
 
 
 def post_urls(app):

@@ -5,10 +5,7 @@ import logging
 import re
 
 import pyotp
-import pytest
 
-from config import TestingConfig
-from proxy_service import create_app
 from proxy_service.core import clock
 from proxy_service.core.extensions import db
 from proxy_service.identity import twofactor
@@ -63,16 +60,6 @@ def test_security_events_are_logged_without_secrets(client, world, caplog):
     assert [e["event"] for e in events] == ["login_failed", "login"]
     assert events[0]["user_id"] == world.users["owner"].id
     assert SECRET_PASSWORD not in everything_logged(caplog)
-
-
-@pytest.fixture
-def csrf_app(app):
-    config = type("WithCsrf", (TestingConfig,), {
-        "WTF_CSRF_ENABLED": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
-    instance = create_app(config)
-    yield instance
-    with instance.app_context():
-        db.engine.dispose()
 
 
 def csrf_token(html):

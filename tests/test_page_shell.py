@@ -5,12 +5,9 @@ import re
 import time
 from datetime import timedelta
 
-import pytest
 from flask import render_template_string, request, session
 from jinja2 import DictLoader
 
-from config import TestingConfig
-from proxy_service import create_app
 from proxy_service.core import clock, csrf_tokens
 from proxy_service.core.extensions import db
 from proxy_service.core.templating import PageTemplate
@@ -158,16 +155,6 @@ def test_a_kept_session_is_copied_checked_and_aged(app, world, login_as, client,
 
 
 # --- the CSRF token ------------------------------------------------------------------------
-
-@pytest.fixture
-def csrf_app(app):
-    config = type("WithCsrf", (TestingConfig,), {
-        "WTF_CSRF_ENABLED": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
-    instance = create_app(config)
-    yield instance
-    with instance.app_context():
-        db.engine.dispose()
-
 
 def _raw_token(client):
     with client.session_transaction() as stored:
