@@ -309,9 +309,11 @@ def demo(app, _demo_snapshot):
 
 
 def _read_rows():
-    """Every row of the data tables (the calendar's stay), by table."""
+    """Every row of the data tables (the calendar's stay), by table, in primary-key order
+    (PostgreSQL returns updated rows in no fixed order otherwise)."""
     with db.engine.connect() as conn:
-        return {table: [dict(row) for row in conn.execute(select(table)).mappings()]
+        return {table: [dict(row) for row in conn.execute(
+                    select(table).order_by(*table.primary_key.columns)).mappings()]
                 for table in _data_tables()}
 
 

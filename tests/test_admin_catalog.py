@@ -19,7 +19,8 @@ def item_data(**changes):
 
 
 def catalog_events():
-    return db.session.scalars(select(AuditEvent).where(AuditEvent.action == "catalog_edit")).all()
+    return db.session.scalars(select(AuditEvent).where(AuditEvent.action == "catalog_edit")
+                              .order_by(AuditEvent.id)).all()
 
 
 # --- access ------------------------------------------------------------------
