@@ -36,7 +36,7 @@ def csrf_token():
     token = _signed.get((secret, raw))
     if token is None:
         token = generate_csrf()
-        _signed.put((secret, session.get(FIELD)), token)
+        _signed.put((secret, raw), token)
     else:
         g.csrf_token = token   # where Flask-WTF looks first: one token for the request
     return token
