@@ -274,7 +274,8 @@ def test_signing_on_paper(client, login_as, world, case):
     login_as(world.users["manager"])
     post_sign(client, agreement, signer_name="王经理", signer_title="主任")
     assert agreement.state is AS.SEALED and case.status is CaseStatus.IN_PROGRESS
-    scans = db.session.scalars(select(Document).where(Document.kind == "agreement_scan")).all()
+    scans = db.session.scalars(select(Document).where(Document.kind == "agreement_scan")
+                               .order_by(Document.id)).all()
     assert [d.filename for d in scans] == ["signed.pdf", "again.pdf"]
     assert db.session.get(Document, agreement.paper_scan_id).filename == "again.pdf"
     assert check_seal(agreement.final_pdf, [center_certificate(case.center)]).intact
