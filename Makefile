@@ -12,7 +12,7 @@ PORT ?= 5000
 # plugin it loaded (about 7 s of CPU per process).
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: run test lint install fonts db demo clean bench bench-http translations translations-update load load-pg
+.PHONY: run test screens lint install fonts db demo clean bench bench-http translations translations-update load load-pg
 
 # uv installs pyproject.toml's pins into .venv: about 10 s where pip took 25 with its cache warm
 # (uv's cache was cold). It compiles the bytecode as pip does, so that the suite's processes do
@@ -108,7 +108,14 @@ BROWSER ?= 1
 ifneq (,$(findstring --ignore=tests/browser,$(PYTEST_ARGS)))
 BROWSER := 0
 endif
-BROWSER_RUN := $(BIN)/python -m pytest tests/browser -n $(BROWSER_WORKERS) $(BROWSER_ARGS)
+# --dist loadgroup: a role's CSP and axe-core checks run on one worker, over one visit of its
+# pages (tests/browser/main_pages.py).
+BROWSER_RUN := $(BIN)/python -m pytest tests/browser -n $(BROWSER_WORKERS) --dist loadgroup $(BROWSER_ARGS)
+
+# The browser tests alone, with a full-page screenshot at 1280 and 375 px of every page they
+# visit in artifacts/screens/<test>/ (`make test` takes none).
+screens: install
+	SCREENS=1 $(BROWSER_RUN)
 
 test: install
 	@status=0; browser=; \

@@ -179,15 +179,25 @@ def browser_context_args(browser_context_args, live_server):
             "viewport": {"width": WIDTHS[0], "height": 900}}
 
 
+# Whether `shoot` takes its screenshots: `make screens` sets it. They are for people to look at
+# and assert nothing, and took about a seventh of the browser run's CPU (Chromium renders every
+# page twice more), so `make test` leaves them out.
+SCREENS = os.environ.get("SCREENS", "") not in ("", "0")
+
+
 @pytest.fixture
 def shoot(request):
     """shoot(page, name): full-page screenshots of what the user sees at 1280 and 375 px,
-    kept in artifacts/screens/<test>/ (ignored by git) for people to look at."""
+    kept in artifacts/screens/<test>/ (ignored by git) for people to look at; only when
+    SCREENS is set (`make screens`), otherwise nothing."""
     folder = ARTIFACTS / re.sub(r"[^\w.-]+", "_", request.node.name)
-    shutil.rmtree(folder, ignore_errors=True)
     counter = iter(range(1, 1000))
+    if SCREENS:
+        shutil.rmtree(folder, ignore_errors=True)
 
     def take(page, name):
+        if not SCREENS:
+            return
         folder.mkdir(parents=True, exist_ok=True)
         size = page.viewport_size
         number = next(counter)

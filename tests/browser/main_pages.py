@@ -1,11 +1,14 @@
 """The main pages of each role in the demo data, and signed-in browser contexts to visit them,
-shared by the accessibility, phone-width and CSP checks.
+shared by the accessibility, phone-width and CSP checks. The CSP and axe-core checks read one
+visit of each role's pages (visit_main_pages).
 
 Pages are named by path templates filled from the live database (`demo_ids`), so that they
 follow the demo data instead of hard-coded ids; a page whose object the demo lacks fails loudly.
 """
+from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from config import BASE_DIR
@@ -212,13 +215,81 @@ def signed_in_context(new_context, role, **options):
     return context
 
 
+def by_role():
+    """The roles of PAGES as parameters, each in an xdist group of its own (the browser run uses
+    --dist loadgroup): one worker runs a role's CSP and axe-core checks, over one visit."""
+    return [pytest.param(role, marks=pytest.mark.xdist_group(f"main-pages-{role}"))
+            for role in sorted(PAGES)]
+
+
+# Chromium reports a CSP refusal twice: as a console error ("Refused to ...") and as a
+# `securitypolicyviolation` event, which this init script — injected by the browser, not
+# subject to the page's CSP — records.
+RECORD_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", event => window.__cspViolations.push(
+    `${event.violatedDirective} refused ${event.blockedURI || "inline"} `
+    + `(${event.sourceFile || "?"}:${event.lineNumber || 0}) ${event.sample || ""}`));
+"""
+
+
+def watch(page):
+    """The console errors, CSP messages and uncaught script errors of the page, as they come."""
+    seen = []
+    page.on("console", lambda message: seen.append(f"console {message.type}: {message.text}")
+            if message.type == "error" or "Content Security Policy" in message.text else None)
+    page.on("pageerror", lambda error: seen.append(f"script error: {error}"))
+    return seen
+
+
+@dataclass
+class Visit:
+    """One main page as a signed-in browser under the app's CSP saw it."""
+    name: str
+    path: str
+    status: int
+    csp: str            # the Content-Security-Policy header it came with
+    refused: list       # what the CSP refused and the scripts that failed while it loaded
+    violations: list    # every axe-core violation, minor ones included (None: no axe-core)
+
+
+_visits = {}
+
+
+def visit_main_pages(app, new_context, role):
+    """[Visit] of one role's main pages, visited once per worker: a visit is most of what the
+    CSP and axe-core checks cost, and both read the same page as loaded under the CSP."""
+    if role not in _visits:
+        _visits[role] = _visit(app, new_context, role)
+    return _visits[role]
+
+
+def _visit(app, new_context, role):
+    context = signed_in_context(new_context, role)
+    context.add_init_script(RECORD_VIOLATIONS)
+    page = context.new_page()
+    seen = watch(page)
+    visits = []
+    for name, path in main_pages(app, role):
+        del seen[:]
+        response = page.goto(path)
+        # What the page itself did, read before axe-core runs in it.
+        refused = seen + page.evaluate("window.__cspViolations || []")
+        visits.append(Visit(name, path, response.status,
+                            response.headers.get("content-security-policy", ""), refused,
+                            axe_violations(page, impacts=None) if axe_available() else None))
+    context.close()
+    return visits
+
+
 SERIOUS = ("serious", "critical")
 
 
 def axe_violations(page, impacts=SERIOUS):
-    """Run axe-core (injected; the context must bypass CSP) on the page as it is: its violations
-    of the given impacts (None: all of them)."""
-    page.add_script_tag(path=str(AXE))
+    """Run axe-core on the page as it is: its violations of the given impacts (None: all of
+    them). It is evaluated through the DevTools protocol, which the page's CSP does not
+    govern, so the context need not bypass the CSP."""
+    page.evaluate(Path(AXE).read_text(encoding="utf-8") + "\n;0")
     result = page.evaluate("""async () => {
         const r = await axe.run(document, {resultTypes: ["violations"], iframes: false});
         return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,

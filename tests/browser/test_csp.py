@@ -2,46 +2,22 @@
 the main page of every role nothing is refused — no inline script or style, no foreign source —
 and no script fails.
 
-These contexts never bypass the CSP (the axe-core checks of test_accessibility.py do, and are
-kept apart). Chromium reports a refusal twice: as a console error ("Refused to ...") and as a
-`securitypolicyviolation` event, which an init script — injected by the browser, not subject
-to the page's CSP — records."""
+These contexts never bypass the CSP; the refusals are recorded as main_pages.RECORD_VIOLATIONS
+and main_pages.watch say. The main pages are read from the visit that axe-core's check of
+test_accessibility.py reads too (main_pages.visit_main_pages)."""
 import pytest
 
-from .main_pages import PAGES, main_pages, signed_in_context
-
-RECORD_VIOLATIONS = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", event => window.__cspViolations.push(
-    `${event.violatedDirective} refused ${event.blockedURI || "inline"} `
-    + `(${event.sourceFile || "?"}:${event.lineNumber || 0}) ${event.sample || ""}`));
-"""
+from .main_pages import RECORD_VIOLATIONS, by_role, visit_main_pages, watch
 
 
-def watch(page):
-    """The console errors, CSP messages and uncaught script errors of the page, as they come."""
-    seen = []
-    page.on("console", lambda message: seen.append(f"console {message.type}: {message.text}")
-            if message.type == "error" or "Content Security Policy" in message.text else None)
-    page.on("pageerror", lambda error: seen.append(f"script error: {error}"))
-    return seen
-
-
-@pytest.mark.parametrize("role", sorted(PAGES))
+@pytest.mark.parametrize("role", by_role())
 def test_main_pages_break_no_content_security_policy(role, live_app, new_context):
-    context = signed_in_context(new_context, role)
-    context.add_init_script(RECORD_VIOLATIONS)
-    page = context.new_page()
-    seen = watch(page)
     failures = []
-    for name, path in main_pages(live_app, role):
-        del seen[:]
-        response = page.goto(path)
-        csp = response.headers.get("content-security-policy", "")
-        assert "script-src 'self'" in csp and "unsafe-inline" not in csp, f"{path}: CSP is {csp!r}"
-        found = seen + page.evaluate("window.__cspViolations || []")
-        if found:
-            failures.append(f"{role} · {name} ({path}):\n    " + "\n    ".join(found))
+    for visit in visit_main_pages(live_app, new_context, role):
+        assert "script-src 'self'" in visit.csp and "unsafe-inline" not in visit.csp, \
+            f"{visit.path}: CSP is {visit.csp!r}"
+        if visit.refused:
+            failures.append(f"{role} · {visit.name} ({visit.path}):\n    " + "\n    ".join(visit.refused))
     assert not failures, "refused by the CSP, or failing scripts:\n" + "\n".join(failures)
 
 
