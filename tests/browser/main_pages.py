@@ -6,6 +6,7 @@ Pages are named by path templates filled from the live database (`demo_ids`), so
 follow the demo data instead of hard-coded ids; a page whose object the demo lacks fails loudly.
 """
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -269,7 +270,7 @@ def _visit(app, new_context, role):
     context.add_init_script(RECORD_VIOLATIONS)
     page = context.new_page()
     seen = watch(page)
-    visits = []
+    visits, axe = [], axe_available()
     for name, path in main_pages(app, role):
         del seen[:]
         response = page.goto(path)
@@ -277,7 +278,7 @@ def _visit(app, new_context, role):
         refused = seen + page.evaluate("window.__cspViolations || []")
         visits.append(Visit(name, path, response.status,
                             response.headers.get("content-security-policy", ""), refused,
-                            axe_violations(page, impacts=None) if axe_available() else None))
+                            axe_violations(page, impacts=None) if axe else None))
     context.close()
     return visits
 
@@ -289,7 +290,7 @@ def axe_violations(page, impacts=SERIOUS):
     """Run axe-core on the page as it is: its violations of the given impacts (None: all of
     them). It is evaluated through the DevTools protocol, which the page's CSP does not
     govern, so the context need not bypass the CSP."""
-    page.evaluate(Path(AXE).read_text(encoding="utf-8") + "\n;0")
+    page.evaluate(_axe_source())
     result = page.evaluate("""async () => {
         const r = await axe.run(document, {resultTypes: ["violations"], iframes: false});
         return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
@@ -297,6 +298,13 @@ def axe_violations(page, impacts=SERIOUS):
                                       html: n.html.slice(0, 200)}))}));
     }""")
     return [v for v in result if impacts is None or v["impact"] in impacts]
+
+
+@cache
+def _axe_source():
+    """axe-core's script (about 0.5 MB), read once per run, not once per page checked; a
+    trailing `0` gives the evaluation a value Playwright can return."""
+    return Path(AXE).read_text(encoding="utf-8") + "\n;0"
 
 
 def describe(violations):
