@@ -108,9 +108,7 @@ BROWSER ?= 1
 ifneq (,$(findstring --ignore=tests/browser,$(PYTEST_ARGS)))
 BROWSER := 0
 endif
-# --dist loadgroup: a role's CSP and axe-core checks run on one worker, over one visit of its
-# pages (tests/browser/main_pages.py).
-BROWSER_RUN := $(BIN)/python -m pytest tests/browser -n $(BROWSER_WORKERS) --dist loadgroup $(BROWSER_ARGS)
+BROWSER_RUN := $(BIN)/python -m pytest tests/browser -n $(BROWSER_WORKERS) $(BROWSER_ARGS)
 
 # The browser tests alone, with a full-page screenshot at 1280 and 375 px of every page they
 # visit in artifacts/screens/<test>/ (`make test` takes none).

@@ -36,10 +36,8 @@ LONGEST_FIRST = (
     "test_main_pages_have_no_serious_axe_violations[chromium-manager]",
     "test_manager_accepts_assigns_and_reads_the_figures[",
     "test_main_pages_have_no_serious_axe_violations[chromium-enterprise]",
-    "test_no_page_scrolls_sideways_on_a_phone[chromium-manager]",
     "test_enterprise_registers_requests_and_follows_the_status[",
     "test_main_pages_have_no_serious_axe_violations[chromium-agent]",
-    "test_main_pages_break_no_content_security_policy[chromium-manager]",
 )
 
 

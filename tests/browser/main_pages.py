@@ -1,15 +1,15 @@
 """The main pages of each role in the demo data, and signed-in browser contexts to visit them,
-shared by the accessibility, phone-width and CSP checks. The CSP and axe-core checks read one
-visit of each role's pages (visit_main_pages).
+shared by the accessibility, phone-width and CSP checks, which read one visit of each role's
+pages per run (visit_main_pages).
 
 Pages are named by path templates filled from the live database (`demo_ids`), so that they
 follow the demo data instead of hard-coded ids; a page whose object the demo lacks fails loudly.
 """
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from config import BASE_DIR
@@ -34,6 +34,7 @@ from proxy_service.models import (
     Verification,
 )
 
+from ..conftest import once_per_run
 from .conftest import log_in_through_pages
 
 AXE = BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
@@ -216,13 +217,6 @@ def signed_in_context(new_context, role, **options):
     return context
 
 
-def by_role():
-    """The roles of PAGES as parameters, each in an xdist group of its own (the browser run uses
-    --dist loadgroup): one worker runs a role's CSP and axe-core checks, over one visit."""
-    return [pytest.param(role, marks=pytest.mark.xdist_group(f"main-pages-{role}"))
-            for role in sorted(PAGES)]
-
-
 # Chromium reports a CSP refusal twice: as a console error ("Refused to ...") and as a
 # `securitypolicyviolation` event, which this init script — injected by the browser, not
 # subject to the page's CSP — records.
@@ -243,6 +237,28 @@ def watch(page):
     return seen
 
 
+PHONE = {"width": 375, "height": 800}
+
+# Waits three animation frames: Chart.js redraws a chart on the frame after a resize.
+THREE_FRAMES = """async () => {
+    for (let frame = 0; frame < 3; frame++) await new Promise(requestAnimationFrame);
+}"""
+
+# How wide the page is, and what sticks out to the right (the outermost elements only, for the
+# failure message).
+OVERFLOW = """() => {
+    const width = window.innerWidth;
+    const wide = [...document.querySelectorAll("body *")].filter(el => {
+        const box = el.getBoundingClientRect();
+        return box.width > 0 && box.right > width + 1;
+    });
+    return {scrollWidth: document.documentElement.scrollWidth, innerWidth: width,
+            culprits: wide.filter(el => !wide.includes(el.parentElement)).slice(0, 6)
+                .map(el => `${el.tagName.toLowerCase()}.${[...el.classList].join(".")} `
+                           + `right=${Math.round(el.getBoundingClientRect().right)}`)};
+}"""
+
+
 @dataclass
 class Visit:
     """One main page as a signed-in browser under the app's CSP saw it."""
@@ -252,16 +268,20 @@ class Visit:
     csp: str            # the Content-Security-Policy header it came with
     refused: list       # what the CSP refused and the scripts that failed while it loaded
     violations: list    # every axe-core violation, minor ones included (None: no axe-core)
+    phone: dict         # OVERFLOW's answer with the window 375 px wide
 
 
 _visits = {}
 
 
 def visit_main_pages(app, new_context, role):
-    """[Visit] of one role's main pages, visited once per worker: a visit is most of what the
-    CSP and axe-core checks cost, and both read the same page as loaded under the CSP."""
+    """[Visit] of one role's main pages, visited once per run: by the first worker to ask,
+    while the others wait for what it saw (once_per_run). A visit is most of what the CSP,
+    axe-core and phone-width checks cost, and all three read the same page as loaded."""
     if role not in _visits:
-        _visits[role] = _visit(app, new_context, role)
+        saw = once_per_run(f"main-pages-{role}.json", lambda path: path.write_text(
+            json.dumps([asdict(visit) for visit in _visit(app, new_context, role)])))
+        _visits[role] = [Visit(**visit) for visit in json.loads(saw.read_text())]
     return _visits[role]
 
 
@@ -270,15 +290,23 @@ def _visit(app, new_context, role):
     context.add_init_script(RECORD_VIOLATIONS)
     page = context.new_page()
     seen = watch(page)
-    visits, axe = [], axe_available()
+    visits, axe, desktop = [], axe_available(), page.viewport_size
     for name, path in main_pages(app, role):
         del seen[:]
         response = page.goto(path)
         # What the page itself did, read before axe-core runs in it.
         refused = seen + page.evaluate("window.__cspViolations || []")
+        violations = axe_violations(page, impacts=None) if axe else None
+        # The same page narrowed to a phone's width, without loading every page once more:
+        # what our scripts size by the width (the dashboard's charts, the signature pad) follows
+        # a resize within a frame or two, so after those frames this is what a phone gets.
+        page.set_viewport_size(PHONE)
+        page.evaluate(THREE_FRAMES)
+        phone = page.evaluate(OVERFLOW)
+        page.set_viewport_size(desktop)
         visits.append(Visit(name, path, response.status,
                             response.headers.get("content-security-policy", ""), refused,
-                            axe_violations(page, impacts=None) if axe else None))
+                            violations, phone))
     context.close()
     return visits
 

@@ -4,7 +4,8 @@ signing by typing a name.
 
 axe-core comes from npm (package.json; `make install` runs `npm ci`) and is evaluated in the page
 through the DevTools protocol, which the Content-Security-Policy does not govern: the main pages
-are checked on the visit test_csp.py reads too (main_pages.visit_main_pages)."""
+are checked on the visit test_csp.py and the phone-width check read too
+(main_pages.visit_main_pages)."""
 import json
 import os
 import re
@@ -21,10 +22,10 @@ from proxy_service.workflow import agreements as signing
 from .conftest import in_thread
 from .main_pages import (
     AXE,
+    PAGES,
     SERIOUS,
     axe_available,
     axe_violations,
-    by_role,
     demo_ids,
     describe,
     signed_in_context,
@@ -44,7 +45,7 @@ def axe():
         pytest.skip(hint)
 
 
-@pytest.mark.parametrize("role", by_role())
+@pytest.mark.parametrize("role", sorted(PAGES))
 def test_main_pages_have_no_serious_axe_violations(axe, role, live_app, new_context):
     failures, report = [], {}
     for visit in visit_main_pages(live_app, new_context, role):

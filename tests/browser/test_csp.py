@@ -3,14 +3,14 @@ the main page of every role nothing is refused — no inline script or style, no
 and no script fails.
 
 These contexts never bypass the CSP; the refusals are recorded as main_pages.RECORD_VIOLATIONS
-and main_pages.watch say. The main pages are read from the visit that axe-core's check of
-test_accessibility.py reads too (main_pages.visit_main_pages)."""
+and main_pages.watch say. The main pages are read from the one visit that axe-core's check of
+test_accessibility.py and the phone-width check read too (main_pages.visit_main_pages)."""
 import pytest
 
-from .main_pages import RECORD_VIOLATIONS, by_role, visit_main_pages, watch
+from .main_pages import PAGES, RECORD_VIOLATIONS, visit_main_pages, watch
 
 
-@pytest.mark.parametrize("role", by_role())
+@pytest.mark.parametrize("role", sorted(PAGES))
 def test_main_pages_break_no_content_security_policy(role, live_app, new_context):
     failures = []
     for visit in visit_main_pages(live_app, new_context, role):

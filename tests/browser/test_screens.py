@@ -7,9 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .helpers import in_chinese, open_step
-from .main_pages import demo_ids, signed_in_context
-
-PHONE = {"width": 375, "height": 800}
+from .main_pages import PHONE, demo_ids, signed_in_context
 
 # The header's entries (brand, menu items, language switch, bell, user menu) and what hides them.
 HEADER = """() => {
