@@ -44,6 +44,18 @@ def test_accept_with_agent_creates_steps_and_starts_work(world):
     assert len(case.assignments) == 1
 
 
+@pytest.mark.parametrize("signed", ["verbs", True])
+def test_steps_are_made_in_the_catalogues_order_whatever_order_the_items_come_in(world, signed):
+    """The steps' ids follow the catalogue's order (what lists a case's steps by id, such as the
+    calendar's "deadlines moved" message, reads them in it), not the order in which the
+    database happens to return the items: on PostgreSQL that is the order of the rows on disk."""
+    filing, planning, building = world.items
+    filing.sort, planning.sort, building.sort = 3, 1, 2
+    case = world.case(signed=signed)
+    made = sorted(case.steps, key=lambda step: step.id)
+    assert [step.item.name for step in made] == ["建设工程规划许可证", "施工许可证", "项目备案"]
+
+
 def test_accept_without_agent_waits_in_accepted(world):
     case = world.case(agent=None)
     assert case.status is CaseStatus.ACCEPTED

@@ -53,8 +53,10 @@ def accept_case(case, actor, *, seen_version=None, agent=None, comment=""):
         raise TransitionError(_l("请先核验该企业的营业执照，再受理其代办申请。"))
     _move(case, CASE_MOVES, "accept", actor, comment)
     case.accepted_at = clock.now()
-    items = db.session.scalars(select(ApprovalItem).where(
-        ApprovalItem.id.in_(case.requested_items))).all()
+    # In the catalogue's order, as the request form lists them: the steps' ids keep it.
+    items = db.session.scalars(select(ApprovalItem)
+                               .where(ApprovalItem.id.in_(case.requested_items))
+                               .order_by(ApprovalItem.sort, ApprovalItem.id)).all()
     for item in items:
         db.session.add(_begin(Step(case=case, item=item, stage=item.stage,
                                    stage_order=item.stage.order, sort=item.sort), SS.PENDING))
