@@ -392,7 +392,12 @@ def world(app, _world_template):
     made again, its times the frozen clock's where the models take it."""
     if clock._frozen is not None:
         return factories.make_world()
-    made_at, ids, rows = _world_template
+    return copy_world(_world_template)
+
+
+def copy_world(template):
+    """A copy of the world of `template` (_world_template) in the emptied tables, made now."""
+    made_at, ids, rows = template
     later = clock.now() - made_at
     _insert_rows({table: [_made_now(table.name, row, later) for row in table_rows]
                   for table, table_rows in rows.items()})
