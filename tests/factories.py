@@ -180,10 +180,9 @@ def _accepted(case, manager, agent):
     now = clock.now()
     _move(case, CASE_MOVES, "accept", manager)
     case.accepted_at = now
-    items = db.session.scalars(select(ApprovalItem).where(
-        ApprovalItem.id.in_(case.requested_items)).order_by(ApprovalItem.sort, ApprovalItem.id))
     steps = [_begin(Step(case=case, item=item, stage=item.stage, stage_order=item.stage.order,
-                         sort=item.sort), StepStatus.PENDING) for item in items]
+                         sort=item.sort), StepStatus.PENDING)
+             for item in workflow.requested_items(case)]
     db.session.add_all(steps)
     _move(case, CASE_MOVES, "assign", manager, agent.name)
     case.agent = agent

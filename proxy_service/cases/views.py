@@ -277,8 +277,7 @@ def _requested_items(case):
     """Before acceptance the case has no steps, only the ids of the items asked for."""
     if case.steps or not case.requested_items:
         return []
-    return db.session.scalars(select(ApprovalItem).where(
-        ApprovalItem.id.in_(case.requested_items)).order_by(ApprovalItem.sort)).all()
+    return workflow.requested_items(case)
 
 
 @bp.post("/cases/<int:case_id>/withdraw")

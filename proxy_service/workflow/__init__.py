@@ -15,6 +15,7 @@ from proxy_service.workflow.cases import (
     case_actions,
     decline_case,
     post_message,
+    requested_items,
     resume_case,
     submit_case,
     suspend_case,
@@ -26,6 +27,6 @@ from proxy_service.workflow.steps import step_actions, step_waits_on, update_ste
 
 __all__ = ["CASE_MOVES", "RECTIFICATION_MOVES", "STEP_MOVES", "EvaluationError", "StaleEdit",
            "StepDateError", "TransitionError", "accept_case", "assign_agent", "case_actions",
-           "decline_case", "post_message", "resume_case", "start_work", "step_actions",
-           "step_waits_on", "submit_case", "suspend_case", "terminate_case", "update_step", "waits_on",
-           "withdraw_case"]
+           "decline_case", "post_message", "requested_items", "resume_case", "start_work",
+           "step_actions", "step_waits_on", "submit_case", "suspend_case", "terminate_case",
+           "update_step", "waits_on", "withdraw_case"]

@@ -53,11 +53,7 @@ def accept_case(case, actor, *, seen_version=None, agent=None, comment=""):
         raise TransitionError(_l("请先核验该企业的营业执照，再受理其代办申请。"))
     _move(case, CASE_MOVES, "accept", actor, comment)
     case.accepted_at = clock.now()
-    # In the catalogue's order, as the request form lists them: the steps' ids keep it.
-    items = db.session.scalars(select(ApprovalItem)
-                               .where(ApprovalItem.id.in_(case.requested_items))
-                               .order_by(ApprovalItem.sort, ApprovalItem.id)).all()
-    for item in items:
+    for item in requested_items(case):   # the steps' ids keep the catalogue's order
         db.session.add(_begin(Step(case=case, item=item, stage=item.stage,
                                    stage_order=item.stage.order, sort=item.sort), SS.PENDING))
     db.session.flush()
@@ -65,6 +61,14 @@ def accept_case(case, actor, *, seen_version=None, agent=None, comment=""):
         assign_agent(case, actor, agent)
     issued_notices.on_accept(case, actor, comment)
     return case
+
+
+def requested_items(case):
+    """The approval items the case asks for, in the catalogue's order (as the request form
+    lists them), not in the order the database happens to return them."""
+    return db.session.scalars(select(ApprovalItem)
+                              .where(ApprovalItem.id.in_(case.requested_items))
+                              .order_by(ApprovalItem.sort, ApprovalItem.id)).all()
 
 
 def assign_agent(case, actor, agent, reason="", seen_version=None):
