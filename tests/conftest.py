@@ -324,6 +324,15 @@ def _read_rows():
                 for table in _data_tables()}
 
 
+def comparable_rows(rows, drawn):
+    """`rows` (_read_rows) by table name, without their times and the columns named in `drawn`:
+    what differs between two makings of the same rows without saying anything of them."""
+    return {table.name: [{name: value for name, value in row.items()
+                          if name not in drawn and not isinstance(value, datetime)}
+                         for row in table_rows]
+            for table, table_rows in rows.items()}
+
+
 def _insert_rows(rows):
     """Insert `rows` ({table: [row dicts]}, ids included) into the emptied tables, without
     foreign-key checks (users and enterprises refer to each other)."""

@@ -6,17 +6,12 @@ from proxy_service.core import clock
 from proxy_service.core.extensions import db
 
 from . import factories
-from .conftest import _empty_tables, _read_rows
+from .conftest import _empty_tables, _read_rows, comparable_rows
 
 
 def _comparable(rows):
-    """The rows by table name, without times and what is drawn at random (password salts,
-    session tokens)."""
-    return {table.name: [{name: value for name, value in row.items()
-                          if not isinstance(value, datetime)
-                          and name not in ("password_hash", "session_token")}
-                         for row in table_rows]
-            for table, table_rows in rows.items()}
+    """The rows without times and what is drawn at random (password salts, session tokens)."""
+    return comparable_rows(rows, {"password_hash", "session_token"})
 
 
 def _times(rows):
