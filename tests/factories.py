@@ -38,6 +38,7 @@ from proxy_service.models.agreements import CENTER, ENTERPRISE
 from proxy_service.workflow import agreements as signing
 from proxy_service.workflow import notices as issued_notices
 from proxy_service.workflow.agreement_settings import current_template
+from proxy_service.workflow.cases import assignable
 from proxy_service.workflow.moves import AGREEMENT_MOVES, CASE_MOVES, _audit_event, _begin, _move
 
 PASSWORD = "secret-pass-1"
@@ -156,8 +157,7 @@ def make_case(project, actor, items, *, accept_by=None, agent=None, sign=True):
 def _accepts_plainly(case, agent):
     """Whether accepting the case with `agent` goes through (the accept and assign verbs' own
     checks): otherwise make_case runs the verbs, which refuse it as they would."""
-    return case.enterprise.is_verified and agent.role is Role.AGENT and agent.active \
-        and agent.center_id == case.center_id
+    return case.enterprise.is_verified and assignable(agent, case)
 
 
 def accepted_and_sealed(case, enterprise_user, manager, agent):

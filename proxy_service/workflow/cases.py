@@ -78,7 +78,7 @@ def assign_agent(case, actor, agent, reason="", seen_version=None):
     regenerates the agreements not sealed yet (the agent is printed on them); a sealed one stays.
     """
     check_version(case, seen_version)
-    if agent.role is not Role.AGENT or not agent.active or agent.center_id != case.center_id:
+    if not assignable(agent, case):
         raise TransitionError(_l("只能指派本中心在岗的代办员。"))
     action = "assign" if case.status is CS.ACCEPTED else "reassign"
     if (case.status, action) not in CASE_MOVES:
@@ -97,6 +97,11 @@ def assign_agent(case, actor, agent, reason="", seen_version=None):
         agreements.refresh(case, actor, _l("改派代办员"))
     issued_notices.on_assign(case, actor, assignment)
     return case
+
+
+def assignable(agent, case):
+    """Whether `agent` may be named the case's responsible agent: an active agent of its center."""
+    return agent.role is Role.AGENT and agent.active and agent.center_id == case.center_id
 
 
 def _reassignment_reason(case, agent, reason):
