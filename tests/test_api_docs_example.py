@@ -3,7 +3,6 @@
 reading again on 412 instead of overwriting; its webhook receiver, served on 127.0.0.1, takes
 a delivery of `flask webhooks deliver`, skips a repeat of it and refuses a tampered body."""
 import re
-import threading
 import time
 
 import pytest
@@ -20,6 +19,7 @@ from proxy_service.notifications.webhook_events import signing_secrets
 from proxy_service.workflow import webhooks
 
 from .api_helpers import make_token
+from .serving import serve
 
 EXAMPLE = re.compile(r'```python\n("""Sync my open cases.*?)```', re.S)
 RECEIVER = re.compile(r'```python\n("""A receiver \(pip install.*?)```', re.S)
@@ -29,11 +29,9 @@ RECEIVER = re.compile(r'```python\n("""A receiver \(pip install.*?)```', re.S)
 def served(app):
     """The app on 127.0.0.1 (one request at a time, as the test client would)."""
     server = make_server("127.0.0.1", 0, app)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    stop = serve(server)
     yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    stop()
 
 
 def _example(base, secret):
@@ -78,8 +76,7 @@ def docs_receiver():
     are kept in `queued`."""
     found = {"queued": []}
     server = make_server("127.0.0.1", 0, lambda environ, respond: found["app"](environ, respond))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    stop = serve(server)
 
     def start(secret):
         code = RECEIVER.search((BASE_DIR / "docs" / "api.md").read_text()).group(1)
@@ -92,8 +89,7 @@ def docs_receiver():
     found["url"] = f"http://127.0.0.1:{server.server_port}/hooks/proxy-service"
     found["start"] = start
     yield found
-    server.shutdown()
-    thread.join(timeout=10)
+    stop()
 
 
 def test_the_receiver_example_takes_a_delivery_skips_a_repeat_and_refuses_a_tampered_body(

@@ -27,6 +27,8 @@ from proxy_service.notifications import outbox
 from proxy_service.notifications.jobs import send_notifications
 from proxy_service.notifications.transports import LogSmsSender, rpc_signature
 
+from .serving import serve
+
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 
 
@@ -209,15 +211,14 @@ class Provider(BaseHTTPRequestHandler):
 def provider(app, monkeypatch):
     server = ThreadingHTTPServer(("127.0.0.1", 0), Provider)
     server.requests, server.answer = [], {"Code": "OK", "Message": "OK", "BizId": "9", "RequestId": "r"}
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    stop = serve(server)
     for key, value in {"SMS_BACKEND": "http", "SMS_API_URL": f"http://127.0.0.1:{server.server_port}/",
                        "SMS_ACCESS_KEY_ID": "LTAI-test", "SMS_ACCESS_KEY_SECRET": "s3cret-key",
                        "SMS_SIGN_NAME": "晋中开发区", "SMS_TEMPLATE_CORRECTION": "SMS_100001",
                        "SMS_TEMPLATE_CASE_UPDATE": "SMS_100002"}.items():
         monkeypatch.setitem(app.config, key, value)
     yield server
-    server.shutdown()
-    server.server_close()
+    stop()
 
 
 def test_a_returned_step_is_texted_through_the_provider_with_a_signed_request(app, world, provider):

@@ -30,6 +30,7 @@ from proxy_service.notifications.webhook_delivery import BACKOFF, Refused, check
 from proxy_service.workflow import quality, webhooks
 
 from .factories import PASSWORD
+from .serving import serve
 
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 
@@ -63,7 +64,7 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.close = serve(self.server)
 
     def take(self, body, headers):
         """200 and the event when verified and new; 400 otherwise (what a receiver does)."""
@@ -81,10 +82,6 @@ class Receiver:
             raise WebhookVerificationError("replayed webhook-id")
         self.seen_ids.add(headers["webhook-id"])
         return event
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
@@ -442,11 +439,7 @@ class Crowd:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}/hook/"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self.close = serve(self.server)
 
 
 @pytest.mark.parametrize("parallel", [1, 3])

@@ -24,7 +24,9 @@ class _HttpSink:
 
     def _serve(self, port, handler):
         self.server = ThreadingHTTPServer(("127.0.0.1", port), handler)
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # Polled for a stop every 50 ms, not serve_forever's 0.5 s: stop() waits for the poll.
+        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
+                                        daemon=True)
 
     def start(self):
         self._thread.start()

@@ -22,6 +22,7 @@ from proxy_service import create_app
 from proxy_service.seed.demo import DEMO_TOTP_SECRET, PASSWORD, load_demo
 
 from ..conftest import once_per_run
+from ..serving import serve
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = BASE_DIR / "artifacts" / "screens"
@@ -156,11 +157,9 @@ def _copy_database(source, target):
 def live_server(live_app):
     """The app on 127.0.0.1 in a thread; yields its base URL."""
     server = make_server("127.0.0.1", 0, live_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    stop = serve(server)
     yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    stop()
 
 
 @pytest.fixture(scope="session")
