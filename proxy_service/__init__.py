@@ -18,6 +18,7 @@ from proxy_service.core import (
     outage,
     render_translations,
     security,
+    static_files,
     submit_once,
 )
 from proxy_service.core.conflicts import StaleEdit, StepDateError, TransitionError, conflict_message
@@ -170,6 +171,7 @@ def register_template_helpers(app):
     app.jinja_env.globals.update(i18n.TEMPLATE_GLOBALS)
     app.jinja_env.filters.update(TEMPLATE_FILTERS)
     app.jinja_env.globals["url_for"] = url_for_once(app)   # the navigation's URLs built once
+    static_files.init_app(app)   # static URLs name their content: browsers keep the files
     csrf_tokens.init_app(app)   # after csrf.init_app: a session's token signed once
     render_translations.init_app(app)   # after babel.init_app: replaces its Jinja callables
     app.jinja_env.template_class = PageTemplate   # BoundTemplate's, with cheaper imports

@@ -90,10 +90,10 @@ def test_the_navigation_follows_the_language_and_the_script_root(client, world, 
     assert 'href="/inbox">待办事项</a>' in chinese
     prefixed = client.get("/inbox", base_url="http://localhost/portal").text
     assert 'href="/portal/inbox">待办事项</a>' in prefixed
-    assert 'href="/portal/static/css/app.css"' in prefixed
+    assert 'href="/portal/static/css/app.css?v=' in prefixed
     client.post("/language", data={"locale": "en", "next": "/inbox"})
     english = client.get("/inbox").text
-    assert 'href="/inbox">To do</a>' in english and 'href="/static/css/app.css"' in english
+    assert 'href="/inbox">To do</a>' in english and 'href="/static/css/app.css?v=' in english
 
 
 def test_urls_with_values_are_built_every_time(app):

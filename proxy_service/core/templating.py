@@ -39,8 +39,8 @@ def url_for_once(app):
     static file, is the same for every request under one script root, so each is built once
     per process (~8 µs a call, 15–30 calls a page). Everything else — values, a relative
     endpoint (".x"), `_external` and the other options, no request (mail rendered by a cron
-    job) — is built by Flask's url_for every time. The app has no url_defaults that could make
-    such a URL depend on the request."""
+    job) — is built by Flask's url_for every time. The app's one url_defaults (a static file's
+    `v`, core/static_files.py) does not depend on the request either."""
     build, built = app.url_for, {}
 
     def url_for(endpoint, /, **values):
