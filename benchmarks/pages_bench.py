@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_db import SECRET_KEY, BenchDatabase, bench_dir, has_seed_scale  # noqa: E402
 from bench_subjects import machine, pick_subjects  # noqa: E402
+from yardstick import loop as yardstick_loop  # noqa: E402
 
 from config import DevelopmentConfig
 from proxy_service import create_app
@@ -350,6 +351,13 @@ def api_verdicts(runs):
     return "\n".join(lines)
 
 
+def yardstick():
+    """The machine's speed just now (benchmarks/yardstick.py, best of three): the figures of
+    two runs compare only where their yardsticks agree, since the machines drift by a quarter
+    within minutes."""
+    return min(yardstick_loop() for _ in range(3))
+
+
 def _short(n):
     return f"{n // 1000}k" if n >= 1000 and n % 1000 == 0 else str(n)
 
@@ -363,14 +371,17 @@ def main():
     seeder = "seed-scale" if has_seed_scale() else "seed-demo"
     if seeder == "seed-demo":
         print("note: flask seed-scale is missing: every size gets the small demo data")
-    runs = []
+    runs, speeds = [], []
     for n in sizes:
         print(f"N = {n}")
         database = BenchDatabase(n, seeder)
         url = database.ensure()
+        before = yardstick()
         runs.append(run_size(url, n, database.seal_dir))
+        speeds.append(f"@{_short(n)} {before:.2f} / {yardstick():.2f} s")
     info = dict(runs[-1]["engine"], seeder=seeder, rounds=ROUNDS, heavy_rounds=HEAVY_ROUNDS,
-                date=time.strftime("%Y-%m-%d %H:%M %Z"))
+                date=time.strftime("%Y-%m-%d %H:%M %Z"),
+                yardstick="before / after each size: " + ", ".join(speeds))
     print()
     print("  ".join(f"{key}: {value}" for key, value in info.items()))
     print()
