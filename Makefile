@@ -96,14 +96,16 @@ lint: $(BIN)/activate
 
 # The suite in two pytest runs at once: all but the browser tests on PYTEST_WORKERS processes
 # (pytest-xdist; each worker has a database of its own, tests/conftest.py), and beside it the
-# browser tests on BROWSER_WORKERS processes (default PYTEST_WORKERS), each serving its own app
-# and database. Two runs, because Playwright's asyncio loop and pyHanko's asyncio.run (the `pdf`
-# tests) cannot share a main thread; at once, because the browser tests mostly wait for Chromium
-# and the server while the other run keeps both cores busy. The browser run's report is printed
+# browser tests on BROWSER_WORKERS processes (default 1), each serving its own app and database.
+# Two runs, because Playwright's asyncio loop and pyHanko's asyncio.run (the `pdf` tests) cannot
+# share a main thread; at once, because the browser tests mostly wait for Chromium and the server
+# while the other run keeps both cores busy. One browser worker, because beside the other run a
+# second one finished no sooner and cost its own Chromium: about 20 s more CPU in all
+# (benchmarks/RESULTS.md). `make screens`, alone, has PYTEST_WORKERS. The browser run's report is printed
 # after the other's. PYTEST_ARGS go to the first run, BROWSER_ARGS to the second; BROWSER=0 (or
 # PYTEST_ARGS with --ignore=tests/browser) skips the browser run.
 PYTEST_WORKERS ?= auto
-BROWSER_WORKERS ?= $(PYTEST_WORKERS)
+BROWSER_WORKERS ?= 1
 BROWSER ?= 1
 ifneq (,$(findstring --ignore=tests/browser,$(PYTEST_ARGS)))
 BROWSER := 0
@@ -113,7 +115,7 @@ BROWSER_RUN := $(BIN)/python -m pytest tests/browser -n $(BROWSER_WORKERS) $(BRO
 # The browser tests alone, with a full-page screenshot at 1280 and 375 px of every page they
 # visit in artifacts/screens/<test>/ (`make test` takes none).
 screens: install
-	SCREENS=1 $(BROWSER_RUN)
+	SCREENS=1 $(BROWSER_RUN) -n $(PYTEST_WORKERS)
 
 test: install
 	@status=0; browser=; \
