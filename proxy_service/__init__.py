@@ -25,7 +25,7 @@ from proxy_service.core.conflicts import StaleEdit, StepDateError, TransitionErr
 from proxy_service.core.database import configure_engine_events
 from proxy_service.core.downloads import REVALIDATE
 from proxy_service.core.extensions import babel, csrf, db, login_manager, migrate
-from proxy_service.core.templating import TEMPLATE_FILTERS, PageTemplate, url_for_once, urls_by_id
+from proxy_service.core.templating import TEMPLATE_FILTERS, PageTemplate, url_for_once
 from proxy_service.core.uploads import UploadError
 
 
@@ -171,7 +171,6 @@ def register_template_helpers(app):
     app.jinja_env.globals.update(i18n.TEMPLATE_GLOBALS)
     app.jinja_env.filters.update(TEMPLATE_FILTERS)
     app.jinja_env.globals["url_for"] = url_for_once(app)   # the navigation's URLs built once
-    app.jinja_env.globals["urls_by_id"] = urls_by_id   # a list's row URLs built once a page
     static_files.init_app(app)   # static URLs name their content: browsers keep the files
     csrf_tokens.init_app(app)   # after csrf.init_app: a session's token signed once
     render_translations.init_app(app)   # after babel.init_app: replaces its Jinja callables

@@ -5,7 +5,6 @@ import re
 import time
 from datetime import timedelta
 
-import pytest
 from flask import render_template_string, request, session
 from jinja2 import DictLoader
 
@@ -103,20 +102,6 @@ def test_urls_with_values_are_built_every_time(app):
             "{{ url_for('cases.detail', case_id=1) }} {{ url_for('cases.detail', case_id=2) }} "
             "{{ url_for('auth.home', _external=True) }} {{ url_for('auth.home', _anchor='x') }}")
     assert page == "/cases/1 /cases/2 http://localhost/ /#x"
-
-
-@pytest.mark.parametrize("root", ["", "/portal"])
-def test_a_lists_row_urls_are_those_url_for_builds(app, root):
-    with app.test_request_context("/", base_url=f"http://localhost{root}"):
-        rows = render_template_string(
-            "{% set read = urls_by_id('notifications.read', 'notification_id') %}"
-            "{% set step = urls_by_id('cases.step', 'step_id', case_id=3) %}"
-            "{{ read(7) }} {{ read(12345) }} {{ step(40) }}")
-        built = render_template_string(
-            "{{ url_for('notifications.read', notification_id=7) }} "
-            "{{ url_for('notifications.read', notification_id=12345) }} "
-            "{{ url_for('cases.step', case_id=3, step_id=40) }}")
-    assert rows == built and built.startswith(f"{root}/notifications/7/read")
 
 
 def test_a_macro_imported_by_a_template_with_globals_of_its_own_sees_them(app):

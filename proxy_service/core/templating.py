@@ -4,7 +4,7 @@
 without a set difference each (PageTemplate)."""
 from decimal import Decimal
 
-from flask import has_request_context, request, url_for
+from flask import has_request_context, request
 
 from proxy_service.core import i18n
 from proxy_service.core.render_translations import BoundTemplate
@@ -56,17 +56,6 @@ def url_for_once(app):
             built[key] = url
         return url
     return url_for
-
-
-# An id no row has: a row's URL is built once with it, then each row's id takes its place.
-ID_MARK = 9_090_909_090_909
-
-
-def urls_by_id(endpoint, key, **values):
-    """id -> the URL of `endpoint` with `key`=id (and `values`), for the rows of a list: Flask
-    builds it once (~25 µs), not once a row, and it follows the script root as url_for does."""
-    head, _mark, tail = url_for(endpoint, **values, **{key: ID_MARK}).partition(str(ID_MARK))
-    return lambda value: f"{head}{int(value)}{tail}"
 
 
 class PageTemplate(BoundTemplate):
