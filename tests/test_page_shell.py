@@ -15,7 +15,7 @@ from proxy_service.identity import api_tokens, sessions, twofactor
 from proxy_service.models import Notification, User
 from proxy_service.notifications.inbox import mark_all_read, unread_count
 
-from .factories import TOTP_SECRET
+from .factories import TOTP_SECRET, make_case
 from .test_csrf import log_in, token
 
 BELL = re.compile(r"消息通知：(\d+) 条未读")
@@ -94,6 +94,28 @@ def test_the_navigation_follows_the_language_and_the_script_root(client, world, 
     client.post("/language", data={"locale": "en", "next": "/inbox"})
     english = client.get("/inbox").text
     assert 'href="/inbox">To do</a>' in english and 'href="/static/css/app.css?v=' in english
+
+
+LINK = re.compile(r'(?:href|action|src)="(/[^"]*)"')
+
+
+def test_every_link_of_the_lists_and_the_case_page_follows_the_script_root(client, world, login_as):
+    """Behind a proxy that serves the app under /portal, a row's link (a case, a step, a
+    document, a new request) leads there too, not to the proxy's root."""
+    running = world.case()
+    make_case(world.other_project, world.users["other_enterprise"], world.items)   # to accept
+    pages = {"agent": ["/inbox", "/cases", f"/cases/{running.id}"],
+             "manager": ["/manage/requests", "/manage/dashboard", "/manage/workload",
+                         f"/cases/{running.id}"],
+             "owner": ["/projects", f"/projects/{world.project.id}", "/enterprise", "/cases"]}
+    for role, paths in pages.items():
+        login_as(world.users[role])
+        for path in paths:
+            response = client.get(path, base_url="http://localhost/portal")
+            assert response.status_code == 200, path
+            links = LINK.findall(response.text)
+            assert len(links) > 10, path
+            assert [link for link in links if not link.startswith("/portal/")] == [], path
 
 
 def test_urls_with_values_are_built_every_time(app):
