@@ -215,6 +215,17 @@ def test_list_page_query_count_does_not_grow(client, world, login_as, count_quer
     assert many.count == few.count
 
 
+def test_a_notification_opens_its_page_under_the_script_root(client, world, login_as):
+    # Notifications keep app-relative paths (cron jobs write them too, with no request).
+    owner = world.users["owner"]
+    _notify(owner, 1)
+    notification = db.session.scalar(select(Notification).where(Notification.user_id == owner.id))
+    login_as(owner)
+    response = client.post(f"/notifications/{notification.id}/read", data={"open": "1"},
+                           base_url="http://localhost/portal")
+    assert response.status_code == 302 and response.headers["Location"] == "/portal/cases"
+
+
 def test_mark_read_only_own_notifications(client, world, login_as):
     owner, other = world.users["owner"], world.users["other_enterprise"]
     _notify(owner, 1)

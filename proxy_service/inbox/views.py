@@ -63,7 +63,7 @@ def read(notification_id):
     notification = permissions.notification_or_404(current_user, notification_id)
     attempt(mark_read, notification)
     if request.form.get("open") == "1" and same_site_path(notification.url):
-        return redirect(notification.url)
+        return redirect(request.script_root + notification.url)   # stored app-relative
     return redirect(url_for("notifications.index", page=request.form.get("page", type=int)))
 
 
