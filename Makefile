@@ -110,12 +110,13 @@ BROWSER ?= 1
 ifneq (,$(findstring --ignore=tests/browser,$(PYTEST_ARGS)))
 BROWSER := 0
 endif
-BROWSER_RUN := $(BIN)/python -m pytest tests/browser -n $(BROWSER_WORKERS) $(BROWSER_ARGS)
+BROWSER_RUN = $(BIN)/python -m pytest tests/browser -n $(BROWSER_WORKERS) $(BROWSER_ARGS)
 
 # The browser tests alone, with a full-page screenshot at 1280 and 375 px of every page they
 # visit in artifacts/screens/<test>/ (`make test` takes none).
+screens: BROWSER_WORKERS = $(PYTEST_WORKERS)
 screens: install
-	SCREENS=1 $(BROWSER_RUN) -n $(PYTEST_WORKERS)
+	SCREENS=1 $(BROWSER_RUN)
 
 test: install
 	@status=0; browser=; \

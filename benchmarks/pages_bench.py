@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_db import SECRET_KEY, BenchDatabase, bench_dir, has_seed_scale  # noqa: E402
 from bench_subjects import machine, pick_subjects  # noqa: E402
-from yardstick import loop as yardstick_loop  # noqa: E402
+from yardstick import rounds as yardstick_rounds  # noqa: E402
 
 from config import DevelopmentConfig
 from proxy_service import create_app
@@ -352,10 +352,10 @@ def api_verdicts(runs):
 
 
 def yardstick():
-    """The machine's speed just now (benchmarks/yardstick.py, best of three): the figures of
+    """The machine's speed just now (benchmarks/yardstick.py, its best round): the figures of
     two runs compare only where their yardsticks agree, since the machines drift by a quarter
     within minutes."""
-    return min(yardstick_loop() for _ in range(3))
+    return min(yardstick_rounds())
 
 
 def _short(n):
